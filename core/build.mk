@@ -1,0 +1,18 @@
+# The portable core. Its objects are built with NM_CORE and -nostdinc, so
+# any OS header sneaking into core/ breaks the build: nm_os.h is the only
+# door. Hosts link $(CORE_OBJS) (netmapd) or $(CORE_SAN_OBJS) (tests).
+
+CORE_SRCS	:= $(wildcard core/*.c)
+CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/%.o)
+CORE_SAN_OBJS	:= $(CORE_SRCS:%.c=$(O)/san/%.o)
+CORE_CFLAGS	:= -DNM_CORE -nostdinc
+
+$(O)/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/san/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+
+BINS		+= $(CORE_OBJS)

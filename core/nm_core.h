@@ -1,0 +1,329 @@
+/*
+ * nm_core.h: the netmap core's objects, and the entry points its hosts
+ * call (open, close, ioctl, poll, mmap of a netmap descriptor).
+ *
+ * Objects
+ *   nm_priv     one per open descriptor: what it is bound to.
+ *   nm_adapter  a port (VALE port, pipe end, null port); owns its krings.
+ *   nm_kring    the core's private state of one ring: the validated copies
+ *               of the user's head/cur, hwcur/hwtail, the sync lock and a
+ *               wait queue. The user-visible netmap_ring lives in the region
+ *               and is never trusted: num_slots, buf_ofs, buf_idx, len are
+ *               re-read and re-checked on every use.
+ *   nm_mem      an allocator: one region holding the if, ring and buffer
+ *               pools (spec 2.4), global (mem_id 1) or private to a port.
+ *   nm_bridge   a VALE switch.
+ *
+ * Lock order (outermost first); nothing else is ever nested:
+ *   nm_core.lock (control: create/destroy/register; a mutex)
+ *     kring->lock of a TX ring (held for the whole txsync)
+ *       bridge->lock, read side (forwarding) / write side (port changes)
+ *         kring->lock of a destination RX ring (one copy pass)
+ *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
+ *   and for extra buffers only; the data path never allocates.
+ *
+ * Pipes need no cross-ring lock: each end publishes its progress to the
+ * other with a release store (pipe_tail) read with an acquire load.
+ */
+#ifndef NM_CORE_H
+#define NM_CORE_H
+
+#include "nm_os.h"
+#include <net/netmap.h>
+
+#define NM_TX		0
+#define NM_RX		1
+#define NM_PAGE_SIZE	4096u
+
+#define NM_VALE_MAX_PORTS	254	/* 254 = broadcast, 255 = drop */
+#define NM_VALE_BROADCAST	254
+#define NM_VALE_NOPORT		255
+#define NM_VALE_MAX_RINGS	16
+#define NM_VALE_MAX_SLOTS	4096
+#define NM_VALE_DEF_SLOTS	1024
+#define NM_VALE_HASH_SIZE	1024
+#define NM_VALE_BATCH		1024
+#define NM_VALE_NAME_MAX	16
+#define NM_MAX_BRIDGES		8
+#define NM_PIPE_MAX_RINGS	256
+#define NM_MAX_SLOTS		4096
+#define NM_MAX_EXTRA_BUFS	(128 * 4096)
+
+#ifndef NM_MAXPIPES
+#define NM_MAXPIPES		64
+#endif
+
+/* Tunables (spec 2.12); hosts may expose them (module parameters). */
+struct nm_params {
+	uint32_t if_size, if_num;
+	uint32_t ring_size, ring_num;
+	uint32_t buf_size, buf_num;
+	uint32_t priv_if_size, priv_if_num;
+	uint32_t priv_ring_size, priv_ring_num;
+	uint32_t priv_buf_size, priv_buf_num;
+	uint32_t bridge_batch;
+	uint32_t no_timestamp;
+	uint32_t verbose;
+};
+extern struct nm_params nm_params;
+
+/* ---- allocator (nm_mem.c) ---- */
+
+struct nm_pool {
+	const char *name;
+	uint64_t offset;	/* of the pool in the region */
+	uint32_t objsize;
+	uint32_t objtotal;	/* after rounding to whole clusters */
+	uint32_t objfree;
+	uint32_t *bitmap;	/* 1 = free */
+	uint64_t size;		/* bytes, whole pages */
+};
+
+enum { NM_POOL_IF, NM_POOL_RING, NM_POOL_BUF, NM_POOL_COUNT };
+
+struct nm_mem {
+	uint16_t mem_id;
+	bool is_private;
+	int refcount;		/* adapters and priv bindings; under core lock */
+	struct nm_pool pools[NM_POOL_COUNT];
+	uint64_t size;
+	char *base;		/* core view of the region, NULL until finalized */
+	struct nm_os_region *region;
+	struct nm_os_mutex *lock;
+	struct nm_mem *next;
+};
+
+struct nm_mem *nm_mem_global(void);
+struct nm_mem *nm_mem_find(uint16_t mem_id);
+struct nm_mem *nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr,
+    uint32_t rxd, uint32_t extra, uint32_t npipes, int *error);
+int nm_mem_finalize(struct nm_mem *m);
+void nm_mem_get(struct nm_mem *m);
+void nm_mem_put(struct nm_mem *m);
+void *nm_mem_obj_alloc(struct nm_mem *m, int pool, uint32_t *index);
+void nm_mem_obj_free(struct nm_mem *m, int pool, uint32_t index);
+uint64_t nm_mem_obj_offset(const struct nm_mem *m, int pool, uint32_t index);
+void nm_mem_pools_info(const struct nm_mem *m, struct nmreq_pools_info *pi);
+uint32_t nm_mem_extra_alloc(struct nm_mem *m, uint32_t *head, uint32_t n);
+void nm_mem_extra_free(struct nm_mem *m, uint32_t head, uint32_t max);
+void nm_mem_destroy_all(void);
+
+static inline uint32_t
+nm_mem_nbufs(const struct nm_mem *m)
+{
+	return m->pools[NM_POOL_BUF].objtotal;
+}
+
+static inline uint32_t
+nm_mem_bufsize(const struct nm_mem *m)
+{
+	return m->pools[NM_POOL_BUF].objsize;
+}
+
+/* Buffer by index; a bad index gives buffer 0, the reserved error buffer. */
+static inline char *
+nm_mem_buf(const struct nm_mem *m, uint32_t idx)
+{
+	const struct nm_pool *p = &m->pools[NM_POOL_BUF];
+
+	if (unlikely(idx >= p->objtotal))
+		idx = 0;
+	return m->base + p->offset + (uint64_t)idx * p->objsize;
+}
+
+/* ---- ports and rings (nm_port.c) ---- */
+
+struct nm_adapter;
+struct nm_kring;
+
+typedef int (*nm_sync_fn)(struct nm_kring *kring);
+
+struct nm_kring {
+	/* Fields touched on every sync first. */
+	struct netmap_ring *ring;	/* core view, in the region */
+	uint32_t num_slots;
+	uint32_t nr_hwcur;
+	uint32_t nr_hwtail;
+	uint32_t rhead, rcur, rtail;	/* validated user head/cur, tail */
+	nm_sync_fn sync;
+	struct nm_adapter *na;
+	uint64_t offset_mask;
+	uint64_t offset_max;
+	struct nm_os_mutex *lock;
+	struct nm_os_waitq *wq;
+
+	/* Pipes: the peer ring and how far it let us go. */
+	struct nm_kring *pipe;
+	uint32_t pipe_tail;
+
+	uint64_t drops;			/* VALE: frames lost at this RX ring */
+	void *fwd;			/* VALE: the sender's batch scratch */
+	uint32_t users;
+	bool exclusive;
+	uint16_t dir;
+	uint16_t ring_id;
+	uint64_t ring_ofs;		/* of the ring in the region */
+	char name[72];
+};
+
+enum nm_adapter_type {
+	NM_AD_VALE = 1,		/* ephemeral VALE port valeX:Y */
+	NM_AD_VP,		/* VALE-style port with no switch (pipe parent) */
+	NM_AD_PIPE,
+	NM_AD_NULL,
+};
+
+struct nm_adapter_ops {
+	nm_sync_fn txsync;
+	nm_sync_fn rxsync;
+	/* Called when the first user binds / the last user unbinds. */
+	int (*activate)(struct nm_adapter *na);
+	void (*deactivate)(struct nm_adapter *na);
+	void (*dtor)(struct nm_adapter *na);
+};
+
+struct nm_bridge;
+struct nm_pipe;
+
+struct nm_adapter {
+	char name[NETMAP_REQ_IFNAMSIZ];
+	enum nm_adapter_type type;
+	const struct nm_adapter_ops *ops;
+	uint32_t num_rings[2];
+	uint32_t num_slots[2];
+	struct nm_kring *krings[2];	/* arrays of num_rings[t] */
+	struct nm_mem *mem;
+	int refcount;			/* under the core lock */
+	int active;			/* bound descriptors */
+	bool rings_allocated;
+	bool autodelete;
+	uint32_t virt_hdr_len;
+	struct nm_os_waitq *wq[2];	/* when a descriptor binds many rings */
+
+	/* VALE */
+	struct nm_bridge *bdg;
+	int bdg_port;
+
+	/* pipe parent: its pipes; pipe end: its parent and peer */
+	struct nm_adapter *pipes[2 * NM_MAXPIPES];	/* both ends */
+	int npipes;
+	struct nm_adapter *parent;
+	struct nm_adapter *peer;
+	bool pipe_master;
+};
+
+struct nm_priv {
+	struct nm_adapter *na;		/* set once, with release ordering */
+	struct netmap_if *nifp;
+	uint32_t nifp_index;
+	uint64_t flags;			/* NR_* of the REGISTER */
+	uint32_t first[2], last[2];	/* bound rings [first, last) */
+	uint32_t extra_bufs;
+	int busy;			/* a sync or poll is running */
+};
+
+struct nm_adapter *nm_adapter_new(const char *name, enum nm_adapter_type type,
+    const struct nm_adapter_ops *ops, int *error);
+void nm_adapter_get(struct nm_adapter *na);
+void nm_adapter_put(struct nm_adapter *na);
+int nm_krings_create(struct nm_adapter *na);
+void nm_krings_delete(struct nm_adapter *na);
+int nm_rings_create(struct nm_adapter *na, bool with_buffers);
+void nm_rings_delete(struct nm_adapter *na, bool with_buffers);
+void nm_kring_notify(struct nm_kring *kring);
+
+/* ring arithmetic */
+static inline uint32_t
+nm_next(uint32_t i, uint32_t n)
+{
+	return i + 1 == n ? 0 : i + 1;
+}
+
+static inline uint32_t
+nm_prev(uint32_t i, uint32_t n)
+{
+	return i == 0 ? n - 1 : i - 1;
+}
+
+/* (b - a) modulo n, for a, b < n */
+static inline uint32_t
+nm_dist(uint32_t a, uint32_t b, uint32_t n)
+{
+	return b >= a ? b - a : b + n - a;
+}
+
+/* Global core state. */
+struct nm_core {
+	struct nm_os_mutex *lock;
+	struct nm_os_rwlock *vale_lock;	/* bridges table */
+	struct nm_adapter **ports;	/* named adapters, for lookup */
+	int nports, ports_cap;
+};
+extern struct nm_core nm_core;
+
+struct nm_adapter *nm_port_find(const char *name);
+int nm_port_add(struct nm_adapter *na);
+void nm_port_remove(struct nm_adapter *na);
+
+/* ---- request processing (nm_ctrl.c) ---- */
+
+struct nm_req {
+	struct nmreq_header *hdr;	/* host copy of the user's header */
+	void *body;
+	struct nmreq_option *opt[NETMAP_REQ_OPT_MAX];
+	void *uctx;
+};
+
+int nm_ctrl(struct nm_priv *priv, struct nmreq_header *hdr, void *uctx);
+int nm_register(struct nm_priv *priv, struct nm_req *req);
+int nm_register_req(struct nm_priv *priv, struct nm_req *req);
+int nm_port_info_get(struct nm_req *req);
+int nm_pools_info_get(struct nm_req *req);
+int nm_port_hdr(struct nm_req *req, bool set);
+int nm_txsync_prologue(struct nm_kring *kring, uint32_t *head);
+int nm_rxsync_prologue(struct nm_kring *kring, uint32_t *head);
+void nm_sync_finalize(struct nm_kring *kring);
+int nm_ring_reinit(struct nm_kring *kring);
+
+/* ---- VALE (nm_vale.c) ---- */
+
+int nm_vale_get(const char *name, const struct nmreq_register *reg,
+    bool create, struct nm_adapter **out);
+int nm_vale_list(struct nm_req *req);
+bool nm_is_vale_name(const char *name);
+int nm_vp_create(const char *name, enum nm_adapter_type type,
+    const struct nmreq_register *reg, struct nm_adapter **out);
+void nm_vale_destroy_all(void);
+
+/* ---- pipes (nm_pipe.c) ---- */
+
+int nm_pipe_get(const char *name, const struct nmreq_register *reg,
+    bool create, struct nm_adapter **out);
+bool nm_is_pipe_name(const char *name);
+
+/* ---- null ports ---- */
+int nm_null_get(const char *name, const struct nmreq_register *reg,
+    struct nm_adapter **out);
+
+/* ---- the host-facing API ---- */
+
+int nm_core_init(void);
+void nm_core_fini(void);
+struct nm_priv *nm_priv_new(void);
+void nm_priv_delete(struct nm_priv *priv);
+/*
+ * One ioctl on a netmap descriptor. For NIOCCTRL, `hdr` is the host's copy
+ * of the user's 88-byte header (the host copies it back afterwards); body
+ * and options are reached with nm_os_copyin/out(uctx, ...). Returns 0 or
+ * a positive errno.
+ */
+int nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *hdr, void *uctx);
+/* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
+int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
+/* The region a registered descriptor may map, or EINVAL. */
+int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
+    uint64_t *size);
+/* Legacy NIOCREGIF / NIOCGINFO on a struct nmreq already copied in. */
+int nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *nmr);
+
+#endif /* NM_CORE_H */

@@ -1,0 +1,145 @@
+/*
+ * nm_os.h: the only door between the portable netmap core and its host.
+ *
+ * The core (the .c files of core/) is compiled three ways: into netmap.ko, into netmapd
+ * and into the userspace test binaries. It includes no OS header: every
+ * type, constant and service it needs comes from here, and every service
+ * is implemented once per host (linux/nm_os_linux.c, user/nm_os_user.c).
+ *
+ * Return conventions: functions returning int give 0 or a positive errno;
+ * allocators return NULL on failure.
+ */
+#ifndef NM_OS_H
+#define NM_OS_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <linux/poll.h>
+#else /* the userspace hosts */
+
+/*
+ * Freestanding definitions, from the compiler's own predefined macros, so
+ * that core objects build with -nostdinc. They are the same types a libc
+ * would give, so a host file may include both this and system headers.
+ */
+typedef __INT8_TYPE__ int8_t;
+typedef __INT16_TYPE__ int16_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __INT64_TYPE__ int64_t;
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+typedef __SIZE_TYPE__ size_t;
+typedef long ssize_t;
+#ifndef __cplusplus
+typedef _Bool bool;
+#define true 1
+#define false 0
+#endif
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+#ifndef offsetof
+#define offsetof(t, m) __builtin_offsetof(t, m)
+#endif
+
+#ifdef NM_CORE
+/* What <sys/time.h> and <errno.h> would give; Linux numbering. */
+struct timeval {
+	long tv_sec;
+	long tv_usec;
+};
+#define EPERM		1
+#define ENOENT		2
+#define EIO		5
+#define ENXIO		6
+#define E2BIG		7
+#define ENOMEM		12
+#define EFAULT		14
+#define EBUSY		16
+#define EEXIST		17
+#define ENODEV		19
+#define EINVAL		22
+#define ENOSPC		28
+#define ERANGE		34
+#define ENAMETOOLONG	36
+#define EOPNOTSUPP	95
+#define EMSGSIZE	90
+#define POLLIN		0x001
+#define POLLPRI		0x002
+#define POLLOUT		0x004
+#define POLLERR		0x008
+#define POLLRDNORM	0x040
+#define POLLWRNORM	0x100
+#endif /* NM_CORE */
+#endif /* !__KERNEL__ */
+
+#define nm_memcpy(d, s, n)	__builtin_memcpy((d), (s), (n))
+#define nm_memset(d, c, n)	__builtin_memset((d), (c), (n))
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+
+/*
+ * Memory ordering between the core and the user of a ring lives in the
+ * core's sync functions; these are the only fences it uses.
+ */
+#define nm_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define nm_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define nm_load_relaxed(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+#define nm_store_relaxed(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/* Zeroed memory for core objects (control path only). */
+void *nm_os_malloc(size_t size);
+void nm_os_free(void *p);
+
+/*
+ * A shared-memory region: the allocator's if, ring and buffer pools, laid
+ * out contiguously and later mapped by users. `kva` is the core's view.
+ * The host decides how (vmalloc pages, a memfd mapped twice, ...).
+ */
+struct nm_os_region;
+struct nm_os_region *nm_os_region_create(size_t size, void **kva);
+void nm_os_region_destroy(struct nm_os_region *r);
+
+/* Sleeping locks; the core never holds one while calling into the user. */
+struct nm_os_mutex;
+struct nm_os_mutex *nm_os_mutex_create(void);
+void nm_os_mutex_destroy(struct nm_os_mutex *m);
+void nm_os_mutex_lock(struct nm_os_mutex *m);
+void nm_os_mutex_unlock(struct nm_os_mutex *m);
+
+struct nm_os_rwlock;
+struct nm_os_rwlock *nm_os_rwlock_create(void);
+void nm_os_rwlock_destroy(struct nm_os_rwlock *l);
+void nm_os_rwlock_rlock(struct nm_os_rwlock *l);
+void nm_os_rwlock_runlock(struct nm_os_rwlock *l);
+void nm_os_rwlock_wlock(struct nm_os_rwlock *l);
+void nm_os_rwlock_wunlock(struct nm_os_rwlock *l);
+
+/*
+ * Wait queues. nm_os_waitq_wake() must be cheap when nobody waits: it is
+ * called once per sync that produced something for a peer. The poll
+ * context is the host's (a poll_table, or a userspace waiter); the core
+ * registers every queue a poll may block on before reporting readiness.
+ */
+struct nm_os_waitq;
+struct nm_os_waitq *nm_os_waitq_create(void);
+void nm_os_waitq_destroy(struct nm_os_waitq *wq);
+void nm_os_waitq_wake(struct nm_os_waitq *wq);
+void nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq);
+
+/*
+ * Requests: user memory is reached only through these. `uctx` is the
+ * host's handle on the caller (NULL in the kernel, a message in netmapd).
+ */
+int nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len);
+int nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len);
+
+void nm_os_gettime(struct timeval *tv);
+
+void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* NM_OS_H */

@@ -1,0 +1,665 @@
+/*
+ * nm_vale.c: VALE, the learning Ethernet switch whose ports speak netmap.
+ *
+ * Ports are named valeX:Y; the switch valeX and the port are created on
+ * the first REGISTER and go away with the last descriptor. Every port has
+ * its own region, so forwarding copies.
+ *
+ * Forwarding runs in the sender's txsync, in batches of up to bridge_batch
+ * slots, in three passes:
+ *   1. snapshot the batch's slot descriptors (the user may rewrite them at
+ *      any time; we use the snapshot only) and cut it into packets of up
+ *      to NETMAP_MAX_FRAGS slots;
+ *   2. learn each source MAC and look up each destination, building one
+ *      list per destination port plus one broadcast list, in order;
+ *   3. per destination ring: take its lock once, copy every packet that
+ *      fits, publish the new hwtail, unlock, wake the receiver.
+ * Frames that find no room are dropped and counted; the sender's ring is
+ * always fully reclaimed.
+ *
+ * The MAC table has 1024 entries written without a lock by concurrent
+ * senders; an entry is one 64-bit word (MAC in the low 48 bits, port + 1
+ * above) so readers always see a consistent pair.
+ */
+#include "nm_core.h"
+
+struct nm_bridge {
+	char name[NM_VALE_NAME_MAX + 1];
+	bool in_use;
+	struct nm_os_rwlock *lock;
+	struct nm_adapter *ports[NM_VALE_MAX_PORTS];
+	uint8_t active[NM_VALE_MAX_PORTS];	/* compact list of indices */
+	int nactive;
+	uint64_t ht[NM_VALE_HASH_SIZE];
+};
+
+static struct nm_bridge nm_bridges[NM_MAX_BRIDGES];
+
+/* A slot as the sender left it, read once. */
+struct nm_fslot {
+	uint32_t idx;
+	uint16_t len;
+	uint16_t flags;
+	uint64_t ptr;
+};
+
+/* A packet of the batch: its slots and where it goes. */
+struct nm_fpkt {
+	uint16_t first;		/* index into the slot snapshot */
+	uint8_t nfrags;
+	uint8_t pad;
+	uint16_t dst;		/* port, NM_VALE_BROADCAST or NM_VALE_NOPORT */
+	uint16_t next;		/* next packet in the same list */
+};
+
+#define NM_FNIL	0xffff
+
+struct nm_fwd {
+	struct nm_fslot slot[NM_VALE_BATCH];
+	struct nm_fpkt pkt[NM_VALE_BATCH];
+	uint16_t head[NM_VALE_MAX_PORTS], tail[NM_VALE_MAX_PORTS];
+	uint16_t bhead, btail;
+	uint8_t touched[NM_VALE_MAX_PORTS];
+	int ntouched;
+};
+
+static bool
+nm_is_id_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+bool
+nm_is_vale_name(const char *name)
+{
+	return name[0] == 'v' && name[1] == 'a' && name[2] == 'l';
+}
+
+/*
+ * valeX:Y with X, Y made of [0-9A-Za-z_], the switch name (up to ':') at
+ * most 16 characters, Y 1 to 16. Returns the length of the switch name.
+ */
+static int
+nm_vale_name_validate(const char *name)
+{
+	int i, colon = -1, plen = 0;
+
+	if (__builtin_strncmp(name, NM_BDG_NAME, 4) != 0)
+		return -1;
+	for (i = 4; name[i] != '\0'; i++) {
+		if (name[i] == ':' && colon < 0) {
+			colon = i;
+		} else if (!nm_is_id_char(name[i])) {
+			return -1;
+		} else if (colon >= 0) {
+			plen++;
+		}
+	}
+	if (colon < 0 || colon > NM_VALE_NAME_MAX || plen == 0 ||
+	    plen > NM_VALE_NAME_MAX)
+		return -1;
+	return colon;
+}
+
+static struct nm_bridge *
+nm_bridge_find(const char *name, int len)
+{
+	int i;
+
+	for (i = 0; i < NM_MAX_BRIDGES; i++) {
+		struct nm_bridge *b = &nm_bridges[i];
+
+		if (b->in_use && __builtin_strncmp(b->name, name, len) == 0 &&
+		    b->name[len] == '\0')
+			return b;
+	}
+	return NULL;
+}
+
+static struct nm_bridge *
+nm_bridge_create(const char *name, int len)
+{
+	int i;
+
+	for (i = 0; i < NM_MAX_BRIDGES; i++) {
+		struct nm_bridge *b = &nm_bridges[i];
+
+		if (b->in_use)
+			continue;
+		nm_memset(b, 0, sizeof(*b));
+		b->lock = nm_os_rwlock_create();
+		if (b->lock == NULL)
+			return NULL;
+		nm_memcpy(b->name, name, len);
+		b->name[len] = '\0';
+		b->in_use = true;
+		return b;
+	}
+	return NULL;
+}
+
+static void
+nm_bridge_destroy(struct nm_bridge *b)
+{
+	nm_os_rwlock_destroy(b->lock);
+	b->in_use = false;
+}
+
+static uint32_t
+nm_mac_hash(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 54);
+}
+
+static uint64_t
+nm_mac_load(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
+}
+
+/* Start of the frame in a buffer, with the slot's offset if enabled. */
+static uint32_t
+nm_slot_offset(const struct nm_kring *k, uint64_t ptr)
+{
+	uint64_t off = ptr & k->offset_mask;
+
+	return (uint32_t)(off > k->offset_max ? k->offset_max : off);
+}
+
+/* Learn the source, find the destination of one packet. */
+static uint16_t
+nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,
+    uint16_t src_port)
+{
+	struct nm_mem *m = k->na->mem;
+	uint32_t hdr = k->na->virt_hdr_len;
+	uint32_t off = nm_slot_offset(k, fs->ptr) + hdr;
+	uint32_t bufsz = nm_mem_bufsize(m);
+	const uint8_t *buf;
+	uint64_t dmac, smac, e;
+	uint32_t h;
+
+	if (fs->len < off + 14 || off + 14 > bufsz)
+		return NM_VALE_NOPORT;
+	buf = (const uint8_t *)nm_mem_buf(m, fs->idx) + off;
+	dmac = nm_mac_load(buf);
+	smac = nm_mac_load(buf + 6);
+	if (!(smac & 1)) {
+		uint64_t want = smac | (uint64_t)(src_port + 1) << 48;
+
+		h = nm_mac_hash(smac);
+		if (nm_load_relaxed(&b->ht[h]) != want)
+			nm_store_relaxed(&b->ht[h], want);
+	}
+	if (dmac & 1)
+		return NM_VALE_BROADCAST;
+	e = nm_load_relaxed(&b->ht[nm_mac_hash(dmac)]);
+	if ((e & 0xffffffffffffull) != dmac || (e >> 48) == 0)
+		return NM_VALE_BROADCAST;
+	if ((e >> 48) - 1 == src_port)
+		return NM_VALE_NOPORT;
+	return (uint16_t)((e >> 48) - 1);
+}
+
+/* Copy one packet into the destination ring at slot j. */
+static void
+nm_vale_copy(struct nm_kring *src, struct nm_fwd *f, struct nm_fpkt *p,
+    struct nm_kring *dst, uint32_t j)
+{
+	struct nm_mem *sm = src->na->mem, *dm = dst->na->mem;
+	uint32_t sbufsz = nm_mem_bufsize(sm), dbufsz = nm_mem_bufsize(dm);
+	struct netmap_ring *ring = dst->ring;
+	uint32_t i;
+
+	for (i = 0; i < p->nfrags; i++) {
+		struct nm_fslot *fs = &f->slot[p->first + i];
+		struct netmap_slot *ds = &ring->slot[j];
+		uint32_t soff = nm_slot_offset(src, fs->ptr);
+		uint32_t doff = nm_slot_offset(dst, nm_load_relaxed(&ds->ptr));
+		uint32_t len = fs->len;
+		uint16_t fl = (uint16_t)(p->nfrags << 8);
+
+		if (len > sbufsz - soff)
+			len = sbufsz - soff;
+		if (len > dbufsz - doff)
+			len = dbufsz - doff;
+		nm_memcpy(nm_mem_buf(dm, nm_load_relaxed(&ds->buf_idx)) + doff,
+		    nm_mem_buf(sm, fs->idx) + soff, len);
+		ds->len = (uint16_t)len;
+		ds->flags = i + 1 < p->nfrags ? fl | NS_MOREFRAG : fl;
+		j = nm_next(j, dst->num_slots);
+	}
+}
+
+/*
+ * Deliver the packets of list `head` (and, merged in order, of list
+ * `bhead`) to one destination ring.
+ */
+static void
+nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
+    uint16_t head, uint16_t bhead)
+{
+	uint32_t n = dst->num_slots, j, room;
+	bool moved = false;
+
+	nm_os_mutex_lock(dst->lock);
+	j = dst->nr_hwtail;
+	room = nm_dist(j, nm_prev(dst->nr_hwcur, n), n);
+	while (head != NM_FNIL || bhead != NM_FNIL) {
+		struct nm_fpkt *p;
+
+		if (bhead == NM_FNIL || (head != NM_FNIL && head < bhead)) {
+			p = &f->pkt[head];
+			head = p->next;
+		} else {
+			p = &f->pkt[bhead];
+			bhead = p->next;
+		}
+		if (p->nfrags > room) {
+			dst->drops++;
+			continue;
+		}
+		nm_vale_copy(src, f, p, dst, j);
+		j = (j + p->nfrags) % n;
+		room -= p->nfrags;
+		moved = true;
+	}
+	dst->nr_hwtail = j;
+	nm_os_mutex_unlock(dst->lock);
+	if (moved)
+		nm_kring_notify(dst);
+}
+
+static void
+nm_vale_append(struct nm_fwd *f, uint16_t *head, uint16_t *tail, uint16_t i)
+{
+	f->pkt[i].next = NM_FNIL;
+	if (*head == NM_FNIL)
+		*head = i;
+	else
+		f->pkt[*tail].next = i;
+	*tail = i;
+}
+
+/* Forward npkts packets already snapshotted in f. Bridge read-locked. */
+static void
+nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
+    int npkts)
+{
+	uint16_t src_port = (uint16_t)k->na->bdg_port;
+	int i, pi;
+
+	f->bhead = f->btail = NM_FNIL;
+	f->ntouched = 0;
+	for (pi = 0; pi < npkts; pi++) {
+		struct nm_fpkt *p = &f->pkt[pi];
+		uint16_t d = nm_vale_lookup(b, k, &f->slot[p->first], src_port);
+
+		p->dst = d;
+		if (d == NM_VALE_NOPORT)
+			continue;
+		if (d == NM_VALE_BROADCAST) {
+			nm_vale_append(f, &f->bhead, &f->btail, (uint16_t)pi);
+			continue;
+		}
+		if (b->ports[d] == NULL)
+			continue;
+		if (f->head[d] == NM_FNIL)
+			f->touched[f->ntouched++] = (uint8_t)d;
+		nm_vale_append(f, &f->head[d], &f->tail[d], (uint16_t)pi);
+	}
+	for (i = 0; i < b->nactive; i++) {
+		uint16_t d = b->active[i];
+		struct nm_adapter *dna = b->ports[d];
+		uint32_t ur = k->ring_id % dna->num_rings[NM_RX];
+		uint16_t uh = f->head[d];
+
+		if (d == src_port || (uh == NM_FNIL && f->bhead == NM_FNIL))
+			continue;
+		if (ur == 0) {
+			nm_vale_deliver(k, f, &dna->krings[NM_RX][0], uh,
+			    f->bhead);
+		} else {
+			if (uh != NM_FNIL)
+				nm_vale_deliver(k, f, &dna->krings[NM_RX][ur],
+				    uh, NM_FNIL);
+			if (f->bhead != NM_FNIL)
+				nm_vale_deliver(k, f, &dna->krings[NM_RX][0],
+				    NM_FNIL, f->bhead);
+		}
+	}
+	for (i = 0; i < f->ntouched; i++)
+		f->head[f->touched[i]] = NM_FNIL;
+}
+
+/*
+ * Cut [hwcur, head) into batches of whole packets and forward them. A
+ * chain longer than NETMAP_MAX_FRAGS is cut there; a chain still open at
+ * head is sent as it is (its last slot ends the packet).
+ */
+static int
+nm_vale_txsync(struct nm_kring *k)
+{
+	struct nm_adapter *na = k->na;
+	struct nm_bridge *b = na->bdg;
+	struct nm_fwd *f = k->fwd;
+	struct netmap_ring *ring = k->ring;
+	uint32_t n = k->num_slots, cur = k->nr_hwcur, head = k->rhead;
+	uint32_t batch = nm_params.bridge_batch;
+
+	if (batch == 0 || batch > NM_VALE_BATCH)
+		batch = NM_VALE_BATCH;
+	nm_os_rwlock_rlock(b->lock);
+	while (cur != head) {
+		uint32_t avail = nm_dist(cur, head, n), ns = 0, pstart = 0;
+		int npkts = 0;
+
+		if (avail > batch)
+			avail = batch;
+		while (ns < avail) {
+			struct netmap_slot *s = &ring->slot[cur];
+			struct nm_fslot *fs = &f->slot[ns];
+
+			fs->idx = nm_load_relaxed(&s->buf_idx);
+			fs->len = nm_load_relaxed(&s->len);
+			fs->flags = nm_load_relaxed(&s->flags);
+			fs->ptr = nm_load_relaxed(&s->ptr);
+			ns++;
+			cur = nm_next(cur, n);
+			if (!(fs->flags & NS_MOREFRAG) || cur == head ||
+			    ns - pstart == NETMAP_MAX_FRAGS) {
+				f->pkt[npkts].first = (uint16_t)pstart;
+				f->pkt[npkts].nfrags = (uint8_t)(ns - pstart);
+				npkts++;
+				pstart = ns;
+			}
+		}
+		if (pstart != ns) {
+			/* a chain crosses the batch end: leave it for later */
+			cur = (cur + n - (ns - pstart)) % n;
+			if (npkts == 0)
+				break;
+		}
+		nm_vale_flush(b, k, f, npkts);
+	}
+	nm_os_rwlock_runlock(b->lock);
+	k->nr_hwcur = head;
+	k->nr_hwtail = nm_prev(head, n);
+	return 0;
+}
+
+/* The receiver gives back [hwcur, head); senders fill from hwtail on. */
+static int
+nm_vale_rxsync(struct nm_kring *k)
+{
+	k->nr_hwcur = k->rhead;
+	return 0;
+}
+
+static void
+nm_vale_free_fwd(struct nm_adapter *na)
+{
+	uint32_t i;
+
+	for (i = 0; i < na->num_rings[NM_TX]; i++) {
+		nm_os_free(na->krings[NM_TX][i].fwd);
+		na->krings[NM_TX][i].fwd = NULL;
+	}
+}
+
+/* First bind: rings, batch scratch, then a port index on the switch. */
+static int
+nm_vale_activate(struct nm_adapter *na)
+{
+	int blen = (int)(__builtin_strchr(na->name, ':') - na->name);
+	struct nm_bridge *b;
+	uint32_t i;
+	int error, port;
+
+	error = nm_rings_create(na, true);
+	if (error)
+		return error;
+	for (i = 0; i < na->num_rings[NM_TX]; i++) {
+		struct nm_fwd *f = nm_os_malloc(sizeof(*f));
+
+		if (f == NULL) {
+			error = ENOMEM;
+			goto fail;
+		}
+		nm_memset(f->head, 0xff, sizeof(f->head));
+		na->krings[NM_TX][i].fwd = f;
+	}
+	b = nm_bridge_find(na->name, blen);
+	if (b == NULL)
+		b = nm_bridge_create(na->name, blen);
+	if (b == NULL) {
+		error = ENOMEM;
+		goto fail;
+	}
+	nm_os_rwlock_wlock(b->lock);
+	for (port = 0; port < NM_VALE_MAX_PORTS; port++)
+		if (b->ports[port] == NULL)
+			break;
+	if (port == NM_VALE_MAX_PORTS) {
+		nm_os_rwlock_wunlock(b->lock);
+		if (b->nactive == 0)
+			nm_bridge_destroy(b);
+		error = ENOMEM;
+		goto fail;
+	}
+	b->ports[port] = na;
+	b->active[b->nactive++] = (uint8_t)port;
+	na->bdg = b;
+	na->bdg_port = port;
+	nm_os_rwlock_wunlock(b->lock);
+	return 0;
+fail:
+	nm_vale_free_fwd(na);
+	nm_rings_delete(na, true);
+	return error;
+}
+
+static void
+nm_vale_deactivate(struct nm_adapter *na)
+{
+	struct nm_bridge *b = na->bdg;
+	int i, port = na->bdg_port;
+
+	nm_os_rwlock_wlock(b->lock);
+	b->ports[port] = NULL;
+	for (i = 0; i < b->nactive; i++) {
+		if (b->active[i] == port) {
+			b->active[i] = b->active[--b->nactive];
+			break;
+		}
+	}
+	for (i = 0; i < NM_VALE_HASH_SIZE; i++)
+		if ((b->ht[i] >> 48) == (uint64_t)port + 1)
+			b->ht[i] = 0;
+	nm_os_rwlock_wunlock(b->lock);
+	if (b->nactive == 0)
+		nm_bridge_destroy(b);
+	na->bdg = NULL;
+	na->bdg_port = -1;
+	nm_vale_free_fwd(na);
+	nm_rings_delete(na, true);
+}
+
+static void
+nm_vale_dtor(struct nm_adapter *na)
+{
+	nm_port_remove(na);
+	nm_krings_delete(na);
+	nm_mem_put(na->mem);
+	nm_os_waitq_destroy(na->wq[NM_TX]);
+	nm_os_waitq_destroy(na->wq[NM_RX]);
+	nm_os_free(na);
+}
+
+static const struct nm_adapter_ops nm_vale_ops = {
+	.txsync = nm_vale_txsync,
+	.rxsync = nm_vale_rxsync,
+	.activate = nm_vale_activate,
+	.deactivate = nm_vale_deactivate,
+	.dtor = nm_vale_dtor,
+};
+
+static uint32_t
+nm_clamp(uint32_t v, uint32_t def, uint32_t max)
+{
+	if (v == 0)
+		return def;
+	return v > max ? max : v;
+}
+
+/* A parent of pipes only: never bound itself, so never on a switch. */
+static const struct nm_adapter_ops nm_vp_ops = {
+	.dtor = nm_vale_dtor,
+};
+
+/*
+ * Create a port with its private region: a VALE port (NM_AD_VALE) or a
+ * switchless pipe parent (NM_AD_VP). Core lock held.
+ */
+int
+nm_vp_create(const char *name, enum nm_adapter_type type,
+    const struct nmreq_register *reg, struct nm_adapter **out)
+{
+	static const struct nmreq_register defaults;
+	struct nm_adapter *na;
+	struct nm_mem *m;
+	int error;
+
+	if (reg == NULL || reg->nr_mode == NR_REG_NULL)
+		reg = &defaults;
+	na = nm_adapter_new(name, type,
+	    type == NM_AD_VALE ? &nm_vale_ops : &nm_vp_ops, &error);
+	if (na == NULL)
+		return error;
+	na->num_rings[NM_TX] = nm_clamp(reg->nr_tx_rings, 1,
+	    NM_VALE_MAX_RINGS);
+	na->num_rings[NM_RX] = nm_clamp(reg->nr_rx_rings, 1,
+	    NM_VALE_MAX_RINGS);
+	na->num_slots[NM_TX] = nm_clamp(reg->nr_tx_slots, NM_VALE_DEF_SLOTS,
+	    NM_VALE_MAX_SLOTS);
+	na->num_slots[NM_RX] = nm_clamp(reg->nr_rx_slots, NM_VALE_DEF_SLOTS,
+	    NM_VALE_MAX_SLOTS);
+	if (reg->nr_mem_id != 0) {
+		m = nm_mem_find(reg->nr_mem_id);
+		if (m == NULL) {
+			error = EINVAL;
+			goto fail;
+		}
+	} else {
+		uint32_t extra = reg->nr_extra_bufs > NM_MAX_EXTRA_BUFS ?
+		    NM_MAX_EXTRA_BUFS : reg->nr_extra_bufs;
+
+		m = nm_mem_private_new(na->num_rings[NM_TX],
+		    na->num_slots[NM_TX], na->num_rings[NM_RX],
+		    na->num_slots[NM_RX], extra, 2, &error);
+		if (m == NULL)
+			goto fail;
+	}
+	nm_mem_get(m);
+	na->mem = m;
+	error = nm_port_add(na);
+	if (error) {
+		nm_mem_put(m);
+		goto fail;
+	}
+	*out = na;
+	return 0;
+fail:
+	nm_os_waitq_destroy(na->wq[NM_TX]);
+	nm_os_waitq_destroy(na->wq[NM_RX]);
+	nm_os_free(na);
+	return error;
+}
+
+int
+nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
+    struct nm_adapter **out)
+{
+	struct nm_adapter *na;
+
+	if (nm_vale_name_validate(name) < 0)
+		return EINVAL;
+	na = nm_port_find(name);
+	if (na != NULL) {
+		nm_adapter_get(na);
+		*out = na;
+		return 0;
+	}
+	if (!create)
+		return ENXIO;
+	return nm_vp_create(name, NM_AD_VALE, reg, out);
+}
+
+/*
+ * VALE_LIST: with a name, where that port is; with an empty name, the
+ * first port at or after (nr_bridge_idx, nr_port_idx), so that callers
+ * iterate by incrementing nr_port_idx.
+ */
+int
+nm_vale_list(struct nm_req *req)
+{
+	struct nmreq_vale_list *l = req->body;
+	char *name = req->hdr->nr_name;
+	uint32_t i, j;
+	int blen, error = ENOENT;
+
+	nm_os_mutex_lock(nm_core.lock);
+	if (name[0] != '\0') {
+		struct nm_bridge *b;
+
+		blen = nm_vale_name_validate(name);
+		if (blen < 0) {
+			error = EINVAL;
+			goto out;
+		}
+		b = nm_bridge_find(name, blen);
+		for (j = 0; b != NULL && j < NM_VALE_MAX_PORTS; j++) {
+			if (b->ports[j] != NULL &&
+			    __builtin_strcmp(b->ports[j]->name, name) == 0) {
+				l->nr_bridge_idx = (uint16_t)(b - nm_bridges);
+				l->nr_port_idx = j;
+				error = 0;
+				break;
+			}
+		}
+		if (error)
+			l->nr_port_idx = NM_VALE_NOPORT;
+		goto out;
+	}
+	i = l->nr_bridge_idx;
+	j = l->nr_port_idx;
+	for (; i < NM_MAX_BRIDGES; i++, j = 0) {
+		struct nm_bridge *b = &nm_bridges[i];
+
+		for (; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
+			if (b->ports[j] != NULL) {
+				__builtin_memcpy(name, b->ports[j]->name,
+				    NETMAP_REQ_IFNAMSIZ);
+				l->nr_bridge_idx = (uint16_t)i;
+				l->nr_port_idx = j;
+				error = 0;
+				goto out;
+			}
+		}
+	}
+out:
+	nm_os_mutex_unlock(nm_core.lock);
+	return error;
+}
+
+void
+nm_vale_destroy_all(void)
+{
+	int i;
+
+	for (i = 0; i < NM_MAX_BRIDGES; i++)
+		if (nm_bridges[i].in_use)
+			nm_bridge_destroy(&nm_bridges[i]);
+}

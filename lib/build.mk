@@ -1,0 +1,36 @@
+# libnetmap: the static library applications link (normal objects) and a
+# sanitized twin for the unit tests; plus the portspec/option parse test.
+#
+# Other fragments link against $(LIBNETMAP) or, in sanitized tests,
+# $(LIBNETMAP_SAN).  Programs that include libnetmap.h without
+# LIBNETMAP_NOTHREADSAFE also need $(LDLIBS) (-pthread).
+
+LIBNETMAP_SRCS	:= lib/nmctx.c lib/nmctx-pthreads.c lib/nmreq.c \
+		   lib/nmport.c
+LIBNETMAP	:= $(O)/libnetmap.a
+LIBNETMAP_SAN	:= $(O)/san/libnetmap.a
+
+BINS		+= $(LIBNETMAP)
+
+$(LIBNETMAP): $(LIBNETMAP_SRCS:%.c=$(O)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBNETMAP_SAN): $(LIBNETMAP_SRCS:%.c=$(O)/san/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# tests/unit/test_nmreq_parse.c: parse table, options, option lists,
+# contexts, and mmap/inject on a fake region; needs no device.
+$(O)/tests/test_nmreq_parse: $(O)/san/tests/unit/test_nmreq_parse.o \
+    $(LIBNETMAP_SAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+.PHONY: test-nmreq-parse
+test-nmreq-parse: $(O)/tests/test_nmreq_parse
+	$(O)/tests/test_nmreq_parse
+
+TESTS		+= test-nmreq-parse

@@ -1,0 +1,318 @@
+/*
+ * nm_os_user.c: the services of nm_os.h for userspace hosts (the unit-test
+ * host and netmapd): calloc, pthread locks, memfd regions mapped into the
+ * host (and by clients, through the memfd), futex-based wait queues.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nm_os.h"
+#include "nm_os_user.h"
+
+struct nm_os_region {
+	int fd;
+	void *kva;
+	size_t size;
+};
+
+struct nm_os_mutex {
+	pthread_mutex_t m;
+};
+
+struct nm_os_rwlock {
+	pthread_rwlock_t l;
+};
+
+struct nm_os_waitq {
+	pthread_mutex_t lock;
+	int nwaiters;			/* read without the lock by wake */
+	struct nm_wq_entry head;	/* circular list */
+};
+
+void *
+nm_os_malloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void
+nm_os_free(void *p)
+{
+	free(p);
+}
+
+struct nm_os_region *
+nm_os_region_create(size_t size, void **kva)
+{
+	struct nm_os_region *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->fd = memfd_create("netmap-region", MFD_CLOEXEC);
+	if (r->fd < 0)
+		goto fail_free;
+	if (ftruncate(r->fd, (off_t)size) < 0)
+		goto fail_close;
+	r->kva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->kva == MAP_FAILED)
+		goto fail_close;
+	r->size = size;
+	*kva = r->kva;
+	return r;
+fail_close:
+	close(r->fd);
+fail_free:
+	free(r);
+	return NULL;
+}
+
+void
+nm_os_region_destroy(struct nm_os_region *r)
+{
+	munmap(r->kva, r->size);
+	close(r->fd);
+	free(r);
+}
+
+int
+nm_os_region_fd(const struct nm_os_region *r)
+{
+	return r->fd;
+}
+
+struct nm_os_mutex *
+nm_os_mutex_create(void)
+{
+	struct nm_os_mutex *m = malloc(sizeof(*m));
+
+	if (m != NULL)
+		pthread_mutex_init(&m->m, NULL);
+	return m;
+}
+
+void
+nm_os_mutex_destroy(struct nm_os_mutex *m)
+{
+	pthread_mutex_destroy(&m->m);
+	free(m);
+}
+
+void
+nm_os_mutex_lock(struct nm_os_mutex *m)
+{
+	pthread_mutex_lock(&m->m);
+}
+
+void
+nm_os_mutex_unlock(struct nm_os_mutex *m)
+{
+	pthread_mutex_unlock(&m->m);
+}
+
+struct nm_os_rwlock *
+nm_os_rwlock_create(void)
+{
+	struct nm_os_rwlock *l = malloc(sizeof(*l));
+
+	if (l != NULL)
+		pthread_rwlock_init(&l->l, NULL);
+	return l;
+}
+
+void
+nm_os_rwlock_destroy(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_destroy(&l->l);
+	free(l);
+}
+
+void
+nm_os_rwlock_rlock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_rdlock(&l->l);
+}
+
+void
+nm_os_rwlock_runlock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_unlock(&l->l);
+}
+
+void
+nm_os_rwlock_wlock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_wrlock(&l->l);
+}
+
+void
+nm_os_rwlock_wunlock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_unlock(&l->l);
+}
+
+struct nm_os_waitq *
+nm_os_waitq_create(void)
+{
+	struct nm_os_waitq *wq = calloc(1, sizeof(*wq));
+
+	if (wq == NULL)
+		return NULL;
+	pthread_mutex_init(&wq->lock, NULL);
+	wq->head.next = wq->head.prev = &wq->head;
+	return wq;
+}
+
+void
+nm_os_waitq_destroy(struct nm_os_waitq *wq)
+{
+	pthread_mutex_destroy(&wq->lock);
+	free(wq);
+}
+
+/* The common case, nobody waiting, costs one load. */
+void
+nm_os_waitq_wake(struct nm_os_waitq *wq)
+{
+	struct nm_wq_entry *e;
+
+	if (__atomic_load_n(&wq->nwaiters, __ATOMIC_SEQ_CST) == 0)
+		return;
+	pthread_mutex_lock(&wq->lock);
+	for (e = wq->head.next; e != &wq->head; e = e->next)
+		e->w->wake(e->w);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+void
+nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq)
+{
+	struct nm_user_waiter *w = poll_ctx;
+	struct nm_wq_entry *e;
+	int i;
+
+	for (i = 0; i < w->nent; i++)
+		if (w->ent[i].wq == wq)
+			return;
+	if (w->nent == NM_WAITER_MAX_QUEUES)
+		return;
+	e = &w->ent[w->nent++];
+	e->wq = wq;
+	e->w = w;
+	pthread_mutex_lock(&wq->lock);
+	e->next = &wq->head;
+	e->prev = wq->head.prev;
+	wq->head.prev->next = e;
+	wq->head.prev = e;
+	/* seq_cst pairs with the waker's load: a wake after this sees us */
+	__atomic_add_fetch(&wq->nwaiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+void
+nm_user_waiter_init(struct nm_user_waiter *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->wake = nm_user_waiter_futex_wake;
+}
+
+void
+nm_user_waiter_cancel(struct nm_user_waiter *w)
+{
+	int i;
+
+	for (i = 0; i < w->nent; i++) {
+		struct nm_wq_entry *e = &w->ent[i];
+		struct nm_os_waitq *wq = e->wq;
+
+		pthread_mutex_lock(&wq->lock);
+		e->prev->next = e->next;
+		e->next->prev = e->prev;
+		__atomic_sub_fetch(&wq->nwaiters, 1, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&wq->lock);
+	}
+	w->nent = 0;
+}
+
+void
+nm_user_waiter_futex_wake(struct nm_user_waiter *w)
+{
+	__atomic_store_n(&w->futex, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &w->futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+int
+nm_user_waiter_sleep(struct nm_user_waiter *w, int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tsp = &ts;
+	}
+	while (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == 0) {
+		if (syscall(SYS_futex, &w->futex, FUTEX_WAIT_PRIVATE, 0, tsp,
+		    NULL, 0) < 0 && errno == ETIMEDOUT)
+			return ETIMEDOUT;
+	}
+	return 0;
+}
+
+int
+nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
+{
+	struct nm_user_ctx *c = uctx;
+	struct iovec local = { dst, len };
+	struct iovec remote = { (void *)(uintptr_t)uaddr, len };
+
+	if (c != NULL)
+		return c->copyin(c, dst, uaddr, len);
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return EFAULT;
+	return 0;
+}
+
+int
+nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len)
+{
+	struct nm_user_ctx *c = uctx;
+	struct iovec local = { (void *)(uintptr_t)src, len };
+	struct iovec remote = { (void *)(uintptr_t)uaddr, len };
+
+	if (c != NULL)
+		return c->copyout(c, uaddr, src, len);
+	if (process_vm_writev(getpid(), &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return EFAULT;
+	return 0;
+}
+
+void
+nm_os_gettime(struct timeval *tv)
+{
+	gettimeofday(tv, NULL);
+}
+
+void
+nm_os_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("netmap: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}

@@ -1,0 +1,59 @@
+/*
+ * nm_os_user.h: what the userspace hosts (the test host, netmapd) add to
+ * nm_os.h: the region's file descriptor, the caller context used by
+ * nm_os_copyin/out, and waiters for poll.
+ */
+#ifndef NM_OS_USER_H
+#define NM_OS_USER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nm_os_region;
+struct nm_os_waitq;
+
+/* The memfd behind a region, to map it or pass it to a client. */
+int nm_os_region_fd(const struct nm_os_region *r);
+
+/*
+ * The `uctx` of a request. NULL means "the calling process": addresses are
+ * read with process_vm_readv on ourselves, so a bad pointer is EFAULT and
+ * never a crash. netmapd supplies its own, backed by the client's message.
+ */
+struct nm_user_ctx {
+	int (*copyin)(struct nm_user_ctx *c, void *dst, uint64_t uaddr,
+	    size_t len);
+	int (*copyout)(struct nm_user_ctx *c, uint64_t uaddr, const void *src,
+	    size_t len);
+};
+
+/*
+ * A poller. The core registers it on every wait queue a poll may block on
+ * (nm_os_poll_wait); a wake-up on any of them calls wake(). The poller
+ * must call nm_user_waiter_cancel() before it goes away.
+ */
+#define NM_WAITER_MAX_QUEUES	4
+
+struct nm_user_waiter;
+
+struct nm_wq_entry {
+	struct nm_wq_entry *next, *prev;
+	struct nm_os_waitq *wq;
+	struct nm_user_waiter *w;
+};
+
+struct nm_user_waiter {
+	void (*wake)(struct nm_user_waiter *w);
+	uint32_t futex;		/* for the default wake: futex word */
+	int nent;
+	struct nm_wq_entry ent[NM_WAITER_MAX_QUEUES];
+};
+
+void nm_user_waiter_init(struct nm_user_waiter *w);
+void nm_user_waiter_cancel(struct nm_user_waiter *w);
+/* Default wake: set the futex word and wake whoever sleeps on it. */
+void nm_user_waiter_futex_wake(struct nm_user_waiter *w);
+/* Sleep until woken or timeout_ms (< 0: forever). 0 if woken. */
+int nm_user_waiter_sleep(struct nm_user_waiter *w, int timeout_ms);
+
+#endif /* NM_OS_USER_H */
