@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -97,8 +98,9 @@ static const char help_text[] =
 "  -f function   tx, rx (default), txseq, rxseq, ping or pong.\n"
 "  -n count      Packets to send or receive, ping-pong transactions for\n"
 "                ping and pong; 0 (default) means forever.\n"
-"  -l pkt_size   Frame size without CRC, 16..65536 (default 60).  Given a\n"
-"                second time, the minimum of a random size per batch.\n"
+"  -l pkt_size   Frame size without CRC, 16..65536 (default 60, more with\n"
+"                -6).  Given a second time, the minimum of a random size\n"
+"                per batch.\n"
 "  -b burst      Packets per batch (default 512, 1 for ping and pong).\n"
 "  -4            Build IPv4 packets (the default).\n"
 "  -6            Build IPv6 packets.\n"
@@ -120,8 +122,9 @@ static const char help_text[] =
 "                the first packet).\n"
 "  -R rate       Transmit at most rate packets per second.\n"
 "  -X            Dump every packet sent or received.\n"
-"  -H len        Virtio-net header length: 0, 10 or 12.\n"
-"  -P file       Send the first packet of a pcap file.\n"
+"  -H vnet_hdr_len\n"
+"                Virtio-net header length: 0, 10 or 12.\n"
+"  -P pcap_file  Send the first packet of a pcap file.\n"
 "  -z            Random source address and port per packet.\n"
 "  -Z            Random destination address and port per packet.\n"
 "  -N            Do not normalise units (pps instead of Kpps...).\n"
@@ -601,7 +604,7 @@ static void
 check_args(struct pg_glob *g, struct pg_args *a, char *ifbuf, size_t ifsize)
 {
 	struct pkt_params *pp = &g->pp;
-	size_t hdrlen, need = 0;
+	size_t hdrlen, need;
 	long ncpus;
 
 	if (a->ifname == NULL) {
@@ -686,11 +689,16 @@ check_args(struct pg_glob *g, struct pg_args *a, char *ifbuf, size_t ifsize)
 
 	hdrlen = PKT_ETH_HLEN + PKT_UDP_HLEN +
 	    (a->af == AF_INET ? PKT_IP4_HLEN : PKT_IP6_HLEN);
+	need = hdrlen;
 	if (g->func == PG_TXSEQ || g->func == PG_RXSEQ)
 		need = hdrlen + 4;	/* sequence number */
 	else if (g->func == PG_PING)
 		need = hdrlen + 12;	/* sequence number and timestamp */
-	if ((g->minlen ? g->minlen : g->len) < need)
+	/* The default of 60 is too small for IPv6 headers. */
+	if (a->nlen == 0 && g->len < need)
+		g->len = need;
+	if (g->func != PG_TX && g->func != PG_RX &&
+	    (g->minlen ? g->minlen : g->len) < need)
 		errx(1, "-f %s needs packets of at least %zu bytes",
 		    functions[a->fn].name, need);
 	if (a->pcap != NULL) {
@@ -724,7 +732,7 @@ static int
 wait_report(struct pg_thread *th, int n, const struct timespec *since,
     int ms)
 {
-	struct timespec now;
+	struct timespec now, slice = { 0, REPORT_SLICE_MS * 1000000L };
 	int i, done;
 
 	for (;;) {
@@ -736,8 +744,8 @@ wait_report(struct pg_thread *th, int n, const struct timespec *since,
 		if ((now.tv_sec - since->tv_sec) * 1000 +
 		    (now.tv_nsec - since->tv_nsec) / 1000000 >= ms)
 			return (0);
-		sleep_ms(REPORT_SLICE_MS);
-		/* After ^C keep sampling: threads stop within a poll. */
+		/* Not sleep_ms(): after ^C, wait for the threads to stop. */
+		nanosleep(&slice, NULL);
 	}
 }
 

@@ -93,7 +93,7 @@ struct pg_thread {
 	struct nmport_d	*nmd;
 	int		 fd;
 	int		 cpu;		/* -1: no affinity */
-	uint64_t	 quota;		/* this thread's packets, 0: no limit */
+	uint64_t	 quota;		/* sender's share of -n, 0: no limit */
 	pthread_t	 tid;
 	int		 started;
 	_Atomic int	 done;

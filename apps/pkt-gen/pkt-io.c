@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,16 +267,17 @@ tx_fill(struct pg_thread *t, struct netmap_ring *ring, u_int limit,
 				slot->flags = 0;
 			}
 			slot->len = (uint16_t)n;
+			left -= n;
+			if (left > 0)
+				slot->flags |= NS_MOREFRAG;
 			if (g->options & OPT_DUMP)
 				dump_slot(ring, head, src, n);
-			left -= n;
 			src += n;
 			last = head;
 			head = nm_ring_next(ring, head);
 			space--;
 			if (left == 0)
 				break;
-			slot->flags |= NS_MOREFRAG;
 		}
 		pkt_next_addr(pkt);
 		sent++;

@@ -89,6 +89,13 @@ for o in 4 6 A B C D F H I M N P R S T W X Z a b c d f h i l n o p r s v w z; do
 	grep -q -- "^  -$o[ ,]" "$T/help" || fail "-h lacks -$o"
 	grep -q -- "^\.It Fl $o" "$MAN" || fail "man page lacks -$o"
 done
+# The argument names too: ".It Fl x Ar name" against "  -x name".
+sed -n 's/^\.It Fl \([^ ]*\) Ar \([^ ]*\).*/\1 \2/p' "$MAN" |
+while read -r o arg; do
+	grep -q -- "^  -$o $arg" "$T/help" || echo "-$o $arg"
+done >"$T/missing"
+[ -s "$T/missing" ] &&
+    fail "help and man page disagree on: $(cat "$T/missing")"
 
 echo "pkt-gen test_cli.sh: $cases cases, $fails failures"
 [ "$fails" -eq 0 ]

@@ -62,6 +62,13 @@ for o in a h d n r g l p P C m v; do
 	grep -q -- "^  -$o " "$T/usage" || fail "usage lacks -$o"
 	grep -q -- "^\.It Fl $o" "$MAN" || fail "man page lacks -$o"
 done
+# The argument names too: ".It Fl x Ar name" against "  -x name".
+sed -n 's/^\.It Fl \([^ ]*\) Ar \([^ ]*\).*/\1 \2/p' "$MAN" |
+while read -r o arg; do
+	grep -q -- "^  -$o $arg" "$T/usage" || echo "-$o $arg"
+done >"$T/missing"
+[ -s "$T/missing" ] &&
+    fail "usage and man page disagree on: $(cat "$T/missing")"
 
 run "list all" "$FK"
 expect_rc 0
