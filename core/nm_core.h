@@ -226,6 +226,7 @@ struct nm_adapter *nm_adapter_new(const char *name, enum nm_adapter_type type,
     const struct nm_adapter_ops *ops, int *error);
 void nm_adapter_get(struct nm_adapter *na);
 void nm_adapter_put(struct nm_adapter *na);
+void nm_adapter_free(struct nm_adapter *na);
 int nm_krings_create(struct nm_adapter *na);
 void nm_krings_delete(struct nm_adapter *na);
 int nm_rings_create(struct nm_adapter *na, bool with_buffers);
@@ -243,6 +244,23 @@ static inline uint32_t
 nm_prev(uint32_t i, uint32_t n)
 {
 	return i == 0 ? n - 1 : i - 1;
+}
+
+/* A requested count: 0 asks for the default, anything above max is max. */
+static inline uint32_t
+nm_clamp_req(uint32_t v, uint32_t def, uint32_t max)
+{
+	if (v == 0)
+		return def;
+	return v > max ? max : v;
+}
+
+/* Characters allowed in switch, port and pipe names. */
+static inline bool
+nm_is_id_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 /* (b - a) modulo n, for a, b < n */

@@ -30,11 +30,8 @@ nm_null_deactivate(struct nm_adapter *na)
 static void
 nm_null_dtor(struct nm_adapter *na)
 {
-	nm_krings_delete(na);
 	nm_mem_put(na->mem);
-	nm_os_waitq_destroy(na->wq[NM_TX]);
-	nm_os_waitq_destroy(na->wq[NM_RX]);
-	nm_os_free(na);
+	nm_adapter_free(na);
 }
 
 static const struct nm_adapter_ops nm_null_ops = {
@@ -44,14 +41,6 @@ static const struct nm_adapter_ops nm_null_ops = {
 	.deactivate = nm_null_deactivate,
 	.dtor = nm_null_dtor,
 };
-
-static uint32_t
-nm_null_clamp(uint32_t v, uint32_t def, uint32_t max)
-{
-	if (v == 0)
-		return def;
-	return v > max ? max : v;
-}
 
 int
 nm_null_get(const char *name, const struct nmreq_register *reg,
@@ -69,13 +58,13 @@ nm_null_get(const char *name, const struct nmreq_register *reg,
 	na = nm_adapter_new(name, NM_AD_NULL, &nm_null_ops, &error);
 	if (na == NULL)
 		return error;
-	na->num_rings[NM_TX] = nm_null_clamp(reg->nr_tx_rings, 1,
+	na->num_rings[NM_TX] = nm_clamp_req(reg->nr_tx_rings, 1,
 	    NM_PIPE_MAX_RINGS);
-	na->num_rings[NM_RX] = nm_null_clamp(reg->nr_rx_rings, 1,
+	na->num_rings[NM_RX] = nm_clamp_req(reg->nr_rx_rings, 1,
 	    NM_PIPE_MAX_RINGS);
-	na->num_slots[NM_TX] = nm_null_clamp(reg->nr_tx_slots,
+	na->num_slots[NM_TX] = nm_clamp_req(reg->nr_tx_slots,
 	    NM_VALE_DEF_SLOTS, NM_MAX_SLOTS);
-	na->num_slots[NM_RX] = nm_null_clamp(reg->nr_rx_slots,
+	na->num_slots[NM_RX] = nm_clamp_req(reg->nr_rx_slots,
 	    NM_VALE_DEF_SLOTS, NM_MAX_SLOTS);
 	nm_mem_get(m);
 	na->mem = m;

@@ -13,9 +13,33 @@
 #define NM_OS_H
 
 #ifdef __KERNEL__
+/*
+ * netmap.ko (linux/): the kernel's own headers give the fixed-width types,
+ * bool, size_t, ssize_t, NULL, offsetof, the errno values and POLL*.
+ * nm_config.h holds what linux/probe.sh found in the headers being built
+ * with.
+ */
 #include <linux/types.h>
+#include <linux/stddef.h>
 #include <linux/errno.h>
 #include <linux/poll.h>
+#include "nm_config.h"
+
+/*
+ * struct timeval left the kernel in 5.6 (y2038 work); the ring's ts is
+ * still one, two longs (16 bytes on LP64), as userspace sees it.
+ * NM_KERNEL_HAS_TIMEVAL tells a non-core includer of net/netmap.h that a
+ * definition exists now, so that it does not make a second one.
+ */
+#ifndef NM_HAVE_TIMEVAL
+struct timeval {
+	long tv_sec;
+	long tv_usec;
+};
+#endif
+#ifndef NM_KERNEL_HAS_TIMEVAL
+#define NM_KERNEL_HAS_TIMEVAL 1
+#endif
 #else /* the userspace hosts */
 
 /*

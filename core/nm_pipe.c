@@ -21,13 +21,6 @@
  */
 #include "nm_core.h"
 
-static bool
-nm_pipe_id_char(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || c == '_';
-}
-
 /* Position of the pipe separator, or -1 if `name` is not a pipe name. */
 static int
 nm_pipe_sep(const char *name)
@@ -185,15 +178,6 @@ nm_pipe_deactivate(struct nm_adapter *na)
 		nm_pipe_rings_free(na);
 }
 
-static void
-nm_pipe_free_end(struct nm_adapter *na)
-{
-	nm_krings_delete(na);
-	nm_os_waitq_destroy(na->wq[NM_TX]);
-	nm_os_waitq_destroy(na->wq[NM_RX]);
-	nm_os_free(na);
-}
-
 /* An end lives as long as either end is referenced. */
 static void
 nm_pipe_dtor(struct nm_adapter *na)
@@ -211,8 +195,8 @@ nm_pipe_dtor(struct nm_adapter *na)
 		}
 	}
 	nm_mem_put(na->mem);
-	nm_pipe_free_end(na);
-	nm_pipe_free_end(peer);
+	nm_adapter_free(na);
+	nm_adapter_free(peer);
 	nm_adapter_put(parent);
 }
 
@@ -223,14 +207,6 @@ static const struct nm_adapter_ops nm_pipe_ops = {
 	.deactivate = nm_pipe_deactivate,
 	.dtor = nm_pipe_dtor,
 };
-
-static uint32_t
-nm_pipe_clamp(uint32_t v, uint32_t def, uint32_t max)
-{
-	if (v == 0)
-		return def;
-	return v > max ? max : v;
-}
 
 static int
 nm_pipe_parent(const char *pname, struct nm_adapter **out)
@@ -247,7 +223,7 @@ nm_pipe_parent(const char *pname, struct nm_adapter **out)
 		return 0;
 	}
 	for (error = 0; pname[error] != '\0'; error++)
-		if (!nm_pipe_id_char(pname[error]))
+		if (!nm_is_id_char(pname[error]))
 			return EINVAL;
 	error = nm_vp_create(pname, NM_AD_VP, NULL, out);
 	if (error == 0)
@@ -268,11 +244,11 @@ nm_pipe_create(struct nm_adapter *parent, const char *name, int sep,
 		reg = &defaults;
 	if (parent->npipes + 2 > 2 * NM_MAXPIPES)
 		return ENOMEM;
-	ntx = nm_pipe_clamp(reg->nr_tx_rings, 1, NM_PIPE_MAX_RINGS);
-	nrx = nm_pipe_clamp(reg->nr_rx_rings, 1, NM_PIPE_MAX_RINGS);
-	stx = nm_pipe_clamp(reg->nr_tx_slots, parent->num_slots[NM_TX],
+	ntx = nm_clamp_req(reg->nr_tx_rings, 1, NM_PIPE_MAX_RINGS);
+	nrx = nm_clamp_req(reg->nr_rx_rings, 1, NM_PIPE_MAX_RINGS);
+	stx = nm_clamp_req(reg->nr_tx_slots, parent->num_slots[NM_TX],
 	    NM_MAX_SLOTS);
-	srx = nm_pipe_clamp(reg->nr_rx_slots, parent->num_slots[NM_RX],
+	srx = nm_clamp_req(reg->nr_rx_slots, parent->num_slots[NM_RX],
 	    NM_MAX_SLOTS);
 	for (e = 0; e < 2; e++) {
 		char pname[NETMAP_REQ_IFNAMSIZ];
@@ -315,7 +291,7 @@ nm_pipe_create(struct nm_adapter *parent, const char *name, int sep,
 fail:
 	for (e = 0; e < 2; e++)
 		if (ends[e] != NULL)
-			nm_pipe_free_end(ends[e]);
+			nm_adapter_free(ends[e]);
 	return error;
 }
 
@@ -330,7 +306,7 @@ nm_pipe_get(const char *name, const struct nmreq_register *reg, bool create,
 	if (name[sep + 1] == '\0')
 		return EINVAL;
 	for (i = sep + 1; name[i] != '\0'; i++)
-		if (!nm_pipe_id_char(name[i]))
+		if (!nm_is_id_char(name[i]))
 			return EINVAL;
 	if (reg != NULL && reg->nr_mode != NR_REG_ALL_NIC &&
 	    reg->nr_mode != NR_REG_ONE_NIC)

@@ -115,6 +115,16 @@ nm_adapter_get(struct nm_adapter *na)
 	na->refcount++;
 }
 
+/* The end of every adapter type's dtor. */
+void
+nm_adapter_free(struct nm_adapter *na)
+{
+	nm_krings_delete(na);
+	nm_os_waitq_destroy(na->wq[NM_TX]);
+	nm_os_waitq_destroy(na->wq[NM_RX]);
+	nm_os_free(na);
+}
+
 /* Core lock held. The type's dtor frees (see nm_adapter_free). */
 void
 nm_adapter_put(struct nm_adapter *na)

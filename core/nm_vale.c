@@ -63,13 +63,6 @@ struct nm_fwd {
 	int ntouched;
 };
 
-static bool
-nm_is_id_char(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || c == '_';
-}
-
 bool
 nm_is_vale_name(const char *name)
 {
@@ -491,11 +484,8 @@ static void
 nm_vale_dtor(struct nm_adapter *na)
 {
 	nm_port_remove(na);
-	nm_krings_delete(na);
 	nm_mem_put(na->mem);
-	nm_os_waitq_destroy(na->wq[NM_TX]);
-	nm_os_waitq_destroy(na->wq[NM_RX]);
-	nm_os_free(na);
+	nm_adapter_free(na);
 }
 
 static const struct nm_adapter_ops nm_vale_ops = {
@@ -505,14 +495,6 @@ static const struct nm_adapter_ops nm_vale_ops = {
 	.deactivate = nm_vale_deactivate,
 	.dtor = nm_vale_dtor,
 };
-
-static uint32_t
-nm_clamp(uint32_t v, uint32_t def, uint32_t max)
-{
-	if (v == 0)
-		return def;
-	return v > max ? max : v;
-}
 
 /* A parent of pipes only: never bound itself, so never on a switch. */
 static const struct nm_adapter_ops nm_vp_ops = {
@@ -538,13 +520,13 @@ nm_vp_create(const char *name, enum nm_adapter_type type,
 	    type == NM_AD_VALE ? &nm_vale_ops : &nm_vp_ops, &error);
 	if (na == NULL)
 		return error;
-	na->num_rings[NM_TX] = nm_clamp(reg->nr_tx_rings, 1,
+	na->num_rings[NM_TX] = nm_clamp_req(reg->nr_tx_rings, 1,
 	    NM_VALE_MAX_RINGS);
-	na->num_rings[NM_RX] = nm_clamp(reg->nr_rx_rings, 1,
+	na->num_rings[NM_RX] = nm_clamp_req(reg->nr_rx_rings, 1,
 	    NM_VALE_MAX_RINGS);
-	na->num_slots[NM_TX] = nm_clamp(reg->nr_tx_slots, NM_VALE_DEF_SLOTS,
+	na->num_slots[NM_TX] = nm_clamp_req(reg->nr_tx_slots, NM_VALE_DEF_SLOTS,
 	    NM_VALE_MAX_SLOTS);
-	na->num_slots[NM_RX] = nm_clamp(reg->nr_rx_slots, NM_VALE_DEF_SLOTS,
+	na->num_slots[NM_RX] = nm_clamp_req(reg->nr_rx_slots, NM_VALE_DEF_SLOTS,
 	    NM_VALE_MAX_SLOTS);
 	if (reg->nr_mem_id != 0) {
 		m = nm_mem_find(reg->nr_mem_id);
@@ -572,9 +554,7 @@ nm_vp_create(const char *name, enum nm_adapter_type type,
 	*out = na;
 	return 0;
 fail:
-	nm_os_waitq_destroy(na->wq[NM_TX]);
-	nm_os_waitq_destroy(na->wq[NM_RX]);
-	nm_os_free(na);
+	nm_adapter_free(na);
 	return error;
 }
 
