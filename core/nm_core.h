@@ -76,6 +76,7 @@ struct nm_pool {
 	uint32_t objtotal;	/* after rounding to whole clusters */
 	uint32_t objfree;
 	uint32_t *bitmap;	/* 1 = free */
+	uint32_t hint;		/* no free object in the words before this */
 	uint64_t size;		/* bytes, whole pages */
 };
 
@@ -289,6 +290,7 @@ struct nm_req {
 	struct nmreq_header *hdr;	/* host copy of the user's header */
 	void *body;
 	struct nmreq_option *opt[NETMAP_REQ_OPT_MAX];
+	bool opt_unknown;		/* an option of a type >= OPT_MAX */
 	void *uctx;
 };
 

@@ -112,8 +112,11 @@ nm_opts_copyin(struct nm_req *req, struct nm_req_buf *rb, uint64_t pos,
 			error = EINVAL;
 			continue;
 		}
-		if (opt->nro_reqtype >= NETMAP_REQ_OPT_MAX)
+		if (opt->nro_reqtype >= NETMAP_REQ_OPT_MAX) {
+			/* stays EOPNOTSUPP: fails a REGISTER (spec 2.7) */
+			req->opt_unknown = true;
 			continue;
+		}
 		if (req->opt[opt->nro_reqtype] != NULL) {
 			opt->nro_status = EINVAL;
 			req->opt[opt->nro_reqtype]->nro_status = EINVAL;

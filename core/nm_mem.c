@@ -238,6 +238,7 @@ nm_pool_reset(struct nm_pool *p, int which)
 	if (p->objtotal % 32)
 		p->bitmap[words - 1] = (1u << (p->objtotal % 32)) - 1;
 	p->objfree = p->objtotal;
+	p->hint = 0;
 	if (which == NM_POOL_BUF) {
 		/* buffers 0 and 1 are reserved */
 		p->bitmap[0] &= ~3u;
@@ -319,7 +320,7 @@ nm_pool_take(struct nm_pool *p)
 
 	if (p->objfree == 0)
 		return -1;
-	for (i = 0; i < words; i++) {
+	for (i = p->hint; i < words; i++) {
 		uint32_t w = p->bitmap[i];
 
 		if (w != 0) {
@@ -327,6 +328,7 @@ nm_pool_take(struct nm_pool *p)
 
 			p->bitmap[i] = w & ~(1u << bit);
 			p->objfree--;
+			p->hint = i;
 			return (int64_t)i * 32 + bit;
 		}
 	}
@@ -345,6 +347,8 @@ nm_pool_give(struct nm_pool *p, int which, uint32_t idx)
 		return false;
 	p->bitmap[idx / 32] |= bit;
 	p->objfree++;
+	if (idx / 32 < p->hint)
+		p->hint = idx / 32;
 	return true;
 }
 

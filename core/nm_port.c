@@ -910,6 +910,10 @@ nm_register_req(struct nm_priv *priv, struct nm_req *req)
 
 	nm_os_mutex_lock(nm_core.lock);
 	error = nm_register(priv, req);
+	if (error == 0 && req->opt_unknown) {
+		nm_unregister(priv);
+		error = EOPNOTSUPP;
+	}
 	if (error == 0) {
 		for (i = 1; i < NETMAP_REQ_OPT_MAX; i++) {
 			if (req->opt[i] != NULL &&

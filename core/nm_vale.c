@@ -599,18 +599,23 @@ nm_vale_list(struct nm_req *req)
 			error = EINVAL;
 			goto out;
 		}
+		/*
+		 * As upstream: no such switch is ENOENT; a switch without
+		 * that port is success with port index NM_VALE_NOPORT.
+		 */
 		b = nm_bridge_find(name, blen);
-		for (j = 0; b != NULL && j < NM_VALE_MAX_PORTS; j++) {
+		if (b == NULL)
+			goto out;
+		l->nr_bridge_idx = (uint16_t)(b - nm_bridges);
+		l->nr_port_idx = NM_VALE_NOPORT;
+		error = 0;
+		for (j = 0; j < NM_VALE_MAX_PORTS; j++) {
 			if (b->ports[j] != NULL &&
 			    __builtin_strcmp(b->ports[j]->name, name) == 0) {
-				l->nr_bridge_idx = (uint16_t)(b - nm_bridges);
 				l->nr_port_idx = j;
-				error = 0;
 				break;
 			}
 		}
-		if (error)
-			l->nr_port_idx = NM_VALE_NOPORT;
 		goto out;
 	}
 	i = l->nr_bridge_idx;

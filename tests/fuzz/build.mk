@@ -1,0 +1,50 @@
+# libFuzzer targets for the core, built with clang: the core objects with
+# NM_CORE and -nostdinc as everywhere, plus the userspace OS layer, but not
+# the test host (the targets call nm_ioctl/nm_poll directly).
+#   make fuzz             each target for FUZZ_SECONDS (default 60)
+#   make test-fuzz        each target for ~5 s from its committed seeds
+# New inputs go to $(O)/fuzz-corpus/<target>; tests/fuzz/corpus/<target>
+# (small, committed) is only read.
+
+FUZZ_SECONDS	?= 60
+FUZZ_TARGETS	:= ctrl sync
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+FUZZ_CFLAGS	= -std=gnu11 $(WARN) -O1 -g $(CPPFLAGS) $(FUZZ_SAN) \
+		  -fsanitize=fuzzer-no-link
+FUZZ_CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/fuzz/%.o)
+FUZZ_BINS	:= $(FUZZ_TARGETS:%=$(O)/tests/fuzz_%)
+
+$(O)/fuzz/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/fuzz/user/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/fuzz/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/tests/fuzz_%: $(O)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJS) \
+    $(O)/fuzz/user/nm_os_user.o
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -pthread
+
+# -rss_limit_mb: regions are sparse memfds, but mapped pages count.
+FUZZ_RUN	= mkdir -p $(O)/fuzz-corpus/$* && \
+		  $< -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 \
+		  $(O)/fuzz-corpus/$* tests/fuzz/corpus/$*
+
+.PHONY: $(FUZZ_TARGETS:%=fuzz-%) $(FUZZ_TARGETS:%=test-fuzz-%) test-fuzz
+$(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(O)/tests/fuzz_%
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS)
+
+$(FUZZ_TARGETS:%=test-fuzz-%): test-fuzz-%: $(O)/tests/fuzz_%
+	$(FUZZ_RUN) -max_total_time=5
+
+test-fuzz: $(FUZZ_TARGETS:%=test-fuzz-%)
+
+TESTS		+= test-fuzz
+FUZZ		+= $(FUZZ_TARGETS:%=fuzz-%)
