@@ -18,7 +18,11 @@
  *   nm_core.lock (control: create/destroy/register; a mutex)
  *     kring->lock of a TX ring (held for the whole txsync)
  *       bridge->lock, read side (forwarding) / write side (port changes)
- *         kring->lock of a destination RX ring (one copy pass)
+ *         kring->q_lock of a destination RX ring (one copy pass)
+ * The RX ring's own kring->lock is taken only by its rxsync, never with
+ * another lock: senders (under q_lock) and the receiver (under lock) meet
+ * only through nr_hwtail and nr_hwcur, each written by one side with a
+ * release store and read by the other with an acquire load.
  *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
  *   and for extra buffers only; the data path never allocates.
  *
@@ -150,7 +154,8 @@ struct nm_kring {
 	struct nm_adapter *na;
 	uint64_t offset_mask;
 	uint64_t offset_max;
-	struct nm_os_mutex *lock;
+	struct nm_os_mutex *lock;	/* held for a whole sync */
+	struct nm_os_mutex *q_lock;	/* VALE RX: serialises senders */
 	struct nm_os_waitq *wq;
 
 	/* Pipes: the peer ring and how far it let us go. */

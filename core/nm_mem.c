@@ -112,7 +112,7 @@ nm_mem_new(uint16_t id, bool priv)
 
 	if (m == NULL)
 		return NULL;
-	m->lock = nm_os_mutex_create();
+	m->lock = nm_os_mutex_create(NM_LOCK_MEM);
 	if (m->lock == NULL) {
 		nm_os_free(m);
 		return NULL;

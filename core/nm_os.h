@@ -103,8 +103,13 @@ struct timeval {
 
 #define nm_memcpy(d, s, n)	__builtin_memcpy((d), (s), (n))
 #define nm_memset(d, c, n)	__builtin_memset((d), (c), (n))
+/* The kernel has its own (branch-profiling kernels: different ones). */
+#ifndef likely
 #define likely(x)		__builtin_expect(!!(x), 1)
+#endif
+#ifndef unlikely
 #define unlikely(x)		__builtin_expect(!!(x), 0)
+#endif
 
 /*
  * Memory ordering between the core and the user of a ring lives in the
@@ -128,9 +133,20 @@ struct nm_os_region;
 struct nm_os_region *nm_os_region_create(size_t size, void **kva);
 void nm_os_region_destroy(struct nm_os_region *r);
 
-/* Sleeping locks; the core never holds one while calling into the user. */
+/*
+ * Sleeping locks; the core never holds one while calling into the user.
+ * Each lock has a class, so that a lock checker (lockdep) sees the
+ * nesting of nm_core.h's lock order as classes, not as recursion.
+ */
+enum nm_lock_class {
+	NM_LOCK_CORE,		/* nm_core.lock */
+	NM_LOCK_SYNC,		/* kring->lock: one sync of one ring */
+	NM_LOCK_QUEUE,		/* kring->q_lock: producers into an RX ring */
+	NM_LOCK_MEM,		/* allocator bitmaps */
+	NM_LOCK_CLASSES
+};
 struct nm_os_mutex;
-struct nm_os_mutex *nm_os_mutex_create(void);
+struct nm_os_mutex *nm_os_mutex_create(enum nm_lock_class cls);
 void nm_os_mutex_destroy(struct nm_os_mutex *m);
 void nm_os_mutex_lock(struct nm_os_mutex *m);
 void nm_os_mutex_unlock(struct nm_os_mutex *m);

@@ -154,9 +154,11 @@ nm_krings_create(struct nm_adapter *na)
 			k->num_slots = na->num_slots[t];
 			k->sync = t == NM_TX ? na->ops->txsync :
 			    na->ops->rxsync;
-			k->lock = nm_os_mutex_create();
+			k->lock = nm_os_mutex_create(NM_LOCK_SYNC);
+			k->q_lock = nm_os_mutex_create(NM_LOCK_QUEUE);
 			k->wq = nm_os_waitq_create();
-			if (k->lock == NULL || k->wq == NULL)
+			if (k->lock == NULL || k->q_lock == NULL ||
+			    k->wq == NULL)
 				goto fail;
 		}
 	}
@@ -180,6 +182,8 @@ nm_krings_delete(struct nm_adapter *na)
 
 			if (k->lock)
 				nm_os_mutex_destroy(k->lock);
+			if (k->q_lock)
+				nm_os_mutex_destroy(k->q_lock);
 			if (k->wq)
 				nm_os_waitq_destroy(k->wq);
 		}
@@ -724,7 +728,7 @@ nm_ring_reinit(struct nm_kring *k)
 	}
 	*(uint32_t *)&ring->num_slots = k->num_slots;
 	ring->head = ring->cur = k->rhead = k->rcur = k->nr_hwcur;
-	ring->tail = k->rtail = k->nr_hwtail;
+	ring->tail = k->rtail = nm_load_acquire(&k->nr_hwtail);
 	return 1;
 }
 
@@ -750,7 +754,10 @@ nm_txsync_prologue(struct nm_kring *k, uint32_t *headp)
 	return 0;
 }
 
-/* RX: head in [hwcur, hwtail], cur in [head, hwtail]. */
+/*
+ * RX: head in [hwcur, hwtail], cur in [head, hwtail], with hwtail as the
+ * user last saw it (rtail): senders may be moving the live one.
+ */
 int
 nm_rxsync_prologue(struct nm_kring *k, uint32_t *headp)
 {
@@ -761,8 +768,8 @@ nm_rxsync_prologue(struct nm_kring *k, uint32_t *headp)
 
 	if (head >= n || cur >= n ||
 	    nm_dist(k->nr_hwcur, head, n) >
-	    nm_dist(k->nr_hwcur, k->nr_hwtail, n) ||
-	    nm_dist(head, cur, n) > nm_dist(head, k->nr_hwtail, n))
+	    nm_dist(k->nr_hwcur, k->rtail, n) ||
+	    nm_dist(head, cur, n) > nm_dist(head, k->rtail, n))
 		return 1;
 	k->rhead = head;
 	k->rcur = cur;
@@ -774,7 +781,7 @@ nm_rxsync_prologue(struct nm_kring *k, uint32_t *headp)
 void
 nm_sync_finalize(struct nm_kring *k)
 {
-	k->rtail = k->nr_hwtail;
+	k->rtail = nm_load_acquire(&k->nr_hwtail);
 	nm_store_release(&k->ring->tail, k->rtail);
 }
 
@@ -931,7 +938,7 @@ nm_register_req(struct nm_priv *priv, struct nm_req *req)
 int
 nm_core_init(void)
 {
-	nm_core.lock = nm_os_mutex_create();
+	nm_core.lock = nm_os_mutex_create(NM_LOCK_CORE);
 	nm_core.vale_lock = nm_os_rwlock_create();
 	if (nm_core.lock == NULL || nm_core.vale_lock == NULL) {
 		nm_core_fini();

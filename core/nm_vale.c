@@ -12,8 +12,9 @@
  *      to NETMAP_MAX_FRAGS slots;
  *   2. learn each source MAC and look up each destination, building one
  *      list per destination port plus one broadcast list, in order;
- *   3. per destination ring: take its lock once, copy every packet that
- *      fits, publish the new hwtail, unlock, wake the receiver.
+ *   3. per destination ring: take its producer lock (q_lock) once, copy
+ *      every packet that fits, publish the new hwtail, unlock, wake the
+ *      receiver. The receiver's rxsync never waits for this.
  * Frames that find no room are dropped and counted; the sender's ring is
  * always fully reclaimed.
  *
@@ -237,9 +238,10 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 	uint32_t n = dst->num_slots, j, room;
 	bool moved = false;
 
-	nm_os_mutex_lock(dst->lock);
+	nm_os_mutex_lock(dst->q_lock);
 	j = dst->nr_hwtail;
-	room = nm_dist(j, nm_prev(dst->nr_hwcur, n), n);
+	/* acquire: the receiver is done with the slots it released */
+	room = nm_dist(j, nm_prev(nm_load_acquire(&dst->nr_hwcur), n), n);
 	while (head != NM_FNIL || bhead != NM_FNIL) {
 		struct nm_fpkt *p;
 
@@ -259,8 +261,9 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 		room -= p->nfrags;
 		moved = true;
 	}
-	dst->nr_hwtail = j;
-	nm_os_mutex_unlock(dst->lock);
+	/* release: the slots are written before the receiver sees them */
+	nm_store_release(&dst->nr_hwtail, j);
+	nm_os_mutex_unlock(dst->q_lock);
 	if (moved)
 		nm_kring_notify(dst);
 }
@@ -383,11 +386,14 @@ nm_vale_txsync(struct nm_kring *k)
 	return 0;
 }
 
-/* The receiver gives back [hwcur, head); senders fill from hwtail on. */
+/*
+ * The receiver gives back [hwcur, head); senders fill from hwtail on,
+ * under q_lock, so this takes no lock of theirs (see nm_core.h).
+ */
 static int
 nm_vale_rxsync(struct nm_kring *k)
 {
-	k->nr_hwcur = k->rhead;
+	nm_store_release(&k->nr_hwcur, k->rhead);
 	return 0;
 }
 

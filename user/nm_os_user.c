@@ -30,6 +30,9 @@ struct nm_os_mutex {
 	pthread_mutex_t m;
 };
 
+/* Live regions and their bytes, for netmapd's debug counters. */
+static uint64_t nm_user_regions, nm_user_region_bytes;
+
 struct nm_os_rwlock {
 	pthread_rwlock_t l;
 };
@@ -69,6 +72,8 @@ nm_os_region_create(size_t size, void **kva)
 		goto fail_close;
 	r->size = size;
 	*kva = r->kva;
+	__atomic_add_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&nm_user_region_bytes, size, __ATOMIC_RELAXED);
 	return r;
 fail_close:
 	close(r->fd);
@@ -80,6 +85,8 @@ fail_free:
 void
 nm_os_region_destroy(struct nm_os_region *r)
 {
+	__atomic_sub_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&nm_user_region_bytes, r->size, __ATOMIC_RELAXED);
 	munmap(r->kva, r->size);
 	close(r->fd);
 	free(r);
@@ -91,8 +98,15 @@ nm_os_region_fd(const struct nm_os_region *r)
 	return r->fd;
 }
 
+void
+nm_os_region_stats(uint64_t *count, uint64_t *bytes)
+{
+	*count = __atomic_load_n(&nm_user_regions, __ATOMIC_RELAXED);
+	*bytes = __atomic_load_n(&nm_user_region_bytes, __ATOMIC_RELAXED);
+}
+
 struct nm_os_mutex *
-nm_os_mutex_create(void)
+nm_os_mutex_create(enum nm_lock_class cls)
 {
 	struct nm_os_mutex *m = malloc(sizeof(*m));
 

@@ -14,6 +14,8 @@ struct nm_os_waitq;
 
 /* The memfd behind a region, to map it or pass it to a client. */
 int nm_os_region_fd(const struct nm_os_region *r);
+/* Regions alive now and their total size (netmapd's debug counters). */
+void nm_os_region_stats(uint64_t *count, uint64_t *bytes);
 
 /*
  * The `uctx` of a request. NULL means "the calling process": addresses are

@@ -2,27 +2,69 @@
 # (tests/vm/run-vm.sh; the machines we test on cannot load modules).
 # Installs what it needs (scripts/deps.sh vm), builds the module and the
 # static test programs, then boots once per script in VM_SCRIPTS, each
-# given the module and every program in VM_PROGS.  KDIR= picks the kernel,
-# as for `make module`; the guest boots that same kernel.
+# given the module, every program in VM_PROGS and the files in VM_FILES.
+# KDIR= picks the kernel, as for `make module`; the guest boots that same
+# kernel.
+#
+# demo-vm and bench-vm boot the same guest once with demo.sh / bench.sh:
+# pkt-gen over VALE and pipes (and, for bench, AF_PACKET over veth for
+# comparison).  Figures, not pass/fail.
 
-VM_PROGS	:= $(O)/tests/vm/smoke
-VM_SCRIPTS	:= tests/vm/smoke.sh
+VM_DIR		:= $(O)/tests/vm
+VM_C_PROGS	:= smoke nmtest
+VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen
+VM_FILES	:= tests/vm/lib.sh
+VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
+		   tests/vm/robust.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
-$(VM_PROGS): $(O)/tests/vm/%: tests/vm/%.c
+$(VM_C_PROGS:%=$(VM_DIR)/%): $(VM_DIR)/%: tests/vm/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $< $(LDLIBS)
 
-.PHONY: test-vm
-test-vm:
+# The AF_PACKET peers of bench/, for bench-vm only.
+VM_AFP		:= $(VM_DIR)/afp-tx $(VM_DIR)/afp-rx
+$(VM_AFP): $(VM_DIR)/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $< $(LDLIBS)
+
+# pkt-gen as built for the host, linked static for the guest.
+$(VM_DIR)/pkt-gen: $(PKTGEN_OBJS) $(LIBNETMAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $(PKTGEN_OBJS) $(LIBNETMAP) \
+	    $(LDLIBS) -lm
+
+VM_RUN		= $(if $(KDIR),KDIR="$(KDIR)") ./tests/vm/run-vm.sh
+
+.PHONY: test-vm demo-vm bench-vm vm-progs
+vm-progs:
 	@./scripts/deps.sh vm
 	+@$(MAKE) --no-print-directory module $(VM_PROGS)
-	@failed=; for t in $(VM_SCRIPTS); do \
-		$(if $(KDIR),KDIR="$(KDIR)") ./tests/vm/run-vm.sh \
-		    -t $(VM_TIMEOUT) $$t $(MODULE) $(VM_PROGS) || \
-		    failed="$$failed $$t"; \
+
+test-vm: vm-progs
+	@t0=$$(date +%s); failed=; for t in $(VM_SCRIPTS); do \
+		$(VM_RUN) -t $(VM_TIMEOUT) $$t $(MODULE) $(VM_PROGS) \
+		    $(VM_FILES) || failed="$$failed $$t"; \
 	done; \
+	echo "test-vm: $$(( $$(date +%s) - t0 )) s"; \
 	[ -z "$$failed" ] || { echo "test-vm: failed:$$failed" >&2; exit 1; }
+
+# The demo: about 5 s of pkt-gen over VALE, then over a pipe.
+demo-vm: vm-progs
+	@$(VM_RUN) -D -t 300 tests/vm/demo.sh $(MODULE) $(VM_PROGS) $(VM_FILES)
+
+# Measurements (-D: no SLUB debugging).  The guest's figures come back
+# on its output; bench/vm-json.sh turns them into bench/results/vm-*.json.
+bench-vm: vm-progs $(VM_AFP)
+	@mkdir -p bench/results
+	@echo "HOSTLOAD before $$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    >$(VM_DIR)/bench.out
+	@$(VM_RUN) -D -t 500 tests/vm/bench.sh $(MODULE) $(VM_PROGS) \
+	    $(VM_AFP) $(VM_FILES) 2>&1 | tee -a $(VM_DIR)/bench.out
+	@echo "HOSTLOAD after $$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    >>$(VM_DIR)/bench.out
+	@./tests/vm/bench-json.sh $(VM_DIR)/bench.out \
+	    bench/results/vm-$$(date +%Y%m%d-%H%M%S).json
 
 TESTS		+= test-vm

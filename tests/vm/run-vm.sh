@@ -173,10 +173,18 @@ while [ $n -lt 50 ]; do
 	n=$((n + 1))
 done
 
+# A killed process has an empty cmdline before it has closed its files
+# (the last fput runs late in exit): give those a few seconds.
 if grep -q '^netmap ' /proc/modules; then
-	rmmod netmap >&3 2>&3
+	n=0
+	until rmmod netmap 2>/tmp/rmmod.err; do
+		n=$((n + 1))
+		[ $n -lt 50 ] || break
+		sleep 0.1
+	done
 	if grep -q '^netmap ' /proc/modules; then
 		echo "netmap-vm: FAIL: netmap.ko does not unload:" >&3
+		cat /tmp/rmmod.err >&3
 		grep '^netmap ' /proc/modules >&3
 		[ $rc -ne 0 ] || rc=91
 	fi

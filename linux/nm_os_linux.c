@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nm_os_linux.c - the services of core/nm_os.h in the Linux kernel: memory,
+ * shared regions, locks, wait queues and poll registration, user copies,
+ * time and logging.
+ *
+ * Regions are vmalloc_user() memory: zeroed, page aligned, and marked as
+ * mappable to userspace.  They are not mapped at mmap() time: the vma gets
+ * nm_linux_vm_ops (see nm_linux.c) and each page is handed out by the
+ * fault handler with vmalloc_to_page(), so mmap() of a big region costs
+ * nothing until it is touched.
+ *
+ * Wait queues are plain wait_queue_head_t.  The core wakes a queue once
+ * per sync that produced something for a peer, which is most syncs, so
+ * the wake first checks for sleepers (wq_has_sleeper(): one full barrier,
+ * paired with the one set_current_state()/poll_wait() side implies) and
+ * takes the queue's spinlock only when someone sleeps.
+ *
+ * Every object made here is counted (control path only, so the atomics
+ * cost nothing that matters); nm_linux_leak_check() at module exit warns
+ * if the core did not give everything back, which the VM tests catch.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/printk.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+
+#include "nm_linux.h"
+
+struct nm_os_mutex {
+	struct mutex m;
+};
+
+struct nm_os_rwlock {
+	struct rw_semaphore l;
+};
+
+struct nm_os_waitq {
+	wait_queue_head_t wq;
+};
+
+enum {
+	NM_OBJ_MEM, NM_OBJ_REGION, NM_OBJ_MUTEX, NM_OBJ_RWLOCK, NM_OBJ_WAITQ,
+	NM_OBJ_COUNT
+};
+static atomic_long_t nm_linux_objs[NM_OBJ_COUNT];
+static const char *const nm_linux_obj_names[NM_OBJ_COUNT] = {
+	"allocations", "regions", "mutexes", "rwlocks", "wait queues"
+};
+
+static inline void *
+nm_linux_count(void *p, int type)
+{
+	if (p != NULL)
+		atomic_long_inc(&nm_linux_objs[type]);
+	return p;
+}
+
+static inline void
+nm_linux_uncount(int type)
+{
+	atomic_long_dec(&nm_linux_objs[type]);
+}
+
+/* At module exit: anything the core still holds is a leak.  */
+void
+nm_linux_leak_check(void)
+{
+	long n;
+	int i;
+
+	for (i = 0; i < NM_OBJ_COUNT; i++) {
+		n = atomic_long_read(&nm_linux_objs[i]);
+		WARN(n != 0, "netmap: %ld %s leaked\n", n,
+		    nm_linux_obj_names[i]);
+	}
+}
+
+/* Core objects: small ones come from kmalloc, big tables from vmalloc. */
+void *
+nm_os_malloc(size_t size)
+{
+	return nm_linux_count(kvzalloc(size, GFP_KERNEL), NM_OBJ_MEM);
+}
+
+void
+nm_os_free(void *p)
+{
+	if (p == NULL)
+		return;
+	nm_linux_uncount(NM_OBJ_MEM);
+	kvfree(p);
+}
+
+struct nm_os_region *
+nm_os_region_create(size_t size, void **kva)
+{
+	struct nm_os_region *r;
+
+	if (size == 0 || size > NM_LINUX_REGION_MAX)
+		return NULL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (r == NULL)
+		return NULL;
+	r->size = PAGE_ALIGN(size);
+	r->kva = vmalloc_user(r->size);
+	if (r->kva == NULL) {
+		kfree(r);
+		return NULL;
+	}
+	*kva = r->kva;
+	return nm_linux_count(r, NM_OBJ_REGION);
+}
+
+void
+nm_os_region_destroy(struct nm_os_region *r)
+{
+	if (r == NULL)
+		return;
+	nm_linux_uncount(NM_OBJ_REGION);
+	vfree(r->kva);
+	kfree(r);
+}
+
+/* The page of region r at byte offset off, or NULL past its end. */
+struct page *
+nm_linux_region_page(const struct nm_os_region *r, unsigned long off)
+{
+	if (off >= r->size)
+		return NULL;
+	return vmalloc_to_page((const char *)r->kva + off);
+}
+
+/* One lockdep class per core lock class (see nm_os.h). */
+static struct lock_class_key nm_lock_keys[NM_LOCK_CLASSES];
+static const char *const nm_lock_names[NM_LOCK_CLASSES] = {
+	"nm_core", "nm_kring_sync", "nm_kring_queue", "nm_mem"
+};
+
+struct nm_os_mutex *
+nm_os_mutex_create(enum nm_lock_class cls)
+{
+	struct nm_os_mutex *m = kmalloc(sizeof(*m), GFP_KERNEL);
+
+	if (m != NULL)
+		__mutex_init(&m->m, nm_lock_names[cls], &nm_lock_keys[cls]);
+	return nm_linux_count(m, NM_OBJ_MUTEX);
+}
+
+void
+nm_os_mutex_destroy(struct nm_os_mutex *m)
+{
+	if (m == NULL)
+		return;
+	nm_linux_uncount(NM_OBJ_MUTEX);
+	mutex_destroy(&m->m);
+	kfree(m);
+}
+
+void
+nm_os_mutex_lock(struct nm_os_mutex *m)
+{
+	mutex_lock(&m->m);
+}
+
+void
+nm_os_mutex_unlock(struct nm_os_mutex *m)
+{
+	mutex_unlock(&m->m);
+}
+
+struct nm_os_rwlock *
+nm_os_rwlock_create(void)
+{
+	struct nm_os_rwlock *l = kmalloc(sizeof(*l), GFP_KERNEL);
+
+	if (l != NULL)
+		init_rwsem(&l->l);
+	return nm_linux_count(l, NM_OBJ_RWLOCK);
+}
+
+void
+nm_os_rwlock_destroy(struct nm_os_rwlock *l)
+{
+	if (l == NULL)
+		return;
+	nm_linux_uncount(NM_OBJ_RWLOCK);
+	kfree(l);
+}
+
+void
+nm_os_rwlock_rlock(struct nm_os_rwlock *l)
+{
+	down_read(&l->l);
+}
+
+void
+nm_os_rwlock_runlock(struct nm_os_rwlock *l)
+{
+	up_read(&l->l);
+}
+
+void
+nm_os_rwlock_wlock(struct nm_os_rwlock *l)
+{
+	down_write(&l->l);
+}
+
+void
+nm_os_rwlock_wunlock(struct nm_os_rwlock *l)
+{
+	up_write(&l->l);
+}
+
+struct nm_os_waitq *
+nm_os_waitq_create(void)
+{
+	struct nm_os_waitq *wq = kmalloc(sizeof(*wq), GFP_KERNEL);
+
+	if (wq != NULL)
+		init_waitqueue_head(&wq->wq);
+	return nm_linux_count(wq, NM_OBJ_WAITQ);
+}
+
+void
+nm_os_waitq_destroy(struct nm_os_waitq *wq)
+{
+	if (wq == NULL)
+		return;
+	nm_linux_uncount(NM_OBJ_WAITQ);
+	/* A poller still queued here would wake into freed memory. */
+	WARN_ON_ONCE(waitqueue_active(&wq->wq));
+	kfree(wq);
+}
+
+void
+nm_os_waitq_wake(struct nm_os_waitq *wq)
+{
+	/*
+	 * The full barrier in wq_has_sleeper() orders the ring updates the
+	 * caller just published before the check for sleepers; it pairs
+	 * with the barrier between a poller's queueing (poll_wait(), under
+	 * the queue's lock) and its reading of the rings.  No sleeper: no
+	 * lock, no wake.
+	 */
+	if (wq_has_sleeper(&wq->wq))
+		wake_up_interruptible_poll(&wq->wq, EPOLLIN | EPOLLRDNORM |
+		    EPOLLOUT | EPOLLWRNORM);
+}
+
+void
+nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq)
+{
+	struct nm_linux_poll_ctx *pc = poll_ctx;
+
+	poll_wait(pc->file, &wq->wq, pc->pt);
+}
+
+int
+nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
+{
+	if (copy_from_user(dst, u64_to_user_ptr(uaddr), len))
+		return EFAULT;
+	return 0;
+}
+
+int
+nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len)
+{
+	if (copy_to_user(u64_to_user_ptr(uaddr), src, len))
+		return EFAULT;
+	return 0;
+}
+
+void
+nm_os_gettime(struct timeval *tv)
+{
+	struct timespec64 ts;
+
+	ktime_get_real_ts64(&ts);
+	tv->tv_sec = (long)ts.tv_sec;
+	tv->tv_usec = ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/*
+ * Core messages.  Rate limited: some of them can be provoked by any user
+ * of /dev/netmap, and the kernel log is not theirs to fill.
+ */
+void
+nm_os_log(const char *fmt, ...)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 20);
+	struct va_format vaf;
+	va_list ap;
+
+	if (!__ratelimit(&rs))
+		return;
+	va_start(ap, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &ap;
+	pr_info("%pV\n", &vaf);
+	va_end(ap);
+}

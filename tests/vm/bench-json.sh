@@ -1,0 +1,79 @@
+#!/bin/sh
+# bench-json.sh - turns the "BENCH path bytes round pps" lines that
+# tests/vm/bench.sh prints into a table of medians with netmap/AF_PACKET
+# ratios on stdout and a JSON record in OUT.  These are TCG figures:
+# meaningful only as ratios within one boot.
+# Usage: bench-json.sh BENCH-OUTPUT OUT.json
+set -eu
+[ $# -eq 2 ] || { echo "usage: bench-json.sh BENCH-OUTPUT OUT.json" >&2;
+    exit 2; }
+in=$1
+out=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver=$("$top/linux/kdir.sh" -r)
+rev=$(cd "$top" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# The host's load average around the run (the Makefile records it): the
+# guest's vCPUs are host threads, so a busy host shows in the figures.
+load_before=$(sed -n 's/^HOSTLOAD before //p' "$in")
+load_after=$(sed -n 's/^HOSTLOAD after //p' "$in")
+
+grep '^BENCH ' "$in" | awk -v out="$out" -v kver="$kver" -v rev="$rev" \
+    -v lb="${load_before:-unknown}" -v la="${load_after:-unknown}" \
+    -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    -v host="$(hostname)" '
+function median(list,   a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 1; i <= n; i++)
+		for (j = i + 1; j <= n; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	if (n == 0) return 0
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	key = $2 " " $3
+	if (!(key in runs)) { order[++nk] = key; runs[key] = $5 }
+	else runs[key] = runs[key] " " $5
+	if (!($3 in sizes)) { sizes[$3] = 1; sz[++ns] = $3 }
+}
+END {
+	printf "%-10s %6s %12s   %s\n", "path", "bytes", "median pps", "runs"
+	for (i = 1; i <= nk; i++) {
+		split(order[i], k, " ")
+		med[order[i]] = median(runs[order[i]])
+		printf "%-10s %6s %12.0f   %s\n", k[1], k[2], med[order[i]],
+		    runs[order[i]]
+	}
+	printf "{\n  \"date\": \"%s\",\n  \"host\": \"%s\",\n", date, host > out
+	printf "  \"environment\": {\"guest\": \"QEMU TCG, 2 vCPUs, 1 GB\", " \
+	    "\"kernel\": \"%s\", \"slub_debug\": false},\n", kver > out
+	printf "  \"source_revision\": \"%s\",\n", rev > out
+	printf "  \"host_loadavg\": {\"before\": \"%s\", \"after\": " \
+	    "\"%s\"},\n", lb, la > out
+	printf "host load average: before %s, after %s\n", lb, la
+	printf "  \"method\": {\"figure\": \"median of frames delivered per " \
+	    "second of sending\", \"note\": \"TCG: compare only within " \
+	    "this record\"},\n  \"rows\": [\n" > out
+	for (i = 1; i <= nk; i++) {
+		split(order[i], k, " ")
+		r = runs[order[i]]
+		gsub(/ /, ", ", r)
+		printf "    {\"path\": \"%s\", \"bytes\": %s, \"pps\": %.0f, " \
+		    "\"runs_pps\": [%s]}%s\n", k[1], k[2], med[order[i]], r,
+		    i < nk ? "," : "" > out
+	}
+	printf "  ],\n  \"ratios\": [\n" > out
+	printf "\nratios      bytes  vale/afpacket  pipe/afpacket\n"
+	for (i = 1; i <= ns; i++) {
+		s = sz[i]
+		a = med["afpacket " s]
+		rv = a > 0 ? med["vale " s] / a : 0
+		rp = a > 0 ? med["pipe " s] / a : 0
+		printf "            %5s  %13.2f  %13.2f\n", s, rv, rp
+		printf "    {\"bytes\": %s, \"vale_afpacket\": %.3f, " \
+		    "\"pipe_afpacket\": %.3f}%s\n", s, rv, rp,
+		    i < ns ? "," : "" > out
+	}
+	printf "  ]\n}\n" > out
+}'
+echo "results: $out"

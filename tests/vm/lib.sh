@@ -1,0 +1,34 @@
+# lib.sh - sourced by the test scripts inside the VM: loads netmap.ko
+# (with the module parameters given as arguments), makes /dev/netmap if
+# devtmpfs did not, and offers small helpers.
+
+# nm_load [PARAM=VALUE...]: insmod and the device node.
+nm_load() {
+	insmod ./netmap.ko "$@" || { echo "insmod netmap.ko failed" >&2;
+	    exit 1; }
+	if [ ! -c /dev/netmap ]; then
+		IFS=: read -r major minor </sys/class/misc/netmap/dev
+		mknod /dev/netmap c "$major" "$minor"
+	fi
+}
+
+# step TEXT: a heading in the output, with the seconds since boot.
+step() {
+	printf '== [%s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"
+}
+
+# wait_ready FILE: until a backgrounded recv printed its "ready" line.
+wait_ready() {
+	n=0
+	until grep -q ': ready' "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 200 ] || { echo "receiver never got ready" >&2;
+		    cat "$1" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+# wait_pid PID WHAT: wait for a background job and fail if it failed.
+wait_pid() {
+	wait "$1" || { echo "FAIL: $2 (status $?)" >&2; exit 1; }
+}
