@@ -72,9 +72,12 @@ nm_pool_config(struct nm_pool *p, int which, uint32_t objsize, uint32_t num,
 {
 	const struct nm_pool_limits *l = &nm_limits[which];
 	uint64_t clust, per_clust;
+	uint32_t align;
 
 	objsize = clamp_u32(objsize, l->size_min, l->size_max);
-	objsize = (objsize + 63) & ~63u;
+	/* rings are NM_CACHE_ALIGN-aligned structures, the rest 64 */
+	align = which == NM_POOL_RING ? NM_CACHE_ALIGN : 64;
+	objsize = (objsize + align - 1) & ~(align - 1);
 	if (priv && which == NM_POOL_IF)
 		num = clamp_u32(num, 1, 100);
 	else

@@ -101,6 +101,13 @@ struct pg_thread {
 	struct pg_ctrs	 ctr;
 	struct timespec	 tic, toc;	/* first and last packet */
 	struct pkt_tmpl	 pkt;
+	/*
+	 * TX without -o COPY: the buffer index each slot held when we last
+	 * wrote a whole frame into it (per bound ring), and how many bytes
+	 * of the template change from one packet to the next.
+	 */
+	uint32_t	**filled;
+	size_t		 hot_len;
 	/* rxseq results */
 	uint64_t	 seq_gaps, seq_lost, seq_ooo, seq_frag_err;
 };

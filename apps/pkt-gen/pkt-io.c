@@ -241,6 +241,8 @@ tx_fill(struct pg_thread *t, struct netmap_ring *ring, u_int limit,
 	struct pkt_tmpl *pkt = &t->pkt;
 	u_int space = nm_ring_space(ring);
 	u_int head = ring->head, last = head, sent = 0;
+	uint32_t *filled = t->filled != NULL && fp->nfrags == 1 ?
+	    t->filled[ring->ringid] : NULL;
 	struct netmap_slot *slot;
 	const uint8_t *src;
 	size_t left, n;
@@ -256,7 +258,22 @@ tx_fill(struct pg_thread *t, struct netmap_ring *ring, u_int limit,
 			slot = &ring->slot[head];
 			p = NETMAP_BUF(ring, slot->buf_idx);
 			n = left < fp->fsize ? left : fp->fsize;
-			if (g->options & OPT_INDIRECT) {
+			if (filled != NULL) {
+				/*
+				 * As upstream: a buffer keeps its frame, so
+				 * only the bytes that vary are rewritten, and
+				 * the whole frame when the slot's buffer is
+				 * one we have not filled (first use, swap).
+				 */
+				if (filled[head] != slot->buf_idx) {
+					nm_pkt_copy(src, p, (int)n);
+					filled[head] = slot->buf_idx;
+				} else if (t->hot_len > 0) {
+					nm_pkt_copy(src, p, (int)(n <
+					    t->hot_len ? n : t->hot_len));
+				}
+				slot->flags = 0;
+			} else if (g->options & OPT_INDIRECT) {
 				/* VALE copies straight from our memory. */
 				n = left;
 				slot->flags = NS_INDIRECT;
@@ -290,6 +307,58 @@ tx_fill(struct pg_thread *t, struct netmap_ring *ring, u_int limit,
 	if (sent < limit)
 		ring->cur = ring->tail;
 	return (sent);
+}
+
+static void
+tx_filled_free(struct pg_thread *t)
+{
+	struct nmport_d *d = t->nmd;
+	u_int i;
+
+	if (t->filled == NULL)
+		return;
+	for (i = 0; i <= d->last_tx_ring; i++)
+		free(t->filled[i]);
+	free(t->filled);
+	t->filled = NULL;
+}
+
+/*
+ * Frames fit in one slot, have one length and are not copied on purpose
+ * (-o COPY, MEMCPY, RUBBISH, INDIRECT): then each buffer is written in
+ * full once and afterwards only in the bytes that change per packet, the
+ * headers and the sequence number (upstream pkt-gen does not copy at all
+ * by default). Otherwise t->filled stays NULL and tx_fill copies all.
+ */
+static int
+tx_filled_init(struct pg_thread *t, const struct frag_plan *fp)
+{
+	const struct pg_glob *g = t->g;
+	struct nmport_d *d = t->nmd;
+	u_int i, n = d->last_tx_ring + 1;
+
+	t->filled = NULL;
+	if (fp->nfrags != 1 || g->minlen > 0 || (g->options & (OPT_COPY |
+	    OPT_MEMCPY | OPT_RUBBISH | OPT_INDIRECT)))
+		return (0);
+	t->filled = calloc(n, sizeof(*t->filled));
+	if (t->filled == NULL)
+		goto nomem;
+	for (i = d->first_tx_ring; i < n; i++) {
+		struct netmap_ring *ring = NETMAP_TXRING(d->nifp, i);
+
+		t->filled[i] = calloc(ring->num_slots, sizeof(uint32_t));
+		if (t->filled[i] == NULL)
+			goto nomem;
+	}
+	t->hot_len = 0;
+	if (t->pkt.vary || g->func == PG_TXSEQ)
+		t->hot_len = t->pkt.vh + t->pkt.hdrlen + sizeof(uint32_t);
+	return (0);
+nomem:
+	pg_log("thread %d: out of memory", t->id);
+	tx_filled_free(t);
+	return (-1);
 }
 
 /*
@@ -373,6 +442,10 @@ pg_tx_body(void *arg)
 	}
 	/* A sequence must stay on one ring to arrive in order. */
 	last = g->func == PG_TXSEQ ? d->first_tx_ring : d->last_tx_ring;
+	if (tx_filled_init(t, &fp) != 0) {
+		t->failed = 1;
+		goto out;
+	}
 
 	t->tic = ts_now();
 	rate_init(&rate);
@@ -423,6 +496,7 @@ pg_tx_body(void *arg)
 	t->toc = ts_now();
 out:
 	publish(t, sent, bytes, events);
+	tx_filled_free(t);
 	atomic_store(&t->done, 1);
 	return (NULL);
 }
