@@ -1,0 +1,23 @@
+# bench/: `make bench` measures VALE and netmap pipes (pkt-gen through
+# netmapd) against the peers a user would pick instead, DPDK memif and
+# AF_PACKET over veth, and prints figures, never pass/fail.  See
+# bench/README.md.  The AF_PACKET sender and receiver are built with
+# everything else so that they always compile.
+
+BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx
+BINS		+= $(BENCH_BINS)
+
+$(O)/bench/afp-tx: $(O)/bench/afp-tx.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/afp-rx: $(O)/bench/afp-rx.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# pkt-gen and netmapd are built here but may fail or not exist yet: their
+# rows then read "n/a" and the rest still runs.
+bench: $(BENCH_BINS)
+	@./scripts/deps.sh bench || \
+	    echo "bench: packages missing; their rows will read n/a"
+	@$(MAKE) --no-print-directory -k $(O)/pkt-gen $(O)/netmapd || \
+	    echo "bench: pkt-gen or netmapd did not build; their rows will read n/a"
+	@O=$(O) ./bench/run.sh

@@ -1,0 +1,608 @@
+#!/bin/sh
+# run.sh: the body of `make bench`.  Measures packet rates between two
+# processes pinned to two cores: VALE and netmap pipes (pkt-gen through
+# a private netmapd), DPDK memif (two dpdk-testpmd), and AF_PACKET over
+# a veth pair between two network namespaces (bench/afp-tx, afp-rx).
+# Each figure is the median of $BENCH_RUNS runs of $BENCH_SECS seconds,
+# counted at the receiver after a warm-up.  Prints a table, writes
+# bench/results/<date>-<host>.json and bench/results/latest.json.
+# Figures only: a row that cannot run reads "n/a", and the exit status
+# is 0 unless the script itself breaks.  Needs root for namespaces and
+# hugepages; cleans up what it made, on Ctrl-C too.
+set -eu
+
+O=${O:-build}
+RUNS=${BENCH_RUNS:-3}
+SECS=${BENCH_SECS:-5}
+WARM=${BENCH_WARM:-1}		# seconds of traffic ignored before counting
+CPU_TX=${BENCH_CPU_TX:-0}
+CPU_RX=${BENCH_CPU_RX:-1}
+SIZES=${BENCH_SIZES:-"60 1514"}
+ROWS=${BENCH_ROWS:-"vale pipe memif afpacket"}
+PKTGEN=$O/pkt-gen
+NETMAPD=$O/netmapd
+AFP_TX=$O/bench/afp-tx
+AFP_RX=$O/bench/afp-rx
+RESULTS=bench/results
+HP_PAGES=400			# 2 MB pages the two testpmd need, at most
+
+TMP=$(mktemp -d /tmp/nmbench.XXXXXX)
+PIDS=""			# every process started here and still running
+NS_TX=nmbench-tx-$$
+NS_RX=nmbench-rx-$$
+NS_MADE=0
+HP_MOUNT=""
+HP_OLD=""
+
+log() {
+	printf '%s\n' "$*" >&2
+}
+
+# Starts "$3"... in the background with input from file $2 and output to
+# file $1; sets PID.
+start() {
+	_out=$1
+	_in=$2
+	shift 2
+	"$@" <"$_in" >"$_out" 2>&1 &
+	PID=$!
+	PIDS="$PIDS $PID"
+}
+
+# Stops one process we started: SIGTERM (a background job of a script
+# ignores SIGINT), then SIGKILL after 3 s.
+stop() {
+	_p=$1
+	if kill -0 "$_p" 2>/dev/null; then
+		kill -TERM "$_p" 2>/dev/null || true
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 30 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "$_p" 2>/dev/null || true
+	fi
+	wait "$_p" 2>/dev/null || true
+	_rest=
+	for _q in $PIDS; do
+		[ "$_q" = "$_p" ] || _rest="$_rest $_q"
+	done
+	PIDS=$_rest
+}
+
+cleanup() {
+	trap - EXIT INT TERM
+	for _p in $PIDS; do
+		stop "$_p"
+	done
+	if [ $NS_MADE -eq 1 ]; then
+		ip netns del "$NS_TX" 2>/dev/null || true
+		ip netns del "$NS_RX" 2>/dev/null || true
+	fi
+	rm -rf /var/run/dpdk/nmbench-$$-* 2>/dev/null || true
+	if [ -n "$HP_MOUNT" ]; then
+		umount "$HP_MOUNT" 2>/dev/null || true
+	fi
+	if [ -n "$HP_OLD" ]; then
+		echo "$HP_OLD" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	fi
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		log "bench: logs of the last run kept in $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+# A write to the fifo of a testpmd that died must fail, not kill us.
+trap '' PIPE
+trap 'log "bench: interrupted"; exit 130' INT TERM
+
+# Rate in pps from report lines "N pps (N pkts N bps in N usec)" (pkt-gen
+# -N, afp-rx): skips the lines before traffic and the first one with
+# traffic (it holds the start), then sums the next $SECS intervals.
+# Prints nothing when there were not enough of them.
+rate_from_reports() {
+	awk -v want="$SECS" '
+	/ pps \(/ {
+		for (i = 1; i < NF; i++) {
+			if ($(i + 1) == "pkts") p = $i
+			if ($(i + 1) == "usec)") u = $i
+		}
+		sub(/^\(/, "", p)
+		if (!seen) {
+			if (p + 0 > 0)
+				seen = 1
+			next
+		}
+		if (n < want) {
+			pk += p
+			us += u
+			n++
+		}
+	}
+	END {
+		if (n >= want && us > 0)
+			printf "%.0f\n", pk * 1e6 / us
+	}' "$1"
+}
+
+# The median of its arguments ("n/a" when there are none).
+median() {
+	if [ $# -eq 0 ]; then
+		echo n/a
+		return
+	fi
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+	    END { if (NR % 2) print v[(NR + 1) / 2]
+		else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Pins the threads of process $1 that are not listed in file $2 to CPU
+# $3 and adds them to the list: netmapd serves each client descriptor
+# on a thread of its own, which does that client's syncs, as a kernel
+# runs them in the caller's context.
+pin_new_threads() {
+	for _t in /proc/"$1"/task/*; do
+		_t=${_t##*/}
+		grep -qx "$_t" "$2" 2>/dev/null && continue
+		taskset -p -c "$3" "$_t" >/dev/null 2>&1 || true
+		echo "$_t" >>"$2"
+	done
+}
+
+# Other load during a run: what processes that are neither ours nor
+# kernel threads used of the cpus.  others_mark saves a sample of every
+# process's user+system ticks; others_pct prints the percentage of all
+# cpus they used since, counting in full those that appeared meanwhile
+# unless they are in PIDS.
+proc_ticks() {
+	cat /proc/uptime
+	for _f in /proc/[0-9]*/stat; do
+		cat "$_f" 2>/dev/null || true
+	done | awk '{ pid = $1; s = $0; sub(/.*\) /, "", s); split(s, f, " ")
+	    if (pid != 2 && f[2] != 2) print pid, f[12] + f[13] }'
+}
+
+others_mark() {
+	proc_ticks >"$TMP/ticks0"
+}
+
+others_pct() {
+	proc_ticks >"$TMP/ticks1"
+	awk -v mine=" $PIDS $$ " -v ncpu="$NCPU" -v hz="$(getconf CLK_TCK)" '
+	FNR == 1 { up[FILENAME == ARGV[1]] = $1; next }
+	FILENAME == ARGV[1] { t0[$1] = $2; next }
+	index(mine, " " $1 " ") == 0 { used += $2 - ($1 in t0 ? t0[$1] : 0) }
+	END {
+		dt = (up[0] - up[1]) * hz * ncpu
+		print (dt > 0 ? int(100 * used / dt + 0.5) : 0)
+	}' "$TMP/ticks0" "$TMP/ticks1"
+}
+
+# The run_* functions set R to the rate in pps, or to "" on failure;
+# they run in this shell, not in $(...), so that PIDS stays right.
+
+# One run of pkt-gen tx on port $1 into pkt-gen rx on port $2 through a
+# fresh netmapd, frames of $3 bytes.
+run_pktgen() {
+	R=
+	others_mark
+	_sock=$TMP/netmapd.sock
+	rm -f "$_sock"
+	start "$TMP/netmapd.log" /dev/null "$NETMAPD" -f -t 0 -s "$_sock"
+	_nmd=$PID
+	_i=0
+	while [ ! -S "$_sock" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if [ ! -S "$_sock" ] || ! kill -0 "$_nmd" 2>/dev/null; then
+		log "bench: netmapd did not start: $(tail -1 "$TMP/netmapd.log")"
+		stop "$_nmd"
+		return
+	fi
+	ls /proc/"$_nmd"/task >"$TMP/tids"
+	export NETMAP_SOCKET="$_sock"
+	start "$TMP/rx.log" /dev/null taskset -c "$CPU_RX" "$PKTGEN" -i "$2" -f rx \
+	    -N -w 0
+	_rx=$PID
+	sleep 0.5
+	pin_new_threads "$_nmd" "$TMP/tids" "$CPU_RX"
+	start "$TMP/tx.log" /dev/null taskset -c "$CPU_TX" "$PKTGEN" -i "$1" -f tx \
+	    -l "$3" -N -w 0
+	_tx=$PID
+	sleep 0.3
+	pin_new_threads "$_nmd" "$TMP/tids" "$CPU_TX"
+	sleep $((WARM + SECS + 1))
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		for _t in /proc/"$_nmd"/task/*; do
+			echo "${_t##*/} $(taskset -p "${_t##*/}" 2>&1)"
+		done >"$TMP/netmapd.threads"
+	fi
+	OTHERS=$(others_pct)
+	stop "$_tx"
+	stop "$_rx"
+	stop "$_nmd"
+	unset NETMAP_SOCKET
+	R=$(rate_from_reports "$TMP/rx.log")
+	if [ -z "$R" ]; then
+		log "bench: pkt-gen $1 -> $2 gave no rate; last lines:"
+		tail -n 4 "$TMP/tx.log" "$TMP/rx.log" >&2 || true
+	fi
+}
+
+# Makes sure $HP_PAGES free 2 MB hugepages and a hugetlbfs mount of our
+# own exist; returns 1 if they cannot.
+hugepages_setup() {
+	[ -n "$HP_MOUNT" ] && return 0
+	_free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	_total=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "${_free:-0}" -lt $HP_PAGES ]; then
+		HP_OLD=$_total
+		echo $((_total + HP_PAGES - _free)) \
+		    >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+		_free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+		if [ "${_free:-0}" -lt $HP_PAGES ]; then
+			log "bench: only ${_free:-0} free hugepages"
+			return 1
+		fi
+	fi
+	mkdir -p "$TMP/huge"
+	mount -t hugetlbfs -o pagesize=2M nodev "$TMP/huge" || return 1
+	HP_MOUNT=$TMP/huge
+}
+
+# Common EAL and testpmd arguments; $1 is the role, $2 the main lcore.
+testpmd_args() {
+	echo "-l $CPU_TX,$CPU_RX --main-lcore $2 --file-prefix" \
+	    "nmbench-$$-$1 --huge-dir $HP_MOUNT -m 256 --no-pci" \
+	    "--log-level=*:warning" \
+	    "--vdev=net_memif0,role=$1,socket=$TMP/memif.sock --" \
+	    "--nb-cores=1 --total-num-mbufs=32768"
+}
+
+# One run of testpmd txonly (memif client, forwarding on $CPU_TX) into
+# testpmd rxonly (memif server, forwarding on $CPU_RX), frames of $1
+# bytes.  The receiver is interactive: its
+# "show port stats" at the start and the end of the window gives the
+# rate over the window, timed by testpmd itself.
+run_memif() {
+	R=
+	others_mark
+	rm -f "$TMP/cmd"
+	mkfifo "$TMP/cmd"
+	# shellcheck disable=SC2046
+	start "$TMP/rx.log" "$TMP/cmd" dpdk-testpmd \
+	    $(testpmd_args server "$CPU_TX") -i --forward-mode=rxonly \
+	    --auto-start
+	_rx=$PID
+	exec 3>"$TMP/cmd"
+	# The client connects once, at start: wait for the server's port.
+	_i=0
+	while [ $_i -lt 100 ] && kill -0 "$_rx" 2>/dev/null &&
+	    ! grep -q 'Checking link statuses' "$TMP/rx.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	# shellcheck disable=SC2046
+	start "$TMP/tx.log" /dev/null dpdk-testpmd $(testpmd_args client "$CPU_RX") \
+	    --forward-mode=txonly --txpkts="$1" --stats-period=60
+	_tx=$PID
+	# Wait for the link and the first packets.
+	_i=0
+	_up=0
+	while [ $_i -lt 80 ] && kill -0 "$_rx" 2>/dev/null &&
+	    kill -0 "$_tx" 2>/dev/null; do
+		echo "show port stats 0" >&3 || true
+		sleep 0.25
+		if awk '/RX-packets:/ { n = $2 } END { exit !(n > 0) }' \
+		    "$TMP/rx.log"; then
+			_up=1
+			break
+		fi
+		_i=$((_i + 1))
+	done
+	if [ $_up -eq 1 ]; then
+		sleep "$WARM"
+		echo "show port stats 0" >&3 || true
+		sleep "$SECS"
+		echo "show port stats 0" >&3 || true
+		sleep 0.3
+		R=$(awk '/Rx-pps:/ { r = $2 } END { if (r > 0) print r }' \
+		    "$TMP/rx.log")
+	fi
+	OTHERS=$(others_pct)
+	echo quit >&3 || true
+	exec 3>&-
+	stop "$_tx"
+	stop "$_rx"
+	if [ -z "$R" ]; then
+		log "bench: memif gave no rate; last lines:"
+		tail -n 4 "$TMP/tx.log" "$TMP/rx.log" >&2 || true
+	fi
+}
+
+# Two namespaces joined by a veth pair, receive processing steered to
+# the receiver's core with RPS (see README.md).
+netns_setup() {
+	[ $NS_MADE -eq 1 ] && return 0
+	NS_MADE=1
+	ip netns add "$NS_TX" && ip netns add "$NS_RX" &&
+	ip link add nmb$$t type veth peer name nmb$$r &&
+	ip link set nmb$$t netns "$NS_TX" &&
+	ip link set nmb$$r netns "$NS_RX" &&
+	ip -n "$NS_TX" link set nmb$$t up &&
+	ip -n "$NS_RX" link set nmb$$r up &&
+	ip netns exec "$NS_RX" sh -c "printf '%x' $((1 << CPU_RX)) \
+	    >/sys/class/net/nmb$$r/queues/rx-0/rps_cpus" || return 1
+	AFP_MAC=$(ip -n "$NS_RX" -o link show nmb$$r |
+	    sed -n 's/.*ether \([0-9a-f:]*\).*/\1/p')
+}
+
+# One run of afp-tx into afp-rx, frames of $1 bytes.
+run_afpacket() {
+	R=
+	others_mark
+	_t=$((WARM + SECS + 3))
+	start "$TMP/rx.log" /dev/null ip netns exec "$NS_RX" taskset -c "$CPU_RX" \
+	    "$AFP_RX" -i nmb$$r -t $_t
+	_rx=$PID
+	sleep 0.3
+	start "$TMP/tx.log" /dev/null ip netns exec "$NS_TX" taskset -c "$CPU_TX" \
+	    "$AFP_TX" -i nmb$$t -D "$AFP_MAC" -l "$1" -t $((_t - 1))
+	_tx=$PID
+	sleep $((_t - 1))
+	OTHERS=$(others_pct)
+	wait "$_tx" 2>/dev/null || true
+	wait "$_rx" 2>/dev/null || true
+	stop "$_tx"
+	stop "$_rx"
+	R=$(rate_from_reports "$TMP/rx.log")
+	if [ -z "$R" ]; then
+		log "bench: AF_PACKET gave no rate; last lines:"
+		tail -n 4 "$TMP/tx.log" "$TMP/rx.log" >&2 || true
+	fi
+}
+
+# Sets WHY to the reason row $1 cannot run, or to "" if it can, and
+# prepares what the row needs (in this shell, for cleanup to see it).
+unavailable() {
+	WHY=
+	case $1 in
+	vale|pipe)
+		if [ ! -x "$PKTGEN" ]; then
+			WHY="$PKTGEN not built"
+		elif [ ! -x "$NETMAPD" ]; then
+			WHY="$NETMAPD not built"
+		fi ;;
+	memif)
+		if ! command -v dpdk-testpmd >/dev/null 2>&1; then
+			WHY="dpdk-testpmd not installed"
+		elif [ "$(id -u)" -ne 0 ]; then
+			WHY="needs root"
+		elif ! hugepages_setup; then
+			WHY="no hugepages"
+		fi ;;
+	afpacket)
+		if [ ! -x "$AFP_TX" ] || [ ! -x "$AFP_RX" ]; then
+			WHY="afp-tx/afp-rx not built"
+		elif [ "$(id -u)" -ne 0 ]; then
+			WHY="needs root"
+		elif ! netns_setup; then
+			WHY="cannot make namespaces"
+		fi ;;
+	esac
+}
+
+# Measures row $1 at size $2: sets RESULT (median pps or n/a) and RUNLIST.
+measure() {
+	RUNLIST=
+	MAXOTHERS=0
+	OTHERS=0
+	_rates=
+	unavailable "$1"
+	if [ -n "$WHY" ]; then
+		log "bench: $1 $2 B: n/a ($WHY)"
+		echo "$WHY" >"$TMP/why.$1.$2"
+		RESULT=n/a
+		return
+	fi
+	_k=1
+	_retried=0
+	while [ $_k -le "$RUNS" ]; do
+		case $1 in
+		vale)	run_pktgen vale0:a vale0:b "$2" ;;
+		pipe)	run_pktgen "netmap:bp{1" "netmap:bp}1" "$2" ;;
+		memif)	run_memif "$2" ;;
+		afpacket) run_afpacket "$2" ;;
+		esac
+		log "bench: $1 $2 B run $_k: ${R:-failed} pps;" \
+		    "other processes used $OTHERS% of the cpus"
+		if [ -z "$R" ] && [ -n "${BENCH_KEEP:-}" ]; then
+			mkdir -p "$TMP/failed-$1-$2-$_k"
+			cp "$TMP"/*.log "$TMP/failed-$1-$2-$_k/" || true
+		fi
+		if [ "$OTHERS" -gt "$MAXOTHERS" ]; then
+			MAXOTHERS=$OTHERS
+		fi
+		if [ -n "$R" ]; then
+			RUNLIST="$RUNLIST $R"
+			_rates="$_rates $R"
+		elif [ $_retried -eq 0 ]; then
+			# One failed start (a busy machine, a slow link-up) in
+			# a row is retried.
+			_retried=1
+			log "bench: $1 $2 B: retrying run $_k"
+			continue
+		else
+			RUNLIST="$RUNLIST null"
+		fi
+		_k=$((_k + 1))
+	done
+	# shellcheck disable=SC2086
+	RESULT=$(median $_rates)
+}
+
+mpps() {
+	[ "$1" = n/a ] && { echo n/a; return; }
+	awk -v r="$1" 'BEGIN { printf "%.2f\n", r / 1e6 }'
+}
+
+gbps() {
+	[ "$1" = n/a ] && { echo n/a; return; }
+	awk -v r="$1" -v s="$2" 'BEGIN { printf "%.2f\n", r * s * 8 / 1e9 }'
+}
+
+ratio() {
+	{ [ "$1" = n/a ] || [ "$2" = n/a ]; } && { echo n/a; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'
+}
+
+json_num() {
+	[ "$1" = n/a ] && echo null || echo "$1"
+}
+
+label() {
+	case $1 in
+	vale)	echo "VALE vale0:a->vale0:b (netmapd)" ;;
+	pipe)	echo "pipe bp{1->bp}1 (netmapd)" ;;
+	memif)	echo "DPDK memif testpmd tx->rx" ;;
+	afpacket) echo "AF_PACKET veth, netns" ;;
+	esac
+}
+
+# Machine facts.
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+NCPU=$(nproc)
+KERNEL=$(uname -r)
+HOST=$(hostname)
+DATE=$(date -u +%Y-%m-%dT%H%M%SZ)
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || REV="$REV+dirty"
+DPDK_VER=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo none)
+
+log "bench: $CPU_MODEL, $NCPU cpus, Linux $KERNEL; sender on cpu" \
+    "$CPU_TX, receiver on cpu $CPU_RX; $RUNS x $SECS s per figure"
+if [ "$NCPU" -lt 2 ]; then
+	log "bench: needs two cpus"
+	exit 1
+fi
+
+# Percent of the two cpus left idle by others over a second, before and
+# after: other work on them (a build, a fuzzer) skews every figure.
+idle_pct() {
+	_a=$(awk -v c="cpu$CPU_TX" -v d="cpu$CPU_RX" \
+	    '$1 == c || $1 == d { i += $5; for (k = 2; k <= NF; k++) t += $k }
+	    END { print i, t }' /proc/stat)
+	sleep 1
+	_b=$(awk -v c="cpu$CPU_TX" -v d="cpu$CPU_RX" \
+	    '$1 == c || $1 == d { i += $5; for (k = 2; k <= NF; k++) t += $k }
+	    END { print i, t }' /proc/stat)
+	echo "$_a $_b" | awk '{ d = $4 - $2
+	    print (d > 0 ? int(100 * ($3 - $1) / d) : 100) }'
+}
+IDLE_BEFORE=$(idle_pct)
+if [ "$IDLE_BEFORE" -lt 90 ]; then
+	log "bench: WARNING: cpus $CPU_TX,$CPU_RX only $IDLE_BEFORE% idle" \
+	    "before the run; other load will lower the figures"
+	ps -eo pid,pcpu,comm --sort=-pcpu | sed -n '2,4p' >&2
+fi
+
+: >"$TMP/rows"
+for row in $ROWS; do
+	for size in $SIZES; do
+		measure "$row" "$size"
+		echo "$row $size $RESULT $MAXOTHERS$RUNLIST" >>"$TMP/rows"
+	done
+done
+
+IDLE_AFTER=$(idle_pct)
+
+# The table.
+get() {
+	awk -v r="$1" -v s="$2" '$1 == r && $2 == s { v = $3 }
+	    END { print v == "" ? "n/a" : v }' "$TMP/rows"
+}
+printf '\nnetmap bench, %s, %s cpus, Linux %s, %s\n' "$CPU_MODEL" "$NCPU" \
+    "$KERNEL" "$DATE"
+printf '%-34s %6s %9s %9s %7s\n' \
+    "path (sender cpu $CPU_TX, receiver cpu $CPU_RX)" bytes Mpps Gbit/s \
+    "others"
+busy=0
+while read -r row size pps others rest; do
+	printf '%-34s %6s %9s %9s %6s%%\n' "$(label "$row")" "$size" \
+	    "$(mpps "$pps")" "$(gbps "$pps" "$size")" "$others"
+	if [ "$others" -gt 10 ]; then
+		busy=1
+	fi
+done <"$TMP/rows"
+printf '\n%-34s %6s %9s %9s %9s\n' ratios bytes VALE/memif pipe/memif \
+    VALE/AFP
+for size in $SIZES; do
+	printf '%-34s %6s %9s %9s %9s\n' "" "$size" \
+	    "$(ratio "$(get vale "$size")" "$(get memif "$size")")" \
+	    "$(ratio "$(get pipe "$size")" "$(get memif "$size")")" \
+	    "$(ratio "$(get vale "$size")" "$(get afpacket "$size")")"
+done
+echo "(median of $RUNS runs of $SECS s; Gbit/s counts frame bytes without" \
+    "CRC, preamble and gap)"
+echo "(others: the most that other processes used of the cpus during a" \
+    "run of the row)"
+if [ $busy -eq 1 ] || [ "$IDLE_BEFORE" -lt 90 ] ||
+    [ "$IDLE_AFTER" -lt 90 ]; then
+	echo "WARNING: the cpus were busy with other work" \
+	    "($IDLE_BEFORE% idle before, $IDLE_AFTER% after, see \"others\"):" \
+	    "those figures are low"
+fi
+
+# The JSON record.
+mkdir -p "$RESULTS"
+json=$RESULTS/$DATE-$HOST.json
+{
+	printf '{\n'
+	printf '  "date": "%s",\n  "host": "%s",\n' "$DATE" "$HOST"
+	printf '  "machine": {"cpu_model": "%s", "cpus": %s, "kernel": "%s"},\n' \
+	    "$CPU_MODEL" "$NCPU" "$KERNEL"
+	printf '  "source_revision": "%s",\n  "dpdk_version": "%s",\n' \
+	    "$REV" "$DPDK_VER"
+	printf '  "method": {"runs": %s, "seconds": %s, "warmup_seconds": %s,' \
+	    "$RUNS" "$SECS" "$WARM"
+	printf ' "sender_cpu": %s, "receiver_cpu": %s, "figure": "median",' \
+	    "$CPU_TX" "$CPU_RX"
+	printf ' "gbps": "frame bytes without CRC",'
+	printf ' "idle_pct_before": %s, "idle_pct_after": %s},\n' \
+	    "$IDLE_BEFORE" "$IDLE_AFTER"
+	printf '  "rows": [\n'
+	_sep=
+	while read -r row size pps others rest; do
+		printf '%s    {"path": "%s", "bytes": %s, "pps": %s,' "$_sep" \
+		    "$row" "$size" "$(json_num "$pps")"
+		printf ' "mpps": %s, "gbps": %s, "other_load_pct": %s,' \
+		    "$(json_num "$(mpps "$pps")")" \
+		    "$(json_num "$(gbps "$pps" "$size")")" "$others"
+		printf ' "runs_pps": [%s]' \
+		    "$(echo "$rest" | sed 's/^ *//; s/ /, /g')"
+		if [ -f "$TMP/why.$row.$size" ]; then
+			printf ', "not_run": "%s"' "$(cat "$TMP/why.$row.$size")"
+		elif [ "$pps" = n/a ]; then
+			printf ', "not_run": "every run failed"'
+		fi
+		printf '}'
+
+		_sep=",
+"
+	done <"$TMP/rows"
+	printf '\n  ],\n  "ratios": ['
+	_sep=
+	for size in $SIZES; do
+		printf '%s\n    {"bytes": %s, "vale_memif": %s, "pipe_memif": %s, "vale_afpacket": %s}' \
+		    "$_sep" "$size" \
+		    "$(json_num "$(ratio "$(get vale "$size")" "$(get memif "$size")")")" \
+		    "$(json_num "$(ratio "$(get pipe "$size")" "$(get memif "$size")")")" \
+		    "$(json_num "$(ratio "$(get vale "$size")" "$(get afpacket "$size")")")"
+		_sep=,
+	done
+	printf '\n  ]\n}\n'
+} >"$json"
+cp "$json" "$RESULTS/latest.json"
+echo "results: $json (and $RESULTS/latest.json)"
