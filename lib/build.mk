@@ -12,7 +12,13 @@ LIBNETMAP_SAN	:= $(O)/san/libnetmap.a
 
 BINS		+= $(LIBNETMAP)
 
-$(LIBNETMAP): $(LIBNETMAP_SRCS:%.c=$(O)/%.o)
+# The application library carries the netmapd client (user/build.mk), so
+# that every libnetmap program runs without the kernel module too; the
+# sanitized twin does not (unit tests bring their in-process host).
+LIBNETMAP_CLIENT_OBJS := $(O)/user/nmclient.o $(O)/user/nmd_proto.o
+$(O)/lib/nmport.o $(O)/lib/nmreq.o: CPPFLAGS += -DNM_LINK_CLIENT
+
+$(LIBNETMAP): $(LIBNETMAP_SRCS:%.c=$(O)/%.o) $(LIBNETMAP_CLIENT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $^

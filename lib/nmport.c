@@ -32,6 +32,19 @@
 #define LIBNETMAP_NOTHREADSAFE
 #include <libnetmap.h>
 
+/*
+ * The userspace host. In libnetmap.a (built with NM_LINK_CLIENT) this
+ * reference pulls in the netmapd client (user/nmclient.c), which serves
+ * open/ioctl/mmap/poll on /dev/netmap from netmapd when there is no
+ * kernel module, or always with NETMAP_HOST=user. The unit tests' twin
+ * of the library is built without it: they have their own in-process
+ * host.
+ */
+#ifdef NM_LINK_CLIENT
+extern int nmd_client_present;
+__attribute__((used)) static int *const nmport_client_ref = &nmd_client_present;
+#endif
+
 /* one undo action; specific actions embed this as their first member */
 struct nmport_cleanup_d {
 	struct nmport_cleanup_d *next;

@@ -26,6 +26,19 @@
 #define LIBNETMAP_NOTHREADSAFE
 #include <libnetmap.h>
 
+/*
+ * The userspace host. In libnetmap.a (built with NM_LINK_CLIENT) this
+ * reference pulls in the netmapd client (user/nmclient.c), which serves
+ * open/ioctl/mmap/poll on /dev/netmap from netmapd when there is no
+ * kernel module, or always with NETMAP_HOST=user. The unit tests' twin
+ * of the library is built without it: they have their own in-process
+ * host.
+ */
+#ifdef NM_LINK_CLIENT
+extern int nmd_client_present;
+__attribute__((used)) static int *const nmreq_client_ref = &nmd_client_present;
+#endif
+
 /* ring numbers in a mode are below the legacy ring mask (0x0fff) */
 #define NMREQ_RING_LIMIT	4095
 

@@ -1,7 +1,44 @@
-# Userspace hosts of the core. The unit-test host is the core plus
-# nm_os_user.c plus testhost.c, which serves /dev/netmap in-process.
+# Userspace hosts of the core.
+#
+# The unit-test host is the core plus nm_os_user.c plus testhost.c, which
+# serves /dev/netmap in-process.
+#
+# netmapd hosts the core for other processes (netmapd.c); the client side
+# (nmclient.c) is linked into libnetmap.a (lib/build.mk) and built as an
+# LD_PRELOAD object for programs that use the raw ABI. nmd_proto.c is
+# what both sides share.
 
 USER_OS_SRCS	:= user/nm_os_user.c
 TESTHOST_SAN_OBJS := $(CORE_SAN_OBJS) $(USER_OS_SRCS:%.c=$(O)/san/%.o) \
 		   $(O)/san/user/testhost.o
 TESTHOST_LIBS	:= -pthread
+
+NETMAPD_OBJS	:= $(CORE_OBJS) $(O)/user/nm_os_user.o $(O)/user/netmapd.o \
+		   $(O)/user/nmd_proto.o
+NETMAPD_SAN_OBJS := $(CORE_SAN_OBJS) $(O)/san/user/nm_os_user.o \
+		   $(O)/san/user/netmapd.o $(O)/san/user/nmd_proto.o
+NETMAPD		:= $(O)/netmapd
+NETMAPD_SAN	:= $(O)/san/netmapd
+PRELOAD		:= $(O)/libnetmap-preload.so
+
+BINS		+= $(NETMAPD) $(PRELOAD)
+
+$(NETMAPD): $(NETMAPD_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# netmapd under AddressSanitizer and UBSan, for the multi-process tests.
+$(NETMAPD_SAN): $(NETMAPD_SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# Position-independent objects for the preload library.
+$(O)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(PRELOAD): $(O)/pic/user/nmclient.o $(O)/pic/user/nmd_proto.o
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,defs -o $@ $^ $(LDLIBS)
+
+# The demo: netmapd started on demand, pkt-gen over VALE, then a pipe.
+demo: $(NETMAPD) $(O)/pkt-gen
+	@O=$(O) sh user/demo.sh

@@ -194,13 +194,20 @@ nm_os_waitq_destroy(struct nm_os_waitq *wq)
 	free(wq);
 }
 
-/* The common case, nobody waiting, costs one load. */
+/*
+ * The common case, nobody waiting, costs a fence and one load. The fence
+ * orders the caller's earlier store (a new hwtail, a pipe tail) before
+ * the load of nwaiters; it pairs with the poller's seq_cst increment of
+ * nwaiters in nm_os_poll_wait(), which comes before the poller checks the
+ * ring. Without it a store-load reordering loses the wake-up.
+ */
 void
 nm_os_waitq_wake(struct nm_os_waitq *wq)
 {
 	struct nm_wq_entry *e;
 
-	if (__atomic_load_n(&wq->nwaiters, __ATOMIC_SEQ_CST) == 0)
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&wq->nwaiters, __ATOMIC_RELAXED) == 0)
 		return;
 	pthread_mutex_lock(&wq->lock);
 	for (e = wq->head.next; e != &wq->head; e = e->next)

@@ -1,0 +1,49 @@
+# tests/user: netmapd and its clients, many processes, no kernel module.
+#
+# Each test target runs a script of tests/user/ that starts its own
+# netmapd (the ASan/UBSan build) on a private socket in a temporary
+# directory, runs clients against it, checks the daemon's counters
+# (connections, regions, heap) against their baseline, and stops it by
+# PID with SIGTERM: a leak or a bad access makes the daemon's exit status
+# fail the test.
+
+NMD_TDIR	:= $(O)/tests/user
+NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
+		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench
+NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
+		   $(O)/pkt-gen
+
+# Functional tests through the client, all of it under ASan/UBSan.
+$(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o \
+    $(O)/san/user/nmclient.o $(O)/san/user/nmd_proto.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# Speaks the protocol by hand: garbage, truncation, lies.
+$(NMD_TDIR)/nmd_hostile: $(O)/san/tests/user/nmd_hostile.o \
+    $(O)/san/user/nmd_proto.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# A raw-ABI program that knows nothing of netmapd: run under LD_PRELOAD.
+$(NMD_TDIR)/nmd_raw: tests/user/nmd_raw.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
+# The cost of a sync through the doorbell (not a pass/fail test).
+$(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
+    $(O)/user/nmclient.o $(O)/user/nmd_proto.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
+		   test-netmapd-preload test-netmapd-hostile
+
+.PHONY: $(NMD_TESTS) netmapd-syncbench
+$(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
+	O=$(O) sh tests/user/$*.sh
+
+netmapd-syncbench: $(NMD_TDEPS)
+	O=$(O) sh tests/user/syncbench.sh
+
+TESTS		+= $(NMD_TESTS)

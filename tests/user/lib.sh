@@ -1,0 +1,98 @@
+# tests/user/lib.sh: sourced by the netmapd test scripts. Gives each test
+# its own netmapd (the sanitized build) on a private socket in a private
+# temporary directory, helpers to read the daemon's counters, and a
+# cleanup that kills only what the test started, by PID.
+
+set -u
+O=${O:-build}
+T=$(mktemp -d /tmp/nmd-test.XXXXXX)
+export NETMAP_SOCKET="$T/netmapd.sock"
+export NETMAP_HOST=user
+# Should a client start a daemon by itself, make it ours too.
+export NETMAP_DAEMON="$O/san/netmapd"
+export ASAN_OPTIONS="detect_leaks=1:exitcode=23"
+export UBSAN_OPTIONS="print_stacktrace=1"
+NMD_PID=
+NMD_BG=
+
+nmd_cleanup() {
+	for p in $NMD_BG; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ -n "$NMD_PID" ]; then
+		kill -KILL "$NMD_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap nmd_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -s "$T/netmapd.log" ]; then
+		echo "--- netmapd log" >&2
+		cat "$T/netmapd.log" >&2
+	fi
+	exit 1
+}
+
+# Run a client in the background; remember its PID for the cleanup.
+bg() {
+	"$@" &
+	NMD_BG="$NMD_BG $!"
+	LAST=$!
+}
+
+start_daemon() {
+	"$O/san/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
+	NMD_PID=$!
+	i=0
+	while [ ! -S "$NETMAP_SOCKET" ]; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && fail "netmapd did not start"
+		sleep 0.01
+	done
+}
+
+# stat NAME: one of the daemon's counters (netmapd -S).
+stat() {
+	"$O/netmapd" -S | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+# Wait until no client is left, then compare with the baseline taken
+# by `baseline`: no connection, no region, heap back within 64 KiB.
+baseline() {
+	BASE_HEAP=$(stat heap_bytes)
+	BASE_REGIONS=$(stat regions)
+}
+
+check_baseline() {
+	i=0
+	while :; do
+		c=$(stat conns)
+		r=$(stat regions)
+		h=$(stat heap_bytes)
+		if [ "$c" = 0 ] && [ "$r" = "$BASE_REGIONS" ] &&
+		    [ "$h" -le $((BASE_HEAP + 65536)) ]; then
+			echo "daemon back to baseline: conns $c regions $r" \
+			    "heap $h (was $BASE_HEAP)"
+			return 0
+		fi
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "not back to baseline: conns $c" \
+		    "regions $r heap $h (was $BASE_HEAP)"
+		sleep 0.05
+	done
+}
+
+# SIGTERM, and the sanitizers' verdict in the exit status.
+stop_daemon() {
+	kill -TERM "$NMD_PID"
+	wait "$NMD_PID"
+	st=$?
+	NMD_PID=
+	[ $st -eq 0 ] || fail "netmapd exited with status $st"
+	grep -q "ERROR: \|runtime error" "$T/netmapd.log" &&
+	    fail "sanitizer report in the netmapd log"
+	[ ! -e "$NETMAP_SOCKET" ] || fail "socket left behind"
+	return 0
+}

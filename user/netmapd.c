@@ -1,0 +1,1142 @@
+/*
+ * netmapd.c: netmap without a kernel module. The daemon hosts the
+ * portable core (core/) and serves /dev/netmap descriptors to client
+ * processes over a UNIX socket; the client library (nmclient.c) makes
+ * open/ioctl/mmap/poll/close on "/dev/netmap" talk to it.
+ *
+ * One connection is one descriptor, served by a thread of its own, as a
+ * kernel runs a system call in the caller's context: the sender's thread
+ * does the VALE forwarding of its txsync, the receiver's thread its
+ * rxsync. Memory regions are memfds mapped here and by the clients bound
+ * to them. Control requests travel as messages on the socket; syncs
+ * through the connection's doorbell page (nmd_proto.h, docs/netmapd.md).
+ *
+ * The thread of a connection owns its nm_priv: it alone calls into the
+ * core for it, and deletes it when the client goes away (EOF: close,
+ * exit, SIGKILL) or breaks the protocol. Other threads reach a
+ * connection for two things only: waking its poller (nmd_conn_wake,
+ * called by the core from whichever thread synced) and finding it by
+ * name to attach a passed descriptor (under nmd.lock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+/* From the sanitizer runtime (sanitizer/allocator_interface.h). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+#include "nm_os.h"
+#include "nm_core.h"
+#include "nm_os_user.h"
+#include "nmd_proto.h"
+
+/* Results of the message handlers besides 0. */
+#define NMD_BAD		-1	/* a protocol error: drop the client */
+#define NMD_GONE	-2	/* the client went away (or out of memory) */
+
+/* Doorbell spinning: pause-only first, then yielding, then sleep. */
+#define NMD_SPIN_PAUSE_NS	2000
+#define NMD_SPIN_YIELD_NS	50000
+
+struct nmd_conn {
+	int sock;
+	int bell_fd;			/* -1 for attach/stats connections */
+	struct nmd_bell *bell;
+	struct nm_priv *priv;
+	struct nm_user_waiter waiter;	/* our poll registration */
+	int armed;			/* a WAKE may be sent */
+	uint32_t last_seq, last_ctrl;
+	const struct nm_os_region *region_sent;
+	struct sockaddr_un peer;	/* the client's autobind name */
+	socklen_t peerlen;
+	bool findable;			/* by ATTACH, under nmd.lock */
+	struct nmd_conn *next, *prev;	/* all connections, nmd.conns */
+	uint8_t *buf;			/* NMD_MSG_MAX, one message */
+};
+
+static struct {
+	pthread_mutex_t lock;		/* conns list, counters */
+	pthread_cond_t idle;		/* nconns reached 0 */
+	struct nmd_conn conns;		/* list head: every connection */
+	int nthreads;			/* connection threads alive */
+	uint64_t nconns, conns_total, disconnects;
+	int stopping;
+	uint64_t idle_since;		/* ms, when nthreads dropped to 0 */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int verbose;
+} nmd = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.idle = PTHREAD_COND_INITIALIZER,
+};
+
+static void
+nmd_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("netmapd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static uint64_t
+nmd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- messages ---- */
+
+static int
+nmd_reply(struct nmd_conn *c, uint16_t type, int error, uint64_t arg, int fd)
+{
+	struct nmd_msg m = {
+		.magic = NMD_MAGIC, .type = type, .len = sizeof(m),
+		.error = error, .arg = arg,
+	};
+
+	return nmd_send(c->sock, &m, sizeof(m), fd, 0);
+}
+
+/*
+ * The user memory of one IOCTL: the segments the client shipped, found by
+ * address. A copy that is not entirely inside one segment is EFAULT, as a
+ * bad pointer is in the kernel.
+ */
+struct nmd_uctx {
+	struct nm_user_ctx up;
+	struct nmd_seg *seg;
+	uint8_t *data[NMD_SEGS_MAX];
+	unsigned nseg;
+};
+
+static int
+nmd_uctx_find(struct nmd_uctx *u, uint64_t uaddr, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < u->nseg; i++) {
+		const struct nmd_seg *s = &u->seg[i];
+
+		if (uaddr >= s->uaddr && len <= s->len &&
+		    uaddr - s->uaddr <= s->len - len)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int
+nmd_uctx_copyin(struct nm_user_ctx *uc, void *dst, uint64_t uaddr,
+    size_t len)
+{
+	struct nmd_uctx *u = (struct nmd_uctx *)uc;
+	int i = nmd_uctx_find(u, uaddr, len);
+
+	if (i < 0)
+		return EFAULT;
+	memcpy(dst, u->data[i] + (uaddr - u->seg[i].uaddr), len);
+	return 0;
+}
+
+static int
+nmd_uctx_copyout(struct nm_user_ctx *uc, uint64_t uaddr, const void *src,
+    size_t len)
+{
+	struct nmd_uctx *u = (struct nmd_uctx *)uc;
+	int i = nmd_uctx_find(u, uaddr, len);
+
+	if (i < 0)
+		return EFAULT;
+	memcpy(u->data[i] + (uaddr - u->seg[i].uaddr), src, len);
+	u->seg[i].flags |= NMD_SEG_DIRTY;
+	return 0;
+}
+
+/*
+ * NIOCCTRL, NIOCREGIF, NIOCGINFO. Every field is checked before use: the
+ * command, the argument size, the number and sizes of the segments, and
+ * that all of it adds up to exactly the message received. 0, or -1 to
+ * drop a client that broke the protocol.
+ */
+static int
+nmd_do_ioctl(struct nmd_conn *c, size_t got)
+{
+	struct nmd_msg *m = (struct nmd_msg *)c->buf, *r;
+	struct nmd_uctx u = {
+		.up = { nmd_uctx_copyin, nmd_uctx_copyout },
+	};
+	union {
+		struct nmreq_header hdr;
+		struct nmreq nmr;
+	} arg;
+	size_t asz = nmd_ioctl_argsize((unsigned long)m->cmd);
+	size_t pos, dpos, rlen;
+	struct nm_os_region *region;
+	uint64_t rsize = 0;
+	int error, fd = -1;
+	unsigned i, nd;
+	uint8_t *out;
+
+	if (asz == 0 || m->nseg > NMD_SEGS_MAX ||
+	    (m->cmd != NIOCCTRL && m->nseg != 0))
+		return -1;
+	pos = sizeof(*m) + nmd_align8(asz);
+	dpos = pos + (size_t)m->nseg * sizeof(struct nmd_seg);
+	if (dpos > got)
+		return -1;
+	memcpy(&arg, c->buf + sizeof(*m), asz);
+	u.seg = (struct nmd_seg *)(void *)(c->buf + pos);
+	u.nseg = m->nseg;
+	for (i = 0; i < u.nseg; i++) {
+		struct nmd_seg *s = &u.seg[i];
+
+		if (s->len == 0 || s->len > NMD_SEG_MAX ||
+		    s->uaddr + s->len < s->uaddr ||
+		    nmd_align8(s->len) > got - dpos)
+			return -1;
+		s->flags = 0;
+		u.data[i] = c->buf + dpos;
+		dpos += nmd_align8(s->len);
+	}
+	if (dpos != got)
+		return -1;
+
+	error = nm_ioctl(c->priv, (unsigned long)m->cmd, &arg, &u);
+
+	if (error == 0 && m->cmd != NIOCGINFO &&
+	    nm_priv_region(c->priv, &region, &rsize) == 0 &&
+	    region != c->region_sent) {
+		fd = nm_os_region_fd(region);
+		c->region_sent = region;
+	}
+	/* The reply: header, argument, the segments the core wrote. */
+	r = malloc(got);
+	if (r == NULL)
+		return NMD_GONE;
+	out = (uint8_t *)r;
+	memset(r, 0, sizeof(*r) + nmd_align8(asz));
+	memcpy(out + sizeof(*r), &arg, asz);
+	rlen = sizeof(*r) + nmd_align8(asz);
+	for (i = nd = 0; i < u.nseg; i++)
+		nd += (u.seg[i].flags & NMD_SEG_DIRTY) != 0;
+	memset(out + rlen, 0, nd * sizeof(struct nmd_seg));
+	dpos = rlen + nd * sizeof(struct nmd_seg);
+	for (i = nd = 0; i < u.nseg; i++) {
+		if (!(u.seg[i].flags & NMD_SEG_DIRTY))
+			continue;
+		memcpy(out + rlen + nd++ * sizeof(struct nmd_seg), &u.seg[i],
+		    sizeof(struct nmd_seg));
+		memcpy(out + dpos, u.data[i], u.seg[i].len);
+		dpos += nmd_align8(u.seg[i].len);
+	}
+	r->magic = NMD_MAGIC;
+	r->type = NMD_MSG_IOCTL;
+	r->nseg = (uint16_t)nd;
+	r->len = (uint32_t)dpos;
+	r->error = error;
+	r->cmd = m->cmd;
+	r->arg = rsize;
+	error = nmd_send(c->sock, r, dpos, fd, 0);
+	free(r);
+	return error ? NMD_GONE : 0;
+}
+
+/* The region of our port, for a process that got the fd some other way. */
+static int
+nmd_do_region(struct nmd_conn *c)
+{
+	struct nm_os_region *region;
+	uint64_t size;
+	int error;
+
+	error = nm_priv_region(c->priv, &region, &size);
+	if (error)
+		return nmd_reply(c, NMD_MSG_REGION, error, 0, -1) ? NMD_GONE :
+		    0;
+	c->region_sent = region;
+	return nmd_reply(c, NMD_MSG_REGION, 0, size,
+	    nm_os_region_fd(region)) ? NMD_GONE : 0;
+}
+
+/*
+ * Read and handle every message waiting on the socket. 0 when there is
+ * nothing left, -1 at EOF or on a protocol error.
+ */
+static int
+nmd_conn_drain(struct nmd_conn *c)
+{
+	for (;;) {
+		struct nmd_msg *m = (struct nmd_msg *)c->buf;
+		ssize_t n;
+		int fd, r = 0;
+
+		n = nmd_recv(c->sock, c->buf, NMD_MSG_MAX, &fd, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return 0;
+		if (n <= 0)
+			goto drop;
+		if (fd >= 0) {
+			close(fd);	/* no descriptors expected here */
+			goto bad;
+		}
+		if (nmd_msg_check(m, (size_t)n) != 0)
+			goto bad;
+		switch (m->type) {
+		case NMD_MSG_KICK:
+			if (n != sizeof(*m))
+				goto bad;
+			break;
+		case NMD_MSG_IOCTL:
+			r = nmd_do_ioctl(c, (size_t)n);
+			break;
+		case NMD_MSG_REGION:
+			r = n != sizeof(*m) ? NMD_BAD : nmd_do_region(c);
+			break;
+		default:
+			goto bad;
+		}
+		if (r == NMD_GONE)
+			goto drop;
+		if (r != 0)
+			goto bad;
+	}
+bad:
+	pthread_mutex_lock(&nmd.lock);
+	nmd.disconnects++;
+	pthread_mutex_unlock(&nmd.lock);
+	if (nmd.verbose)
+		nmd_log("dropping a client that broke the protocol");
+drop:
+	return -1;
+}
+
+/* ---- the doorbell ---- */
+
+/*
+ * Called by the core, from whichever thread synced a ring we registered
+ * on, with that wait queue's lock held: tell our client once.
+ */
+static void
+nmd_conn_wake(struct nm_user_waiter *w)
+{
+	struct nmd_conn *c = (struct nmd_conn *)(void *)((char *)w -
+	    offsetof(struct nmd_conn, waiter));
+	struct nmd_msg m = {
+		.magic = NMD_MAGIC, .type = NMD_MSG_WAKE, .len = sizeof(m),
+	};
+
+	if (__atomic_exchange_n(&c->armed, 0, __ATOMIC_ACQ_REL))
+		nmd_send(c->sock, &m, sizeof(m), -1, MSG_DONTWAIT);
+}
+
+static void
+nmd_conn_disarm(struct nmd_conn *c)
+{
+	__atomic_store_n(&c->armed, 0, __ATOMIC_RELEASE);
+	if (c->waiter.nent)
+		nm_user_waiter_cancel(&c->waiter);
+}
+
+/*
+ * netmap's poll(): the core's implicit syncs and readiness. If nothing is
+ * ready and the client will block, stay registered on the wait queues so
+ * that the next wake-up sends it a WAKE message, which makes its socket
+ * readable: poll, select and epoll on the descriptor then just work.
+ */
+static int
+nmd_do_poll(struct nmd_conn *c, uint32_t arg)
+{
+	int events = (int)(arg & 0xffff), revents;
+
+	nmd_conn_disarm(c);
+	revents = nm_poll(c->priv, events, NULL);
+	if (revents != 0 || !(arg & NMD_POLL_ARM))
+		return revents;
+	nm_user_waiter_init(&c->waiter);
+	c->waiter.wake = nmd_conn_wake;
+	__atomic_store_n(&c->armed, 1, __ATOMIC_RELEASE);
+	revents = nm_poll(c->priv, events, &c->waiter);
+	if (revents != 0)
+		nmd_conn_disarm(c);
+	return revents;
+}
+
+/* Serve one doorbell request. -1 if the client wrote nonsense. */
+static int
+nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
+{
+	struct nmd_bell *b = c->bell;
+	uint32_t op = __atomic_load_n(&b->op, __ATOMIC_RELAXED);
+	uint32_t arg = __atomic_load_n(&b->arg, __ATOMIC_RELAXED);
+	int r;
+
+	switch (op) {
+	case NMD_OP_TXSYNC:
+		r = nm_ioctl(c->priv, NIOCTXSYNC, NULL, NULL);
+		break;
+	case NMD_OP_RXSYNC:
+		r = nm_ioctl(c->priv, NIOCRXSYNC, NULL, NULL);
+		break;
+	case NMD_OP_POLL:
+		if (arg & ~(NMD_POLL_ARM | 0xffffu))
+			return -1;
+		r = nmd_do_poll(c, arg);
+		break;
+	default:
+		return -1;
+	}
+	c->last_seq = seq;
+	__atomic_store_n(&b->result, r, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->done_seq, seq, __ATOMIC_RELEASE);	/* (D) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* (F) */
+	if (__atomic_load_n(&b->cli_sleeping, __ATOMIC_RELAXED))
+		nmd_futex_wake(&b->done_seq);
+	return 0;
+}
+
+/*
+ * Wait for work: spin on the doorbell for a while (the client's next
+ * request usually follows within microseconds), then sleep in poll() on
+ * the socket, where a KICK, a control message or EOF wakes us.
+ * Returns 1 with *seq for a doorbell request, 0 after control messages,
+ * -1 to close the connection.
+ */
+static int
+nmd_conn_wait(struct nmd_conn *c, uint32_t *seq)
+{
+	struct nmd_bell *b = c->bell;
+	uint64_t start = 0, now;
+	unsigned i;
+
+	for (i = 0;; i++) {
+		uint32_t s = __atomic_load_n(&b->req_seq, __ATOMIC_ACQUIRE);
+		uint32_t cs;					/* (B) */
+
+		if (s != c->last_seq) {
+			*seq = s;
+			return 1;
+		}
+		cs = __atomic_load_n(&b->ctrl_seq, __ATOMIC_ACQUIRE);
+		if (cs != c->last_ctrl) {
+			c->last_ctrl = cs;
+			return nmd_conn_drain(c);
+		}
+		if (__atomic_load_n(&nmd.stopping, __ATOMIC_RELAXED))
+			return -1;
+		if ((i & 31) != 31) {
+			nmd_cpu_relax();
+			continue;
+		}
+		now = nmd_now_ns();
+		if (start == 0)
+			start = now;
+		if (now - start < NMD_SPIN_PAUSE_NS)
+			continue;
+		if (now - start < NMD_SPIN_YIELD_NS) {
+			sched_yield();
+			continue;
+		}
+		/* Sleep. */
+		__atomic_store_n(&b->srv_sleeping, 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (H) */
+		if (__atomic_load_n(&b->req_seq, __ATOMIC_RELAXED) ==
+		    c->last_seq &&
+		    __atomic_load_n(&b->ctrl_seq, __ATOMIC_RELAXED) ==
+		    c->last_ctrl) {
+			struct pollfd p = { c->sock, POLLIN, 0 };
+
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -1;
+		}
+		__atomic_store_n(&b->srv_sleeping, 0, __ATOMIC_RELAXED);
+		if (nmd_conn_drain(c) != 0)
+			return -1;
+		start = 0;
+		i = 0;
+	}
+}
+
+/* ---- connections ---- */
+
+static struct nmd_bell *
+nmd_bell_create(int *fdp)
+{
+	struct nmd_bell *b;
+	int fd;
+
+	fd = memfd_create("netmapd-bell", MFD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, NMD_BELL_SIZE) < 0)
+		goto fail;
+	b = mmap(NULL, NMD_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0);
+	if (b == MAP_FAILED)
+		goto fail;
+	b->version = NMD_VERSION;
+	*fdp = fd;
+	return b;
+fail:
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Make a descriptor connection findable by its client's name (for
+ * ATTACH). Autobind names are unique among live sockets: another entry
+ * with our name belongs to a client socket that is closed already, whose
+ * thread has not noticed yet, so it stops being findable.
+ */
+static void
+nmd_conn_publish(struct nmd_conn *c)
+{
+	struct nmd_conn *o;
+
+	pthread_mutex_lock(&nmd.lock);
+	nmd.nconns++;
+	if (c->peerlen > offsetof(struct sockaddr_un, sun_path) + 1) {
+		for (o = nmd.conns.next; o != &nmd.conns; o = o->next) {
+			if (o->findable && o->peerlen == c->peerlen &&
+			    memcmp(&o->peer, &c->peer, c->peerlen) == 0)
+				o->findable = false;
+		}
+		c->findable = true;
+	}
+	pthread_mutex_unlock(&nmd.lock);
+}
+
+static void
+nmd_conn_unpublish(struct nmd_conn *c)
+{
+	pthread_mutex_lock(&nmd.lock);
+	c->findable = false;
+	nmd.nconns--;
+	pthread_mutex_unlock(&nmd.lock);
+}
+
+/* A descriptor connection: HELLO, then serve it until it goes away. */
+static void
+nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello, size_t n)
+{
+	uint32_t seq = 0;
+	int r = 0;
+
+	if (n != sizeof(*hello) || hello->arg != NMD_VERSION) {
+		nmd_reply(c, NMD_MSG_HELLO, EPROTONOSUPPORT, NMD_VERSION, -1);
+		return;
+	}
+	c->priv = nm_priv_new();
+	c->bell = nmd_bell_create(&c->bell_fd);
+	if (c->priv == NULL || c->bell == NULL) {
+		nmd_reply(c, NMD_MSG_HELLO, ENOMEM, NMD_VERSION, -1);
+		goto out;
+	}
+	nm_user_waiter_init(&c->waiter);
+	nmd_conn_publish(c);
+	if (nmd_reply(c, NMD_MSG_HELLO, 0, NMD_VERSION, c->bell_fd) == 0) {
+		while ((r = nmd_conn_wait(c, &seq)) >= 0)
+			if (r == 1 && nmd_bell_serve(c, seq) != 0)
+				break;
+		if (r >= 0) {
+			pthread_mutex_lock(&nmd.lock);
+			nmd.disconnects++;
+			pthread_mutex_unlock(&nmd.lock);
+		}
+	}
+	nmd_conn_unpublish(c);
+	/* No wake-up may run on us once we are gone. */
+	nmd_conn_disarm(c);
+out:
+	nm_priv_delete(c->priv);
+	c->priv = NULL;
+	if (c->bell != NULL)
+		munmap(c->bell, NMD_BELL_SIZE);
+	if (c->bell_fd >= 0)
+		close(c->bell_fd);
+}
+
+/* Is `fd` the client end of one of our connections? Its name, or -1. */
+static int
+nmd_peer_name(int fd, struct sockaddr_un *name, socklen_t *namelen)
+{
+	struct sockaddr_un peer;
+	socklen_t plen = sizeof(peer);
+	struct stat st;
+
+	*namelen = sizeof(*name);
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    getsockname(fd, (struct sockaddr *)name, namelen) < 0 ||
+	    *namelen <= offsetof(struct sockaddr_un, sun_path) + 1 ||
+	    name->sun_family != AF_UNIX || name->sun_path[0] != '\0' ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+	    plen <= offsetof(struct sockaddr_un, sun_path) ||
+	    strncmp(peer.sun_path, nmd.path, sizeof(peer.sun_path)) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * ATTACH: a process got a descriptor from another one (SCM_RIGHTS, fork
+ * and exec) and needs its doorbell. It proves it holds the descriptor by
+ * passing it; the kernel-assigned name of that socket finds the
+ * connection.
+ */
+static void
+nmd_conn_attach(struct nmd_conn *c, int fd, size_t n)
+{
+	struct sockaddr_un name;
+	socklen_t namelen;
+	struct nmd_conn *o;
+	int bell = -1, error = ENOENT;
+
+	if (n != sizeof(struct nmd_msg) || fd < 0 ||
+	    nmd_peer_name(fd, &name, &namelen) != 0) {
+		error = EBADF;
+		goto out;
+	}
+	pthread_mutex_lock(&nmd.lock);
+	for (o = nmd.conns.next; o != &nmd.conns; o = o->next) {
+		if (o->findable && o->peerlen == namelen &&
+		    memcmp(&o->peer, &name, namelen) == 0) {
+			bell = fcntl(o->bell_fd, F_DUPFD_CLOEXEC, 0);
+			error = bell < 0 ? EMFILE : 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&nmd.lock);
+out:
+	if (fd >= 0)
+		close(fd);
+	nmd_reply(c, NMD_MSG_ATTACH, error, NMD_VERSION, bell);
+	if (bell >= 0)
+		close(bell);
+}
+
+static long
+nmd_rss(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+static void
+nmd_conn_stats(struct nmd_conn *c)
+{
+	struct {
+		struct nmd_msg m;
+		struct nmd_stats s;
+	} r;
+	struct mallinfo2 mi = mallinfo2();
+
+	memset(&r, 0, sizeof(r));
+	r.m.magic = NMD_MAGIC;
+	r.m.type = NMD_MSG_STATS;
+	r.m.len = sizeof(r);
+	pthread_mutex_lock(&nmd.lock);
+	r.s.conns = nmd.nconns;
+	r.s.conns_total = nmd.conns_total;
+	r.s.disconnects = nmd.disconnects;
+	pthread_mutex_unlock(&nmd.lock);
+	nm_os_region_stats(&r.s.regions, &r.s.region_bytes);
+#if defined(__SANITIZE_ADDRESS__)
+	/* The sanitizer's allocator replaces malloc's arenas. */
+	r.s.heap_bytes = __sanitizer_get_current_allocated_bytes();
+	(void)mi;
+#else
+	r.s.heap_bytes = mi.uordblks + mi.hblkhd;
+#endif
+	r.s.rss_bytes = (uint64_t)nmd_rss();
+	r.s.pid = (uint64_t)getpid();
+	nmd_send(c->sock, &r, sizeof(r), -1, 0);
+}
+
+static void *
+nmd_conn_thread(void *arg)
+{
+	struct nmd_conn *c = arg;
+	struct nmd_msg *m;
+	struct pollfd p = { c->sock, POLLIN, 0 };
+	ssize_t n;
+	int fd = -1;
+
+	c->buf = malloc(NMD_MSG_MAX);
+	if (c->buf == NULL)
+		goto out;
+	m = (struct nmd_msg *)c->buf;
+	/* The first message says what the connection is for. */
+	do {
+		n = poll(&p, 1, -1);
+	} while (n < 0 && errno == EINTR);
+	n = nmd_recv(c->sock, c->buf, NMD_MSG_MAX, &fd, MSG_DONTWAIT);
+	if (n <= 0 || nmd_msg_check(m, (size_t)n) != 0)
+		goto bad;
+	switch (m->type) {
+	case NMD_MSG_HELLO:
+		if (fd >= 0)
+			goto bad;
+		nmd_conn_serve(c, m, (size_t)n);
+		break;
+	case NMD_MSG_ATTACH:
+		nmd_conn_attach(c, fd, (size_t)n);
+		fd = -1;
+		break;
+	case NMD_MSG_STATS:
+		if (n == sizeof(*m))
+			nmd_conn_stats(c);
+		break;
+	default:
+		goto bad;
+	}
+	goto out;
+bad:
+	if (n > 0) {
+		pthread_mutex_lock(&nmd.lock);
+		nmd.disconnects++;
+		pthread_mutex_unlock(&nmd.lock);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&nmd.lock);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	close(c->sock);
+	if (--nmd.nthreads == 0) {
+		nmd.idle_since = nmd_now_ns() / 1000000;
+		pthread_cond_broadcast(&nmd.idle);
+	}
+	pthread_mutex_unlock(&nmd.lock);
+	free(c->buf);
+	free(c);
+	return NULL;
+}
+
+static void
+nmd_accept(int lsock)
+{
+	struct nmd_conn *c;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	pthread_attr_t attr;
+	pthread_t t;
+	int s;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return;
+	c->bell_fd = -1;
+	c->peerlen = sizeof(c->peer);
+	s = accept4(lsock, (struct sockaddr *)&c->peer, &c->peerlen,
+	    SOCK_CLOEXEC);
+	if (s < 0) {
+		free(c);
+		return;
+	}
+	c->sock = s;
+	/* Only our own user (the socket is 0600 in a 0700 directory too). */
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    cred.uid != geteuid()) {
+		close(s);
+		free(c);
+		return;
+	}
+	if (c->peerlen > sizeof(c->peer))
+		c->peerlen = 0;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&nmd.lock);
+	nmd.nthreads++;
+	nmd.conns_total++;
+	c->next = &nmd.conns;
+	c->prev = nmd.conns.prev;
+	nmd.conns.prev->next = c;
+	nmd.conns.prev = c;
+	if (pthread_create(&t, &attr, nmd_conn_thread, c) != 0) {
+		c->prev->next = c->next;
+		c->next->prev = c->prev;
+		nmd.nthreads--;
+		close(s);
+		free(c);
+	}
+	pthread_mutex_unlock(&nmd.lock);
+	pthread_attr_destroy(&attr);
+}
+
+/* ---- the socket and the process ---- */
+
+/* mkdir -p for the last component only, 0700, and refuse foreign dirs. */
+static int
+nmd_make_dir(const char *sockpath, bool own_dir)
+{
+	char dir[sizeof(nmd.path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", sockpath);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST || stat(dir, &st) < 0) {
+		nmd_log("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		nmd_log("%s: not a directory", dir);
+		return -1;
+	}
+	/* Our standard directories must be ours and private. */
+	if (own_dir && (st.st_uid != geteuid() || (st.st_mode & 077))) {
+		if (st.st_uid != geteuid() || chmod(dir, 0700) < 0) {
+			nmd_log("%s: not a private directory of ours", dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+nmd_listen(const char *path, int *lockfd)
+{
+	char lpath[sizeof(nmd.path) + 8];
+	struct sockaddr_un sa;
+	socklen_t salen;
+	const char *env = getenv("NETMAP_SOCKET");
+	mode_t old;
+	int s, lk;
+
+	if (nmd_make_dir(path, env == NULL || env[0] == '\0') != 0)
+		return -1;
+	if (nmd_sockaddr(&sa, &salen, path) != 0) {
+		nmd_log("%s: path too long", path);
+		return -1;
+	}
+	/* One daemon per socket: whoever holds the lock owns the path. */
+	snprintf(lpath, sizeof(lpath), "%s.lock", path);
+	lk = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lk < 0) {
+		nmd_log("%s: %s", lpath, strerror(errno));
+		return -1;
+	}
+	if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
+		close(lk);
+		return -2;
+	}
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		goto fail_lock;
+	unlink(path);		/* stale: its daemon no longer holds the lock */
+	old = umask(077);
+	if (bind(s, (struct sockaddr *)&sa, salen) < 0) {
+		umask(old);
+		nmd_log("bind %s: %s", path, strerror(errno));
+		goto fail_sock;
+	}
+	umask(old);
+	if (chmod(path, 0600) < 0 || listen(s, 128) < 0)
+		goto fail_unlink;
+	*lockfd = lk;
+	return s;
+fail_unlink:
+	unlink(path);
+fail_sock:
+	close(s);
+fail_lock:
+	close(lk);
+	return -1;
+}
+
+static int
+nmd_write_pid(const char *path, pid_t pid)
+{
+	char ppath[sizeof(nmd.path) + 8];
+	FILE *f;
+
+	snprintf(ppath, sizeof(ppath), "%s.pid", path);
+	f = fopen(ppath, "we");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "%ld\n", (long)pid);
+	return fclose(f);
+}
+
+/* -S: ask a running daemon for its counters. */
+static int
+nmd_print_stats(const char *path)
+{
+	struct sockaddr_un sa;
+	socklen_t salen;
+	struct nmd_msg m = {
+		.magic = NMD_MAGIC, .type = NMD_MSG_STATS, .len = sizeof(m),
+	};
+	struct {
+		struct nmd_msg m;
+		struct nmd_stats s;
+	} r;
+	ssize_t n;
+	int s, fd;
+
+	if (nmd_sockaddr(&sa, &salen, path) != 0)
+		return 1;
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, salen) < 0) {
+		fprintf(stderr, "netmapd: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (nmd_send(s, &m, sizeof(m), -1, 0) != 0 ||
+	    (n = nmd_recv(s, &r, sizeof(r), &fd, 0)) != sizeof(r) ||
+	    r.m.type != NMD_MSG_STATS) {
+		fprintf(stderr, "netmapd: no answer from %s\n", path);
+		close(s);
+		return 1;
+	}
+	close(s);
+	printf("pid %llu\nconns %llu\nconns_total %llu\nregions %llu\n"
+	    "region_bytes %llu\nheap_bytes %llu\nrss_bytes %llu\n"
+	    "disconnects %llu\n",
+	    (unsigned long long)r.s.pid, (unsigned long long)r.s.conns,
+	    (unsigned long long)r.s.conns_total,
+	    (unsigned long long)r.s.regions,
+	    (unsigned long long)r.s.region_bytes,
+	    (unsigned long long)r.s.heap_bytes,
+	    (unsigned long long)r.s.rss_bytes,
+	    (unsigned long long)r.s.disconnects);
+	return 0;
+}
+
+/* Close every connection and wait for their threads to clean up. */
+static void
+nmd_shutdown(void)
+{
+	struct nmd_conn *c;
+
+	pthread_mutex_lock(&nmd.lock);
+	__atomic_store_n(&nmd.stopping, 1, __ATOMIC_RELAXED);
+	for (c = nmd.conns.next; c != &nmd.conns; c = c->next)
+		shutdown(c->sock, SHUT_RDWR);
+	while (nmd.nthreads > 0)
+		pthread_cond_wait(&nmd.idle, &nmd.lock);
+	pthread_mutex_unlock(&nmd.lock);
+}
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: netmapd [-fhPSv] [-s socket] [-t idle_seconds] "
+	    "[-l logfile]\n"
+	    "  -f            stay in the foreground, log to stderr\n"
+	    "  -s socket     listen on this path (default: $NETMAP_SOCKET,\n"
+	    "                $XDG_RUNTIME_DIR/netmap/netmapd.sock,\n"
+	    "                /run/netmap/netmapd.sock for root)\n"
+	    "  -t seconds    exit after this long without clients "
+	    "(0: never)\n"
+	    "  -l logfile    log here when in the background\n"
+	    "  -P            print the socket path and exit\n"
+	    "  -S            print the counters of the running daemon\n"
+	    "  -v            verbose\n"
+	    "  -h            this help\n");
+	exit(status);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *logfile = NULL, *spath = NULL;
+	bool foreground = false, stats = false, print_path = false;
+	int ch, lsock, lockfd = -1, sfd, idle = 0;
+	struct rlimit rl;
+	sigset_t set;
+
+	while ((ch = getopt(argc, argv, "fhl:Ps:St:v")) != -1) {
+		switch (ch) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'l':
+			logfile = optarg;
+			break;
+		case 'P':
+			print_path = true;
+			break;
+		case 's':
+			spath = optarg;
+			break;
+		case 'S':
+			stats = true;
+			break;
+		case 't':
+			idle = atoi(optarg);
+			break;
+		case 'v':
+			nmd.verbose++;
+			break;
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc)
+		usage(1);
+	if (spath != NULL) {
+		snprintf(nmd.path, sizeof(nmd.path), "%s", spath);
+		setenv("NETMAP_SOCKET", spath, 1);
+	}
+	if ((spath != NULL && strlen(spath) >= sizeof(nmd.path)) ||
+	    (spath == NULL && nmd_socket_path(nmd.path, sizeof(nmd.path)))) {
+		fprintf(stderr, "netmapd: socket path too long\n");
+		return 1;
+	}
+	if (print_path) {
+		printf("%s\n", nmd.path);
+		return 0;
+	}
+	if (stats)
+		return nmd_print_stats(nmd.path);
+
+	nmd.conns.next = nmd.conns.prev = &nmd.conns;
+	lsock = nmd_listen(nmd.path, &lockfd);
+	if (lsock == -2) {
+		if (nmd.verbose || foreground)
+			nmd_log("already running on %s", nmd.path);
+		return foreground ? 1 : 0;
+	}
+	if (lsock < 0)
+		return 1;
+	/* Two descriptors per client (socket, doorbell) plus regions. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (!foreground) {
+		pid_t pid;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int log = -1;
+
+		if (logfile == NULL)
+			logfile = getenv("NETMAPD_LOG");
+		if (logfile != NULL)
+			log = open(logfile, O_WRONLY | O_CREAT | O_APPEND |
+			    O_CLOEXEC, 0600);
+		pid = fork();
+		if (pid < 0) {
+			nmd_log("fork: %s", strerror(errno));
+			return 1;
+		}
+		if (pid > 0) {
+			/* The socket is listening: clients may connect now. */
+			nmd_write_pid(nmd.path, pid);
+			_exit(0);
+		}
+		setsid();
+		if (chdir("/") < 0)
+			nmd_log("chdir: %s", strerror(errno));
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(log >= 0 ? log : null, 2);
+			close(null);
+		}
+		if (log >= 0)
+			close(log);
+	} else {
+		nmd_write_pid(nmd.path, getpid());
+	}
+
+	/* Signals go to the main loop only, through a signalfd. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0 || nm_core_init() != 0) {
+		nmd_log("cannot start: %s", strerror(errno));
+		return 1;
+	}
+	nmd.idle_since = nmd_now_ns() / 1000000;
+	if (nmd.verbose)
+		nmd_log("listening on %s", nmd.path);
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ lsock, POLLIN, 0 }, { sfd, POLLIN, 0 },
+		};
+		int n = poll(p, 2, idle > 0 ? 1000 : -1);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo != SIGHUP)
+				break;
+		}
+		if (p[0].revents & POLLIN)
+			nmd_accept(lsock);
+		if (idle > 0) {
+			bool quit;
+
+			pthread_mutex_lock(&nmd.lock);
+			quit = nmd.nthreads == 0 && nmd_now_ns() / 1000000 -
+			    nmd.idle_since >= (uint64_t)idle * 1000;
+			pthread_mutex_unlock(&nmd.lock);
+			if (quit)
+				break;
+		}
+	}
+	if (nmd.verbose)
+		nmd_log("shutting down");
+	/* Stop new clients first, then drop the ones we have. */
+	unlink(nmd.path);
+	close(lsock);
+	nmd_shutdown();
+	nm_core_fini();
+	{
+		char ppath[sizeof(nmd.path) + 8];
+
+		snprintf(ppath, sizeof(ppath), "%s.pid", nmd.path);
+		unlink(ppath);
+	}
+	close(sfd);
+	close(lockfd);
+	return 0;
+}

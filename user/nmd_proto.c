@@ -1,0 +1,176 @@
+/*
+ * nmd_proto.c: the pieces of the netmapd protocol both sides need: where
+ * the socket lives, sending and receiving one message with a descriptor,
+ * the header check, and futexes on the shared doorbell page.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nmd_proto.h"
+
+size_t
+nmd_ioctl_argsize(unsigned long cmd)
+{
+	switch (cmd) {
+	case NIOCCTRL:
+		return sizeof(struct nmreq_header);
+	case NIOCREGIF:
+	case NIOCGINFO:
+		return sizeof(struct nmreq);
+	default:
+		return 0;
+	}
+}
+
+int
+nmd_msg_check(const struct nmd_msg *m, size_t got)
+{
+	if (got < sizeof(*m) || got > NMD_MSG_MAX || m->magic != NMD_MAGIC ||
+	    m->len != got || m->type == 0 || m->type >= NMD_MSG_TYPES)
+		return EPROTO;
+	return 0;
+}
+
+int
+nmd_socket_path(char *buf, size_t size)
+{
+	const char *env = getenv("NETMAP_SOCKET");
+	int n;
+
+	if (env != NULL && env[0] != '\0')
+		n = snprintf(buf, size, "%s", env);
+	else if ((env = getenv("XDG_RUNTIME_DIR")) != NULL && env[0] == '/')
+		n = snprintf(buf, size, "%s/netmap/netmapd.sock", env);
+	else if (geteuid() == 0)
+		n = snprintf(buf, size, "/run/netmap/netmapd.sock");
+	else
+		n = snprintf(buf, size, "/tmp/netmap-%u/netmapd.sock",
+		    (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= size)
+		return ENAMETOOLONG;
+	return 0;
+}
+
+int
+nmd_sockaddr(struct sockaddr_un *sa, socklen_t *len, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(sa->sun_path))
+		return ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, n);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
+}
+
+int
+nmd_send(int sock, const void *buf, size_t len, int fd, int flags)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+	return (size_t)n == len ? 0 : EPROTO;
+}
+
+ssize_t
+nmd_recv(int sock, void *buf, size_t len, int *fd, int flags)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(4 * sizeof(int))];
+	} cm;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cm.b, .msg_controllen = sizeof(cm.b),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+	int bad = 0;
+
+	*fd = -1;
+	do {
+		n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t i, nfd;
+		int *fds;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		fds = (int *)(void *)CMSG_DATA(c);
+		for (i = 0; i < nfd; i++) {
+			int f;
+
+			memcpy(&f, &fds[i], sizeof(f));
+			if (*fd < 0 && !bad) {
+				*fd = f;
+			} else {
+				close(f);
+				bad = 1;
+			}
+		}
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		bad = 1;
+	if (bad) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -EPROTO;
+	}
+	return n;
+}
+
+int
+nmd_futex_wait(uint32_t *addr, uint32_t val, int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tsp = &ts;
+	}
+	if (syscall(SYS_futex, addr, FUTEX_WAIT, val, tsp, NULL, 0) < 0)
+		return errno;
+	return 0;
+}
+
+void
+nmd_futex_wake(uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}

@@ -1,0 +1,217 @@
+/*
+ * nmd_proto.h: the protocol between netmapd and its clients.
+ *
+ * A netmap descriptor of a client is one SOCK_SEQPACKET connection to the
+ * daemon. Two channels run over it:
+ *
+ *   control  messages on the socket (struct nmd_msg): HELLO, the ioctls
+ *            that carry a request (NIOCCTRL, NIOCREGIF, NIOCGINFO), the
+ *            region and wake-up notices. One reply per request.
+ *   sync     a page of shared memory, the "doorbell" (struct nmd_bell),
+ *            through which NIOCTXSYNC, NIOCRXSYNC and poll's implicit syncs
+ *            are posted and completed without a socket round trip.
+ *
+ * docs/netmapd.md describes both and the memory-ordering contract of the
+ * doorbell; the comments on struct nmd_bell below are its short form.
+ *
+ * Nothing a client writes is trusted by the daemon: every message is
+ * checked against the bounds below (nmd_msg_check and the per-type
+ * checks in netmapd.c) and every doorbell field is re-read once, copied,
+ * and validated before use.
+ */
+#ifndef NMD_PROTO_H
+#define NMD_PROTO_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <net/netmap.h>
+#include <net/netmap_legacy.h>
+
+#define NMD_MAGIC		0x31646d6eu	/* "nmd1" little-endian */
+#define NMD_VERSION		1
+
+/* Bounds shared by both sides; a message beyond them is a protocol error. */
+#define NMD_MSG_MAX		(64 * 1024)	/* whole message */
+#define NMD_SEG_MAX		(NETMAP_REQ_MAXSIZE + 64) /* one segment */
+#define NMD_SEGS_MAX		160		/* segments per ioctl */
+#define NMD_BELL_SIZE		4096
+
+enum nmd_msg_type {
+	NMD_MSG_HELLO = 1,	/* c->d first message; reply carries the bell */
+	NMD_MSG_ATTACH,		/* c->d on a fresh connection, with the fd of
+				 * an existing one; reply: its bell (+region) */
+	NMD_MSG_IOCTL,		/* c->d a request ioctl; reply: results */
+	NMD_MSG_REGION,		/* c->d ask for the region; reply carries it */
+	NMD_MSG_KICK,		/* c->d the doorbell rang while the daemon slept */
+	NMD_MSG_WAKE,		/* d->c a poll registration fired */
+	NMD_MSG_STATS,		/* c->d on a fresh connection: debug counters */
+	NMD_MSG_TYPES
+};
+
+/*
+ * Every message starts with this header. `len` is the whole message,
+ * header included, and must equal what recvmsg() returned.
+ */
+struct nmd_msg {
+	uint32_t magic;
+	uint16_t type;
+	uint16_t nseg;		/* IOCTL: segments following the argument */
+	uint32_t len;
+	int32_t error;		/* replies: 0 or a positive errno */
+	uint64_t cmd;		/* IOCTL: the ioctl number */
+	uint64_t arg;		/* HELLO: version; replies: region size */
+};
+
+/*
+ * IOCTL layout: nmd_msg | argument (the 88-byte nmreq_header or the
+ * 60-byte nmreq, padded to 8) | nmd_seg[nseg] | segment data, each
+ * padded to 8. A segment is a piece of the caller's memory the request
+ * points to (NIOCCTRL body, each option with its body), shipped so that
+ * the core's nm_os_copyin/out find it by the user address. The reply has
+ * the same layout with the argument as written back and only the
+ * segments the core wrote into (flags NMD_SEG_DIRTY).
+ */
+struct nmd_seg {
+	uint64_t uaddr;
+	uint32_t len;
+	uint32_t flags;
+};
+#define NMD_SEG_DIRTY		1u
+
+static inline size_t
+nmd_align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* The argument size of a forwarded ioctl, or 0 if it is not forwarded. */
+size_t nmd_ioctl_argsize(unsigned long cmd);
+
+/* Header checks common to both sides. 0 or EPROTO. */
+int nmd_msg_check(const struct nmd_msg *m, size_t got);
+
+/*
+ * The doorbell: one page per connection, created by the daemon (a memfd)
+ * and mapped by it and by every client process using the connection.
+ *
+ * The client side produces requests, the daemon consumes them; the
+ * daemon produces completions, the client consumes them. Each side
+ * writes only its own cache line (the client lock lives in a third);
+ * the other side only reads it. In the notation of xsk_queue.h:
+ *
+ *   client (post)                      daemon (serve)
+ *   op, arg = ...                      s = LOAD_ACQ(req_seq)        (B)
+ *   STORE_REL(req_seq, s)       (A)    if s != last: read op, arg
+ *   smp_mb()                    (C)    ... nm_ioctl / nm_poll ...
+ *   if LOAD(srv_sleeping)              result = r
+ *           send KICK                  STORE_REL(done_seq, s)       (D)
+ *                                      smp_mb()                     (F)
+ *   client (wait)                      if LOAD(cli_sleeping)
+ *   while LOAD_ACQ(done_seq) != s (E)          futex_wake(done_seq)
+ *       spin, then:
+ *       cli_sleeping = 1               daemon (sleep)
+ *       smp_mb()                (G)    srv_sleeping = 1
+ *       if LOAD(done_seq) != s         smp_mb()                     (H)
+ *           futex_wait(done_seq)       if req_seq, ctrl_seq unchanged
+ *       cli_sleeping = 0                       poll(socket)
+ *   r = result                         srv_sleeping = 0
+ *
+ *   (A) pairs with (B): the ring updates (head, cur, slots) and op/arg
+ *       written before the post are visible to the sync.
+ *   (D) pairs with (E): the sync's ring updates (tail, slots, ts) and
+ *       result are visible to the client once it sees its sequence.
+ *   (C) pairs with (H), (F) pairs with (G): the Dekker-style "store my
+ *       flag, full barrier, load the peer's" on both sides guarantees
+ *       that either the sleeper sees the new sequence or the poster
+ *       sees the sleeper's flag and wakes it; no wake-up is lost.
+ *
+ * ctrl_seq is bumped (release) after a control message was sent, so a
+ * daemon that is spinning on the doorbell notices it without a syscall.
+ * The daemon trusts nothing here: it snapshots req_seq, op and arg once
+ * and rejects unknown ops by disconnecting the client.
+ */
+enum nmd_bell_op {
+	NMD_OP_TXSYNC = 1,
+	NMD_OP_RXSYNC,
+	NMD_OP_POLL,		/* arg: poll events | NMD_POLL_ARM */
+	NMD_OP_MAX
+};
+#define NMD_POLL_ARM		0x80000000u	/* register for a WAKE */
+
+struct nmd_bell {
+	/* Written by clients only. */
+	uint32_t req_seq;
+	uint32_t op;
+	uint32_t arg;
+	uint32_t ctrl_seq;
+	uint32_t cli_sleeping;
+	uint8_t pad0[64 - 5 * 4];
+	/* Written by the daemon only. */
+	uint32_t done_seq;
+	int32_t result;
+	uint32_t srv_sleeping;
+	uint32_t version;
+	uint8_t pad1[64 - 4 * 4];
+	/*
+	 * Serialises the clients sharing the connection (threads, forked
+	 * children, receivers of the fd): one request in flight at a time.
+	 * Robust and process-shared, so a client killed while holding it
+	 * does not block the others. Never touched by the daemon.
+	 */
+	pthread_mutex_t lock;
+	uint32_t lock_ready;	/* set once lock is initialised */
+};
+
+_Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
+_Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
+
+/* Debug counters (NMD_MSG_STATS reply body). */
+struct nmd_stats {
+	uint64_t conns;		/* descriptor connections open */
+	uint64_t conns_total;	/* ever accepted */
+	uint64_t regions;	/* live memory regions */
+	uint64_t region_bytes;
+	uint64_t heap_bytes;	/* malloc in use */
+	uint64_t rss_bytes;
+	uint64_t disconnects;	/* clients dropped for protocol errors */
+	uint64_t pid;
+};
+
+/*
+ * The socket path: $NETMAP_SOCKET, else $XDG_RUNTIME_DIR/netmap/
+ * netmapd.sock, else /run/netmap/netmapd.sock for root and
+ * /tmp/netmap-UID/netmapd.sock for others. 0 or an errno.
+ */
+int nmd_socket_path(char *buf, size_t size);
+
+/* Fill a sockaddr_un for `path`. 0 or ENAMETOOLONG. */
+int nmd_sockaddr(struct sockaddr_un *sa, socklen_t *len, const char *path);
+
+/*
+ * sendmsg/recvmsg of one message with at most one descriptor attached.
+ * Send: 0 or an errno. Receive: bytes (0 at EOF) or -errno; *fd gets the
+ * descriptor or -1; a message that did not fit (MSG_TRUNC) or that
+ * carried more than one descriptor is -EPROTO (extra ones are closed).
+ */
+int nmd_send(int sock, const void *buf, size_t len, int fd, int flags);
+ssize_t nmd_recv(int sock, void *buf, size_t len, int *fd, int flags);
+
+/* Futex on a word of shared memory (not FUTEX_PRIVATE). */
+int nmd_futex_wait(uint32_t *addr, uint32_t val, int timeout_ms);
+void nmd_futex_wake(uint32_t *addr);
+
+static inline void
+nmd_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+#endif /* NMD_PROTO_H */
