@@ -20,19 +20,8 @@ run() {
 	cat "$T/err" >>"$T/out"
 }
 
-fail() {
-	echo "FAIL [$name]: $*"
-	sed 's/^/    | /' "$T/out" | tail -n 20
-	fails=$((fails + 1))
-}
-
-expect() {
-	grep -Eq -- "$1" "$T/out" || fail "no line matching '$1'"
-}
-
-expect_rc() {
-	[ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"
-}
+# fail, expect, expect_rc
+. "$(dirname "$0")/../../tests/lib/check.sh"
 
 # bad NAME MESSAGE ARGS...: exit 1 with MESSAGE on stderr
 bad() {

@@ -27,19 +27,8 @@ run() {
 	rc=$?
 }
 
-fail() {
-	echo "FAIL [$name]: $*"
-	sed 's/^/    | /' "$T/out" | tail -n 25
-	fails=$((fails + 1))
-}
-
-expect() {
-	grep -Eq -- "$1" "$T/out" || fail "no line matching '$1'"
-}
-
-expect_rc() {
-	[ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"
-}
+# fail, expect, expect_rc
+. "$(dirname "$0")/../../tests/lib/check.sh"
 
 clean_tx() {
 	expect "fake: tx_pkts $1 .*bad 0 seq_err 0 no_report 0"

@@ -22,19 +22,8 @@ run() {
 	rc=$?
 }
 
-fail() {
-	echo "FAIL [$name]: $*"
-	sed 's/^/    | /' "$T/out" | tail -n 20
-	fails=$((fails + 1))
-}
-
-expect() {
-	grep -Eq -- "$1" "$T/out" || fail "no line matching '$1'"
-}
-
-expect_rc() {
-	[ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"
-}
+# fail, expect, expect_rc
+. "$(dirname "$0")/../../tests/lib/check.sh"
 
 run "bad option" "$VC" -x
 expect_rc 1
