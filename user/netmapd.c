@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -54,9 +55,13 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define NMD_BAD		-1	/* a protocol error: drop the client */
 #define NMD_GONE	-2	/* the client went away (or out of memory) */
 
-/* Doorbell spinning: pause-only first, then yielding, then sleep. */
-#define NMD_SPIN_PAUSE_NS	2000
-#define NMD_SPIN_YIELD_NS	50000
+/*
+ * Doorbell waiting (docs/netmapd.md, "Waiting"): yield for NMD_SPIN_NS,
+ * then sleep on the kick futex in the page, where a client's post wakes
+ * us directly, and the main thread's watch of the socket (nmd_watch)
+ * wakes us for EOF and messages. The timeout is only a safety net.
+ */
+#define NMD_FUTEX_MS		1000
 
 struct nmd_conn {
 	int sock;
@@ -64,12 +69,14 @@ struct nmd_conn {
 	struct nmd_bell *bell;
 	struct nm_priv *priv;
 	struct nm_user_waiter waiter;	/* our poll registration */
-	int armed;			/* a WAKE may be sent */
+	int armed;			/* 0 or NMD_POLL_ARM | NMD_POLL_MSG */
 	uint32_t last_seq, last_ctrl;
 	const struct nm_os_region *region_sent;
 	struct sockaddr_un peer;	/* the client's autobind name */
 	socklen_t peerlen;
 	bool findable;			/* by ATTACH, under nmd.lock */
+	bool watched;			/* in nmd.epfd, under nmd.lock */
+	int sock_event;			/* set by nmd_kick: drain the socket */
 	struct nmd_conn *next, *prev;	/* all connections, nmd.conns */
 	uint8_t *buf;			/* NMD_MSG_MAX, one message */
 };
@@ -81,6 +88,7 @@ static struct {
 	int nthreads;			/* connection threads alive */
 	uint64_t nconns, conns_total, disconnects;
 	int stopping;
+	int epfd;			/* sockets of sleeping-capable conns */
 	uint64_t idle_since;		/* ms, when nthreads dropped to 0 */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int verbose;
@@ -307,7 +315,7 @@ nmd_conn_drain(struct nmd_conn *c)
 		if (nmd_msg_check(m, (size_t)n) != 0)
 			goto bad;
 		switch (m->type) {
-		case NMD_MSG_KICK:
+		case NMD_MSG_KICK:	/* no-op, kept for old clients */
 			if (n != sizeof(*m))
 				goto bad;
 			break;
@@ -349,8 +357,21 @@ nmd_conn_wake(struct nm_user_waiter *w)
 	struct nmd_msg m = {
 		.magic = NMD_MAGIC, .type = NMD_MSG_WAKE, .len = sizeof(m),
 	};
+	int armed = __atomic_exchange_n(&c->armed, 0, __ATOMIC_ACQ_REL);
 
-	if (__atomic_exchange_n(&c->armed, 0, __ATOMIC_ACQ_REL))
+	if (armed == 0)
+		return;
+	/*
+	 * Release: pairs with the client's LOAD_ACQ(wake_seq) after its
+	 * futex_wait; whatever the sync that fired us wrote is visible.
+	 * A futex sleeper is woken whichever mode armed last (threads of
+	 * one process may poll the descriptor both ways).
+	 */
+	__atomic_add_fetch(&c->bell->wake_seq, 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* (J) */
+	if (__atomic_load_n(&c->bell->poll_sleeping, __ATOMIC_RELAXED))
+		nmd_futex_wake(&c->bell->wake_seq);
+	if (armed & NMD_POLL_MSG)
 		nmd_send(c->sock, &m, sizeof(m), -1, MSG_DONTWAIT);
 }
 
@@ -365,8 +386,9 @@ nmd_conn_disarm(struct nmd_conn *c)
 /*
  * netmap's poll(): the core's implicit syncs and readiness. If nothing is
  * ready and the client will block, stay registered on the wait queues so
- * that the next wake-up sends it a WAKE message, which makes its socket
- * readable: poll, select and epoll on the descriptor then just work.
+ * that the next wake-up bumps wake_seq (the client sleeps on it) and, for
+ * NMD_POLL_MSG, sends a WAKE message, which makes the socket readable:
+ * poll, select and epoll on the descriptor then just work.
  */
 static int
 nmd_do_poll(struct nmd_conn *c, uint32_t arg)
@@ -379,7 +401,8 @@ nmd_do_poll(struct nmd_conn *c, uint32_t arg)
 		return revents;
 	nm_user_waiter_init(&c->waiter);
 	c->waiter.wake = nmd_conn_wake;
-	__atomic_store_n(&c->armed, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->armed, (int)(arg & (NMD_POLL_ARM |
+	    NMD_POLL_MSG)), __ATOMIC_RELEASE);
 	revents = nm_poll(c->priv, events, &c->waiter);
 	if (revents != 0)
 		nmd_conn_disarm(c);
@@ -403,7 +426,7 @@ nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
 		r = nm_ioctl(c->priv, NIOCRXSYNC, NULL, NULL);
 		break;
 	case NMD_OP_POLL:
-		if (arg & ~(NMD_POLL_ARM | 0xffffu))
+		if (arg & ~(NMD_POLL_ARM | NMD_POLL_MSG | 0xffffu))
 			return -1;
 		r = nmd_do_poll(c, arg);
 		break;
@@ -419,66 +442,138 @@ nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
 	return 0;
 }
 
+/* Work posted since we last looked? 1 request, 0 control, -1 nothing. */
+static int
+nmd_bell_check(struct nmd_conn *c, uint32_t *seq)
+{
+	struct nmd_bell *b = c->bell;
+	uint32_t s;
+
+	s = __atomic_load_n(&b->req_seq, __ATOMIC_ACQUIRE);	/* (B) */
+
+	if (s != c->last_seq) {
+		*seq = s;
+		return 1;
+	}
+	return __atomic_load_n(&b->ctrl_seq, __ATOMIC_ACQUIRE) !=
+	    c->last_ctrl ? 0 : -1;
+}
+
 /*
- * Wait for work: spin on the doorbell for a while (the client's next
- * request usually follows within microseconds), then sleep in poll() on
- * the socket, where a KICK, a control message or EOF wakes us.
- * Returns 1 with *seq for a doorbell request, 0 after control messages,
- * -1 to close the connection.
+ * Wait for work: check the doorbell, yielding the CPU between checks for
+ * NMD_SPIN_NS (the client's next request usually follows within a few
+ * microseconds, and the client may need our CPU to make it), then sleep
+ * on the kick futex, where a post wakes us with one system call and no
+ * message, and nmd_kick (the main thread's watch of the socket) for EOF
+ * and messages. Returns 1 with *seq for a doorbell request, 0 after
+ * control messages, -1 to close the connection.
+ *
+ * A client cannot keep us here without working itself: futex_wait
+ * sleeps unless `kick` changed, and every change is a write by the
+ * client, as a request is; the socket is still looked at on every
+ * nmd_kick, so EOF and SIGTERM are noticed.
  */
 static int
 nmd_conn_wait(struct nmd_conn *c, uint32_t *seq)
 {
 	struct nmd_bell *b = c->bell;
-	uint64_t start = 0, now;
-	unsigned i;
+	struct nmd_spin sp = { 0 };
+	uint32_t k;
+	int r;
 
-	for (i = 0;; i++) {
-		uint32_t s = __atomic_load_n(&b->req_seq, __ATOMIC_ACQUIRE);
-		uint32_t cs;					/* (B) */
-
-		if (s != c->last_seq) {
-			*seq = s;
+	for (;;) {
+		r = nmd_bell_check(c, seq);
+		if (r == 1)
 			return 1;
-		}
-		cs = __atomic_load_n(&b->ctrl_seq, __ATOMIC_ACQUIRE);
-		if (cs != c->last_ctrl) {
-			c->last_ctrl = cs;
+		if (r == 0) {
+			c->last_ctrl = __atomic_load_n(&b->ctrl_seq,
+			    __ATOMIC_RELAXED);
 			return nmd_conn_drain(c);
 		}
 		if (__atomic_load_n(&nmd.stopping, __ATOMIC_RELAXED))
 			return -1;
-		if ((i & 31) != 31) {
-			nmd_cpu_relax();
-			continue;
-		}
-		now = nmd_now_ns();
-		if (start == 0)
-			start = now;
-		if (now - start < NMD_SPIN_PAUSE_NS)
-			continue;
-		if (now - start < NMD_SPIN_YIELD_NS) {
-			sched_yield();
-			continue;
-		}
-		/* Sleep. */
-		__atomic_store_n(&b->srv_sleeping, 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (H) */
-		if (__atomic_load_n(&b->req_seq, __ATOMIC_RELAXED) ==
-		    c->last_seq &&
-		    __atomic_load_n(&b->ctrl_seq, __ATOMIC_RELAXED) ==
-		    c->last_ctrl) {
-			struct pollfd p = { c->sock, POLLIN, 0 };
-
-			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		/* Cleared before the drain: a later event sets it again. */
+		if (__atomic_exchange_n(&c->sock_event, 0, __ATOMIC_SEQ_CST)) {
+			if (nmd_conn_drain(c) != 0)
 				return -1;
+			continue;
 		}
-		__atomic_store_n(&b->srv_sleeping, 0, __ATOMIC_RELAXED);
-		if (nmd_conn_drain(c) != 0)
-			return -1;
-		start = 0;
-		i = 0;
+		if (nmd_spin_step(&sp, NMD_SPIN_NS))
+			continue;
+		/* Acquire: read before the flag is seen (see nmd_proto.h). */
+		k = __atomic_load_n(&b->kick, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&b->srv_sleeping, NMD_SRV_FUTEX,
+		    __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (H) */
+		/*
+		 * nmd_kick sets sock_event before it bumps kick: if we miss
+		 * the flag here, its bump comes after our read of kick.
+		 */
+		if (nmd_bell_check(c, seq) < 0 &&
+		    !__atomic_load_n(&c->sock_event, __ATOMIC_SEQ_CST) &&
+		    nmd_futex_wait(&b->kick, k, NMD_FUTEX_MS) == ETIMEDOUT)
+			__atomic_store_n(&c->sock_event, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->srv_sleeping, NMD_SRV_AWAKE,
+		    __ATOMIC_RELAXED);
+		sp.start = 0;
 	}
+}
+
+/*
+ * The daemon thread of a connection sleeps on the kick futex, where the
+ * socket cannot wake it; the main thread watches the sockets (epoll,
+ * edge-triggered) and kicks the thread when one has something: EOF, the
+ * death of the client, a control message. Watching and unwatching are
+ * under nmd.lock, as is handling the events, so an event never refers to
+ * a connection that is gone.
+ */
+static void
+nmd_kick(struct nmd_conn *c)
+{
+	__atomic_store_n(&c->sock_event, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&c->bell->kick, 1, __ATOMIC_SEQ_CST);
+	nmd_futex_wake(&c->bell->kick);
+}
+
+static int
+nmd_watch(struct nmd_conn *c)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c,
+	};
+	int error = 0;
+
+	pthread_mutex_lock(&nmd.lock);
+	if (epoll_ctl(nmd.epfd, EPOLL_CTL_ADD, c->sock, &ev) == 0)
+		c->watched = true;
+	else
+		error = errno;
+	pthread_mutex_unlock(&nmd.lock);
+	return error;
+}
+
+static void
+nmd_unwatch(struct nmd_conn *c)
+{
+	pthread_mutex_lock(&nmd.lock);
+	if (c->watched)
+		epoll_ctl(nmd.epfd, EPOLL_CTL_DEL, c->sock, NULL);
+	c->watched = false;
+	pthread_mutex_unlock(&nmd.lock);
+}
+
+/* Main thread: nmd.epfd is readable. */
+static void
+nmd_watch_events(void)
+{
+	struct epoll_event ev[64];
+	int i, n;
+
+	pthread_mutex_lock(&nmd.lock);
+	n = epoll_wait(nmd.epfd, ev, 64, 0);
+	for (i = 0; i < n; i++)
+		nmd_kick(ev[i].data.ptr);
+	pthread_mutex_unlock(&nmd.lock);
 }
 
 /* ---- connections ---- */
@@ -557,6 +652,10 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello, size_t n)
 		goto out;
 	}
 	nm_user_waiter_init(&c->waiter);
+	if (nmd_watch(c) != 0) {
+		nmd_reply(c, NMD_MSG_HELLO, ENOMEM, NMD_VERSION, -1);
+		goto out;
+	}
 	nmd_conn_publish(c);
 	if (nmd_reply(c, NMD_MSG_HELLO, 0, NMD_VERSION, c->bell_fd) == 0) {
 		while ((r = nmd_conn_wait(c, &seq)) >= 0)
@@ -572,6 +671,7 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello, size_t n)
 	/* No wake-up may run on us once we are gone. */
 	nmd_conn_disarm(c);
 out:
+	nmd_unwatch(c);
 	nm_priv_delete(c->priv);
 	c->priv = NULL;
 	if (c->bell != NULL)
@@ -946,8 +1046,11 @@ nmd_shutdown(void)
 
 	pthread_mutex_lock(&nmd.lock);
 	__atomic_store_n(&nmd.stopping, 1, __ATOMIC_RELAXED);
-	for (c = nmd.conns.next; c != &nmd.conns; c = c->next)
+	for (c = nmd.conns.next; c != &nmd.conns; c = c->next) {
 		shutdown(c->sock, SHUT_RDWR);
+		if (c->watched)
+			nmd_kick(c);	/* the main thread watches no more */
+	}
 	while (nmd.nthreads > 0)
 		pthread_cond_wait(&nmd.idle, &nmd.lock);
 	pthread_mutex_unlock(&nmd.lock);
@@ -1087,7 +1190,8 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0 || nm_core_init() != 0) {
+	nmd.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || nmd.epfd < 0 || nm_core_init() != 0) {
 		nmd_log("cannot start: %s", strerror(errno));
 		return 1;
 	}
@@ -1096,10 +1200,11 @@ main(int argc, char **argv)
 		nmd_log("listening on %s", nmd.path);
 
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ lsock, POLLIN, 0 }, { sfd, POLLIN, 0 },
+			{ nmd.epfd, POLLIN, 0 },
 		};
-		int n = poll(p, 2, idle > 0 ? 1000 : -1);
+		int n = poll(p, 3, idle > 0 ? 1000 : -1);
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -1110,6 +1215,8 @@ main(int argc, char **argv)
 			    si.ssi_signo != SIGHUP)
 				break;
 		}
+		if (p[2].revents & POLLIN)
+			nmd_watch_events();
 		if (p[0].revents & POLLIN)
 			nmd_accept(lsock);
 		if (idle > 0) {
@@ -1137,6 +1244,7 @@ main(int argc, char **argv)
 		unlink(ppath);
 	}
 	close(sfd);
+	close(nmd.epfd);
 	close(lockfd);
 	return 0;
 }

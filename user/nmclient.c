@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -60,9 +61,7 @@
 /* Referenced by libnetmap so that linking it pulls this file in. */
 int nmd_client_present = 1;
 
-/* Spin budgets while waiting for a completion (see docs/netmapd.md). */
-#define NMC_SPIN_PAUSE_NS	2000
-#define NMC_SPIN_YIELD_NS	50000
+#define NMC_HUNG_MS		500	/* futex sleeps between daemon checks */
 #define NMC_CONNECT_MS		5000	/* to wait for a starting daemon */
 #define NMC_DAEMON_IDLE		"30"	/* seconds, for daemons we start */
 
@@ -356,6 +355,22 @@ nmc_unlock(struct nmc_port *p)
 }
 
 /*
+ * After a post and the full barrier (C): wake the daemon thread if it
+ * announced a sleep on the kick futex (nmd_proto.h).
+ */
+static void
+nmc_kick(struct nmd_bell *b)
+{
+	/* Acquire: the kick below is ordered after this load. */
+	if (__atomic_load_n(&b->srv_sleeping, __ATOMIC_ACQUIRE) ==
+	    NMD_SRV_AWAKE)
+		return;
+	/* Full: the daemon read kick before it set the flag. */
+	__atomic_add_fetch(&b->kick, 1, __ATOMIC_SEQ_CST);
+	nmd_futex_wake(&b->kick);
+}
+
+/*
  * One control exchange: send a message, nudge a spinning daemon, wait
  * for the answer. Bytes of the reply or -errno.
  */
@@ -373,6 +388,8 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	error = nmd_send(sock, msg, len, -1, 0);
 	if (error == 0) {
 		__atomic_add_fetch(&p->bell->ctrl_seq, 1, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (C) */
+		nmc_kick(p->bell);
 		n = nmc_recv_reply(sock, reply, rsize, rfd);
 	} else {
 		n = -(error == EPIPE || error == ECONNRESET ? EIO : error);
@@ -415,17 +432,17 @@ nmc_hung_up(int sock)
 
 /*
  * The fast path: post op on the doorbell and wait for its completion,
- * spinning first (the daemon usually answers within microseconds), then
- * sleeping on the futex. Returns the daemon's result (an errno for the
- * syncs, revents for POLL), or -errno if the daemon is gone.
+ * yielding first (the daemon usually answers within microseconds, and
+ * its thread may need our CPU), then sleeping on the futex. Returns the
+ * daemon's result (an errno for the syncs, revents for POLL), or -errno
+ * if the daemon is gone.
  */
 static int
 nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 {
 	struct nmd_bell *b = p->bell;
-	uint64_t start = 0, now;
+	struct nmd_spin sp = { 0 };
 	uint32_t s, v;
-	unsigned i;
 	int r, error;
 
 	error = nmc_lock(p);
@@ -436,39 +453,21 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 	__atomic_store_n(&b->arg, arg, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->req_seq, s, __ATOMIC_RELEASE);	/* (A) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* (C) */
-	if (__atomic_load_n(&b->srv_sleeping, __ATOMIC_RELAXED)) {
-		struct nmd_msg m = {
-			.magic = NMD_MAGIC, .type = NMD_MSG_KICK,
-			.len = sizeof(m),
-		};
-
-		/* A full socket already wakes the daemon: ignore EAGAIN. */
-		error = nmd_send(sock, &m, sizeof(m), -1, MSG_DONTWAIT);
-		if (error == EPIPE || error == ECONNRESET) {
-			nmc_unlock(p);
-			return -EIO;
-		}
-	}
-	for (i = 0;; i++) {
+	nmc_kick(b);
+	/*
+	 * Yield, then sleep: the daemon thread that serves us often
+	 * shares our CPU, and a pause loop would only delay it (see
+	 * nmd_spin_step).
+	 */
+	for (;;) {
 		if (__atomic_load_n(&b->done_seq, __ATOMIC_ACQUIRE) == s)
 			break;					/* (E) */
-		if ((i & 31) != 31) {
-			nmd_cpu_relax();
+		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
-		}
-		now = nmc_now_ns();
-		if (start == 0)
-			start = now;
-		if (now - start < NMC_SPIN_PAUSE_NS)
-			continue;
-		if (now - start < NMC_SPIN_YIELD_NS) {
-			sched_yield();
-			continue;
-		}
 		__atomic_store_n(&b->cli_sleeping, 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (G) */
 		v = __atomic_load_n(&b->done_seq, __ATOMIC_RELAXED);
-		if (v != s && nmd_futex_wait(&b->done_seq, v, 500) ==
+		if (v != s && nmd_futex_wait(&b->done_seq, v, NMC_HUNG_MS) ==
 		    ETIMEDOUT && nmc_hung_up(sock)) {
 			__atomic_store_n(&b->cli_sleeping, 0,
 			    __ATOMIC_RELAXED);
@@ -1141,7 +1140,7 @@ static int
 nmc_poll_one(int fd, struct nmc_port *p, short events, bool arm)
 {
 	int r = nmc_bell(fd, p, NMD_OP_POLL, ((uint32_t)events & 0xffff) |
-	    (arm ? NMD_POLL_ARM : 0));
+	    (arm ? NMD_POLL_ARM | NMD_POLL_MSG : 0));
 
 	if (r < 0)
 		return POLLERR | POLLHUP;
@@ -1156,6 +1155,84 @@ nmc_ms_left(uint64_t deadline)
 
 	return now >= deadline ? 0 : (int)((deadline - now + 999999) /
 	    1000000);
+}
+
+/*
+ * poll() on one netmap descriptor, the common case (pkt-gen and most
+ * netmap programs): one doorbell round trip when it is ready; else the
+ * daemon arms the rings and we sleep on the wake_seq futex, which the
+ * wake-up bumps, with no message and no socket in between. wake_seq is
+ * read before the POLL is posted (ordered by (A)), so a wake-up after
+ * the daemon armed changes it and futex_wait does not sleep.
+ *
+ * Like poll(), returns -1 with EINTR when a signal handler ran: the
+ * futex sleep always has a timeout, so the kernel does not restart it.
+ */
+static int
+nmc_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
+{
+	uint64_t deadline = 0, now, d;
+	struct nmd_spin sp;
+	uint32_t w;
+	int r, error;
+
+	if (ts != NULL)
+		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
+		    (uint64_t)ts->tv_nsec;
+	for (;;) {
+		bool block = ts == NULL || nmc_ms_left(deadline) > 0;
+		struct timespec left;
+
+		/* Acquire: pairs with the release bump in nmd_conn_wake. */
+		w = __atomic_load_n(&p->bell->wake_seq, __ATOMIC_ACQUIRE);
+		r = nmc_bell(pfd->fd, p, NMD_OP_POLL,
+		    ((uint32_t)pfd->events & 0xffff) |
+		    (block ? NMD_POLL_ARM : 0));
+		if (r < 0)
+			r = POLLERR | POLLHUP;
+		pfd->revents = (short)(r & (pfd->events | POLLERR | POLLHUP |
+		    POLLNVAL));
+		if (pfd->revents != 0 || !block)
+			return pfd->revents != 0;
+		d = (uint64_t)NMC_HUNG_MS * 1000000u;
+		if (ts != NULL) {
+			now = nmc_now_ns();
+			if (deadline <= now)
+				d = 0;
+			else if (deadline - now < d)
+				d = deadline - now;
+		}
+		left.tv_sec = (time_t)(d / 1000000000u);
+		left.tv_nsec = (long)(d % 1000000000u);
+		sp.start = 0;
+		while (__atomic_load_n(&p->bell->wake_seq, __ATOMIC_RELAXED) ==
+		    w && nmd_spin_step(&sp, NMD_SPIN_NS))
+			;
+		if (__atomic_load_n(&p->bell->wake_seq, __ATOMIC_RELAXED) != w)
+			continue;
+		/* A count: threads of the process may sleep on it together. */
+		__atomic_add_fetch(&p->bell->poll_sleeping, 1,
+		    __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (I) */
+		r = 0;
+		if (__atomic_load_n(&p->bell->wake_seq, __ATOMIC_RELAXED) == w)
+			r = (int)syscall(SYS_futex, &p->bell->wake_seq,
+			    FUTEX_WAIT, w, &left, NULL, 0);
+		error = r < 0 ? errno : 0;
+		__atomic_sub_fetch(&p->bell->poll_sleeping, 1,
+		    __ATOMIC_RELAXED);
+		if (error != 0) {
+			if (error == EINTR) {
+				errno = EINTR;
+				return -1;
+			}
+			if (error == ETIMEDOUT && ts == NULL &&
+			    nmc_hung_up(pfd->fd)) {
+				pfd->revents = POLLERR | POLLHUP;
+				return 1;
+			}
+		}
+	}
 }
 
 /*
@@ -1177,6 +1254,8 @@ nmc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		nnm += nmc_get(fds[i].fd) != NULL;
 	if (nnm == 0)
 		return real_ppoll(fds, n, ts, mask);
+	if (n == 1 && mask == NULL)
+		return nmc_poll1(fds, nmc_get(fds[0].fd), ts);
 	if (n > sizeof(small) / sizeof(small[0])) {
 		tmp = calloc(n, sizeof(*tmp));
 		if (tmp == NULL) {

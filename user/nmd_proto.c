@@ -4,6 +4,7 @@
  * the header check, and futexes on the shared doorbell page.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -173,4 +174,26 @@ void
 nmd_futex_wake(uint32_t *addr)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static uint64_t
+nmd_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+bool
+nmd_spin_step(struct nmd_spin *sp, uint64_t budget_ns)
+{
+	uint64_t now = nmd_mono_ns();
+
+	if (sp->start == 0)
+		sp->start = now;
+	if (now - sp->start >= budget_ns)
+		return false;
+	sched_yield();
+	return true;
 }

@@ -23,6 +23,7 @@
 #define NMD_PROTO_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -32,7 +33,7 @@
 #include <net/netmap_legacy.h>
 
 #define NMD_MAGIC		0x31646d6eu	/* "nmd1" little-endian */
-#define NMD_VERSION		1
+#define NMD_VERSION		2
 
 /* Bounds shared by both sides; a message beyond them is a protocol error. */
 #define NMD_MSG_MAX		(64 * 1024)	/* whole message */
@@ -46,7 +47,7 @@ enum nmd_msg_type {
 				 * an existing one; reply: its bell (+region) */
 	NMD_MSG_IOCTL,		/* c->d a request ioctl; reply: results */
 	NMD_MSG_REGION,		/* c->d ask for the region; reply carries it */
-	NMD_MSG_KICK,		/* c->d the doorbell rang while the daemon slept */
+	NMD_MSG_KICK,		/* c->d no-op (protocol 1 woke the daemon so) */
 	NMD_MSG_WAKE,		/* d->c a poll registration fired */
 	NMD_MSG_STATS,		/* c->d on a fresh connection: debug counters */
 	NMD_MSG_TYPES
@@ -107,17 +108,18 @@ int nmd_msg_check(const struct nmd_msg *m, size_t got);
  *   op, arg = ...                      s = LOAD_ACQ(req_seq)        (B)
  *   STORE_REL(req_seq, s)       (A)    if s != last: read op, arg
  *   smp_mb()                    (C)    ... nm_ioctl / nm_poll ...
- *   if LOAD(srv_sleeping)              result = r
- *           send KICK                  STORE_REL(done_seq, s)       (D)
- *                                      smp_mb()                     (F)
- *   client (wait)                      if LOAD(cli_sleeping)
- *   while LOAD_ACQ(done_seq) != s (E)          futex_wake(done_seq)
- *       spin, then:
- *       cli_sleeping = 1               daemon (sleep)
+ *   if LOAD_ACQ(srv_sleeping)          result = r
+ *           kick++ (seq_cst)           STORE_REL(done_seq, s)       (D)
+ *           futex_wake(kick)           smp_mb()                     (F)
+ *                                      if LOAD(cli_sleeping)
+ *   client (wait)                              futex_wake(done_seq)
+ *   while LOAD_ACQ(done_seq) != s (E)
+ *       yield, then:                   daemon (sleep)
+ *       cli_sleeping = 1               k = LOAD_ACQ(kick)
  *       smp_mb()                (G)    srv_sleeping = 1
  *       if LOAD(done_seq) != s         smp_mb()                     (H)
  *           futex_wait(done_seq)       if req_seq, ctrl_seq unchanged
- *       cli_sleeping = 0                       poll(socket)
+ *       cli_sleeping = 0                       futex_wait(kick, k)
  *   r = result                         srv_sleeping = 0
  *
  *   (A) pairs with (B): the ring updates (head, cur, slots) and op/arg
@@ -127,12 +129,38 @@ int nmd_msg_check(const struct nmd_msg *m, size_t got);
  *   (C) pairs with (H), (F) pairs with (G): the Dekker-style "store my
  *       flag, full barrier, load the peer's" on both sides guarantees
  *       that either the sleeper sees the new sequence or the poster
- *       sees the sleeper's flag and wakes it; no wake-up is lost.
+ *       sees the sleeper's flag and wakes it; no wake-up is lost. The
+ *       daemon reads `kick` before announcing its sleep, so a poster
+ *       that saw the flag bumps `kick` after that read and the
+ *       futex_wait either fails (value changed) or is woken.
  *
- * ctrl_seq is bumped (release) after a control message was sent, so a
- * daemon that is spinning on the doorbell notices it without a syscall.
+ * ctrl_seq is bumped (release) after a control message was sent, and
+ * the daemon is kicked like for a request, so it notices control
+ * traffic at once. EOF and messages also reach a sleeping daemon thread
+ * through the daemon's own watch of the socket (netmapd.c, nmd_watch),
+ * which bumps kick too: kick is written by both sides, and is nothing
+ * but a futex word.
+ *
+ * Poll wake-ups (NMD_POLL_ARM): the waiter bumps wake_seq (release),
+ * and with NMD_POLL_MSG also sends a WAKE message, for callers that wait
+ * on the socket (poll sets with other descriptors, select, epoll). A
+ * caller that waits on the futex reads wake_seq before posting the POLL
+ * (ordered by (A)), so a wake-up that fires after the daemon armed
+ * changes the word it waits on; to sleep it uses the same Dekker pair:
+ *
+ *   client (poll sleep)                daemon (wake-up)
+ *   poll_sleeping = 1                  wake_seq++ (release)
+ *   smp_mb()                    (I)    smp_mb()                     (J)
+ *   if LOAD(wake_seq) == w             if LOAD(poll_sleeping)
+ *       futex_wait(wake_seq, w)                futex_wake(wake_seq)
+ *   poll_sleeping = 0
+ *
+ *   (I) pairs with (J): the sleeper sees the bump or the daemon sees
+ *       the flag; a wake-up with nobody asleep costs no system call.
+ *
  * The daemon trusts nothing here: it snapshots req_seq, op and arg once
- * and rejects unknown ops by disconnecting the client.
+ * and rejects unknown ops by disconnecting the client; kick is only a
+ * futex comparand to it.
  */
 enum nmd_bell_op {
 	NMD_OP_TXSYNC = 1,
@@ -140,7 +168,12 @@ enum nmd_bell_op {
 	NMD_OP_POLL,		/* arg: poll events | NMD_POLL_ARM */
 	NMD_OP_MAX
 };
-#define NMD_POLL_ARM		0x80000000u	/* register for a WAKE */
+#define NMD_POLL_ARM		0x80000000u	/* register for a wake-up */
+#define NMD_POLL_MSG		0x40000000u	/* ... and a WAKE message */
+
+/* srv_sleeping: whether to wake the daemon thread. */
+#define NMD_SRV_AWAKE		0	/* it will look: nothing to do */
+#define NMD_SRV_FUTEX		1	/* futex_wake(&kick) after kick++ */
 
 struct nmd_bell {
 	/* Written by clients only. */
@@ -149,13 +182,16 @@ struct nmd_bell {
 	uint32_t arg;
 	uint32_t ctrl_seq;
 	uint32_t cli_sleeping;
-	uint8_t pad0[64 - 5 * 4];
+	uint32_t kick;		/* the daemon's futex word */
+	uint32_t poll_sleeping;	/* a poller sleeps on wake_seq */
+	uint8_t pad0[64 - 7 * 4];
 	/* Written by the daemon only. */
 	uint32_t done_seq;
 	int32_t result;
-	uint32_t srv_sleeping;
+	uint32_t srv_sleeping;	/* NMD_SRV_* */
 	uint32_t version;
-	uint8_t pad1[64 - 4 * 4];
+	uint32_t wake_seq;	/* bumped by each poll wake-up */
+	uint8_t pad1[64 - 5 * 4];
 	/*
 	 * Serialises the clients sharing the connection (threads, forked
 	 * children, receivers of the fd): one request in flight at a time.
@@ -203,6 +239,24 @@ ssize_t nmd_recv(int sock, void *buf, size_t len, int *fd, int flags);
 /* Futex on a word of shared memory (not FUTEX_PRIVATE). */
 int nmd_futex_wait(uint32_t *addr, uint32_t val, int timeout_ms);
 void nmd_futex_wake(uint32_t *addr);
+
+/*
+ * Waiting for the other side (docs/netmapd.md, "Waiting"): between two
+ * checks of the shared word, nmd_spin_step() yields the CPU, until
+ * budget_ns have passed since the first call; then it returns false and
+ * the caller sleeps on a futex. Yielding rather than pausing: on a small
+ * machine the thread we wait for usually shares our CPU and cannot make
+ * progress while we spin, and sched_yield() hands it the CPU at the cost
+ * of a context switch, while keeping the CPU out of the idle loop, whose
+ * wake-up (an IPI, a VM exit under KVM) costs far more. With nothing
+ * else runnable it returns at once: a spin with a system call in it.
+ */
+#define NMD_SPIN_NS		20000
+
+struct nmd_spin {
+	uint64_t start;		/* 0: not started */
+};
+bool nmd_spin_step(struct nmd_spin *sp, uint64_t budget_ns);
 
 static inline void
 nmd_cpu_relax(void)

@@ -134,6 +134,36 @@ bell_attack(const char *what, uint32_t op, uint32_t arg)
 	munmap(b, NMD_BELL_SIZE);
 }
 
+/*
+ * Scribble on every futex word and flag of the page, with no message,
+ * then post a bad op the way a client does (kick the futex): the daemon
+ * thread must neither hang nor crash, and must still drop the client.
+ */
+static void
+bell_storm(const char *what)
+{
+	struct nmd_bell *b;
+	uint32_t x = 12345;
+	int s = hello(&b), i;
+
+	for (i = 0; i < 200000; i++) {
+		x = x * 1103515245u + 12345u;
+		__atomic_store_n(&b->kick, x, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->poll_sleeping, x >> 7, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->cli_sleeping, x >> 3, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->wake_seq, x >> 5, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->srv_sleeping, x >> 9, __ATOMIC_RELAXED);
+		nmd_futex_wake(&b->kick);
+	}
+	b->op = 77;
+	__atomic_add_fetch(&b->req_seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&b->kick, 1, __ATOMIC_SEQ_CST);
+	nmd_futex_wake(&b->kick);
+	EXPECT(hung_up(s), what);
+	close(s);
+	munmap(b, NMD_BELL_SIZE);
+}
+
 /* An IOCTL message with the given shape. */
 static void
 ioctl_attack(const char *what, uint64_t cmd, uint16_t nseg,
@@ -252,6 +282,7 @@ main(void)
 	bell_attack("bad op", 77, 0);
 	bell_attack("op zero", 0, 0);
 	bell_attack("poll with junk", NMD_OP_POLL, 0x7fff0000u);
+	bell_storm("futex words scribbled");
 
 	/* A sync on an unbound connection is just ENXIO, not a crime. */
 	s = hello(&b);
