@@ -143,13 +143,23 @@ struct nm_kring;
 
 typedef int (*nm_sync_fn)(struct nm_kring *kring);
 
+/*
+ * A kring is shared by up to three parties: its owner (the sync holding
+ * `lock`), the senders into it (VALE RX, under `q_lock`) and a pipe peer.
+ * Each party writes its own group of fields, and the groups are kept at
+ * least a cache line apart (NM_CACHE_PAD) whatever the alignment of the
+ * allocation, so that a receiver spinning on rxsync does not steal the
+ * line a sender is filling from, and the other way round. Fields read on
+ * every sync but written only at creation come first.
+ */
+#define NM_CACHE_PAD(n)	char n[64]
+
 struct nm_kring {
-	/* Fields touched on every sync first. */
+	/* read-mostly */
 	struct netmap_ring *ring;	/* core view, in the region */
 	uint32_t num_slots;
-	uint32_t nr_hwcur;
-	uint32_t nr_hwtail;
-	uint32_t rhead, rcur, rtail;	/* validated user head/cur, tail */
+	uint16_t dir;
+	uint16_t ring_id;
 	nm_sync_fn sync;
 	struct nm_adapter *na;
 	uint64_t offset_mask;
@@ -157,19 +167,27 @@ struct nm_kring {
 	struct nm_os_mutex *lock;	/* held for a whole sync */
 	struct nm_os_mutex *q_lock;	/* VALE RX: serialises senders */
 	struct nm_os_waitq *wq;
-
-	/* Pipes: the peer ring and how far it let us go. */
-	struct nm_kring *pipe;
-	uint32_t pipe_tail;
-
-	uint64_t drops;			/* VALE: frames lost at this RX ring */
-	void *fwd;			/* VALE: the sender's batch scratch */
-	uint32_t users;
-	bool exclusive;
-	uint16_t dir;
-	uint16_t ring_id;
+	struct nm_kring *pipe;		/* the peer ring of a pipe */
+	void *fwd;			/* VALE TX: the batch scratch */
 	uint64_t ring_ofs;		/* of the ring in the region */
+	uint32_t users;			/* control path, core lock */
+	bool exclusive;
 	char name[72];
+
+	/* the owner: written by the sync that holds `lock` */
+	NM_CACHE_PAD(pad_owner);
+	uint32_t nr_hwcur;
+	uint32_t rhead, rcur, rtail;	/* validated user head/cur, tail */
+
+	/* producers: the owner (TX), the senders under q_lock (VALE RX) */
+	NM_CACHE_PAD(pad_producer);
+	uint32_t nr_hwtail;
+	uint64_t drops;			/* VALE: frames lost at this RX ring */
+
+	/* the pipe peer: how far it let us go */
+	NM_CACHE_PAD(pad_peer);
+	uint32_t pipe_tail;
+	NM_CACHE_PAD(pad_end);
 };
 
 enum nm_adapter_type {

@@ -24,7 +24,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
@@ -142,6 +144,19 @@ nm_linux_region_page(const struct nm_os_region *r, unsigned long off)
 	return vmalloc_to_page((const char *)r->kva + off);
 }
 
+/*
+ * Locks and wait queues get whole cache lines: a ring's sync lock and its
+ * producer lock are created back to back, and kmalloc neighbours would
+ * share a line between a receiver and its senders. kmalloc aligns
+ * power-of-two sizes naturally.
+ */
+static void *
+nm_linux_line_alloc(size_t size)
+{
+	return kmalloc(roundup_pow_of_two(max_t(size_t, size,
+	    L1_CACHE_BYTES)), GFP_KERNEL);
+}
+
 /* One lockdep class per core lock class (see nm_os.h). */
 static struct lock_class_key nm_lock_keys[NM_LOCK_CLASSES];
 static const char *const nm_lock_names[NM_LOCK_CLASSES] = {
@@ -151,7 +166,7 @@ static const char *const nm_lock_names[NM_LOCK_CLASSES] = {
 struct nm_os_mutex *
 nm_os_mutex_create(enum nm_lock_class cls)
 {
-	struct nm_os_mutex *m = kmalloc(sizeof(*m), GFP_KERNEL);
+	struct nm_os_mutex *m = nm_linux_line_alloc(sizeof(*m));
 
 	if (m != NULL)
 		__mutex_init(&m->m, nm_lock_names[cls], &nm_lock_keys[cls]);
@@ -183,7 +198,7 @@ nm_os_mutex_unlock(struct nm_os_mutex *m)
 struct nm_os_rwlock *
 nm_os_rwlock_create(void)
 {
-	struct nm_os_rwlock *l = kmalloc(sizeof(*l), GFP_KERNEL);
+	struct nm_os_rwlock *l = nm_linux_line_alloc(sizeof(*l));
 
 	if (l != NULL)
 		init_rwsem(&l->l);
@@ -226,7 +241,7 @@ nm_os_rwlock_wunlock(struct nm_os_rwlock *l)
 struct nm_os_waitq *
 nm_os_waitq_create(void)
 {
-	struct nm_os_waitq *wq = kmalloc(sizeof(*wq), GFP_KERNEL);
+	struct nm_os_waitq *wq = nm_linux_line_alloc(sizeof(*wq));
 
 	if (wq != NULL)
 		init_waitqueue_head(&wq->wq);

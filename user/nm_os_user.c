@@ -105,10 +105,26 @@ nm_os_region_stats(uint64_t *count, uint64_t *bytes)
 	*bytes = __atomic_load_n(&nm_user_region_bytes, __ATOMIC_RELAXED);
 }
 
+/*
+ * Locks and wait queues get a cache line each: the core creates a ring's
+ * sync lock and its producer lock one after the other, and neighbours in
+ * the heap would otherwise share a line between a receiver and a sender.
+ */
+static void *
+nm_user_line_alloc(size_t size)
+{
+	size_t line = 64;
+	void *p = aligned_alloc(line, (size + line - 1) & ~(line - 1));
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
 struct nm_os_mutex *
 nm_os_mutex_create(enum nm_lock_class cls)
 {
-	struct nm_os_mutex *m = malloc(sizeof(*m));
+	struct nm_os_mutex *m = nm_user_line_alloc(sizeof(*m));
 
 	if (m != NULL)
 		pthread_mutex_init(&m->m, NULL);
@@ -137,7 +153,7 @@ nm_os_mutex_unlock(struct nm_os_mutex *m)
 struct nm_os_rwlock *
 nm_os_rwlock_create(void)
 {
-	struct nm_os_rwlock *l = malloc(sizeof(*l));
+	struct nm_os_rwlock *l = nm_user_line_alloc(sizeof(*l));
 
 	if (l != NULL)
 		pthread_rwlock_init(&l->l, NULL);
@@ -178,7 +194,7 @@ nm_os_rwlock_wunlock(struct nm_os_rwlock *l)
 struct nm_os_waitq *
 nm_os_waitq_create(void)
 {
-	struct nm_os_waitq *wq = calloc(1, sizeof(*wq));
+	struct nm_os_waitq *wq = nm_user_line_alloc(sizeof(*wq));
 
 	if (wq == NULL)
 		return NULL;
