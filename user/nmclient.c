@@ -56,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nm_rawsys.h"
 #include "nmd_proto.h"
 
 /* Referenced by libnetmap so that linking it pulls this file in. */
@@ -95,38 +96,6 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
-/* ---- the kernel's calls ---- */
-
-static int
-real_openat(int dirfd, const char *path, int flags, mode_t mode)
-{
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
-}
-
-static int
-real_close(int fd)
-{
-	return (int)syscall(SYS_close, fd);
-}
-
-static int
-real_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return (int)syscall(SYS_ioctl, fd, cmd, arg);
-}
-
-static void *
-real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-}
-
-static int
-real_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-    const sigset_t *mask)
-{
-	return (int)syscall(SYS_ppoll, fds, n, ts, mask, _NSIG / 8);
-}
 
 static int
 real_epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,

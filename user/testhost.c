@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nm_rawsys.h"
 #include "nm_os.h"
 #include "nm_core.h"
 #include "nm_os_user.h"
@@ -32,35 +33,7 @@
 static struct nm_priv *th_fds[TH_MAXFD];
 static pthread_mutex_t th_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/*
- * Everything that is not ours goes straight to the kernel: these run
- * before any constructor (the sanitizer runtime maps memory first thing),
- * so they cannot depend on dlsym() having been called.
- */
-static int
-real_open(const char *path, int flags, mode_t mode)
-{
-	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
-}
-
-static int
-real_close(int fd)
-{
-	return (int)syscall(SYS_close, fd);
-}
-
-static int
-real_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return (int)syscall(SYS_ioctl, fd, cmd, arg);
-}
-
-static void *
-real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-}
-
+/* netmap's poll() timeout in ms, for the raw ppoll. */
 static int
 real_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
@@ -71,7 +44,7 @@ real_poll(struct pollfd *fds, nfds_t n, int timeout)
 		ts.tv_nsec = (long)(timeout % 1000) * 1000000;
 		tsp = &ts;
 	}
-	return (int)syscall(SYS_ppoll, fds, n, tsp, NULL, 8);
+	return real_ppoll(fds, n, tsp, NULL);
 }
 
 __attribute__((constructor)) static void
@@ -119,7 +92,7 @@ open(const char *path, int flags, ...)
 		va_end(ap);
 	}
 	if (strcmp(path, "/dev/netmap") != 0)
-		return real_open(path, flags, mode);
+		return real_openat(AT_FDCWD, path, flags, mode);
 	p = nm_priv_new();
 	if (p == NULL) {
 		errno = ENOMEM;
