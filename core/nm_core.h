@@ -220,7 +220,6 @@ struct nm_adapter {
 	int refcount;			/* under the core lock */
 	int active;			/* bound descriptors */
 	bool rings_allocated;
-	bool autodelete;
 	uint32_t virt_hdr_len;
 	struct nm_os_waitq *wq[2];	/* when a descriptor binds many rings */
 
@@ -233,7 +232,6 @@ struct nm_adapter {
 	int npipes;
 	struct nm_adapter *parent;
 	struct nm_adapter *peer;
-	bool pipe_master;
 };
 
 struct nm_priv {
@@ -243,7 +241,6 @@ struct nm_priv {
 	uint64_t flags;			/* NR_* of the REGISTER */
 	uint32_t first[2], last[2];	/* bound rings [first, last) */
 	uint32_t extra_bufs;
-	int busy;			/* a sync or poll is running */
 };
 
 struct nm_adapter *nm_adapter_new(const char *name, enum nm_adapter_type type,

@@ -212,7 +212,7 @@ static int
 nm_pipe_parent(const char *pname, struct nm_adapter **out)
 {
 	struct nm_adapter *pa;
-	int error;
+	int i;
 
 	if (nm_is_vale_name(pname))
 		return nm_vale_get(pname, NULL, true, out);
@@ -222,13 +222,11 @@ nm_pipe_parent(const char *pname, struct nm_adapter **out)
 		*out = pa;
 		return 0;
 	}
-	for (error = 0; pname[error] != '\0'; error++)
-		if (!nm_is_id_char(pname[error]))
+	for (i = 0; pname[i] != '\0'; i++)
+		if (!nm_is_id_char(pname[i]))
 			return EINVAL;
-	error = nm_vp_create(pname, NM_AD_VP, NULL, out);
-	if (error == 0)
-		(*out)->autodelete = true;
-	return error;
+	/* it goes away with its last pipe, like upstream's autodelete port */
+	return nm_vp_create(pname, NM_AD_VP, NULL, out);
 }
 
 static int
@@ -267,7 +265,6 @@ nm_pipe_create(struct nm_adapter *parent, const char *name, int sep,
 		a->num_slots[NM_RX] = e == 0 ? srx : stx;
 		a->mem = parent->mem;
 		a->parent = parent;
-		a->pipe_master = master;
 		a->refcount = 0;
 		error = nm_krings_create(a);
 		if (error)
