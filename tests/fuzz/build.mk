@@ -33,8 +33,9 @@ $(O)/tests/fuzz_%: $(O)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJS) \
 	$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -pthread
 
 # -rss_limit_mb: regions are sparse memfds, but mapped pages count.
-FUZZ_RUN	= mkdir -p $(O)/fuzz-corpus/$* && \
+FUZZ_RUN	= mkdir -p $(O)/fuzz-corpus/$* $(O)/fuzz-artifacts && \
 		  $< -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 \
+		  -artifact_prefix=$(O)/fuzz-artifacts/$*- \
 		  $(O)/fuzz-corpus/$* tests/fuzz/corpus/$*
 
 .PHONY: $(FUZZ_TARGETS:%=fuzz-%) $(FUZZ_TARGETS:%=test-fuzz-%) test-fuzz
