@@ -1,12 +1,16 @@
 #!/bin/sh
-# bench.sh - `make bench-vm`: netmap.ko against AF_PACKET inside one VM
-# boot, so that the figures compare (TCG speed varies up to ~40% from
-# boot to boot; within a boot it is steady).  Rounds interleave the paths:
-# pkt-gen over VALE (vale0:a -> vale0:b) and over a pipe, and bench/'s
-# afp-tx/afp-rx over a veth pair, each at 60 and 1514 bytes.  The figure
-# is frames delivered to the receiver per second of sending.  Prints one
-# "BENCH path bytes round pps" line per run, then medians and ratios;
-# tests/vm/bench-json.sh turns that into JSON on the host.
+# bench.sh - `make bench-vm`: netmap.ko against the kernel's own peers
+# inside one VM boot, so that the figures compare (TCG speed varies up to
+# ~40% from boot to boot; within a boot it is steady).  Rounds interleave
+# the paths: pkt-gen over VALE (vale0:a -> vale0:b) and over a pipe, and
+# the kernel's own peers over a veth pair (va -> vb): bench/'s
+# afp-tx/afp-rx (AF_PACKET) and the kernel's pktgen module, each at 60
+# and 1514 bytes.
+# The figure is frames delivered to the receiver per second of sending.
+# Prints one "BENCH path bytes round pps" line per run ("n/a" for a path
+# that cannot run here, with a "BENCHNOTE path why" line);
+# tests/vm/bench-json.sh turns them into medians, ratios and JSON on the
+# host.
 set -eu
 . ./lib.sh
 nm_load
@@ -53,6 +57,57 @@ run_afpacket() {
 	echo "$(received /tmp/rx.out) $SECS" | awk '{ printf "%.0f", $1 / $2 }'
 }
 
+# pktgen (net/core/pktgen.c): pktgen.ko comes in /test/ (build.mk copies
+# the guest kernel's own, decompressed).  Its thread kpktgend_0 sends on
+# va to vb's MAC; the frames (IPv4/UDP to 0.0.0.0) are counted on vb's
+# rx_packets, i.e. as the veth pair handed them to vb's receive path,
+# where IP drops them as martians (afp-rx's frames, EtherType 0x88b5,
+# are likewise dropped by the stack once the packet socket has them).
+# clone_skb and burst must stay 0 and 1: veth does not advertise
+# IFF_TX_SKB_SHARING, so pktgen rejects both.
+PG=/proc/net/pktgen
+pg_why=
+# pg_set FILE COMMAND: one pktgen command; fails unless pktgen says OK.
+pg_set() {
+	echo "$2" >"$1" 2>/dev/null && grep -q '^Result: OK' "$1"
+}
+if [ ! -f ./pktgen.ko ]; then
+	pg_why="no pktgen.ko for $KVER on the host"
+elif ! grep -q '^pktgen ' /proc/modules &&
+    ! insmod ./pktgen.ko 2>/tmp/pg.err; then
+	pg_why="insmod pktgen.ko failed: $(tr '\n' ' ' </tmp/pg.err)"
+elif ! pg_set $PG/kpktgend_0 rem_device_all ||
+    ! pg_set $PG/kpktgend_0 "add_device va"; then
+	pg_why="kpktgend_0 would not take va: $(grep Result $PG/kpktgend_0)"
+else
+	for c in "count 0" "clone_skb 0" "burst 1" "delay 0" \
+	    "dst_mac $(cat /sys/class/net/vb/address)"; do
+		pg_set $PG/va "$c" && continue
+		pg_why="pktgen rejected '$c': $(grep Result $PG/va)"
+		break
+	done
+fi
+[ -z "$pg_why" ] || echo "BENCHNOTE pktgen $pg_why"
+
+# run_pktgen LEN: pktgen for SECS seconds; prints pps received on vb.
+run_pktgen() {
+	pg_set $PG/va "pkt_size $1" || { echo "pktgen: pkt_size $1:" \
+	    "$(grep Result $PG/va)" >&2; echo 0; return; }
+	rx0=$(cat /sys/class/net/vb/statistics/rx_packets)
+	echo start >$PG/pgctrl &	# returns when stopped
+	pg=$!
+	sleep "$SECS"
+	echo stop >$PG/pgctrl
+	wait $pg || :
+	rx1=$(cat /sys/class/net/vb/statistics/rx_packets)
+	# "Result: OK: 2000123(c1999000+d1123) usec, 123456 (60byte,0frags)"
+	res=$(grep -A1 '^Result:' $PG/va | tr '\n' ' ')
+	echo "    pktgen $res; vb rx_packets +$((rx1 - rx0))" >&2
+	us=$(echo "$res" | sed -n 's/^Result: OK: \([0-9][0-9]*\).*/\1/p')
+	[ -n "$us" ] && [ "$us" -gt 0 ] || us=$((SECS * 1000000))
+	echo "$((rx1 - rx0)) $us" | awk '{ printf "%.0f", $1 * 1e6 / $2 }'
+}
+
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	for len in 60 1514; do
@@ -60,6 +115,11 @@ while [ $r -le "$ROUNDS" ]; do
 		echo "BENCH pipe $len $r $(run_netmap 'netmap:bp{1' \
 		    'netmap:bp}1' $len)"
 		echo "BENCH afpacket $len $r $(run_afpacket $len)"
+		if [ -z "$pg_why" ]; then
+			echo "BENCH pktgen $len $r $(run_pktgen $len)"
+		else
+			echo "BENCH pktgen $len $r n/a"
+		fi
 	done
 	r=$((r + 1))
 done

@@ -7,8 +7,8 @@
 # kernel.
 #
 # demo-vm and bench-vm boot the same guest once with demo.sh / bench.sh:
-# pkt-gen over VALE and pipes (and, for bench, AF_PACKET over veth for
-# comparison).  Figures, not pass/fail.
+# pkt-gen over VALE and pipes (and, for bench, AF_PACKET and the kernel's
+# pktgen over veth for comparison).  Figures, not pass/fail.
 
 VM_DIR		:= $(O)/tests/vm
 VM_C_PROGS	:= smoke nmtest
@@ -54,14 +54,37 @@ test-vm: vm-progs
 demo-vm: vm-progs
 	@$(VM_RUN) -D -t 300 tests/vm/demo.sh $(MODULE) $(VM_PROGS) $(VM_FILES)
 
+# The kernel's pktgen, bench-vm's other peer: the guest kernel's own
+# pktgen.ko, given to the guest in /test/ like the programs (run-vm.sh
+# copies only veth.ko and tun.ko into its initramfs), decompressed here
+# when the distribution compresses modules, since busybox's insmod may
+# not read .xz/.zst/.gz.  Copied at every bench-vm (KDIR may change the
+# kernel); left out when there is none, and bench.sh then prints n/a.
+VM_PKTGEN	:= $(VM_DIR)/pktgen.ko
+define vm_pktgen_ko
+kver=$$($(if $(KDIR),KDIR="$(KDIR)") linux/kdir.sh -r) && \
+ko=$$(find /lib/modules/$$kver/kernel/net/core -name 'pktgen.ko*' \
+    2>/dev/null | head -n 1) && rm -f $(VM_PKTGEN) && \
+if [ -z "$$ko" ]; then \
+	echo "bench-vm: no pktgen.ko for $$kver: pktgen n/a" >&2; \
+else \
+	case $$ko in \
+	*.xz) xz -dc ;; *.zst) zstd -dc ;; *.gz) gzip -dc ;; *) cat ;; \
+	esac <"$$ko" >$(VM_PKTGEN).tmp && mv $(VM_PKTGEN).tmp $(VM_PKTGEN); \
+fi
+endef
+
 # Measurements (-D: no SLUB debugging).  The guest's figures come back
-# on its output; bench/vm-json.sh turns them into bench/results/vm-*.json.
+# on its output; tests/vm/bench-json.sh turns them into
+# bench/results/vm-*.json.
 bench-vm: vm-progs $(VM_AFP)
 	@mkdir -p bench/results
+	@$(vm_pktgen_ko)
 	@echo "HOSTLOAD before $$(cut -d' ' -f1-3 /proc/loadavg)" \
 	    >$(VM_DIR)/bench.out
 	@$(VM_RUN) -D -t 500 tests/vm/bench.sh $(MODULE) $(VM_PROGS) \
-	    $(VM_AFP) $(VM_FILES) 2>&1 | tee -a $(VM_DIR)/bench.out
+	    $(VM_AFP) $$(ls $(VM_PKTGEN) 2>/dev/null) $(VM_FILES) 2>&1 | \
+	    tee -a $(VM_DIR)/bench.out
 	@echo "HOSTLOAD after $$(cut -d' ' -f1-3 /proc/loadavg)" \
 	    >>$(VM_DIR)/bench.out
 	@./tests/vm/bench-json.sh $(VM_DIR)/bench.out \
