@@ -1582,60 +1582,57 @@ nmc_mode(int flags, va_list ap)
 	return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
 }
 
-int
-open(const char *path, int flags, ...)
+/* The open family: /dev/netmap is ours, anything else the kernel's. */
+static int
+nmc_open_any(int dirfd, const char *path, int flags, mode_t mode)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = nmc_mode(flags, ap);
-	va_end(ap);
-	if (nmc_is_dev(path))
-		return nmc_open_dev(AT_FDCWD, path, flags, mode);
-	return real_openat(AT_FDCWD, path, flags, mode);
-}
-
-int
-open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = nmc_mode(flags, ap);
-	va_end(ap);
-	if (nmc_is_dev(path))
-		return nmc_open_dev(AT_FDCWD, path, flags, mode);
-	return real_openat(AT_FDCWD, path, flags | O_LARGEFILE, mode);
-}
-
-int
-openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = nmc_mode(flags, ap);
-	va_end(ap);
 	if (nmc_is_dev(path))
 		return nmc_open_dev(dirfd, path, flags, mode);
 	return real_openat(dirfd, path, flags, mode);
 }
 
+#define NMC_OPEN_MODE(flags, mode) do {					\
+	va_list ap_;							\
+									\
+	va_start(ap_, flags);						\
+	(mode) = nmc_mode((flags), ap_);				\
+	va_end(ap_);							\
+} while (0)
+
+int
+open(const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	NMC_OPEN_MODE(flags, mode);
+	return nmc_open_any(AT_FDCWD, path, flags, mode);
+}
+
+int
+open64(const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	NMC_OPEN_MODE(flags, mode);
+	return nmc_open_any(AT_FDCWD, path, flags | O_LARGEFILE, mode);
+}
+
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	NMC_OPEN_MODE(flags, mode);
+	return nmc_open_any(dirfd, path, flags, mode);
+}
+
 int
 openat64(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
 	mode_t mode;
 
-	va_start(ap, flags);
-	mode = nmc_mode(flags, ap);
-	va_end(ap);
-	if (nmc_is_dev(path))
-		return nmc_open_dev(dirfd, path, flags, mode);
-	return real_openat(dirfd, path, flags | O_LARGEFILE, mode);
+	NMC_OPEN_MODE(flags, mode);
+	return nmc_open_any(dirfd, path, flags | O_LARGEFILE, mode);
 }
 
 /* _FORTIFY_SOURCE entry points. */
@@ -1645,9 +1642,7 @@ int __open64_2(const char *path, int flags);
 int
 __open_2(const char *path, int flags)
 {
-	if (nmc_is_dev(path))
-		return nmc_open_dev(AT_FDCWD, path, flags, 0);
-	return real_openat(AT_FDCWD, path, flags, 0);
+	return nmc_open_any(AT_FDCWD, path, flags, 0);
 }
 
 int
