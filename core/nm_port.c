@@ -475,8 +475,12 @@ nm_get_adapter(struct nm_req *req, const struct nmreq_register *reg,
 		return nm_pipe_get(name, reg, create, na);
 	if (nm_is_vale_name(name))
 		return nm_vale_get(name, reg, create, na);
-	/* No OS interfaces are reachable from the core yet. */
-	return ENXIO;
+	/* a switchless pipe parent; no OS interfaces are reachable yet */
+	*na = nm_port_find(name);
+	if (*na == NULL || (*na)->type != NM_AD_VP)
+		return ENXIO;
+	nm_adapter_get(*na);
+	return 0;
 }
 
 /* Build this descriptor's netmap_if: ring offsets for bound rings only. */

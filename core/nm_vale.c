@@ -502,8 +502,37 @@ static const struct nm_adapter_ops nm_vale_ops = {
 	.dtor = nm_vale_dtor,
 };
 
-/* A parent of pipes only: never bound itself, so never on a switch. */
+/*
+ * A switchless port, the parent that `NAME{ID` creates when NAME does not
+ * exist (upstream makes it a persistent VALE port, reachable as
+ * netmap:NAME). Bound on its own it is a port on no switch: what it sends
+ * is dropped and nothing ever arrives.
+ */
+static int
+nm_vp_txsync(struct nm_kring *k)
+{
+	k->nr_hwcur = k->rhead;
+	k->nr_hwtail = nm_prev(k->rhead, k->num_slots);
+	return 0;
+}
+
+static int
+nm_vp_activate(struct nm_adapter *na)
+{
+	return nm_rings_create(na, true);
+}
+
+static void
+nm_vp_deactivate(struct nm_adapter *na)
+{
+	nm_rings_delete(na, true);
+}
+
 static const struct nm_adapter_ops nm_vp_ops = {
+	.txsync = nm_vp_txsync,
+	.rxsync = nm_vale_rxsync,
+	.activate = nm_vp_activate,
+	.deactivate = nm_vp_deactivate,
 	.dtor = nm_vale_dtor,
 };
 

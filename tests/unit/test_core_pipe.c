@@ -189,6 +189,17 @@ test_parents(void)
 	CHECK(m.reg.nr_mem_id > 1);
 	CHECK_EQ(m.nifp->ni_flags & NI_PRIV_MEM, NI_PRIV_MEM);
 	unit_port_close(&m);
+	/* the parent binds as netmap:pipeA, a port on no switch */
+	unit_port_open(&v, "pipeA", NULL);
+	CHECK_EQ(v.reg.nr_mem_id, s.reg.nr_mem_id);
+	CHECK_EQ(v.reg.nr_tx_rings, 1);
+	CHECK_EQ(v.reg.nr_tx_slots, 1024);
+	put(&v, 0, 3, 0, 7);
+	CHECK_EQ(ioctl(v.fd, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(nm_ring_space(NETMAP_TXRING(v.nifp, 0)), 1023);
+	CHECK_EQ(ioctl(v.fd, NIOCRXSYNC, NULL), 0);
+	CHECK(nm_ring_empty(NETMAP_RXRING(v.nifp, 0)));
+	unit_port_close(&v);
 	fd = unit_open();
 	memset(&pi, 0, sizeof(pi));
 	unit_hdr(&h, NETMAP_REQ_PORT_INFO_GET, "pipeA}1", &pi);
