@@ -12,13 +12,7 @@ PG="$O/pkt-gen"
 start_daemon
 baseline
 
-bg timeout 20 "$PG" -i "vale5:b@conf:slots=4096" -f rxseq -n 90000 -w 0 \
-    >"$T/witness.rx" 2>&1
-wrx=$LAST
-sleep 0.3
-bg timeout 20 "$PG" -i vale5:a -f txseq -n 90000 -R 30000 -w 0 \
-    >"$T/witness.tx" 2>&1
-wtx=$LAST
+start_witness vale5 90000
 
 # victims NAME TX_PORT RX_PORT FIRST: both at full speed; kill -9 the
 # FIRST (tx or rx) mid-traffic, then the other.
@@ -51,12 +45,7 @@ victims pr "netmap:kq{1" "netmap:kq}1" rx
     fail "nmd_func kill: $(cat "$T/func.kill")"
 echo "killed 8 pkt-gen and 30 other clients mid-traffic"
 
-wait "$wtx" || fail "witness sender: $(tail -3 "$T/witness.tx")"
-wait "$wrx" || fail "witness receiver: $(tail -3 "$T/witness.rx")"
-grep -q "^Received 90000 packets" "$T/witness.rx" &&
-    grep -q "Sequence check: 0 gaps (0 packets missing), 0 out of order" \
-    "$T/witness.rx" || fail "witness: $(tail -3 "$T/witness.rx")"
-echo "witness: $(grep '^Received' "$T/witness.rx")"
+check_witness
 [ "$(stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
 check_baseline
 stop_daemon
