@@ -25,6 +25,25 @@
  * release store and read by the other with an acquire load.
  *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
  *   and for extra buffers only; the data path never allocates.
+ *   nm_mem->region_lock is taken with no other lock held and nothing is
+ *   nested in it: it serialises the making of an allocator's region
+ *   (nm_mem_finalize: bitmaps and pages, possibly GBs, in the thread of
+ *   the REGISTER that needs them, so that the host charges that caller).
+ *   REGISTER drops nm_core.lock for that time; what it relies on across
+ *   the gap, and why it holds:
+ *     - its reference on the port: the port, and with it the allocator
+ *       (which every port references), outlives the gap; a port goes
+ *       away only with its last reference, there is no deletion by name;
+ *     - two REGISTERs of the same new port: the first creates it under
+ *       nm_core.lock, the second finds it, and whichever takes
+ *       region_lock second finds the region made (or, if the first
+ *       failed, makes it itself);
+ *     - a REGISTER of the same descriptor meanwhile: nm_priv.registering
+ *       (under nm_core.lock) makes it EBUSY;
+ *     - everything else about the port (virt_hdr_len, exclusive rings,
+ *       offsets) is checked after the gap, under nm_core.lock again.
+ *   An allocator's region, once made, changes only when its last
+ *   reference goes, under nm_core.lock.
  *
  * Pipes need no cross-ring lock: each end publishes its progress to the
  * other with a release store (pipe_tail) read with an acquire load.
@@ -95,6 +114,7 @@ struct nm_mem {
 	char *base;		/* core view of the region, NULL until finalized */
 	struct nm_os_region *region;
 	struct nm_os_mutex *lock;
+	struct nm_os_mutex *region_lock;	/* making the region */
 	struct nm_mem *next;
 };
 
@@ -236,6 +256,7 @@ struct nm_adapter {
 
 struct nm_priv {
 	struct nm_adapter *na;		/* set once, with release ordering */
+	bool registering;		/* a REGISTER is between its steps */
 	struct netmap_if *nifp;
 	uint32_t nifp_index;
 	uint64_t flags;			/* NR_* of the REGISTER */
@@ -315,7 +336,6 @@ struct nm_req {
 };
 
 int nm_ctrl(struct nm_priv *priv, struct nmreq_header *hdr, void *uctx);
-int nm_register(struct nm_priv *priv, struct nm_req *req);
 int nm_register_req(struct nm_priv *priv, struct nm_req *req);
 int nm_port_info_get(struct nm_req *req);
 int nm_pools_info_get(struct nm_req *req);

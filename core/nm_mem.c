@@ -14,7 +14,9 @@
  * region.
  *
  * All of this runs on the control path under the allocator's own lock; the
- * data path only translates indices (nm_mem_buf()).
+ * data path only translates indices (nm_mem_buf()). The region itself is
+ * made by the REGISTER that first needs it, outside the core lock, under
+ * region_lock (nm_mem_finalize; see nm_core.h).
  */
 #include "nm_core.h"
 
@@ -116,7 +118,12 @@ nm_mem_new(uint16_t id, bool priv)
 	if (m == NULL)
 		return NULL;
 	m->lock = nm_os_mutex_create(NM_LOCK_MEM);
-	if (m->lock == NULL) {
+	m->region_lock = nm_os_mutex_create(NM_LOCK_REGION);
+	if (m->lock == NULL || m->region_lock == NULL) {
+		if (m->lock != NULL)
+			nm_os_mutex_destroy(m->lock);
+		if (m->region_lock != NULL)
+			nm_os_mutex_destroy(m->region_lock);
 		nm_os_free(m);
 		return NULL;
 	}
@@ -144,6 +151,7 @@ nm_mem_unlink_free(struct nm_mem *m)
 	for (i = 0; i < NM_POOL_COUNT; i++)
 		nm_os_free(m->pools[i].bitmap);
 	nm_os_mutex_destroy(m->lock);
+	nm_os_mutex_destroy(m->region_lock);
 	nm_os_free(m);
 }
 
@@ -249,16 +257,14 @@ nm_pool_reset(struct nm_pool *p, int which)
 	}
 }
 
-/* Allocate the region and bitmaps; a no-op once done. */
-int
-nm_mem_finalize(struct nm_mem *m)
+/* Lay out the pools and allocate the bitmaps and the region. */
+static int
+nm_mem_populate(struct nm_mem *m)
 {
 	uint64_t off = 0;
 	int i;
 	void *kva;
 
-	if (m->base != NULL)
-		return 0;
 	for (i = 0; i < NM_POOL_COUNT; i++) {
 		struct nm_pool *p = &m->pools[i];
 		uint32_t words = (p->objtotal + 31) / 32;
@@ -282,6 +288,23 @@ fail:
 		m->pools[i].bitmap = NULL;
 	}
 	return ENOMEM;
+}
+
+/*
+ * Make the region if it is not there yet. Called with no lock held (see
+ * nm_core.h) and a reference on the allocator: the region can be GBs,
+ * and the host charges it to the calling thread.
+ */
+int
+nm_mem_finalize(struct nm_mem *m)
+{
+	int error = 0;
+
+	nm_os_mutex_lock(m->region_lock);
+	if (m->base == NULL)
+		error = nm_mem_populate(m);
+	nm_os_mutex_unlock(m->region_lock);
+	return error;
 }
 
 void

@@ -143,6 +143,7 @@ enum nm_lock_class {
 	NM_LOCK_SYNC,		/* kring->lock: one sync of one ring */
 	NM_LOCK_QUEUE,		/* kring->q_lock: producers into an RX ring */
 	NM_LOCK_MEM,		/* allocator bitmaps */
+	NM_LOCK_REGION,		/* making an allocator's region */
 	NM_LOCK_CLASSES
 };
 struct nm_os_mutex;

@@ -207,6 +207,7 @@ nm_kring_reset(struct nm_kring *k)
 	ring->tail = k->nr_hwtail;
 }
 
+/* Rings in the port's region, which REGISTER made before binding. */
 int
 nm_rings_create(struct nm_adapter *na, bool with_buffers)
 {
@@ -216,9 +217,6 @@ nm_rings_create(struct nm_adapter *na, bool with_buffers)
 	int t, error;
 	uint32_t i, j, idx;
 
-	error = nm_mem_finalize(m);
-	if (error)
-		return error;
 	for (t = NM_TX; t <= NM_RX; t++) {
 		for (i = 0; i < na->num_rings[t]; i++) {
 			struct nm_kring *k = &na->krings[t][i];
@@ -518,19 +516,17 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
 	return 0;
 }
 
-int
-nm_register(struct nm_priv *priv, struct nm_req *req)
+/*
+ * REGISTER, first step (core lock held): the port, created if need be,
+ * with a reference for the caller. Nothing is bound yet.
+ */
+static int
+nm_register_port(struct nm_req *req, struct nm_adapter **nap)
 {
 	struct nmreq_register *reg = req->body;
-	struct nmreq_option *oo = req->opt[NETMAP_REQ_OPT_OFFSETS];
-	struct nm_adapter *na = NULL;
-	struct nm_mem *m;
-	uint32_t n, head = 0;
-	int error, t;
-	uint32_t i;
+	struct nm_adapter *na;
+	int error;
 
-	if (priv->na != NULL)
-		return EBUSY;
 	switch (reg->nr_mode) {
 	case NR_REG_ALL_NIC:
 	case NR_REG_ONE_NIC:
@@ -548,43 +544,63 @@ nm_register(struct nm_priv *priv, struct nm_req *req)
 	if (error)
 		return error;
 	if (reg->nr_mem_id != 0 && reg->nr_mem_id != na->mem->mem_id) {
-		error = EINVAL;
-		goto put;
+		nm_adapter_put(na);
+		return EINVAL;
 	}
-	if (na->virt_hdr_len != 0 && !(reg->nr_flags & NR_ACCEPT_VNET_HDR)) {
-		error = EIO;
-		goto put;
-	}
+	*nap = na;
+	return 0;
+}
+
+/*
+ * REGISTER, last step (core lock held, the port's region made): bind the
+ * rings and publish the binding. Everything that can fail comes before
+ * the publication, so what a sync, poll or mmap of this descriptor sees
+ * is a complete binding that only the descriptor's release undoes. On
+ * success the caller's reference on `na` becomes the binding's.
+ */
+static int
+nm_register_bind(struct nm_priv *priv, struct nm_req *req,
+    struct nm_adapter *na)
+{
+	struct nmreq_register *reg = req->body;
+	struct nmreq_option *oo = req->opt[NETMAP_REQ_OPT_OFFSETS];
+	struct nm_mem *m = na->mem;
+	uint32_t n, head = 0;
+	int error, t;
+	uint32_t i;
+
+	if (na->virt_hdr_len != 0 && !(reg->nr_flags & NR_ACCEPT_VNET_HDR))
+		return EIO;
 	priv->flags = reg->nr_flags;
 	error = nm_interp_ringid(priv, na, reg);
 	if (error)
-		goto put;
+		return error;
 	if (na->krings[NM_TX] == NULL) {
 		error = nm_krings_create(na);
 		if (error)
-			goto put;
+			return error;
 	}
 	error = nm_krings_check_exclusive(priv, na);
 	if (error)
-		goto put;
+		return error;
 	if (na->active == 0 && na->ops->activate != NULL) {
 		error = na->ops->activate(na);
 		if (error)
-			goto put;
+			return error;
 	}
 	na->active++;
+	error = nm_nifp_create(priv, na);
+	if (error)
+		goto deactivate;
 	if (oo != NULL) {
 		oo->nro_status = nm_offsets_apply(priv, na,
 		    (struct nmreq_opt_offsets *)oo);
 		if (oo->nro_status) {
 			error = oo->nro_status;
-			goto deactivate;
+			goto free_nifp;
 		}
 	}
-	error = nm_nifp_create(priv, na);
-	if (error)
-		goto deactivate;
-	m = na->mem;
+	/* nothing fails from here on */
 	n = reg->nr_extra_bufs;
 	if (n > NM_MAX_EXTRA_BUFS)
 		n = NM_MAX_EXTRA_BUFS;
@@ -614,20 +630,13 @@ nm_register(struct nm_priv *priv, struct nm_req *req)
 	nm_store_release(&priv->na, na);
 	return 0;
 
+free_nifp:
+	nm_mem_obj_free(m, NM_POOL_IF, priv->nifp_index);
+	priv->nifp = NULL;
 deactivate:
 	if (--na->active == 0 && na->ops->deactivate != NULL)
 		na->ops->deactivate(na);
-put:
-	nm_adapter_put(na);
 	return error;
-}
-
-/* Undo a successful nm_register() (REGISTER failing on its options). */
-static void
-nm_unregister(struct nm_priv *priv)
-{
-	if (priv->na != NULL)
-		nm_priv_unbind(priv);
 }
 
 int
@@ -913,28 +922,64 @@ nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg, void *uctx)
 	}
 }
 
-/* REGISTER with its options: anything left unprocessed undoes it. */
+/*
+ * Options REGISTER does not implement (EXTMEM, CSB, the kloop ones, types
+ * it does not know) fail the request with EOPNOTSUPP, their status left
+ * EOPNOTSUPP (spec 2.7). They are refused here, before anything is
+ * created or bound, rather than by undoing a binding that other threads
+ * of the process could already be using.
+ */
+static int
+nm_register_check_opts(const struct nm_req *req)
+{
+	int i;
+
+	if (req->opt_unknown)
+		return EOPNOTSUPP;
+	for (i = 1; i < NETMAP_REQ_OPT_MAX; i++)
+		if (i != NETMAP_REQ_OPT_OFFSETS && req->opt[i] != NULL)
+			return EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * REGISTER (and the legacy NIOCREGIF). The port's region, which can be
+ * GBs, is made between the two steps without the core lock (see the lock
+ * order in nm_core.h): other control requests go on meanwhile. The
+ * reference on the port keeps it and its allocator alive across the gap;
+ * `registering` makes a second REGISTER of the same descriptor EBUSY, as
+ * it would be once the first one has bound.
+ */
 int
 nm_register_req(struct nm_priv *priv, struct nm_req *req)
 {
-	int error, i;
+	struct nm_adapter *na;
+	int error;
+
+	error = nm_register_check_opts(req);
+	if (error)
+		return error;
+	nm_os_mutex_lock(nm_core.lock);
+	if (priv->na != NULL || priv->registering) {
+		nm_os_mutex_unlock(nm_core.lock);
+		return EBUSY;
+	}
+	error = nm_register_port(req, &na);
+	if (error) {
+		nm_os_mutex_unlock(nm_core.lock);
+		return error;
+	}
+	priv->registering = true;
+	nm_os_mutex_unlock(nm_core.lock);
+
+	error = nm_mem_finalize(na->mem);
 
 	nm_os_mutex_lock(nm_core.lock);
-	error = nm_register(priv, req);
-	if (error == 0 && req->opt_unknown) {
-		nm_unregister(priv);
-		error = EOPNOTSUPP;
-	}
-	if (error == 0) {
-		for (i = 1; i < NETMAP_REQ_OPT_MAX; i++) {
-			if (req->opt[i] != NULL &&
-			    req->opt[i]->nro_status == EOPNOTSUPP) {
-				nm_unregister(priv);
-				error = EOPNOTSUPP;
-				break;
-			}
-		}
-	}
+	priv->registering = false;
+	if (error == 0)
+		error = nm_register_bind(priv, req, na);
+	if (error)
+		nm_adapter_put(na);
 	nm_os_mutex_unlock(nm_core.lock);
 	return error;
 }
