@@ -28,4 +28,13 @@ vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/* vm_flags_clear(): the other half of the same 6.3 change. */
+#ifndef NM_HAVE_VM_FLAGS_CLEAR
+static inline void
+vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
 #endif /* NM_COMPAT_H */

@@ -23,12 +23,12 @@
  * pointers inside requests are always u64), so only the ioctl argument
  * itself needs converting.
  *
- * Lifetimes: a mapping of the region holds a reference to the file
- * (vma->vm_file), so ->release, and with it the unbinding that may free
- * the region, runs only after the last munmap; the fault handler can use
- * the region it was given at mmap() time without further ado.  The file
- * also pins this module (fops.owner), so the module cannot go away under
- * an open descriptor or a live mapping.
+ * Lifetimes: a mapping holds a reference on the region it maps (vm_ops
+ * open/close), so its fault handler never meets a freed region; it also
+ * holds the file (vma->vm_file), which pins this module (fops.owner), so
+ * the module cannot go away under an open descriptor or a live mapping.
+ * mmap() needs a bound descriptor, and a binding, once published, lasts
+ * until ->release (the core never undoes a REGISTER it has published).
  *
  * Kernel API differences are handled by compile-time probes of the
  * headers (see probe.sh and nm_compat.h), never by version numbers.
@@ -151,6 +151,24 @@ NM_STUB_PARAM(ptnet_vnet_hdr);
 
 /* ---- the region, served to userspace page by page ---- */
 
+/*
+ * Each vma holds a reference on the region it maps: taken at mmap(),
+ * again when the vma is copied (fork) or split (open), dropped when it
+ * goes (close).  The fault handler so never meets a freed region, even
+ * if the descriptor's binding were gone.
+ */
+static void
+nm_linux_vm_open(struct vm_area_struct *vma)
+{
+	nm_linux_region_get(vma->vm_private_data);
+}
+
+static void
+nm_linux_vm_close(struct vm_area_struct *vma)
+{
+	nm_linux_region_put(vma->vm_private_data);
+}
+
 static vm_fault_t
 nm_linux_fault(struct vm_fault *vmf)
 {
@@ -169,6 +187,8 @@ nm_linux_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct nm_linux_vm_ops = {
+	.open		= nm_linux_vm_open,
+	.close		= nm_linux_vm_close,
 	.fault		= nm_linux_fault,
 };
 
@@ -178,20 +198,31 @@ nm_linux_mmap(struct file *file, struct vm_area_struct *vma)
 	struct nm_priv *priv = file->private_data;
 	struct nm_os_region *r;
 	unsigned long len = vma->vm_end - vma->vm_start;
+	unsigned long npages;
 	u64 size;
 
-	/* Not registered yet (or not a port with memory): EINVAL. */
+	/* Not registered (or not a port with memory): EINVAL. */
 	if (nm_priv_region(priv, &r, &size) != 0)
 		return -EINVAL;
-	/* [offset, offset + len) within the region; no overflow possible. */
-	if (vma->vm_pgoff > (size >> PAGE_SHIFT) ||
-	    len > size - ((u64)vma->vm_pgoff << PAGE_SHIFT))
+	/*
+	 * [offset, offset + len) within the region, in pages: the core's
+	 * size is in its 4 KiB layout units and the length of a mapping of
+	 * all of it is rounded up to PAGE_SIZE, which r->size already is.
+	 */
+	npages = r->size >> PAGE_SHIFT;
+	if (vma->vm_pgoff >= npages ||
+	    len >> PAGE_SHIFT > npages - vma->vm_pgoff)
 		return -EINVAL;
+	/* Packet memory is data: never executable, now or by mprotect(). */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	vm_flags_clear(vma, VM_MAYEXEC);
 	/*
 	 * The region has a fixed size (no mremap growth) and is shared
 	 * packet memory, not worth a core dump.
 	 */
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	nm_linux_region_get(r);
 	vma->vm_private_data = r;
 	vma->vm_ops = &nm_linux_vm_ops;
 	return 0;

@@ -8,18 +8,23 @@
 #define NM_LINUX_H
 
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/poll.h>
 
 #include "nm_core.h"
 
-/* Far beyond any geometry the tunables allow; a sanity bound only. */
-#define NM_LINUX_REGION_MAX	(4UL << 30)
-
-/* A region: vmalloc_user() memory, page aligned, size a page multiple. */
+/*
+ * A region: vmalloc'd memory charged to the memory cgroup of the thread
+ * that made it, size a multiple of PAGE_SIZE (the core lays regions out
+ * in NM_PAGE_SIZE units, which may be smaller).  The core holds one
+ * reference (until nm_os_region_destroy()), each mapping another, so a
+ * mapping never serves pages of a region that has been freed.
+ */
 struct nm_os_region {
 	void *kva;
 	unsigned long size;
+	struct kref ref;
 };
 
 /* The poll_ctx of nm_poll(): what poll_wait() needs. */
@@ -30,6 +35,8 @@ struct nm_linux_poll_ctx {
 
 struct page *nm_linux_region_page(const struct nm_os_region *r,
     unsigned long off);
+void nm_linux_region_get(struct nm_os_region *r);
+void nm_linux_region_put(struct nm_os_region *r);
 void nm_linux_leak_check(void);
 
 #endif /* NM_LINUX_H */

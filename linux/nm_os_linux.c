@@ -4,11 +4,14 @@
  * shared regions, locks, wait queues and poll registration, user copies,
  * time and logging.
  *
- * Regions are vmalloc_user() memory: zeroed, page aligned, and marked as
- * mappable to userspace.  They are not mapped at mmap() time: the vma gets
- * nm_linux_vm_ops (see nm_linux.c) and each page is handed out by the
- * fault handler with vmalloc_to_page(), so mmap() of a big region costs
- * nothing until it is touched.
+ * Regions are zeroed vmalloc memory, a whole number of pages, charged to
+ * the memory cgroup of the process whose REGISTER made them and capped
+ * (region_max_bytes, region_total_max_bytes).  They are not mapped at
+ * mmap() time: the vma gets nm_linux_vm_ops (see nm_linux.c) and each
+ * page is handed out by the fault handler with vmalloc_to_page(), so
+ * mmap() of a big region costs nothing until it is touched.  A region is
+ * reference counted: the core's reference goes with nm_os_region_destroy(),
+ * each mapping holds one of its own.
  *
  * Wait queues are plain wait_queue_head_t.  The core wakes a queue once
  * per sync that produced something for a peer, which is most syncs, so
@@ -28,6 +31,7 @@
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/printk.h>
@@ -89,11 +93,15 @@ nm_linux_leak_check(void)
 	}
 }
 
-/* Core objects: small ones come from kmalloc, big tables from vmalloc. */
+/*
+ * Core objects: small ones come from kmalloc, big tables (a region's
+ * bitmaps) from vmalloc.  All are made for the process whose request
+ * needs them, and charged to its memory cgroup.
+ */
 void *
 nm_os_malloc(size_t size)
 {
-	return nm_linux_count(kvzalloc(size, GFP_KERNEL), NM_OBJ_MEM);
+	return nm_linux_count(kvzalloc(size, GFP_KERNEL_ACCOUNT), NM_OBJ_MEM);
 }
 
 void
@@ -105,34 +113,119 @@ nm_os_free(void *p)
 	kvfree(p);
 }
 
+/*
+ * Caps on region memory.  A REGISTER of a new port makes a region sized
+ * by its request (up to about 2 GB), so these bound what any user of
+ * /dev/netmap can pin in the kernel, on top of the memory cgroup charge.
+ */
+static unsigned long nm_region_max_bytes = 4UL << 30;
+module_param_named(region_max_bytes, nm_region_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(region_max_bytes,
+    "Largest region (one allocator's memory), bytes; larger: ENOMEM");
+static unsigned long nm_region_total_max_bytes;
+module_param_named(region_total_max_bytes, nm_region_total_max_bytes, ulong,
+    0644);
+MODULE_PARM_DESC(region_total_max_bytes,
+    "All regions together, bytes (0: half of RAM); beyond: ENOMEM");
+
+static atomic_long_t nm_linux_region_bytes;	/* all live regions */
+
+static unsigned long
+nm_linux_region_total_max(void)
+{
+	unsigned long max = READ_ONCE(nm_region_total_max_bytes);
+
+	return max != 0 ? max : (totalram_pages() / 2) << PAGE_SHIFT;
+}
+
+/* Reserve `size` bytes under the caps, or say which cap refused them. */
+static bool
+nm_linux_region_reserve(unsigned long size)
+{
+	unsigned long max = READ_ONCE(nm_region_max_bytes);
+	unsigned long total_max = nm_linux_region_total_max();
+	long total;
+
+	if (size > max) {
+		pr_notice_ratelimited("region of %lu bytes refused: over "
+		    "region_max_bytes (%lu)\n", size, max);
+		return false;
+	}
+	total = atomic_long_add_return(size, &nm_linux_region_bytes);
+	if ((unsigned long)total > total_max) {
+		atomic_long_sub(size, &nm_linux_region_bytes);
+		pr_notice_ratelimited("region of %lu bytes refused: %lu bytes "
+		    "in regions already, region_total_max_bytes is %lu\n",
+		    size, (unsigned long)total - size, total_max);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Runs in the thread of the REGISTER that needs the region, with no core
+ * lock held (see core/nm_core.h), so the memory is charged to the memory
+ * cgroup of the caller (GFP_KERNEL_ACCOUNT) and other control requests
+ * go on meanwhile.  Over the cgroup's limit, the allocation fails with
+ * ENOMEM (__GFP_RETRY_MAYFAIL) instead of calling the OOM killer, and
+ * quietly (__GFP_NOWARN): any user can ask for too much.
+ */
 struct nm_os_region *
 nm_os_region_create(size_t size, void **kva)
 {
 	struct nm_os_region *r;
 
-	if (size == 0 || size > NM_LINUX_REGION_MAX)
+	if (size == 0 || size > ULONG_MAX - PAGE_SIZE)
 		return NULL;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (r == NULL)
 		return NULL;
 	r->size = PAGE_ALIGN(size);
-	r->kva = vmalloc_user(r->size);
-	if (r->kva == NULL) {
-		kfree(r);
-		return NULL;
-	}
+	if (!nm_linux_region_reserve(r->size))
+		goto fail_free;
+	r->kva = __vmalloc(r->size, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+	    __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
+	if (r->kva == NULL)
+		goto fail_unreserve;
+	kref_init(&r->ref);
 	*kva = r->kva;
 	return nm_linux_count(r, NM_OBJ_REGION);
+fail_unreserve:
+	atomic_long_sub(r->size, &nm_linux_region_bytes);
+fail_free:
+	kfree(r);
+	return NULL;
+}
+
+static void
+nm_linux_region_free(struct kref *ref)
+{
+	struct nm_os_region *r = container_of(ref, struct nm_os_region, ref);
+
+	nm_linux_uncount(NM_OBJ_REGION);
+	atomic_long_sub(r->size, &nm_linux_region_bytes);
+	vfree(r->kva);
+	kfree(r);
 }
 
 void
+nm_linux_region_get(struct nm_os_region *r)
+{
+	kref_get(&r->ref);
+}
+
+void
+nm_linux_region_put(struct nm_os_region *r)
+{
+	kref_put(&r->ref, nm_linux_region_free);
+}
+
+/* The core is done with the region; mappings may still hold it. */
+void
 nm_os_region_destroy(struct nm_os_region *r)
 {
-	if (r == NULL)
-		return;
-	nm_linux_uncount(NM_OBJ_REGION);
-	vfree(r->kva);
-	kfree(r);
+	if (r != NULL)
+		nm_linux_region_put(r);
 }
 
 /* The page of region r at byte offset off, or NULL past its end. */
@@ -160,7 +253,8 @@ nm_linux_line_alloc(size_t size)
 /* One lockdep class per core lock class (see nm_os.h). */
 static struct lock_class_key nm_lock_keys[NM_LOCK_CLASSES];
 static const char *const nm_lock_names[NM_LOCK_CLASSES] = {
-	"nm_core", "nm_kring_sync", "nm_kring_queue", "nm_mem"
+	"nm_core", "nm_kring_sync", "nm_kring_queue", "nm_mem",
+	"nm_mem_region"
 };
 
 struct nm_os_mutex *
