@@ -56,6 +56,11 @@
 
 #define NM_TX		0
 #define NM_RX		1
+/*
+ * The region's layout granule (the ABI's: pools are whole 4 KiB units),
+ * not the host's page size. A host with bigger pages rounds the region
+ * up to them and checks mappings in its own pages (linux/nm_linux.c).
+ */
 #define NM_PAGE_SIZE	4096u
 
 #define NM_VALE_MAX_PORTS	254	/* 254 = broadcast, 255 = drop */

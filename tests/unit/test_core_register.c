@@ -271,6 +271,7 @@ test_register_race(void)
 struct reg_thread {
 	int fd;
 	const char *name;
+	bool legacy;			/* NIOCREGIF rather than NIOCCTRL */
 	struct nmreq_register reg;
 	int error;
 };
@@ -279,18 +280,29 @@ static void *
 reg_thread_run(void *arg)
 {
 	struct reg_thread *t = arg;
+	struct nmreq nmr;
+	int ret;
 
 	unit_reg_init(&t->reg, NR_REG_ALL_NIC);
 	t->reg.nr_extra_bufs = 1000;
-	t->error = unit_register(t->fd, t->name, &t->reg, NULL) == 0 ? 0 :
-	    errno;
+	if (t->legacy) {
+		memset(&nmr, 0, sizeof(nmr));
+		snprintf(nmr.nr_name, sizeof(nmr.nr_name), "%s", t->name);
+		nmr.nr_version = NETMAP_API;
+		nmr.nr_arg3 = 1000;
+		ret = ioctl(t->fd, NIOCREGIF, &nmr);
+		t->reg.nr_mem_id = nmr.nr_arg2;
+	} else {
+		ret = unit_register(t->fd, t->name, &t->reg, NULL);
+	}
+	t->error = ret == 0 ? 0 : errno;
 	return NULL;
 }
 
 /*
- * Two REGISTERs of one descriptor at once: one binds, the other is EBUSY.
- * Two descriptors registering the same new port at once share it (one
- * port, one region).
+ * Two REGISTERs of one descriptor at once (one of them the legacy
+ * NIOCREGIF): one binds, the other is EBUSY. Two descriptors registering
+ * the same new port at once share it (one port, one region).
  */
 static void
 test_register_concurrent(void)
@@ -305,6 +317,7 @@ test_register_concurrent(void)
 		for (i = 0; i < 2; i++) {
 			t[i].fd = fd;
 			t[i].name = i ? "vale3:c" : "vale3:d";
+			t[i].legacy = i == 1;
 			CHECK_EQ(pthread_create(&th[i], NULL, reg_thread_run,
 			    &t[i]), 0);
 		}
@@ -323,6 +336,7 @@ test_register_concurrent(void)
 		for (i = 0; i < 2; i++) {
 			t[i].fd = unit_open();
 			t[i].name = "vale3:s";
+			t[i].legacy = i == 1;
 			CHECK_EQ(pthread_create(&th[i], NULL, reg_thread_run,
 			    &t[i]), 0);
 		}
