@@ -8,7 +8,9 @@
  *                           REGISTERs on it that must fail (an unknown
  *                           option, EXTMEM, CSB); a second descriptor
  *                           keeps making and dropping ports meanwhile
- *   harden exec PORT        the region can never be mapped executable
+ *   harden exec PORT        the region can never be mapped executable;
+ *                           mappings are bounded in whole pages, and
+ *                           split and forked ones keep their region
  *   harden reg PORT RINGS SLOTS EXTRA ERRNO
  *                           one REGISTER, expected to fail with ERRNO
  *                           (a name such as ENOMEM) or succeed (0)
@@ -307,9 +309,10 @@ cmd_exec(int argc, char **argv)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	struct nmreq_register reg;
+	int fd, status;
 	size_t size;
+	pid_t pid;
 	char *mem;
-	int fd;
 
 	if (argc != 2)
 		usage();
@@ -332,8 +335,24 @@ cmd_exec(int argc, char **argv)
 	if (errno != EACCES)
 		errx(1, "exec: mprotect(PROT_EXEC): errno %d (%s), expected "
 		    "EACCES", errno, strerror(errno));
-	/* the last page is there, the rest still works */
+	/*
+	 * A hole splits the vma in two and a fork copies both: each vma
+	 * holds the region once (the harness's unload finds any imbalance,
+	 * as a leak or a kref underflow).
+	 */
 	mem[size - 1] = 1;
+	if (munmap(mem + pg, (size_t)pg) != 0)
+		err(1, "exec: munmap of the second page");
+	pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		mem[0] = mem[size - 1];
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		errx(1, "exec: the child could not use the mapping");
 	munmap(mem, size);
 	mem = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd,
 	    (off_t)(size - (size_t)pg));
