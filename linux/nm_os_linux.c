@@ -241,13 +241,14 @@ nm_linux_region_page(const struct nm_os_region *r, unsigned long off)
  * Locks and wait queues get whole cache lines: a ring's sync lock and its
  * producer lock are created back to back, and kmalloc neighbours would
  * share a line between a receiver and its senders. kmalloc aligns
- * power-of-two sizes naturally.
+ * power-of-two sizes naturally.  Charged like the rest: a port's rings
+ * bring several each.
  */
 static void *
 nm_linux_line_alloc(size_t size)
 {
 	return kmalloc(roundup_pow_of_two(max_t(size_t, size,
-	    L1_CACHE_BYTES)), GFP_KERNEL);
+	    L1_CACHE_BYTES)), GFP_KERNEL_ACCOUNT);
 }
 
 /* One lockdep class per core lock class (see nm_os.h). */
