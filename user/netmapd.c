@@ -584,11 +584,9 @@ nmd_bell_create(int *fdp)
 	struct nmd_bell *b;
 	int fd;
 
-	fd = memfd_create("netmapd-bell", MFD_CLOEXEC);
+	fd = nm_user_memfd("netmapd-bell", NMD_BELL_SIZE);
 	if (fd < 0)
 		return NULL;
-	if (ftruncate(fd, NMD_BELL_SIZE) < 0)
-		goto fail;
 	b = mmap(NULL, NMD_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 	    0);
 	if (b == MAP_FAILED)

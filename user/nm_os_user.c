@@ -4,6 +4,7 @@
  * host (and by clients, through the memfd), futex-based wait queues.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -55,6 +56,31 @@ nm_os_free(void *p)
 	free(p);
 }
 
+/*
+ * Every memfd we hand to a client is sealed against changes of size: a
+ * client that shrank one would turn our next access past the new end
+ * into SIGBUS, and growing it would charge us for its pages. F_SEAL_SEAL
+ * keeps it that way; writes stay allowed (the memory is shared).
+ */
+int
+nm_user_memfd(const char *name, size_t size)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 struct nm_os_region *
 nm_os_region_create(size_t size, void **kva)
 {
@@ -62,11 +88,9 @@ nm_os_region_create(size_t size, void **kva)
 
 	if (r == NULL)
 		return NULL;
-	r->fd = memfd_create("netmap-region", MFD_CLOEXEC);
+	r->fd = nm_user_memfd("netmap-region", size);
 	if (r->fd < 0)
 		goto fail_free;
-	if (ftruncate(r->fd, (off_t)size) < 0)
-		goto fail_close;
 	r->kva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->kva == MAP_FAILED)
 		goto fail_close;

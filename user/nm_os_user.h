@@ -12,6 +12,12 @@
 struct nm_os_region;
 struct nm_os_waitq;
 
+/*
+ * A close-on-exec memfd of `size` bytes, sealed against shrinking and
+ * growing (and against changes of seals): safe to map here and hand
+ * out. The descriptor, or -1 with errno.
+ */
+int nm_user_memfd(const char *name, size_t size);
 /* The memfd behind a region, to map it or pass it to a client. */
 int nm_os_region_fd(const struct nm_os_region *r);
 /* Regions alive now and their total size (netmapd's debug counters). */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nmd_proto.h"
@@ -78,9 +79,12 @@ msg_init(struct nmd_msg *m, uint16_t type, size_t len)
 	m->len = (uint32_t)len;
 }
 
-/* A connection past HELLO, with its doorbell mapped. */
+/*
+ * A connection past HELLO, with its doorbell mapped; the doorbell's
+ * memfd goes to *bellfd, or is closed if bellfd is NULL.
+ */
 static int
-hello(struct nmd_bell **bell)
+hello_fd(struct nmd_bell **bell, int *bellfd)
 {
 	struct nmd_msg m;
 	int s = conn(), fd;
@@ -95,10 +99,19 @@ hello(struct nmd_bell **bell)
 	}
 	*bell = mmap(NULL, NMD_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    fd, 0);
-	close(fd);
 	if (*bell == MAP_FAILED)
 		exit(1);
+	if (bellfd != NULL)
+		*bellfd = fd;
+	else
+		close(fd);
 	return s;
+}
+
+static int
+hello(struct nmd_bell **bell)
+{
+	return hello_fd(bell, NULL);
 }
 
 static void
@@ -164,6 +177,60 @@ bell_storm(const char *what)
 	munmap(b, NMD_BELL_SIZE);
 }
 
+/*
+ * Post one doorbell op as the client library does, and wait (at most
+ * 5 s) for its completion: the result, or -1 if none came.
+ */
+static int
+bell_op(int s, struct nmd_bell *b, uint32_t op, uint32_t arg)
+{
+	uint32_t seq = __atomic_load_n(&b->req_seq, __ATOMIC_RELAXED) + 1;
+	struct nmd_msg m;
+	int i;
+
+	b->op = op;
+	b->arg = arg;
+	__atomic_store_n(&b->req_seq, seq, __ATOMIC_RELEASE);
+	/* A message makes the socket watch kick a sleeping daemon thread. */
+	msg_init(&m, NMD_MSG_KICK, sizeof(m));
+	nmd_send(s, &m, sizeof(m), -1, 0);
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&b->done_seq, __ATOMIC_ACQUIRE) == seq)
+			return b->result;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* Legacy NIOCREGIF by hand: the reply's error; the region memfd. */
+static int
+regif(int s, struct nmreq *nmr, int *regfd, uint64_t *size)
+{
+	uint8_t buf[sizeof(struct nmd_msg) + 64];
+	struct nmd_msg *m = (struct nmd_msg *)buf;
+
+	_Static_assert(sizeof(*nmr) <= 64, "nmreq size");
+	memset(buf, 0, sizeof(buf));
+	msg_init(m, NMD_MSG_IOCTL, sizeof(buf));
+	m->cmd = NIOCREGIF;
+	memcpy(buf + sizeof(*m), nmr, sizeof(*nmr));
+	if (nmd_send(s, buf, sizeof(buf), -1, 0) != 0 ||
+	    nmd_recv(s, buf, sizeof(buf), regfd, 0) != sizeof(buf) ||
+	    m->type != NMD_MSG_IOCTL)
+		return -1;
+	memcpy(nmr, buf + sizeof(*m), sizeof(*nmr));
+	*size = m->arg;
+	return m->error;
+}
+
+static off_t
+fstat_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_size : -1;
+}
+
 /* An IOCTL message with the given shape. */
 static void
 ioctl_attack(const char *what, uint64_t cmd, uint16_t nseg,
@@ -192,8 +259,9 @@ ioctl_attack(const char *what, uint64_t cmd, uint16_t nseg,
 	free(buf);
 }
 
-int
-main(void)
+/* Every way of breaking the protocol, one connection each. */
+static void
+attack_protocol(void)
 {
 	uint8_t junk[512];
 	struct nmd_msg m;
@@ -286,14 +354,7 @@ main(void)
 
 	/* A sync on an unbound connection is just ENXIO, not a crime. */
 	s = hello(&b);
-	b->op = NMD_OP_TXSYNC;
-	__atomic_store_n(&b->req_seq, 41, __ATOMIC_RELEASE);
-	msg_init(&m, NMD_MSG_KICK, sizeof(m));
-	nmd_send(s, &m, sizeof(m), -1, 0);
-	for (i = 0; i < 5000 && __atomic_load_n(&b->done_seq,
-	    __ATOMIC_ACQUIRE) != 41; i++)
-		usleep(1000);
-	EXPECT(b->done_seq == 41 && b->result == ENXIO, "sync unbound");
+	EXPECT(bell_op(s, b, NMD_OP_TXSYNC, 0) == ENXIO, "sync unbound");
 	/* and the region of an unbound port is EINVAL */
 	msg_init(&m, NMD_MSG_REGION, sizeof(m));
 	nmd_send(s, &m, sizeof(m), -1, 0);
@@ -302,10 +363,119 @@ main(void)
 	    m.error == EINVAL && fd < 0, "region unbound");
 	close(s);
 	munmap(b, NMD_BELL_SIZE);
+	if (nfail == 0)
+		printf("nmd_hostile: every attack ended in a disconnect or "
+		    "an error\n");
+}
 
+/*
+ * Everything a client can do to a memfd it was handed: shrink it (the
+ * daemon's next access past the new end would be SIGBUS), grow it, add
+ * or drop seals. Sealed memfds refuse all of it with EPERM.
+ */
+static int
+seal_attack(const char *what, int fd, off_t size)
+{
+	int bad = nfail;
+	char c;
+
+	EXPECT(fcntl(fd, F_GET_SEALS) ==
+	    (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), what);
+	EXPECT(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EPERM,
+	    what);
+	EXPECT(ftruncate(fd, size + 4096) < 0 && errno == EPERM, what);
+	EXPECT(fallocate(fd, 0, size, 4096) < 0 && errno == EPERM, what);
+	EXPECT(pwrite(fd, "x", 1, size) < 0 && errno == EPERM, what);
+	/* Writing inside is allowed (the same byte: the page is live). */
+	EXPECT(pread(fd, &c, 1, 0) == 1 && pwrite(fd, &c, 1, 0) == 1, what);
+	EXPECT(ftruncate(fd, size / 2) < 0 && errno == EPERM, what);
+	EXPECT(ftruncate(fd, 0) < 0 && errno == EPERM, what);
+	EXPECT(fstat_size(fd) == size, what);
+	return nfail == bad ? 0 : -1;
+}
+
+/*
+ * Item 5 of issue 12: a client attacks the memfds it received (doorbell
+ * and region) and then syncs and polls, which is when an unsealed,
+ * truncated memfd made the daemon die of SIGBUS. The region is also
+ * wiped (allowed: it is the client's memory to write), which must cost
+ * only this client's traffic. The caller checks that a witness pair and
+ * the daemon carry on.
+ */
+static void
+attack_seals(void)
+{
+	struct nmd_bell *b;
+	struct nmreq nmr;
+	uint64_t size = 0;
+	int s, bellfd, regfd = -1, r;
+	void *mem;
+
+	s = hello_fd(&b, &bellfd);
+	memset(&nmr, 0, sizeof(nmr));
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "valeS:evil");
+	nmr.nr_version = NETMAP_API;
+	nmr.nr_flags = NR_REG_ALL_NIC;
+	EXPECT(regif(s, &nmr, &regfd, &size) == 0 && regfd >= 0 && size > 0,
+	    "register");
 	if (nfail)
-		return 1;
-	printf("nmd_hostile: every attack ended in a disconnect or an "
-	    "error\n");
-	return 0;
+		return;
+	if (seal_attack("doorbell memfd", bellfd, NMD_BELL_SIZE) != 0 ||
+	    seal_attack("region memfd", regfd, (off_t)size) != 0) {
+		/* Truncated: the client's own mapping would fault now. */
+		struct nmd_msg m;
+
+		msg_init(&m, NMD_MSG_KICK, sizeof(m));
+		nmd_send(s, &m, sizeof(m), -1, 0);
+		sleep(1);
+		return;
+	}
+	EXPECT(bell_op(s, b, NMD_OP_TXSYNC, 0) == 0, "txsync");
+	EXPECT(bell_op(s, b, NMD_OP_RXSYNC, 0) == 0, "rxsync");
+	r = bell_op(s, b, NMD_OP_POLL, POLLOUT);
+	EXPECT(r == POLLOUT, "poll");
+	/* Scribble over the whole region, punch it out, sync again. */
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, regfd, 0);
+	EXPECT(mem != MAP_FAILED, "map region");
+	if (mem != MAP_FAILED) {
+		memset(mem, 0xa5, size);
+		EXPECT(bell_op(s, b, NMD_OP_TXSYNC, 0) >= 0, "txsync junk");
+		EXPECT(bell_op(s, b, NMD_OP_POLL, POLLIN | POLLOUT) >= 0,
+		    "poll junk");
+		munmap(mem, size);
+	}
+	EXPECT(fallocate(regfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    0, (off_t)size) == 0, "punch the region");
+	EXPECT(bell_op(s, b, NMD_OP_TXSYNC, 0) >= 0, "txsync zeroed");
+	EXPECT(bell_op(s, b, NMD_OP_RXSYNC, 0) >= 0, "rxsync zeroed");
+	close(regfd);
+	close(bellfd);
+	close(s);
+	munmap(b, NMD_BELL_SIZE);
+	if (nfail == 0)
+		printf("nmd_hostile: sealed memfds refused every change\n");
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} attacks[] = {
+	{ "protocol", attack_protocol },
+	{ "seals", attack_seals },
+};
+
+int
+main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "protocol";
+	size_t i;
+
+	for (i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		if (strcmp(attacks[i].name, name) == 0) {
+			attacks[i].run();
+			return nfail ? 1 : 0;
+		}
+	}
+	fprintf(stderr, "usage: nmd_hostile [protocol | seals]\n");
+	return 2;
 }
