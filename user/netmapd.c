@@ -894,70 +894,174 @@ nmd_accept(int lsock)
 
 /* ---- the socket and the process ---- */
 
-/* mkdir -p for the last component only, 0700, and refuse foreign dirs. */
+/*
+ * What we own in the file system: the socket, "<socket>.lock" and
+ * "<socket>.pid", in one directory that we hold open. The socket and
+ * the lock file are known by device and inode, the pid file by its
+ * contents, so that at exit we remove only what is still ours: a tmp
+ * cleaner may have deleted our files, and another daemon created its
+ * own under the same names.
+ */
+#define NMD_NAME_MAX	(sizeof(nmd.path) + 8)
+
+static struct {
+	int dirfd;
+	char sock[NMD_NAME_MAX], lock[NMD_NAME_MAX], pid[NMD_NAME_MAX];
+	struct stat sock_st, lock_st;
+} nmd_files = { .dirfd = -1 };
+
+/*
+ * Open the directory of the socket without following a symlink, and
+ * check it: a directory, ours, and private. Anyone who can write there
+ * can replace our socket with one of theirs, and clients would talk to
+ * it. Our standard directory ($XDG_RUNTIME_DIR/netmap, /run/netmap,
+ * /tmp/netmap-UID) is created if missing (the last component only) and
+ * made 0700; a directory named with -s or NETMAP_SOCKET is the user's,
+ * so we refuse it rather than change its mode. The open directory, or
+ * -1 after saying why.
+ */
 static int
-nmd_make_dir(const char *sockpath, bool own_dir)
+nmd_open_dir(const char *sockpath, bool standard)
 {
 	char dir[sizeof(nmd.path)];
-	char *slash;
+	const char *base = strrchr(sockpath, '/');
 	struct stat st;
+	size_t n;
+	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", sockpath);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST || stat(dir, &st) < 0) {
+	if (base == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = sockpath;
+	} else {
+		/* Trailing slashes would make O_NOFOLLOW follow. */
+		for (n = (size_t)(base - sockpath); n > 1 &&
+		    sockpath[n - 1] == '/'; n--)
+			;
+		snprintf(dir, sizeof(dir), "%.*s", n == 0 ? 1 : (int)n,
+		    sockpath);
+		base++;
+	}
+	if (*base == '\0') {
+		nmd_log("%s: not a socket path", sockpath);
+		return -1;
+	}
+	snprintf(nmd_files.sock, sizeof(nmd_files.sock), "%s", base);
+	snprintf(nmd_files.lock, sizeof(nmd_files.lock), "%s.lock", base);
+	snprintf(nmd_files.pid, sizeof(nmd_files.pid), "%s.pid", base);
+	if (standard && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		nmd_log("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		nmd_log("%s: not a directory", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			nmd_log("%s: a symbolic link: refusing to put our "
+			    "socket where it points", dir);
+		else if (errno == ENOTDIR)
+			nmd_log("%s: not a directory", dir);
+		else
+			nmd_log("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* Our standard directories must be ours and private. */
-	if (own_dir && (st.st_uid != geteuid() || (st.st_mode & 077))) {
-		if (st.st_uid != geteuid() || chmod(dir, 0700) < 0) {
-			nmd_log("%s: not a private directory of ours", dir);
-			return -1;
+	if (fstat(fd, &st) < 0) {
+		nmd_log("%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		nmd_log("%s: not owned by us (uid %u) but by uid %u: "
+		    "refusing it", dir, (unsigned)geteuid(),
+		    (unsigned)st.st_uid);
+		goto fail;
+	}
+	if ((st.st_mode & 077) != 0) {
+		if (!standard) {
+			nmd_log("%s: not private (mode %03o): others could "
+			    "replace our socket; make it 0700 or use "
+			    "another directory", dir,
+			    (unsigned)(st.st_mode & 0777));
+			goto fail;
+		}
+		if (fchmod(fd, 0700) < 0) {
+			nmd_log("%s: chmod 0700: %s", dir, strerror(errno));
+			goto fail;
 		}
 	}
-	return 0;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Remove `name` from our directory if it is still the file we made. */
+static void
+nmd_remove_own(const char *name, const struct stat *mine)
+{
+	struct stat st;
+
+	if (fstatat(nmd_files.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == mine->st_dev && st.st_ino == mine->st_ino)
+		unlinkat(nmd_files.dirfd, name, 0);
+}
+
+/*
+ * Take the lock file: whoever holds it owns the path. A daemon that
+ * stops removes its lock file while holding it; if we opened that file
+ * just before, our flock succeeds on a file nobody else will find, so
+ * we check that the name still leads to what we locked, and retry.
+ * The descriptor, -2 if another daemon holds the lock, -1 on errors.
+ */
+static int
+nmd_take_lock(void)
+{
+	struct stat st;
+	int lk, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		lk = openat(nmd_files.dirfd, nmd_files.lock, O_RDWR | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lk < 0) {
+			nmd_log("%s.lock: %s", nmd.path, strerror(errno));
+			return -1;
+		}
+		if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
+			close(lk);
+			return -2;
+		}
+		if (fstat(lk, &nmd_files.lock_st) == 0 &&
+		    fstatat(nmd_files.dirfd, nmd_files.lock, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == nmd_files.lock_st.st_dev &&
+		    st.st_ino == nmd_files.lock_st.st_ino)
+			return lk;
+		close(lk);
+	}
+	nmd_log("%s.lock: keeps changing under us", nmd.path);
+	return -1;
 }
 
 static int
-nmd_listen(const char *path, int *lockfd)
+nmd_listen(const char *path, bool standard, int *lockfd)
 {
-	char lpath[sizeof(nmd.path) + 8];
 	struct sockaddr_un sa;
 	socklen_t salen;
-	const char *env = getenv("NETMAP_SOCKET");
 	mode_t old;
 	int s, lk;
 
-	if (nmd_make_dir(path, env == NULL || env[0] == '\0') != 0)
-		return -1;
 	if (nmd_sockaddr(&sa, &salen, path) != 0) {
 		nmd_log("%s: path too long", path);
 		return -1;
 	}
-	/* One daemon per socket: whoever holds the lock owns the path. */
-	snprintf(lpath, sizeof(lpath), "%s.lock", path);
-	lk = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lk < 0) {
-		nmd_log("%s: %s", lpath, strerror(errno));
+	nmd_files.dirfd = nmd_open_dir(path, standard);
+	if (nmd_files.dirfd < 0)
 		return -1;
-	}
-	if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
-		close(lk);
-		return -2;
-	}
+	lk = nmd_take_lock();
+	if (lk < 0)
+		return lk;
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		goto fail_lock;
-	unlink(path);		/* stale: its daemon no longer holds the lock */
+	/* stale: its daemon no longer holds the lock */
+	unlinkat(nmd_files.dirfd, nmd_files.sock, 0);
 	old = umask(077);
 	if (bind(s, (struct sockaddr *)&sa, salen) < 0) {
 		umask(old);
@@ -965,31 +1069,62 @@ nmd_listen(const char *path, int *lockfd)
 		goto fail_sock;
 	}
 	umask(old);
-	if (chmod(path, 0600) < 0 || listen(s, 128) < 0)
+	/* bind() went by name: the socket must be in the directory we hold */
+	if (fstatat(nmd_files.dirfd, nmd_files.sock, &nmd_files.sock_st,
+	    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(nmd_files.sock_st.st_mode)) {
+		nmd_log("%s: the directory changed under us", path);
+		goto fail_sock;
+	}
+	if (fchmodat(nmd_files.dirfd, nmd_files.sock, 0600, 0) < 0 ||
+	    listen(s, 128) < 0)
 		goto fail_unlink;
 	*lockfd = lk;
 	return s;
 fail_unlink:
-	unlink(path);
+	nmd_remove_own(nmd_files.sock, &nmd_files.sock_st);
 fail_sock:
 	close(s);
 fail_lock:
+	nmd_remove_own(nmd_files.lock, &nmd_files.lock_st);
 	close(lk);
 	return -1;
 }
 
 static int
-nmd_write_pid(const char *path, pid_t pid)
+nmd_write_pid(pid_t pid)
 {
-	char ppath[sizeof(nmd.path) + 8];
-	FILE *f;
+	char buf[32];
+	int fd, n, error;
 
-	snprintf(ppath, sizeof(ppath), "%s.pid", path);
-	f = fopen(ppath, "we");
-	if (f == NULL)
+	fd = openat(nmd_files.dirfd, nmd_files.pid, O_WRONLY | O_CREAT |
+	    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -1;
-	fprintf(f, "%ld\n", (long)pid);
-	return fclose(f);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	error = write(fd, buf, (size_t)n) == n ? 0 : -1;
+	close(fd);
+	return error;
+}
+
+/* Remove the pid file if it still names us. */
+static void
+nmd_remove_pid(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = openat(nmd_files.dirfd, nmd_files.pid, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (strtol(buf, NULL, 10) == (long)getpid())
+			unlinkat(nmd_files.dirfd, nmd_files.pid, 0);
+	}
 }
 
 /* -S: ask a running daemon for its counters. */
@@ -1077,8 +1212,8 @@ usage(int status)
 int
 main(int argc, char **argv)
 {
-	const char *logfile = NULL, *spath = NULL;
-	bool foreground = false, stats = false, print_path = false;
+	const char *logfile = NULL, *spath = NULL, *env;
+	bool foreground = false, stats = false, print_path = false, standard;
 	int ch, lsock, lockfd = -1, sfd, idle = 0;
 	struct rlimit rl;
 	sigset_t set;
@@ -1115,6 +1250,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(1);
+	env = getenv("NETMAP_SOCKET");
+	standard = spath == NULL && (env == NULL || env[0] == '\0');
 	if (spath != NULL) {
 		snprintf(nmd.path, sizeof(nmd.path), "%s", spath);
 		setenv("NETMAP_SOCKET", spath, 1);
@@ -1132,7 +1269,7 @@ main(int argc, char **argv)
 		return nmd_print_stats(nmd.path);
 
 	nmd.conns.next = nmd.conns.prev = &nmd.conns;
-	lsock = nmd_listen(nmd.path, &lockfd);
+	lsock = nmd_listen(nmd.path, standard, &lockfd);
 	if (lsock == -2) {
 		if (nmd.verbose || foreground)
 			nmd_log("already running on %s", nmd.path);
@@ -1162,7 +1299,7 @@ main(int argc, char **argv)
 		}
 		if (pid > 0) {
 			/* The socket is listening: clients may connect now. */
-			nmd_write_pid(nmd.path, pid);
+			nmd_write_pid(pid);
 			_exit(0);
 		}
 		setsid();
@@ -1177,7 +1314,7 @@ main(int argc, char **argv)
 		if (log >= 0)
 			close(log);
 	} else {
-		nmd_write_pid(nmd.path, getpid());
+		nmd_write_pid(getpid());
 	}
 
 	/* Signals go to the main loop only, through a signalfd. */
@@ -1231,18 +1368,16 @@ main(int argc, char **argv)
 	if (nmd.verbose)
 		nmd_log("shutting down");
 	/* Stop new clients first, then drop the ones we have. */
-	unlink(nmd.path);
+	nmd_remove_own(nmd_files.sock, &nmd_files.sock_st);
 	close(lsock);
 	nmd_shutdown();
 	nm_core_fini();
-	{
-		char ppath[sizeof(nmd.path) + 8];
-
-		snprintf(ppath, sizeof(ppath), "%s.pid", nmd.path);
-		unlink(ppath);
-	}
 	close(sfd);
 	close(nmd.epfd);
+	/* Last, while we hold the lock: nothing of ours is left. */
+	nmd_remove_pid();
+	nmd_remove_own(nmd_files.lock, &nmd_files.lock_st);
 	close(lockfd);
+	close(nmd_files.dirfd);
 	return 0;
 }

@@ -118,6 +118,9 @@ stop_daemon() {
 	[ $st -eq 0 ] || fail "netmapd exited with status $st"
 	grep -q "ERROR: \|runtime error" "$T/netmapd.log" &&
 	    fail "sanitizer report in the netmapd log"
-	[ ! -e "$NETMAP_SOCKET" ] || fail "socket left behind"
+	for f in "$NETMAP_SOCKET" "$NETMAP_SOCKET.lock" "$NETMAP_SOCKET.pid"
+	do
+		[ ! -e "$f" ] || fail "$f left behind"
+	done
 	return 0
 }
