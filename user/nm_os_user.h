@@ -24,6 +24,22 @@ int nm_os_region_fd(const struct nm_os_region *r);
 void nm_os_region_stats(uint64_t *count, uint64_t *bytes);
 
 /*
+ * Memory quotas on regions (netmapd). A region is charged, for its whole
+ * size and until it is destroyed, to the total (nm_user_set_region_limit,
+ * 0: no limit) and to the account the creating thread named with
+ * nm_user_account_use (NULL: none); a region that would pass either
+ * limit is not created (the core answers ENOMEM) and the refusal is
+ * logged. An account is freed when its owner has put it and no region
+ * is charged to it any more.
+ */
+struct nm_user_account;
+
+struct nm_user_account *nm_user_account_new(uint64_t limit);
+void nm_user_account_put(struct nm_user_account *a);
+void nm_user_account_use(struct nm_user_account *a);
+void nm_user_set_region_limit(uint64_t bytes);
+
+/*
  * The `uctx` of a request. NULL means "the calling process": addresses are
  * read with process_vm_readv on ourselves, so a bad pointer is EFAULT and
  * never a crash. netmapd supplies its own, backed by the client's message.

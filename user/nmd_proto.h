@@ -205,7 +205,11 @@ struct nmd_bell {
 _Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
 _Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
 
-/* Debug counters (NMD_MSG_STATS reply body). */
+/*
+ * Debug counters (NMD_MSG_STATS reply body). New counters go at the end;
+ * a reader takes a shorter reply from an older daemon (NMD_STATS_V2
+ * bytes at least) and reads the missing counters as 0.
+ */
 struct nmd_stats {
 	uint64_t conns;		/* descriptor connections open */
 	uint64_t conns_total;	/* ever accepted */
@@ -215,7 +219,11 @@ struct nmd_stats {
 	uint64_t rss_bytes;
 	uint64_t disconnects;	/* clients dropped for protocol errors */
 	uint64_t pid;
+	uint64_t refused;	/* HELLOs over the caps on connections */
+	uint64_t first_timeouts; /* connections silent for too long */
+	uint64_t accept_backoffs; /* accept() short of descriptors/memory */
 };
+#define NMD_STATS_V2	offsetof(struct nmd_stats, refused)
 
 /*
  * The socket path: $NETMAP_SOCKET, else $XDG_RUNTIME_DIR/netmap/

@@ -67,8 +67,9 @@ check_witness() {
 	echo "witness: $(grep '^Received' "$T/witness.rx")"
 }
 
+# start_daemon [OPTION...]: the options go to netmapd.
 start_daemon() {
-	"$O/san/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
+	"$O/san/netmapd" -f -s "$NETMAP_SOCKET" "$@" 2>"$T/netmapd.log" &
 	NMD_PID=$!
 	i=0
 	while [ ! -S "$NETMAP_SOCKET" ]; do

@@ -261,7 +261,7 @@ ioctl_attack(const char *what, uint64_t cmd, uint16_t nseg,
 
 /* Every way of breaking the protocol, one connection each. */
 static void
-attack_protocol(void)
+attack_protocol(char **argv)
 {
 	uint8_t junk[512];
 	struct nmd_msg m;
@@ -403,7 +403,7 @@ seal_attack(const char *what, int fd, off_t size)
  * the daemon carry on.
  */
 static void
-attack_seals(void)
+attack_seals(char **argv)
 {
 	struct nmd_bell *b;
 	struct nmreq nmr;
@@ -456,26 +456,407 @@ attack_seals(void)
 		printf("nmd_hostile: sealed memfds refused every change\n");
 }
 
+/* The daemon's counters, by a STATS request. */
+static void
+stats(struct nmd_stats *st)
+{
+	struct {
+		struct nmd_msg m;
+		struct nmd_stats s;
+	} r;
+	int s = conn(), fd;
+
+	memset(&r, 0, sizeof(r));
+	msg_init(&r.m, NMD_MSG_STATS, sizeof(r.m));
+	if (nmd_send(s, &r.m, sizeof(r.m), -1, 0) != 0 ||
+	    nmd_recv(s, &r, sizeof(r), &fd, 0) <
+	    (ssize_t)(sizeof(r.m) + NMD_STATS_V2)) {
+		fprintf(stderr, "nmd_hostile: no STATS answer\n");
+		exit(1);
+	}
+	close(s);
+	*st = r.s;
+}
+
+/* A field of /proc/PID/status ("Threads"), or -1. */
+static long
+proc_status(uint64_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%llu/status",
+	    (unsigned long long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':')
+			v = strtol(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* HELLO: the reply's error (0: *s and *b are a live connection). */
+static int
+try_hello(int *sp, struct nmd_bell **bell)
+{
+	struct nmd_msg m;
+	int s = conn(), fd = -1;
+	ssize_t n;
+
+	msg_init(&m, NMD_MSG_HELLO, sizeof(m));
+	m.arg = NMD_VERSION;
+	if (nmd_send(s, &m, sizeof(m), -1, 0) != 0 ||
+	    (n = nmd_recv(s, &m, sizeof(m), &fd, 0)) != sizeof(m)) {
+		close(s);
+		return -1;
+	}
+	if (m.error != 0) {
+		EXPECT(fd < 0 && hung_up(s), "refused, then EOF");
+		close(s);
+		return m.error;
+	}
+	*bell = mmap(NULL, NMD_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	close(fd);
+	if (*bell == MAP_FAILED)
+		exit(1);
+	*sp = s;
+	return 0;
+}
+
+#define MAXCONN	512
+
+/*
+ * conns N ERRNO: the daemon runs with a cap on connections that leaves
+ * room for N more; the next HELLO is refused with ERRNO (by number),
+ * the connections we hold keep working, and closing one makes room.
+ */
+static void
+attack_conns(char **argv)
+{
+	static int socks[MAXCONN];
+	static struct nmd_bell *bells[MAXCONN];
+	int want = atoi(argv[0]), errnum = atoi(argv[1]), n = 0, r = 0, i;
+
+	while (n < MAXCONN && (r = try_hello(&socks[n], &bells[n])) == 0)
+		n++;
+	EXPECT(n == want, "connections before the cap");
+	EXPECT(r == errnum, "refused with the right errno");
+	if (n == 0)
+		return;
+	/* Over the cap we are refused, and the others are served. */
+	for (i = 0; i < 3; i++) {
+		struct nmd_bell *b;
+		int s;
+
+		EXPECT(try_hello(&s, &b) == errnum, "refused again");
+	}
+	EXPECT(bell_op(socks[0], bells[0], NMD_OP_TXSYNC, 0) == ENXIO,
+	    "a held connection still served");
+	/* One goes, one may come (once the daemon has seen the EOF). */
+	close(socks[--n]);
+	munmap(bells[n], NMD_BELL_SIZE);
+	for (i = 0; i < 500; i++) {
+		r = try_hello(&socks[n], &bells[n]);
+		if (r == 0)
+			break;
+		usleep(10000);
+	}
+	EXPECT(r == 0, "room again after a close");
+	if (r == 0)
+		n++;
+	while (n > 0) {
+		close(socks[--n]);
+		munmap(bells[n], NMD_BELL_SIZE);
+	}
+	if (nfail == 0)
+		printf("nmd_hostile: %d connections, then %s\n", want,
+		    strerror(errnum));
+}
+
+/*
+ * silent N: N connections that never say a word cost the daemon no
+ * thread, and each is closed (we see EOF) once the daemon's first-message
+ * timeout passes.
+ */
+static void
+attack_silent(char **argv)
+{
+	static int socks[MAXCONN];
+	struct nmd_stats st0, st1;
+	long t0, t1;
+	int n = atoi(argv[0]), i;
+
+	if (n > MAXCONN)
+		n = MAXCONN;
+	stats(&st0);
+	t0 = proc_status(st0.pid, "Threads");
+	for (i = 0; i < n; i++)
+		socks[i] = conn();
+	stats(&st1);		/* after all of them were accepted */
+	t1 = proc_status(st0.pid, "Threads");
+	EXPECT(t0 > 0 && t1 <= t0 + 2, "no thread per silent connection");
+	for (i = 0; i < n; i++) {
+		EXPECT(hung_up(socks[i]), "silent connection dropped");
+		close(socks[i]);
+	}
+	stats(&st1);
+	EXPECT(st1.first_timeouts - st0.first_timeouts == (uint64_t)n,
+	    "first_timeouts counted");
+	if (nfail == 0)
+		printf("nmd_hostile: %d silent connections, %ld threads "
+		    "before and %ld with them, all dropped\n", n, t0, t1);
+}
+
+/*
+ * pending N: the daemon holds at most N connections that have not
+ * spoken yet (-c N, long -w); one more is closed at once, the others
+ * stay open.
+ */
+static void
+attack_pending(char **argv)
+{
+	static int socks[MAXCONN];
+	struct pollfd p;
+	int n = atoi(argv[0]), i, s;
+
+	if (n >= MAXCONN)
+		n = MAXCONN - 1;
+	for (i = 0; i < n; i++)
+		socks[i] = conn();
+	s = conn();
+	EXPECT(hung_up(s), "one connection too many dropped");
+	close(s);
+	for (i = 0; i < n; i++) {
+		p.fd = socks[i];
+		p.events = POLLIN;
+		p.revents = 0;
+		EXPECT(poll(&p, 1, 0) == 0, "pending connections kept");
+		close(socks[i]);
+	}
+	if (nfail == 0)
+		printf("nmd_hostile: %d pending connections held, one more "
+		    "dropped\n", n);
+}
+
+/* utime + stime of a process, in clock ticks. */
+static long
+proc_cpu(uint64_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%llu/stat",
+	    (unsigned long long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold spaces */
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u "
+	    "%*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+/*
+ * emfile: the daemon runs short of descriptors (a low RLIMIT_NOFILE).
+ * Fill it with connections until one gets no answer, queue more, and
+ * check that the daemon does not spin on accept() meanwhile (it spent
+ * less than half of the 2 s we waited on a CPU; a spinning accept loop
+ * takes all of it). Then free the descriptors: new clients are served.
+ */
+static void
+attack_emfile(char **argv)
+{
+	static int socks[MAXCONN];
+	static struct nmd_bell *bells[MAXCONN];
+	struct nmd_stats st;
+	struct nmd_msg m;
+	struct pollfd p;
+	long hz = sysconf(_SC_CLK_TCK), c0, c1;
+	int n = 0, waiting = 0, i, r = -1;
+
+	stats(&st);
+	while (n < MAXCONN) {
+		int s = conn();
+
+		msg_init(&m, NMD_MSG_HELLO, sizeof(m));
+		m.arg = NMD_VERSION;
+		nmd_send(s, &m, sizeof(m), -1, 0);
+		p.fd = s;
+		p.events = POLLIN;
+		if (poll(&p, 1, 1000) == 0) {	/* not accepted */
+			socks[n++] = s;
+			waiting++;
+			break;
+		}
+		/* Answered: with its doorbell, or refused (ENOMEM). */
+		close(s);
+		r = try_hello(&socks[n], &bells[n]);
+		if (r != 0)
+			break;
+		n++;
+	}
+	EXPECT(n > 0 && n < MAXCONN, "the daemon ran out of descriptors");
+	/* A few more clients queue up behind the full daemon. */
+	for (i = 0; i < 10 && n < MAXCONN; i++, waiting++)
+		socks[n++] = conn();
+	c0 = proc_cpu(st.pid);
+	sleep(2);
+	c1 = proc_cpu(st.pid);
+	EXPECT(c0 >= 0 && c1 - c0 < hz, "no busy accept loop");
+	for (i = 0; i < n; i++) {
+		close(socks[i]);
+		if (i < n - waiting)
+			munmap(bells[i], NMD_BELL_SIZE);
+	}
+	/* Served again once descriptors are back. */
+	for (i = 0; i < 500; i++) {
+		int s;
+		struct nmd_bell *b;
+
+		r = try_hello(&s, &b);
+		if (r == 0) {
+			close(s);
+			munmap(b, NMD_BELL_SIZE);
+			break;
+		}
+		usleep(10000);
+	}
+	EXPECT(r == 0, "served again");
+	if (nfail == 0)
+		printf("nmd_hostile: %d connections filled the daemon; it "
+		    "used %ld of %ld ticks while clients waited\n",
+		    n - waiting, c1 - c0, 2 * hz);
+}
+
+/* A fresh connection bound to vale port `name` with `extra` buffers. */
+static int
+quota_port(const char *name, uint32_t extra, int *sp, struct nmd_bell **bp,
+    uint64_t *size)
+{
+	struct nmreq nmr;
+	int error, regfd = -1;
+
+	*sp = hello(bp);
+	memset(&nmr, 0, sizeof(nmr));
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "%s", name);
+	nmr.nr_version = NETMAP_API;
+	nmr.nr_flags = NR_REG_ALL_NIC;
+	nmr.nr_arg3 = extra;
+	*size = 0;
+	error = regif(*sp, &nmr, &regfd, size);
+	if (regfd >= 0)
+		close(regfd);
+	return error;
+}
+
+/*
+ * quota PER TOTAL: the daemon runs with -m PER -M TOTAL (bytes). A
+ * REGISTER whose region passes PER fails with ENOMEM; small ones
+ * succeed until the regions of all add up to TOTAL, then ENOMEM, by
+ * value and at exactly the count the sizes predict; closing makes room.
+ */
+static void
+attack_quota(char **argv)
+{
+	static int socks[MAXCONN];
+	static struct nmd_bell *bells[MAXCONN];
+	uint64_t per = strtoull(argv[0], NULL, 0);
+	uint64_t total = strtoull(argv[1], NULL, 0), size, small;
+	struct nmd_stats st;
+	char name[32];
+	int n = 0, r, i, want;
+
+	/* Twice the per-connection quota in extra buffers of 2 KiB. */
+	EXPECT(quota_port("valeQ:big", (uint32_t)(per / 1024), &socks[0],
+	    &bells[0], &size) == ENOMEM, "over the connection quota");
+	close(socks[0]);
+	munmap(bells[0], NMD_BELL_SIZE);
+
+	stats(&st);
+	r = quota_port("valeQ:p0", 0, &socks[n], &bells[n], &small);
+	EXPECT(r == 0 && small > 0 && small <= per, "a small region");
+	if (r != 0)
+		return;
+	n++;
+	want = (int)((total - st.region_bytes) / small);
+	for (;;) {
+		snprintf(name, sizeof(name), "valeQ:p%d", n);
+		r = quota_port(name, 0, &socks[n], &bells[n], &size);
+		if (r != 0 || n + 1 == MAXCONN)
+			break;
+		EXPECT(size == small, "regions of one size");
+		n++;
+	}
+	EXPECT(r == ENOMEM, "over the total quota: ENOMEM");
+	EXPECT(n == want, "as many regions as fit");
+	close(socks[n]);
+	munmap(bells[n], NMD_BELL_SIZE);
+	/* The one who left makes room for one more. */
+	close(socks[--n]);
+	munmap(bells[n], NMD_BELL_SIZE);
+	for (i = 0; i < 500; i++) {
+		r = quota_port("valeQ:again", 0, &socks[n], &bells[n], &size);
+		if (r != ENOMEM)
+			break;
+		close(socks[n]);
+		munmap(bells[n], NMD_BELL_SIZE);
+		usleep(10000);
+	}
+	EXPECT(r == 0, "room again after a close");
+	if (r == 0)
+		n++;
+	else if (r != ENOMEM)
+		close(socks[n]);
+	while (n > 0) {
+		close(socks[--n]);
+		munmap(bells[n], NMD_BELL_SIZE);
+	}
+	if (nfail == 0)
+		printf("nmd_hostile: regions of %llu bytes: %d fit in %llu\n",
+		    (unsigned long long)small, want,
+		    (unsigned long long)(total - st.region_bytes));
+}
+
 static const struct {
 	const char *name;
-	void (*run)(void);
+	int nargs;
+	void (*run)(char **argv);
 } attacks[] = {
-	{ "protocol", attack_protocol },
-	{ "seals", attack_seals },
+	{ "protocol", 0, attack_protocol },
+	{ "seals", 0, attack_seals },
+	{ "conns", 2, attack_conns },
+	{ "silent", 1, attack_silent },
+	{ "pending", 1, attack_pending },
+	{ "emfile", 0, attack_emfile },
+	{ "quota", 2, attack_quota },
 };
 
 int
 main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "protocol";
+	int nargs = argc > 1 ? argc - 2 : 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
-		if (strcmp(attacks[i].name, name) == 0) {
-			attacks[i].run();
+		if (strcmp(attacks[i].name, name) == 0 &&
+		    nargs == attacks[i].nargs) {
+			attacks[i].run(argv + 2);
 			return nfail ? 1 : 0;
 		}
 	}
-	fprintf(stderr, "usage: nmd_hostile [protocol | seals]\n");
+	fprintf(stderr, "usage: nmd_hostile [protocol | seals | conns N "
+	    "ERRNO | silent N | pending N | emfile | quota PER TOTAL]\n");
 	return 2;
 }
