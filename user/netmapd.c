@@ -52,9 +52,8 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "nm_os_user.h"
 #include "nmd_proto.h"
 
-/* Results of the message handlers besides 0. */
-#define NMD_BAD		-1	/* a protocol error: drop the client */
-#define NMD_GONE	-2	/* the client went away (or out of memory) */
+/* What a message handler returns besides 0: the client went away. */
+#define NMD_GONE	-1
 
 /*
  * Doorbell waiting (docs/netmapd.md, "Waiting"): yield for NMD_SPIN_NS,
@@ -168,9 +167,7 @@ nmd_reply(struct nmd_conn *c, uint16_t type, int error, uint64_t arg, int fd)
  */
 struct nmd_uctx {
 	struct nm_user_ctx up;
-	struct nmd_seg *seg;
-	uint8_t *data[NMD_SEGS_MAX];
-	unsigned nseg;
+	const struct nmd_ioctl *io;
 };
 
 static int
@@ -178,8 +175,8 @@ nmd_uctx_find(struct nmd_uctx *u, uint64_t uaddr, size_t len)
 {
 	unsigned i;
 
-	for (i = 0; i < u->nseg; i++) {
-		const struct nmd_seg *s = &u->seg[i];
+	for (i = 0; i < u->io->nseg; i++) {
+		const struct nmd_seg *s = &u->io->seg[i];
 
 		if (uaddr >= s->uaddr && len <= s->len &&
 		    uaddr - s->uaddr <= s->len - len)
@@ -197,7 +194,7 @@ nmd_uctx_copyin(struct nm_user_ctx *uc, void *dst, uint64_t uaddr,
 
 	if (i < 0)
 		return EFAULT;
-	memcpy(dst, u->data[i] + (uaddr - u->seg[i].uaddr), len);
+	memcpy(dst, u->io->data[i] + (uaddr - u->io->seg[i].uaddr), len);
 	return 0;
 }
 
@@ -210,59 +207,34 @@ nmd_uctx_copyout(struct nm_user_ctx *uc, uint64_t uaddr, const void *src,
 
 	if (i < 0)
 		return EFAULT;
-	memcpy(u->data[i] + (uaddr - u->seg[i].uaddr), src, len);
-	u->seg[i].flags |= NMD_SEG_DIRTY;
+	memcpy(u->io->data[i] + (uaddr - u->io->seg[i].uaddr), src, len);
+	u->io->seg[i].flags |= NMD_SEG_DIRTY;
 	return 0;
 }
 
 /*
- * NIOCCTRL, NIOCREGIF, NIOCGINFO. Every field is checked before use: the
- * command, the argument size, the number and sizes of the segments, and
- * that all of it adds up to exactly the message received. 0, or -1 to
- * drop a client that broke the protocol.
+ * NIOCCTRL, NIOCREGIF, NIOCGINFO, decoded by nmd_decode (the argument and
+ * the segments, all inside the `got` bytes received). 0, or NMD_GONE.
  */
 static int
-nmd_do_ioctl(struct nmd_conn *c, size_t got)
+nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 {
 	struct nmd_msg *m = (struct nmd_msg *)c->buf, *r;
 	struct nmd_uctx u = {
-		.up = { nmd_uctx_copyin, nmd_uctx_copyout },
+		.up = { nmd_uctx_copyin, nmd_uctx_copyout }, .io = io,
 	};
 	union {
 		struct nmreq_header hdr;
 		struct nmreq nmr;
 	} arg;
-	size_t asz = nmd_ioctl_argsize((unsigned long)m->cmd);
-	size_t pos, dpos, rlen;
+	size_t asz = io->argsize, dpos, rlen;
 	struct nm_os_region *region;
 	uint64_t rsize = 0;
 	int error, fd = -1;
 	unsigned i, nd;
 	uint8_t *out;
 
-	if (asz == 0 || m->nseg > NMD_SEGS_MAX ||
-	    (m->cmd != NIOCCTRL && m->nseg != 0))
-		return -1;
-	pos = sizeof(*m) + nmd_align8(asz);
-	dpos = pos + (size_t)m->nseg * sizeof(struct nmd_seg);
-	if (dpos > got)
-		return -1;
-	memcpy(&arg, c->buf + sizeof(*m), asz);
-	u.seg = (struct nmd_seg *)(void *)(c->buf + pos);
-	u.nseg = m->nseg;
-	for (i = 0; i < u.nseg; i++) {
-		struct nmd_seg *s = &u.seg[i];
-
-		if (s->len == 0 || s->len > NMD_SEG_MAX ||
-		    s->uaddr + s->len < s->uaddr ||
-		    nmd_align8(s->len) > got - dpos)
-			return -1;
-		s->flags = 0;
-		u.data[i] = c->buf + dpos;
-		dpos += nmd_align8(s->len);
-	}
-	if (dpos != got)
-		return -1;
+	memcpy(&arg, io->arg, asz);
 
 	error = nm_ioctl(c->priv, (unsigned long)m->cmd, &arg, &u);
 
@@ -280,17 +252,17 @@ nmd_do_ioctl(struct nmd_conn *c, size_t got)
 	memset(r, 0, sizeof(*r) + nmd_align8(asz));
 	memcpy(out + sizeof(*r), &arg, asz);
 	rlen = sizeof(*r) + nmd_align8(asz);
-	for (i = nd = 0; i < u.nseg; i++)
-		nd += (u.seg[i].flags & NMD_SEG_DIRTY) != 0;
+	for (i = nd = 0; i < io->nseg; i++)
+		nd += (io->seg[i].flags & NMD_SEG_DIRTY) != 0;
 	memset(out + rlen, 0, nd * sizeof(struct nmd_seg));
 	dpos = rlen + nd * sizeof(struct nmd_seg);
-	for (i = nd = 0; i < u.nseg; i++) {
-		if (!(u.seg[i].flags & NMD_SEG_DIRTY))
+	for (i = nd = 0; i < io->nseg; i++) {
+		if (!(io->seg[i].flags & NMD_SEG_DIRTY))
 			continue;
-		memcpy(out + rlen + nd++ * sizeof(struct nmd_seg), &u.seg[i],
+		memcpy(out + rlen + nd++ * sizeof(struct nmd_seg), &io->seg[i],
 		    sizeof(struct nmd_seg));
-		memcpy(out + dpos, u.data[i], u.seg[i].len);
-		dpos += nmd_align8(u.seg[i].len);
+		memcpy(out + dpos, io->data[i], io->seg[i].len);
+		dpos += nmd_align8(io->seg[i].len);
 	}
 	r->magic = NMD_MAGIC;
 	r->type = NMD_MSG_IOCTL;
@@ -330,6 +302,7 @@ nmd_conn_drain(struct nmd_conn *c)
 {
 	for (;;) {
 		struct nmd_msg *m = (struct nmd_msg *)c->buf;
+		struct nmd_ioctl io;
 		ssize_t n;
 		int fd, r = 0;
 
@@ -338,30 +311,23 @@ nmd_conn_drain(struct nmd_conn *c)
 			return 0;
 		if (n <= 0)
 			goto drop;
-		if (fd >= 0) {
-			close(fd);	/* no descriptors expected here */
-			goto bad;
-		}
-		if (nmd_msg_check(m, (size_t)n) != 0)
+		if (fd >= 0)
+			close(fd);	/* and nmd_decode refuses the message */
+		if (nmd_decode(c->buf, (size_t)n, fd >= 0, NMD_STAGE_CONN,
+		    &io) != 0)
 			goto bad;
 		switch (m->type) {
-		case NMD_MSG_KICK:	/* no-op, kept for old clients */
-			if (n != sizeof(*m))
-				goto bad;
-			break;
 		case NMD_MSG_IOCTL:
-			r = nmd_do_ioctl(c, (size_t)n);
+			r = nmd_do_ioctl(c, &io, (size_t)n);
 			break;
 		case NMD_MSG_REGION:
-			r = n != sizeof(*m) ? NMD_BAD : nmd_do_region(c);
+			r = nmd_do_region(c);
 			break;
-		default:
-			goto bad;
+		default:		/* KICK */
+			break;
 		}
 		if (r == NMD_GONE)
 			goto drop;
-		if (r != 0)
-			goto bad;
 	}
 bad:
 	pthread_mutex_lock(&nmd.lock);
@@ -732,21 +698,21 @@ nmd_peer_name(int fd, struct sockaddr_un *name, socklen_t *namelen)
  * ATTACH: a process got a descriptor from another one (SCM_RIGHTS, fork
  * and exec) and needs its doorbell. It proves it holds the descriptor by
  * passing it; the kernel-assigned name of that socket finds the
- * connection.
+ * connection. `error` is nmd_decode's verdict on the message.
  */
 static void
-nmd_conn_attach(struct nmd_conn *c, int fd, size_t n)
+nmd_conn_attach(struct nmd_conn *c, int fd, int error)
 {
 	struct sockaddr_un name;
 	socklen_t namelen;
 	struct nmd_conn *o;
-	int bell = -1, error = ENOENT;
+	int bell = -1;
 
-	if (n != sizeof(struct nmd_msg) || fd < 0 ||
-	    nmd_peer_name(fd, &name, &namelen) != 0) {
+	if (error != 0 || nmd_peer_name(fd, &name, &namelen) != 0) {
 		error = EBADF;
 		goto out;
 	}
+	error = ENOENT;
 	pthread_mutex_lock(&nmd.lock);
 	for (o = nmd.conns.next; o != &nmd.conns; o = o->next) {
 		if (o->findable && o->peerlen == namelen &&
@@ -931,36 +897,32 @@ nmd_first_message(struct nmd_conn *c)
 	static uint8_t buf[NMD_MSG_MAX];
 	struct nmd_msg *m = (struct nmd_msg *)(void *)buf;
 	ssize_t n;
-	int fd = -1;
+	int fd = -1, error;
 
 	n = nmd_recv(c->sock, buf, sizeof(buf), &fd, MSG_DONTWAIT);
 	if (n == -EAGAIN)
 		return;
 	nmd_pending_remove(c);
-	if (n <= 0 || nmd_msg_check(m, (size_t)n) != 0)
+	if (n <= 0)
+		goto bad;
+	error = nmd_decode(buf, (size_t)n, fd >= 0, NMD_STAGE_FIRST, NULL);
+	if (error == EPROTO)
 		goto bad;
 	switch (m->type) {
 	case NMD_MSG_HELLO:
-		if (fd >= 0)
-			goto bad;
-		if (n != sizeof(*m)) {	/* a later protocol's, maybe */
-			nmd_reply(c, NMD_MSG_HELLO, EPROTONOSUPPORT,
-			    NMD_VERSION, -1);
+		if (error != 0) {	/* a later protocol's, maybe */
+			nmd_reply(c, NMD_MSG_HELLO, error, NMD_VERSION, -1);
 			break;
 		}
 		nmd_conn_start(c, m);
 		return;
 	case NMD_MSG_ATTACH:
-		nmd_conn_attach(c, fd, (size_t)n);
+		nmd_conn_attach(c, fd, error);
 		fd = -1;
 		break;
-	case NMD_MSG_STATS:
-		if (n != sizeof(*m))
-			goto bad;
+	default:		/* STATS */
 		nmd_conn_stats(c);
 		break;
-	default:
-		goto bad;
 	}
 	goto out;
 bad:

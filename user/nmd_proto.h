@@ -96,6 +96,35 @@ size_t nmd_ioctl_argsize(unsigned long cmd);
 int nmd_msg_check(const struct nmd_msg *m, size_t got);
 
 /*
+ * The daemon's decoder: what it runs on every message it receives
+ * (tests/fuzz/fuzz_decode.c runs it on anything). A message is decoded
+ * in place; for an IOCTL, `io` gets the argument and the segments, each
+ * checked to lie inside the message, and their sum to be the message.
+ */
+enum nmd_stage {
+	NMD_STAGE_FIRST,	/* a fresh connection: HELLO, ATTACH, STATS */
+	NMD_STAGE_CONN,		/* after HELLO: IOCTL, REGION, KICK */
+};
+
+struct nmd_ioctl {
+	const uint8_t *arg;		/* argsize bytes, in the message */
+	size_t argsize;
+	struct nmd_seg *seg;		/* nseg of them, in the message */
+	uint8_t *data[NMD_SEGS_MAX];	/* the bytes of seg[i] */
+	unsigned nseg;
+};
+
+/*
+ * Decode `got` bytes of `buf`, received with a descriptor or not, at
+ * `stage`. 0: valid (the type is in the header; segment flags are
+ * cleared); EPROTO: drop the client; otherwise an errno to answer with
+ * before closing: EPROTONOSUPPORT for a HELLO of another length, EBADF
+ * for an ATTACH without a descriptor or with a body.
+ */
+int nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
+    struct nmd_ioctl *io);
+
+/*
  * The doorbell: one page per connection, created by the daemon (a memfd)
  * and mapped by it and by every client process using the connection.
  *
