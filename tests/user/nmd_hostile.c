@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <net/netmap_user.h>
+
 #include "nmd_proto.h"
 
 static int nfail;
@@ -456,6 +458,56 @@ attack_seals(char **argv)
 		printf("nmd_hostile: sealed memfds refused every change\n");
 }
 
+/*
+ * memid: the trust boundary docs/netmapd.md describes. A REGISTER that
+ * names another port's nr_mem_id joins that region and receives its
+ * memfd, with the other port's netmap_if and rings in it; a region that
+ * does not exist is EINVAL.
+ */
+static void
+attack_memid(char **argv)
+{
+	struct nmd_bell *ba, *bb;
+	struct nmreq a, b;
+	uint64_t sa = 0, sb = 0;
+	int s1, s2, fa = -1, fb = -1;
+	void *mem;
+
+	s1 = hello(&ba);
+	memset(&a, 0, sizeof(a));
+	snprintf(a.nr_name, sizeof(a.nr_name), "valeM:a");
+	a.nr_version = NETMAP_API;
+	a.nr_flags = NR_REG_ALL_NIC;
+	EXPECT(regif(s1, &a, &fa, &sa) == 0 && fa >= 0 && a.nr_arg2 != 0,
+	    "register valeM:a");
+	s2 = hello(&bb);
+	b = a;
+	snprintf(b.nr_name, sizeof(b.nr_name), "valeM:b");
+	b.nr_arg2 = 60000;
+	EXPECT(regif(s2, &b, &fb, &sb) == EINVAL && fb < 0, "no such region");
+	b.nr_arg2 = a.nr_arg2;
+	EXPECT(regif(s2, &b, &fb, &sb) == 0 && fb >= 0, "join its region");
+	EXPECT(b.nr_arg2 == a.nr_arg2 && sb == sa, "the same region");
+	if (nfail != 0)
+		return;
+	mem = mmap(NULL, sb, PROT_READ, MAP_SHARED, fb, 0);
+	EXPECT(mem != MAP_FAILED, "map it");
+	if (mem != MAP_FAILED) {
+		EXPECT(strcmp(NETMAP_IF(mem, a.nr_offset)->ni_name,
+		    "valeM:a") == 0, "the other port's netmap_if");
+		munmap(mem, sb);
+	}
+	close(fa);
+	close(fb);
+	close(s1);
+	close(s2);
+	munmap(ba, NMD_BELL_SIZE);
+	munmap(bb, NMD_BELL_SIZE);
+	if (nfail == 0)
+		printf("nmd_hostile: a port joined another's region by "
+		    "nr_mem_id, as documented\n");
+}
+
 /* The daemon's counters, by a STATS request. */
 static void
 stats(struct nmd_stats *st)
@@ -835,6 +887,7 @@ static const struct {
 } attacks[] = {
 	{ "protocol", 0, attack_protocol },
 	{ "seals", 0, attack_seals },
+	{ "memid", 0, attack_memid },
 	{ "conns", 2, attack_conns },
 	{ "silent", 1, attack_silent },
 	{ "pending", 1, attack_pending },
@@ -856,7 +909,7 @@ main(int argc, char **argv)
 			return nfail ? 1 : 0;
 		}
 	}
-	fprintf(stderr, "usage: nmd_hostile [protocol | seals | conns N "
+	fprintf(stderr, "usage: nmd_hostile [protocol | seals | memid | conns N "
 	    "ERRNO | silent N | pending N | emfile | quota PER TOTAL]\n");
 	return 2;
 }
