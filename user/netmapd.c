@@ -1286,7 +1286,8 @@ nmd_print_stats(const char *path)
 	memset(&r, 0, sizeof(r));
 	if (nmd_send(s, &m, sizeof(m), -1, 0) != 0 ||
 	    (n = nmd_recv(s, &r, sizeof(r), &fd, 0)) <
-	    (ssize_t)(sizeof(r.m) + NMD_STATS_V2) || r.m.type != NMD_MSG_STATS) {
+	    (ssize_t)(sizeof(r.m) + NMD_STATS_V2) ||
+	    r.m.type != NMD_MSG_STATS) {
 		fprintf(stderr, "netmapd: no answer from %s\n", path);
 		close(s);
 		return 1;
@@ -1416,7 +1417,8 @@ nmd_main_loop(int lsock, int sfd, int idle)
 	for (;;) {
 		struct pollfd p[4] = {
 			{ lsock, POLLIN, 0 }, { sfd, POLLIN, 0 },
-			{ nmd.epfd, POLLIN, 0 }, { nmd.pending_epfd, POLLIN, 0 },
+			{ nmd.epfd, POLLIN, 0 },
+			{ nmd.pending_epfd, POLLIN, 0 },
 		};
 		uint64_t now = nmd_now_ns() / 1000000;
 		int n, error, timeout = nmd_pending_expire(now);

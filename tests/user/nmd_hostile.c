@@ -1,10 +1,18 @@
 /*
- * nmd_hostile.c: a client that breaks the netmapd protocol in every way
- * we could think of, one connection per attempt. Each broken connection
- * must be closed by the daemon (we see EOF) or answered with an error;
- * the daemon must stay up, and a well-behaved port opened before the
- * attack must keep working through it (checked by the caller's script
- * and at the end here).
+ * nmd_hostile.c: a client that attacks netmapd, one way per mode:
+ *
+ *   protocol (default)  breaks the protocol in every way we could think
+ *                       of, one connection per attempt: each must be
+ *                       closed by the daemon (we see EOF) or answered
+ *                       with an error (hostile.sh)
+ *   seals, memid        what a client can do with the memfds it receives,
+ *                       and whose regions it can receive (seals.sh)
+ *   conns, pending, silent, emfile, quota
+ *                       each limit of the daemon, hit (limits.sh)
+ *
+ * The daemon must stay up, and a well-behaved pair of ports opened
+ * before the attack must keep working through it (checked by the
+ * caller's script).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -909,7 +917,8 @@ main(int argc, char **argv)
 			return nfail ? 1 : 0;
 		}
 	}
-	fprintf(stderr, "usage: nmd_hostile [protocol | seals | memid | conns N "
-	    "ERRNO | silent N | pending N | emfile | quota PER TOTAL]\n");
+	fprintf(stderr, "usage: nmd_hostile [protocol | seals | memid | "
+	    "conns N ERRNO | silent N | pending N | emfile |\n"
+	    "                   quota PER TOTAL]\n");
 	return 2;
 }
