@@ -36,7 +36,7 @@ waitconns() {
 # Total cap: the witness takes 2 of 8.
 start_daemon -c 8 -u 100
 baseline
-start_witness valeW 60000
+start_witness valeW 90000
 waitconns 2
 "$O/tests/user/nmd_hostile" conns 6 $ENFILE || fail "cap in all"
 "$O/tests/user/nmd_hostile" pending 8 || fail "pending connections"
@@ -50,7 +50,7 @@ stop_daemon
 # Per-user cap; the first-message timeout.
 start_daemon -c 100 -u 5 -w 300
 baseline
-start_witness valeW 60000
+start_witness valeW 90000
 waitconns 2
 "$O/tests/user/nmd_hostile" conns 3 $EMFILE || fail "cap per user"
 "$O/tests/user/nmd_hostile" silent 60 || fail "silent connections"
@@ -63,7 +63,7 @@ stop_daemon
 # Short of descriptors.
 start_daemon
 baseline
-start_witness valeW 60000
+start_witness valeW 90000
 waitconns 2
 prlimit --pid "$NMD_PID" --nofile=64:64 || fail "prlimit"
 "$O/tests/user/nmd_hostile" emfile || fail "EMFILE"
@@ -79,7 +79,7 @@ stop_daemon
 # region of 170 MB), 400 MiB in all.
 start_daemon -m 256M -M 400M
 baseline
-start_witness valeW 60000
+start_witness valeW 90000
 waitconns 2
 "$O/tests/user/nmd_hostile" quota $((256 << 20)) $((400 << 20)) ||
     fail "memory quotas"
