@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
@@ -51,9 +52,8 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "nm_os_user.h"
 #include "nmd_proto.h"
 
-/* Results of the message handlers besides 0. */
-#define NMD_BAD		-1	/* a protocol error: drop the client */
-#define NMD_GONE	-2	/* the client went away (or out of memory) */
+/* What a message handler returns besides 0: the client went away. */
+#define NMD_GONE	-1
 
 /*
  * Doorbell waiting (docs/netmapd.md, "Waiting"): yield for NMD_SPIN_NS,
@@ -63,8 +63,25 @@ size_t __sanitizer_get_current_allocated_bytes(void);
  */
 #define NMD_FUTEX_MS		1000
 
+/*
+ * Limits (options; netmapd(8)). A descriptor connection costs a thread,
+ * two descriptors and the regions of its ports; these bound what local
+ * clients, hostile or broken, can take from the daemon and from the
+ * machine. Connections that have not spoken yet cost no thread: the main
+ * thread holds them until their first message or until first_ms passes.
+ */
+#define NMD_DEF_CONNS		1024	/* descriptor connections in all */
+#define NMD_DEF_CONNS_UID	256	/* ... of one user */
+#define NMD_DEF_FIRST_MS	5000	/* to say HELLO, ATTACH or STATS */
+#define NMD_DEF_CONN_MEM	(1ull << 30)	/* regions per connection */
+#define NMD_BACKOFF_MIN_MS	16	/* accept failing for resources */
+#define NMD_BACKOFF_MAX_MS	1024
+
 struct nmd_conn {
 	int sock;
+	uid_t uid;			/* SO_PEERCRED at accept */
+	uint64_t deadline;		/* ms: pending, first message due */
+	struct nm_user_account *acct;	/* charged for our regions */
 	int bell_fd;			/* -1 for attach/stats connections */
 	struct nmd_bell *bell;
 	struct nm_priv *priv;
@@ -77,24 +94,36 @@ struct nmd_conn {
 	bool findable;			/* by ATTACH, under nmd.lock */
 	bool watched;			/* in nmd.epfd, under nmd.lock */
 	int sock_event;			/* set by nmd_kick: drain the socket */
-	struct nmd_conn *next, *prev;	/* all connections, nmd.conns */
+	struct nmd_conn *next, *prev;	/* nmd.conns, or nmd.pending */
 	uint8_t *buf;			/* NMD_MSG_MAX, one message */
 };
 
 static struct {
 	pthread_mutex_t lock;		/* conns list, counters */
 	pthread_cond_t idle;		/* nconns reached 0 */
-	struct nmd_conn conns;		/* list head: every connection */
+	struct nmd_conn conns;		/* list head: connection threads */
 	int nthreads;			/* connection threads alive */
-	uint64_t nconns, conns_total, disconnects;
+	uint64_t nconns, conns_total, disconnects, refused;
 	int stopping;
 	int epfd;			/* sockets of sleeping-capable conns */
 	uint64_t idle_since;		/* ms, when nthreads dropped to 0 */
+	/* Main thread only: accepted, first message awaited. */
+	struct nmd_conn pending;	/* list head, oldest first */
+	int npending;
+	int pending_epfd;		/* their sockets */
+	uint64_t first_timeouts, accept_backoffs;
+	/* Limits, set from the options before any thread starts. */
+	int max_conns, max_conns_uid, first_ms;
+	uint64_t conn_mem;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int verbose;
 } nmd = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.idle = PTHREAD_COND_INITIALIZER,
+	.max_conns = NMD_DEF_CONNS,
+	.max_conns_uid = NMD_DEF_CONNS_UID,
+	.first_ms = NMD_DEF_FIRST_MS,
+	.conn_mem = NMD_DEF_CONN_MEM,
 };
 
 static void
@@ -138,9 +167,7 @@ nmd_reply(struct nmd_conn *c, uint16_t type, int error, uint64_t arg, int fd)
  */
 struct nmd_uctx {
 	struct nm_user_ctx up;
-	struct nmd_seg *seg;
-	uint8_t *data[NMD_SEGS_MAX];
-	unsigned nseg;
+	const struct nmd_ioctl *io;
 };
 
 static int
@@ -148,8 +175,8 @@ nmd_uctx_find(struct nmd_uctx *u, uint64_t uaddr, size_t len)
 {
 	unsigned i;
 
-	for (i = 0; i < u->nseg; i++) {
-		const struct nmd_seg *s = &u->seg[i];
+	for (i = 0; i < u->io->nseg; i++) {
+		const struct nmd_seg *s = &u->io->seg[i];
 
 		if (uaddr >= s->uaddr && len <= s->len &&
 		    uaddr - s->uaddr <= s->len - len)
@@ -167,7 +194,7 @@ nmd_uctx_copyin(struct nm_user_ctx *uc, void *dst, uint64_t uaddr,
 
 	if (i < 0)
 		return EFAULT;
-	memcpy(dst, u->data[i] + (uaddr - u->seg[i].uaddr), len);
+	memcpy(dst, u->io->data[i] + (uaddr - u->io->seg[i].uaddr), len);
 	return 0;
 }
 
@@ -180,59 +207,34 @@ nmd_uctx_copyout(struct nm_user_ctx *uc, uint64_t uaddr, const void *src,
 
 	if (i < 0)
 		return EFAULT;
-	memcpy(u->data[i] + (uaddr - u->seg[i].uaddr), src, len);
-	u->seg[i].flags |= NMD_SEG_DIRTY;
+	memcpy(u->io->data[i] + (uaddr - u->io->seg[i].uaddr), src, len);
+	u->io->seg[i].flags |= NMD_SEG_DIRTY;
 	return 0;
 }
 
 /*
- * NIOCCTRL, NIOCREGIF, NIOCGINFO. Every field is checked before use: the
- * command, the argument size, the number and sizes of the segments, and
- * that all of it adds up to exactly the message received. 0, or -1 to
- * drop a client that broke the protocol.
+ * NIOCCTRL, NIOCREGIF, NIOCGINFO, decoded by nmd_decode (the argument and
+ * the segments, all inside the `got` bytes received). 0, or NMD_GONE.
  */
 static int
-nmd_do_ioctl(struct nmd_conn *c, size_t got)
+nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 {
 	struct nmd_msg *m = (struct nmd_msg *)c->buf, *r;
 	struct nmd_uctx u = {
-		.up = { nmd_uctx_copyin, nmd_uctx_copyout },
+		.up = { nmd_uctx_copyin, nmd_uctx_copyout }, .io = io,
 	};
 	union {
 		struct nmreq_header hdr;
 		struct nmreq nmr;
 	} arg;
-	size_t asz = nmd_ioctl_argsize((unsigned long)m->cmd);
-	size_t pos, dpos, rlen;
+	size_t asz = io->argsize, dpos, rlen;
 	struct nm_os_region *region;
 	uint64_t rsize = 0;
 	int error, fd = -1;
 	unsigned i, nd;
 	uint8_t *out;
 
-	if (asz == 0 || m->nseg > NMD_SEGS_MAX ||
-	    (m->cmd != NIOCCTRL && m->nseg != 0))
-		return -1;
-	pos = sizeof(*m) + nmd_align8(asz);
-	dpos = pos + (size_t)m->nseg * sizeof(struct nmd_seg);
-	if (dpos > got)
-		return -1;
-	memcpy(&arg, c->buf + sizeof(*m), asz);
-	u.seg = (struct nmd_seg *)(void *)(c->buf + pos);
-	u.nseg = m->nseg;
-	for (i = 0; i < u.nseg; i++) {
-		struct nmd_seg *s = &u.seg[i];
-
-		if (s->len == 0 || s->len > NMD_SEG_MAX ||
-		    s->uaddr + s->len < s->uaddr ||
-		    nmd_align8(s->len) > got - dpos)
-			return -1;
-		s->flags = 0;
-		u.data[i] = c->buf + dpos;
-		dpos += nmd_align8(s->len);
-	}
-	if (dpos != got)
-		return -1;
+	memcpy(&arg, io->arg, asz);
 
 	error = nm_ioctl(c->priv, (unsigned long)m->cmd, &arg, &u);
 
@@ -250,17 +252,17 @@ nmd_do_ioctl(struct nmd_conn *c, size_t got)
 	memset(r, 0, sizeof(*r) + nmd_align8(asz));
 	memcpy(out + sizeof(*r), &arg, asz);
 	rlen = sizeof(*r) + nmd_align8(asz);
-	for (i = nd = 0; i < u.nseg; i++)
-		nd += (u.seg[i].flags & NMD_SEG_DIRTY) != 0;
+	for (i = nd = 0; i < io->nseg; i++)
+		nd += (io->seg[i].flags & NMD_SEG_DIRTY) != 0;
 	memset(out + rlen, 0, nd * sizeof(struct nmd_seg));
 	dpos = rlen + nd * sizeof(struct nmd_seg);
-	for (i = nd = 0; i < u.nseg; i++) {
-		if (!(u.seg[i].flags & NMD_SEG_DIRTY))
+	for (i = nd = 0; i < io->nseg; i++) {
+		if (!(io->seg[i].flags & NMD_SEG_DIRTY))
 			continue;
-		memcpy(out + rlen + nd++ * sizeof(struct nmd_seg), &u.seg[i],
+		memcpy(out + rlen + nd++ * sizeof(struct nmd_seg), &io->seg[i],
 		    sizeof(struct nmd_seg));
-		memcpy(out + dpos, u.data[i], u.seg[i].len);
-		dpos += nmd_align8(u.seg[i].len);
+		memcpy(out + dpos, io->data[i], io->seg[i].len);
+		dpos += nmd_align8(io->seg[i].len);
 	}
 	r->magic = NMD_MAGIC;
 	r->type = NMD_MSG_IOCTL;
@@ -300,6 +302,7 @@ nmd_conn_drain(struct nmd_conn *c)
 {
 	for (;;) {
 		struct nmd_msg *m = (struct nmd_msg *)c->buf;
+		struct nmd_ioctl io;
 		ssize_t n;
 		int fd, r = 0;
 
@@ -308,30 +311,23 @@ nmd_conn_drain(struct nmd_conn *c)
 			return 0;
 		if (n <= 0)
 			goto drop;
-		if (fd >= 0) {
-			close(fd);	/* no descriptors expected here */
-			goto bad;
-		}
-		if (nmd_msg_check(m, (size_t)n) != 0)
+		if (fd >= 0)
+			close(fd);	/* and nmd_decode refuses the message */
+		if (nmd_decode(c->buf, (size_t)n, fd >= 0, NMD_STAGE_CONN,
+		    &io) != 0)
 			goto bad;
 		switch (m->type) {
-		case NMD_MSG_KICK:	/* no-op, kept for old clients */
-			if (n != sizeof(*m))
-				goto bad;
-			break;
 		case NMD_MSG_IOCTL:
-			r = nmd_do_ioctl(c, (size_t)n);
+			r = nmd_do_ioctl(c, &io, (size_t)n);
 			break;
 		case NMD_MSG_REGION:
-			r = n != sizeof(*m) ? NMD_BAD : nmd_do_region(c);
+			r = nmd_do_region(c);
 			break;
-		default:
-			goto bad;
+		default:		/* KICK */
+			break;
 		}
 		if (r == NMD_GONE)
 			goto drop;
-		if (r != 0)
-			goto bad;
 	}
 bad:
 	pthread_mutex_lock(&nmd.lock);
@@ -584,11 +580,9 @@ nmd_bell_create(int *fdp)
 	struct nmd_bell *b;
 	int fd;
 
-	fd = memfd_create("netmapd-bell", MFD_CLOEXEC);
+	fd = nm_user_memfd("netmapd-bell", NMD_BELL_SIZE);
 	if (fd < 0)
 		return NULL;
-	if (ftruncate(fd, NMD_BELL_SIZE) < 0)
-		goto fail;
 	b = mmap(NULL, NMD_BELL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 	    0);
 	if (b == MAP_FAILED)
@@ -636,12 +630,12 @@ nmd_conn_unpublish(struct nmd_conn *c)
 
 /* A descriptor connection: HELLO, then serve it until it goes away. */
 static void
-nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello, size_t n)
+nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 {
 	uint32_t seq = 0;
 	int r = 0;
 
-	if (n != sizeof(*hello) || hello->arg != NMD_VERSION) {
+	if (hello->arg != NMD_VERSION) {
 		nmd_reply(c, NMD_MSG_HELLO, EPROTONOSUPPORT, NMD_VERSION, -1);
 		return;
 	}
@@ -704,21 +698,21 @@ nmd_peer_name(int fd, struct sockaddr_un *name, socklen_t *namelen)
  * ATTACH: a process got a descriptor from another one (SCM_RIGHTS, fork
  * and exec) and needs its doorbell. It proves it holds the descriptor by
  * passing it; the kernel-assigned name of that socket finds the
- * connection.
+ * connection. `error` is nmd_decode's verdict on the message.
  */
 static void
-nmd_conn_attach(struct nmd_conn *c, int fd, size_t n)
+nmd_conn_attach(struct nmd_conn *c, int fd, int error)
 {
 	struct sockaddr_un name;
 	socklen_t namelen;
 	struct nmd_conn *o;
-	int bell = -1, error = ENOENT;
+	int bell = -1;
 
-	if (n != sizeof(struct nmd_msg) || fd < 0 ||
-	    nmd_peer_name(fd, &name, &namelen) != 0) {
+	if (error != 0 || nmd_peer_name(fd, &name, &namelen) != 0) {
 		error = EBADF;
 		goto out;
 	}
+	error = ENOENT;
 	pthread_mutex_lock(&nmd.lock);
 	for (o = nmd.conns.next; o != &nmd.conns; o = o->next) {
 		if (o->findable && o->peerlen == namelen &&
@@ -768,7 +762,11 @@ nmd_conn_stats(struct nmd_conn *c)
 	r.s.conns = nmd.nconns;
 	r.s.conns_total = nmd.conns_total;
 	r.s.disconnects = nmd.disconnects;
+	r.s.refused = nmd.refused;
 	pthread_mutex_unlock(&nmd.lock);
+	/* main thread's own */
+	r.s.first_timeouts = nmd.first_timeouts;
+	r.s.accept_backoffs = nmd.accept_backoffs;
 	nm_os_region_stats(&r.s.regions, &r.s.region_bytes);
 #if defined(__SANITIZE_ADDRESS__)
 	/* The sanitizer's allocator replaces malloc's arenas. */
@@ -782,42 +780,149 @@ nmd_conn_stats(struct nmd_conn *c)
 	nmd_send(c->sock, &r, sizeof(r), -1, 0);
 }
 
+static void
+nmd_conn_free(struct nmd_conn *c)
+{
+	close(c->sock);
+	nm_user_account_put(c->acct);
+	free(c->buf);
+	free(c);
+}
+
+/*
+ * The thread of a descriptor connection, started on its HELLO (in
+ * c->buf). Regions it creates are charged to the connection's account.
+ */
 static void *
 nmd_conn_thread(void *arg)
 {
 	struct nmd_conn *c = arg;
-	struct nmd_msg *m;
-	struct pollfd p = { c->sock, POLLIN, 0 };
-	ssize_t n;
-	int fd = -1;
+	struct nmd_msg hello;
+
+	memcpy(&hello, c->buf, sizeof(hello));
+	nm_user_account_use(c->acct);
+	nmd_conn_serve(c, &hello);
+	nm_user_account_use(NULL);
+	pthread_mutex_lock(&nmd.lock);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	if (--nmd.nthreads == 0) {
+		nmd.idle_since = nmd_now_ns() / 1000000;
+		pthread_cond_broadcast(&nmd.idle);
+	}
+	pthread_mutex_unlock(&nmd.lock);
+	/* Out of the list: nmd_shutdown no longer touches our socket. */
+	nmd_conn_free(c);
+	return NULL;
+}
+
+/*
+ * HELLO: a descriptor connection, which gets a thread, unless that
+ * would pass the caps on connections: ENFILE for the total, EMFILE for
+ * the user's share, as open() says when descriptors run out. The client
+ * waits for our reply, so nothing is left unread when we close.
+ */
+static void
+nmd_conn_start(struct nmd_conn *c, const struct nmd_msg *hello)
+{
+	struct nmd_conn *o;
+	pthread_attr_t attr;
+	pthread_t t;
+	int n = 0, error = 0;
 
 	c->buf = malloc(NMD_MSG_MAX);
-	if (c->buf == NULL)
-		goto out;
-	m = (struct nmd_msg *)c->buf;
-	/* The first message says what the connection is for. */
-	do {
-		n = poll(&p, 1, -1);
-	} while (n < 0 && errno == EINTR);
-	n = nmd_recv(c->sock, c->buf, NMD_MSG_MAX, &fd, MSG_DONTWAIT);
-	if (n <= 0 || nmd_msg_check(m, (size_t)n) != 0)
+	c->acct = nm_user_account_new(nmd.conn_mem);
+	if (c->buf == NULL || c->acct == NULL) {
+		nmd_reply(c, NMD_MSG_HELLO, ENOMEM, NMD_VERSION, -1);
+		nmd_conn_free(c);
+		return;
+	}
+	memcpy(c->buf, hello, sizeof(*hello));
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&nmd.lock);
+	for (o = nmd.conns.next; o != &nmd.conns; o = o->next)
+		n += o->uid == c->uid;
+	if (nmd.nthreads >= nmd.max_conns)
+		error = ENFILE;
+	else if (n >= nmd.max_conns_uid)
+		error = EMFILE;
+	if (error == 0) {
+		nmd.nthreads++;
+		nmd.conns_total++;
+		c->next = &nmd.conns;
+		c->prev = nmd.conns.prev;
+		nmd.conns.prev->next = c;
+		nmd.conns.prev = c;
+		if (pthread_create(&t, &attr, nmd_conn_thread, c) != 0) {
+			c->prev->next = c->next;
+			c->next->prev = c->prev;
+			nmd.nthreads--;
+			error = EAGAIN;
+		}
+	} else {
+		nmd.refused++;
+	}
+	pthread_mutex_unlock(&nmd.lock);
+	pthread_attr_destroy(&attr);
+	if (error == 0)
+		return;
+	if (error != EAGAIN)
+		nmd_log("connection of uid %u refused: %s connections "
+		    "(-%c %d)", (unsigned)c->uid, error == ENFILE ?
+		    "too many" : "too many of this user's",
+		    error == ENFILE ? 'c' : 'u', error == ENFILE ?
+		    nmd.max_conns : nmd.max_conns_uid);
+	nmd_reply(c, NMD_MSG_HELLO, error, NMD_VERSION, -1);
+	nmd_conn_free(c);
+}
+
+static void
+nmd_pending_remove(struct nmd_conn *c)
+{
+	epoll_ctl(nmd.pending_epfd, EPOLL_CTL_DEL, c->sock, NULL);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	nmd.npending--;
+}
+
+/*
+ * Main thread: the first message of a pending connection says what it
+ * is for. ATTACH and STATS are answered here at once (one reply on a
+ * fresh socket never blocks); HELLO starts a descriptor connection.
+ */
+static void
+nmd_first_message(struct nmd_conn *c)
+{
+	static uint8_t buf[NMD_MSG_MAX];
+	struct nmd_msg *m = (struct nmd_msg *)(void *)buf;
+	ssize_t n;
+	int fd = -1, error;
+
+	n = nmd_recv(c->sock, buf, sizeof(buf), &fd, MSG_DONTWAIT);
+	if (n == -EAGAIN)
+		return;
+	nmd_pending_remove(c);
+	if (n <= 0)
+		goto bad;
+	error = nmd_decode(buf, (size_t)n, fd >= 0, NMD_STAGE_FIRST, NULL);
+	if (error == EPROTO)
 		goto bad;
 	switch (m->type) {
 	case NMD_MSG_HELLO:
-		if (fd >= 0)
-			goto bad;
-		nmd_conn_serve(c, m, (size_t)n);
-		break;
+		if (error != 0) {	/* a later protocol's, maybe */
+			nmd_reply(c, NMD_MSG_HELLO, error, NMD_VERSION, -1);
+			break;
+		}
+		nmd_conn_start(c, m);
+		return;
 	case NMD_MSG_ATTACH:
-		nmd_conn_attach(c, fd, (size_t)n);
+		nmd_conn_attach(c, fd, error);
 		fd = -1;
 		break;
-	case NMD_MSG_STATS:
-		if (n == sizeof(*m))
-			nmd_conn_stats(c);
+	default:		/* STATS */
+		nmd_conn_stats(c);
 		break;
-	default:
-		goto bad;
 	}
 	goto out;
 bad:
@@ -829,137 +934,267 @@ bad:
 out:
 	if (fd >= 0)
 		close(fd);
-	pthread_mutex_lock(&nmd.lock);
-	c->prev->next = c->next;
-	c->next->prev = c->prev;
-	close(c->sock);
-	if (--nmd.nthreads == 0) {
-		nmd.idle_since = nmd_now_ns() / 1000000;
-		pthread_cond_broadcast(&nmd.idle);
-	}
-	pthread_mutex_unlock(&nmd.lock);
-	free(c->buf);
-	free(c);
-	return NULL;
+	nmd_conn_free(c);
 }
 
+/* Main thread: pending connections have something (or hung up). */
 static void
+nmd_pending_events(void)
+{
+	struct epoll_event ev[64];
+	int i, n;
+
+	n = epoll_wait(nmd.pending_epfd, ev, 64, 0);
+	for (i = 0; i < n; i++)
+		nmd_first_message(ev[i].data.ptr);
+}
+
+/*
+ * Main thread: drop the pending connections whose first message is
+ * overdue (their clients see EOF). The list is in order of deadline.
+ * The milliseconds until the next deadline, or -1 if none is pending.
+ */
+static int
+nmd_pending_expire(uint64_t now)
+{
+	struct nmd_conn *c;
+
+	while ((c = nmd.pending.next) != &nmd.pending) {
+		if (c->deadline > now)
+			return (int)(c->deadline - now);
+		nmd_pending_remove(c);
+		nmd_conn_free(c);
+		nmd.first_timeouts++;
+		if (nmd.verbose)
+			nmd_log("dropping a client that said nothing for "
+			    "%d ms", nmd.first_ms);
+	}
+	return -1;
+}
+
+/*
+ * Main thread: accept one connection and hold it until its first
+ * message. 0, or the errno of an accept that failed for want of
+ * descriptors or memory: the caller backs off rather than finding the
+ * listening socket readable again at once, forever.
+ */
+static int
 nmd_accept(int lsock)
 {
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 	struct nmd_conn *c;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	pthread_attr_t attr;
-	pthread_t t;
 	int s;
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
-		return;
+		return ENOMEM;
 	c->bell_fd = -1;
 	c->peerlen = sizeof(c->peer);
 	s = accept4(lsock, (struct sockaddr *)&c->peer, &c->peerlen,
 	    SOCK_CLOEXEC);
 	if (s < 0) {
+		int error = errno;
+
 		free(c);
-		return;
+		return error == EMFILE || error == ENFILE ||
+		    error == ENOBUFS || error == ENOMEM ? error : 0;
 	}
 	c->sock = s;
 	/* Only our own user (the socket is 0600 in a 0700 directory too). */
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
-	    cred.uid != geteuid()) {
-		close(s);
-		free(c);
-		return;
+	    cred.uid != geteuid() || nmd.npending >= nmd.max_conns) {
+		nmd_conn_free(c);
+		return 0;
 	}
+	c->uid = cred.uid;
 	if (c->peerlen > sizeof(c->peer))
 		c->peerlen = 0;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_mutex_lock(&nmd.lock);
-	nmd.nthreads++;
-	nmd.conns_total++;
-	c->next = &nmd.conns;
-	c->prev = nmd.conns.prev;
-	nmd.conns.prev->next = c;
-	nmd.conns.prev = c;
-	if (pthread_create(&t, &attr, nmd_conn_thread, c) != 0) {
-		c->prev->next = c->next;
-		c->next->prev = c->prev;
-		nmd.nthreads--;
-		close(s);
-		free(c);
+	ev.data.ptr = c;
+	if (epoll_ctl(nmd.pending_epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
+		nmd_conn_free(c);
+		return errno == ENOMEM || errno == ENOSPC ? ENOMEM : 0;
 	}
-	pthread_mutex_unlock(&nmd.lock);
-	pthread_attr_destroy(&attr);
+	c->deadline = nmd_now_ns() / 1000000 + (uint64_t)nmd.first_ms;
+	c->next = &nmd.pending;
+	c->prev = nmd.pending.prev;
+	nmd.pending.prev->next = c;
+	nmd.pending.prev = c;
+	nmd.npending++;
+	return 0;
 }
 
 /* ---- the socket and the process ---- */
 
-/* mkdir -p for the last component only, 0700, and refuse foreign dirs. */
+/*
+ * What we own in the file system: the socket, "<socket>.lock" and
+ * "<socket>.pid", in one directory that we hold open. The socket and
+ * the lock file are known by device and inode, the pid file by its
+ * contents, so that at exit we remove only what is still ours: a tmp
+ * cleaner may have deleted our files, and another daemon created its
+ * own under the same names.
+ */
+#define NMD_NAME_MAX	(sizeof(nmd.path) + 8)
+
+static struct {
+	int dirfd;
+	char sock[NMD_NAME_MAX], lock[NMD_NAME_MAX], pid[NMD_NAME_MAX];
+	struct stat sock_st, lock_st;
+} nmd_files = { .dirfd = -1 };
+
+/*
+ * Open the directory of the socket without following a symlink, and
+ * check it: a directory, ours, and private. Anyone who can write there
+ * can replace our socket with one of theirs, and clients would talk to
+ * it. Our standard directory ($XDG_RUNTIME_DIR/netmap, /run/netmap,
+ * /tmp/netmap-UID) is created if missing (the last component only) and
+ * made 0700; a directory named with -s or NETMAP_SOCKET is the user's,
+ * so we refuse it rather than change its mode. The open directory, or
+ * -1 after saying why.
+ */
 static int
-nmd_make_dir(const char *sockpath, bool own_dir)
+nmd_open_dir(const char *sockpath, bool standard)
 {
 	char dir[sizeof(nmd.path)];
-	char *slash;
+	const char *base = strrchr(sockpath, '/');
 	struct stat st;
+	size_t n;
+	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", sockpath);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST || stat(dir, &st) < 0) {
+	if (base == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = sockpath;
+	} else {
+		/* Trailing slashes would make O_NOFOLLOW follow. */
+		for (n = (size_t)(base - sockpath); n > 1 &&
+		    sockpath[n - 1] == '/'; n--)
+			;
+		snprintf(dir, sizeof(dir), "%.*s", n == 0 ? 1 : (int)n,
+		    sockpath);
+		base++;
+	}
+	if (*base == '\0') {
+		nmd_log("%s: not a socket path", sockpath);
+		return -1;
+	}
+	snprintf(nmd_files.sock, sizeof(nmd_files.sock), "%s", base);
+	snprintf(nmd_files.lock, sizeof(nmd_files.lock), "%s.lock", base);
+	snprintf(nmd_files.pid, sizeof(nmd_files.pid), "%s.pid", base);
+	if (standard && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		nmd_log("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		nmd_log("%s: not a directory", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			nmd_log("%s: a symbolic link: refusing to put our "
+			    "socket where it points", dir);
+		else if (errno == ENOTDIR)
+			nmd_log("%s: not a directory", dir);
+		else
+			nmd_log("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* Our standard directories must be ours and private. */
-	if (own_dir && (st.st_uid != geteuid() || (st.st_mode & 077))) {
-		if (st.st_uid != geteuid() || chmod(dir, 0700) < 0) {
-			nmd_log("%s: not a private directory of ours", dir);
-			return -1;
+	if (fstat(fd, &st) < 0) {
+		nmd_log("%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		nmd_log("%s: not owned by us (uid %u) but by uid %u: "
+		    "refusing it", dir, (unsigned)geteuid(),
+		    (unsigned)st.st_uid);
+		goto fail;
+	}
+	if ((st.st_mode & 077) != 0) {
+		if (!standard) {
+			nmd_log("%s: not private (mode %03o): others could "
+			    "replace our socket; make it 0700 or use "
+			    "another directory", dir,
+			    (unsigned)(st.st_mode & 0777));
+			goto fail;
+		}
+		if (fchmod(fd, 0700) < 0) {
+			nmd_log("%s: chmod 0700: %s", dir, strerror(errno));
+			goto fail;
 		}
 	}
-	return 0;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Remove `name` from our directory if it is still the file we made. */
+static void
+nmd_remove_own(const char *name, const struct stat *mine)
+{
+	struct stat st;
+
+	if (fstatat(nmd_files.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == mine->st_dev && st.st_ino == mine->st_ino)
+		unlinkat(nmd_files.dirfd, name, 0);
+}
+
+/*
+ * Take the lock file: whoever holds it owns the path. A daemon that
+ * stops removes its lock file while holding it; if we opened that file
+ * just before, our flock succeeds on a file nobody else will find, so
+ * we check that the name still leads to what we locked, and retry.
+ * The descriptor, -2 if another daemon holds the lock, -1 on errors.
+ */
+static int
+nmd_take_lock(void)
+{
+	struct stat st;
+	int lk, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		lk = openat(nmd_files.dirfd, nmd_files.lock, O_RDWR | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lk < 0) {
+			nmd_log("%s.lock: %s", nmd.path, strerror(errno));
+			return -1;
+		}
+		if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
+			close(lk);
+			return -2;
+		}
+		if (fstat(lk, &nmd_files.lock_st) == 0 &&
+		    fstatat(nmd_files.dirfd, nmd_files.lock, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == nmd_files.lock_st.st_dev &&
+		    st.st_ino == nmd_files.lock_st.st_ino)
+			return lk;
+		close(lk);
+	}
+	nmd_log("%s.lock: keeps changing under us", nmd.path);
+	return -1;
 }
 
 static int
-nmd_listen(const char *path, int *lockfd)
+nmd_listen(const char *path, bool standard, int *lockfd)
 {
-	char lpath[sizeof(nmd.path) + 8];
 	struct sockaddr_un sa;
 	socklen_t salen;
-	const char *env = getenv("NETMAP_SOCKET");
 	mode_t old;
 	int s, lk;
 
-	if (nmd_make_dir(path, env == NULL || env[0] == '\0') != 0)
-		return -1;
 	if (nmd_sockaddr(&sa, &salen, path) != 0) {
 		nmd_log("%s: path too long", path);
 		return -1;
 	}
-	/* One daemon per socket: whoever holds the lock owns the path. */
-	snprintf(lpath, sizeof(lpath), "%s.lock", path);
-	lk = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lk < 0) {
-		nmd_log("%s: %s", lpath, strerror(errno));
+	nmd_files.dirfd = nmd_open_dir(path, standard);
+	if (nmd_files.dirfd < 0)
 		return -1;
-	}
-	if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
-		close(lk);
-		return -2;
-	}
+	lk = nmd_take_lock();
+	if (lk < 0)
+		return lk;
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		goto fail_lock;
-	unlink(path);		/* stale: its daemon no longer holds the lock */
+	/* stale: its daemon no longer holds the lock */
+	unlinkat(nmd_files.dirfd, nmd_files.sock, 0);
 	old = umask(077);
 	if (bind(s, (struct sockaddr *)&sa, salen) < 0) {
 		umask(old);
@@ -967,31 +1202,62 @@ nmd_listen(const char *path, int *lockfd)
 		goto fail_sock;
 	}
 	umask(old);
-	if (chmod(path, 0600) < 0 || listen(s, 128) < 0)
+	/* bind() went by name: the socket must be in the directory we hold */
+	if (fstatat(nmd_files.dirfd, nmd_files.sock, &nmd_files.sock_st,
+	    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(nmd_files.sock_st.st_mode)) {
+		nmd_log("%s: the directory changed under us", path);
+		goto fail_sock;
+	}
+	if (fchmodat(nmd_files.dirfd, nmd_files.sock, 0600, 0) < 0 ||
+	    listen(s, 128) < 0)
 		goto fail_unlink;
 	*lockfd = lk;
 	return s;
 fail_unlink:
-	unlink(path);
+	nmd_remove_own(nmd_files.sock, &nmd_files.sock_st);
 fail_sock:
 	close(s);
 fail_lock:
+	nmd_remove_own(nmd_files.lock, &nmd_files.lock_st);
 	close(lk);
 	return -1;
 }
 
 static int
-nmd_write_pid(const char *path, pid_t pid)
+nmd_write_pid(pid_t pid)
 {
-	char ppath[sizeof(nmd.path) + 8];
-	FILE *f;
+	char buf[32];
+	int fd, n, error;
 
-	snprintf(ppath, sizeof(ppath), "%s.pid", path);
-	f = fopen(ppath, "we");
-	if (f == NULL)
+	fd = openat(nmd_files.dirfd, nmd_files.pid, O_WRONLY | O_CREAT |
+	    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -1;
-	fprintf(f, "%ld\n", (long)pid);
-	return fclose(f);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	error = write(fd, buf, (size_t)n) == n ? 0 : -1;
+	close(fd);
+	return error;
+}
+
+/* Remove the pid file if it still names us. */
+static void
+nmd_remove_pid(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = openat(nmd_files.dirfd, nmd_files.pid, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (strtol(buf, NULL, 10) == (long)getpid())
+			unlinkat(nmd_files.dirfd, nmd_files.pid, 0);
+	}
 }
 
 /* -S: ask a running daemon for its counters. */
@@ -1017,8 +1283,10 @@ nmd_print_stats(const char *path)
 		fprintf(stderr, "netmapd: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
+	memset(&r, 0, sizeof(r));
 	if (nmd_send(s, &m, sizeof(m), -1, 0) != 0 ||
-	    (n = nmd_recv(s, &r, sizeof(r), &fd, 0)) != sizeof(r) ||
+	    (n = nmd_recv(s, &r, sizeof(r), &fd, 0)) <
+	    (ssize_t)(sizeof(r.m) + NMD_STATS_V2) ||
 	    r.m.type != NMD_MSG_STATS) {
 		fprintf(stderr, "netmapd: no answer from %s\n", path);
 		close(s);
@@ -1027,14 +1295,18 @@ nmd_print_stats(const char *path)
 	close(s);
 	printf("pid %llu\nconns %llu\nconns_total %llu\nregions %llu\n"
 	    "region_bytes %llu\nheap_bytes %llu\nrss_bytes %llu\n"
-	    "disconnects %llu\n",
+	    "disconnects %llu\nrefused %llu\nfirst_timeouts %llu\n"
+	    "accept_backoffs %llu\n",
 	    (unsigned long long)r.s.pid, (unsigned long long)r.s.conns,
 	    (unsigned long long)r.s.conns_total,
 	    (unsigned long long)r.s.regions,
 	    (unsigned long long)r.s.region_bytes,
 	    (unsigned long long)r.s.heap_bytes,
 	    (unsigned long long)r.s.rss_bytes,
-	    (unsigned long long)r.s.disconnects);
+	    (unsigned long long)r.s.disconnects,
+	    (unsigned long long)r.s.refused,
+	    (unsigned long long)r.s.first_timeouts,
+	    (unsigned long long)r.s.accept_backoffs);
 	return 0;
 }
 
@@ -1060,8 +1332,10 @@ static void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: netmapd [-fhPSv] [-s socket] [-t idle_seconds] "
-	    "[-l logfile]\n"
+	    "usage: netmapd [-fhPSv] [-c conns] [-l logfile] [-M bytes] "
+	    "[-m bytes]\n"
+	    "               [-s socket] [-t idle_seconds] [-u conns] "
+	    "[-w ms]\n"
 	    "  -f            stay in the foreground, log to stderr\n"
 	    "  -s socket     listen on this path (default: $NETMAP_SOCKET,\n"
 	    "                $XDG_RUNTIME_DIR/netmap/netmapd.sock,\n"
@@ -1069,24 +1343,157 @@ usage(int status)
 	    "  -t seconds    exit after this long without clients "
 	    "(0: never)\n"
 	    "  -l logfile    log here when in the background\n"
+	    "  -c conns      at most this many open descriptors in all "
+	    "(%d)\n"
+	    "  -u conns      ... and of one user (%d)\n"
+	    "  -w ms         drop a connection silent for this long (%d)\n"
+	    "  -m bytes      memory regions created by one descriptor "
+	    "(%lluM; 0: no limit)\n"
+	    "  -M bytes      memory regions in all (half the RAM; "
+	    "0: no limit)\n"
+	    "                (sizes take a K, M or G suffix)\n"
 	    "  -P            print the socket path and exit\n"
 	    "  -S            print the counters of the running daemon\n"
 	    "  -v            verbose\n"
-	    "  -h            this help\n");
+	    "  -h            this help\n", NMD_DEF_CONNS, NMD_DEF_CONNS_UID,
+	    NMD_DEF_FIRST_MS, NMD_DEF_CONN_MEM >> 20);
 	exit(status);
+}
+
+/* A count in [min, max], or usage. */
+static int
+nmd_opt_count(const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "netmapd: bad number: %s\n", arg);
+		usage(1);
+	}
+	return (int)v;
+}
+
+/* Bytes, with an optional K, M or G (binary) suffix, or usage. */
+static uint64_t
+nmd_opt_size(const char *arg)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift != 0)
+		end++;
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
+	    v > (~0ull >> shift)) {
+		fprintf(stderr, "netmapd: bad size: %s\n", arg);
+		usage(1);
+	}
+	return (uint64_t)v << shift;
+}
+
+/*
+ * The main loop: signals, the sockets of sleeping connection threads,
+ * pending connections and their deadlines, new connections (with a
+ * back-off while accept() is short of descriptors or memory), and the
+ * idle timer. Returns when it is time to stop.
+ */
+static void
+nmd_main_loop(int lsock, int sfd, int idle)
+{
+	uint64_t backoff_until = 0;
+	int backoff_ms = 0;
+
+	for (;;) {
+		struct pollfd p[4] = {
+			{ lsock, POLLIN, 0 }, { sfd, POLLIN, 0 },
+			{ nmd.epfd, POLLIN, 0 },
+			{ nmd.pending_epfd, POLLIN, 0 },
+		};
+		uint64_t now = nmd_now_ns() / 1000000;
+		int n, error, timeout = nmd_pending_expire(now);
+
+		if (idle > 0 && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
+		if (backoff_until > now) {
+			p[0].fd = -1;
+			if (timeout < 0 || (uint64_t)timeout >
+			    backoff_until - now)
+				timeout = (int)(backoff_until - now);
+		}
+		n = poll(p, 4, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo != SIGHUP)
+				break;
+		}
+		if (p[2].revents & POLLIN)
+			nmd_watch_events();
+		if (p[3].revents & POLLIN)
+			nmd_pending_events();
+		if (p[0].revents & POLLIN) {
+			error = nmd_accept(lsock);
+			if (error == 0) {
+				backoff_ms = 0;
+			} else {
+				backoff_ms = backoff_ms == 0 ?
+				    NMD_BACKOFF_MIN_MS : backoff_ms * 2;
+				if (backoff_ms > NMD_BACKOFF_MAX_MS)
+					backoff_ms = NMD_BACKOFF_MAX_MS;
+				backoff_until = nmd_now_ns() / 1000000 +
+				    (uint64_t)backoff_ms;
+				if (nmd.accept_backoffs++ == 0 || nmd.verbose)
+					nmd_log("accept: %s: no new clients "
+					    "for %d ms", strerror(error),
+					    backoff_ms);
+			}
+		}
+		if (idle > 0) {
+			bool quit;
+
+			pthread_mutex_lock(&nmd.lock);
+			quit = nmd.nthreads == 0 && nmd.npending == 0 &&
+			    nmd_now_ns() / 1000000 - nmd.idle_since >=
+			    (uint64_t)idle * 1000;
+			pthread_mutex_unlock(&nmd.lock);
+			if (quit)
+				break;
+		}
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *logfile = NULL, *spath = NULL;
-	bool foreground = false, stats = false, print_path = false;
+	const char *logfile = NULL, *spath = NULL, *env;
+	bool foreground = false, stats = false, print_path = false, standard;
 	int ch, lsock, lockfd = -1, sfd, idle = 0;
+	uint64_t total_mem;
 	struct rlimit rl;
 	sigset_t set;
 
-	while ((ch = getopt(argc, argv, "fhl:Ps:St:v")) != -1) {
+	/* By default regions may take half the RAM: no OOM killer for us. */
+	total_mem = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+	    (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+	while ((ch = getopt(argc, argv, "c:fhl:M:m:Ps:St:u:vw:")) != -1) {
 		switch (ch) {
+		case 'c':
+			nmd.max_conns = nmd_opt_count(optarg, 1, 1 << 20);
+			break;
 		case 'f':
 			foreground = true;
 			break;
@@ -1095,6 +1502,12 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			logfile = optarg;
+			break;
+		case 'M':
+			total_mem = nmd_opt_size(optarg);
+			break;
+		case 'm':
+			nmd.conn_mem = nmd_opt_size(optarg);
 			break;
 		case 'P':
 			print_path = true;
@@ -1106,10 +1519,16 @@ main(int argc, char **argv)
 			stats = true;
 			break;
 		case 't':
-			idle = atoi(optarg);
+			idle = nmd_opt_count(optarg, 0, INT_MAX / 1000);
+			break;
+		case 'u':
+			nmd.max_conns_uid = nmd_opt_count(optarg, 1, 1 << 20);
 			break;
 		case 'v':
 			nmd.verbose++;
+			break;
+		case 'w':
+			nmd.first_ms = nmd_opt_count(optarg, 1, 3600 * 1000);
 			break;
 		default:
 			usage(1);
@@ -1117,6 +1536,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(1);
+	nm_user_set_region_limit(total_mem);
+	env = getenv("NETMAP_SOCKET");
+	standard = spath == NULL && (env == NULL || env[0] == '\0');
 	if (spath != NULL) {
 		snprintf(nmd.path, sizeof(nmd.path), "%s", spath);
 		setenv("NETMAP_SOCKET", spath, 1);
@@ -1134,7 +1556,8 @@ main(int argc, char **argv)
 		return nmd_print_stats(nmd.path);
 
 	nmd.conns.next = nmd.conns.prev = &nmd.conns;
-	lsock = nmd_listen(nmd.path, &lockfd);
+	nmd.pending.next = nmd.pending.prev = &nmd.pending;
+	lsock = nmd_listen(nmd.path, standard, &lockfd);
 	if (lsock == -2) {
 		if (nmd.verbose || foreground)
 			nmd_log("already running on %s", nmd.path);
@@ -1164,7 +1587,7 @@ main(int argc, char **argv)
 		}
 		if (pid > 0) {
 			/* The socket is listening: clients may connect now. */
-			nmd_write_pid(nmd.path, pid);
+			nmd_write_pid(pid);
 			_exit(0);
 		}
 		setsid();
@@ -1179,7 +1602,7 @@ main(int argc, char **argv)
 		if (log >= 0)
 			close(log);
 	} else {
-		nmd_write_pid(nmd.path, getpid());
+		nmd_write_pid(getpid());
 	}
 
 	/* Signals go to the main loop only, through a signalfd. */
@@ -1191,7 +1614,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	nmd.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || nmd.epfd < 0 || nm_core_init() != 0) {
+	nmd.pending_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || nmd.epfd < 0 || nmd.pending_epfd < 0 ||
+	    nm_core_init() != 0) {
 		nmd_log("cannot start: %s", strerror(errno));
 		return 1;
 	}
@@ -1199,52 +1624,28 @@ main(int argc, char **argv)
 	if (nmd.verbose)
 		nmd_log("listening on %s", nmd.path);
 
-	for (;;) {
-		struct pollfd p[3] = {
-			{ lsock, POLLIN, 0 }, { sfd, POLLIN, 0 },
-			{ nmd.epfd, POLLIN, 0 },
-		};
-		int n = poll(p, 3, idle > 0 ? 1000 : -1);
+	nmd_main_loop(lsock, sfd, idle);
 
-		if (n < 0 && errno != EINTR)
-			break;
-		if (p[1].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP)
-				break;
-		}
-		if (p[2].revents & POLLIN)
-			nmd_watch_events();
-		if (p[0].revents & POLLIN)
-			nmd_accept(lsock);
-		if (idle > 0) {
-			bool quit;
-
-			pthread_mutex_lock(&nmd.lock);
-			quit = nmd.nthreads == 0 && nmd_now_ns() / 1000000 -
-			    nmd.idle_since >= (uint64_t)idle * 1000;
-			pthread_mutex_unlock(&nmd.lock);
-			if (quit)
-				break;
-		}
-	}
 	if (nmd.verbose)
 		nmd_log("shutting down");
 	/* Stop new clients first, then drop the ones we have. */
-	unlink(nmd.path);
+	nmd_remove_own(nmd_files.sock, &nmd_files.sock_st);
 	close(lsock);
+	while (nmd.pending.next != &nmd.pending) {
+		struct nmd_conn *c = nmd.pending.next;
+
+		nmd_pending_remove(c);
+		nmd_conn_free(c);
+	}
 	nmd_shutdown();
 	nm_core_fini();
-	{
-		char ppath[sizeof(nmd.path) + 8];
-
-		snprintf(ppath, sizeof(ppath), "%s.pid", nmd.path);
-		unlink(ppath);
-	}
 	close(sfd);
 	close(nmd.epfd);
+	close(nmd.pending_epfd);
+	/* Last, while we hold the lock: nothing of ours is left. */
+	nmd_remove_pid();
+	nmd_remove_own(nmd_files.lock, &nmd_files.lock_st);
 	close(lockfd);
+	close(nmd_files.dirfd);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * host (and by clients, through the memfd), futex-based wait queues.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,7 +25,24 @@ struct nm_os_region {
 	int fd;
 	void *kva;
 	size_t size;
+	struct nm_user_account *acct;	/* charged for it, or NULL */
 };
+
+/*
+ * Memory accounts (netmapd's quotas). A region is charged for its whole
+ * size (what its pages can grow to) to the total and to the account of
+ * the thread that creates it, and uncharged when it is destroyed, by
+ * whichever thread drops its last user. An account lives as long as its
+ * owner or a region charged to it (refs).
+ */
+struct nm_user_account {
+	uint64_t limit;			/* bytes; 0: no limit */
+	uint64_t used;			/* atomic */
+	unsigned refs;			/* atomic: owner + charged regions */
+};
+
+static __thread struct nm_user_account *nm_user_cur_account;
+static uint64_t nm_user_region_limit;	/* total bytes; 0: no limit */
 
 struct nm_os_mutex {
 	pthread_mutex_t m;
@@ -55,6 +73,121 @@ nm_os_free(void *p)
 	free(p);
 }
 
+/*
+ * Every memfd we hand to a client is sealed against changes of size: a
+ * client that shrank one would turn our next access past the new end
+ * into SIGBUS, and growing it would charge us for its pages. F_SEAL_SEAL
+ * keeps it that way; writes stay allowed (the memory is shared).
+ */
+int
+nm_user_memfd(const char *name, size_t size)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+struct nm_user_account *
+nm_user_account_new(uint64_t limit)
+{
+	struct nm_user_account *a = calloc(1, sizeof(*a));
+
+	if (a != NULL) {
+		a->limit = limit;
+		a->refs = 1;
+	}
+	return a;
+}
+
+void
+nm_user_account_put(struct nm_user_account *a)
+{
+	if (a != NULL && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) ==
+	    0)
+		free(a);
+}
+
+void
+nm_user_account_use(struct nm_user_account *a)
+{
+	nm_user_cur_account = a;
+}
+
+void
+nm_user_set_region_limit(uint64_t bytes)
+{
+	nm_user_region_limit = bytes;
+}
+
+/* Add `size` to *used unless that passes `limit` (0: none). */
+static bool
+nm_user_charge(uint64_t *used, uint64_t limit, uint64_t size)
+{
+	uint64_t cur = __atomic_load_n(used, __ATOMIC_RELAXED);
+
+	do {
+		if (limit != 0 && (size > limit || cur > limit - size))
+			return false;
+	} while (!__atomic_compare_exchange_n(used, &cur, cur + size, true,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+/*
+ * Charge a new region to the total and to the calling thread's account;
+ * refuse it (saying why) if either would pass its limit. The account
+ * charged, through *acct (NULL if the thread has none).
+ */
+static int
+nm_user_region_charge(size_t size, struct nm_user_account **acct)
+{
+	struct nm_user_account *a = nm_user_cur_account;
+
+	if (a != NULL && !nm_user_charge(&a->used, a->limit, size)) {
+		nm_os_log("a region of %zu bytes refused: over the "
+		    "connection's memory quota (%llu of %llu bytes in use)",
+		    size, (unsigned long long)__atomic_load_n(&a->used,
+		    __ATOMIC_RELAXED), (unsigned long long)a->limit);
+		return -1;
+	}
+	if (!nm_user_charge(&nm_user_region_bytes, nm_user_region_limit,
+	    size)) {
+		if (a != NULL)
+			__atomic_sub_fetch(&a->used, size, __ATOMIC_RELAXED);
+		nm_os_log("a region of %zu bytes refused: over the total "
+		    "memory quota (%llu of %llu bytes in use)", size,
+		    (unsigned long long)__atomic_load_n(&nm_user_region_bytes,
+		    __ATOMIC_RELAXED),
+		    (unsigned long long)nm_user_region_limit);
+		return -1;
+	}
+	if (a != NULL)
+		__atomic_add_fetch(&a->refs, 1, __ATOMIC_RELAXED);
+	*acct = a;
+	return 0;
+}
+
+static void
+nm_user_region_uncharge(size_t size, struct nm_user_account *a)
+{
+	__atomic_sub_fetch(&nm_user_region_bytes, size, __ATOMIC_RELAXED);
+	if (a != NULL) {
+		__atomic_sub_fetch(&a->used, size, __ATOMIC_RELAXED);
+		nm_user_account_put(a);
+	}
+}
+
 struct nm_os_region *
 nm_os_region_create(size_t size, void **kva)
 {
@@ -62,21 +195,22 @@ nm_os_region_create(size_t size, void **kva)
 
 	if (r == NULL)
 		return NULL;
-	r->fd = memfd_create("netmap-region", MFD_CLOEXEC);
-	if (r->fd < 0)
+	if (nm_user_region_charge(size, &r->acct) != 0)
 		goto fail_free;
-	if (ftruncate(r->fd, (off_t)size) < 0)
-		goto fail_close;
+	r->fd = nm_user_memfd("netmap-region", size);
+	if (r->fd < 0)
+		goto fail_uncharge;
 	r->kva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->kva == MAP_FAILED)
 		goto fail_close;
 	r->size = size;
 	*kva = r->kva;
 	__atomic_add_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&nm_user_region_bytes, size, __ATOMIC_RELAXED);
 	return r;
 fail_close:
 	close(r->fd);
+fail_uncharge:
+	nm_user_region_uncharge(size, r->acct);
 fail_free:
 	free(r);
 	return NULL;
@@ -86,9 +220,9 @@ void
 nm_os_region_destroy(struct nm_os_region *r)
 {
 	__atomic_sub_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&nm_user_region_bytes, r->size, __ATOMIC_RELAXED);
 	munmap(r->kva, r->size);
 	close(r->fd);
+	nm_user_region_uncharge(r->size, r->acct);
 	free(r);
 }
 

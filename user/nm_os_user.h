@@ -12,10 +12,32 @@
 struct nm_os_region;
 struct nm_os_waitq;
 
+/*
+ * A close-on-exec memfd of `size` bytes, sealed against shrinking and
+ * growing (and against changes of seals): safe to map here and hand
+ * out. The descriptor, or -1 with errno.
+ */
+int nm_user_memfd(const char *name, size_t size);
 /* The memfd behind a region, to map it or pass it to a client. */
 int nm_os_region_fd(const struct nm_os_region *r);
 /* Regions alive now and their total size (netmapd's debug counters). */
 void nm_os_region_stats(uint64_t *count, uint64_t *bytes);
+
+/*
+ * Memory quotas on regions (netmapd). A region is charged, for its whole
+ * size and until it is destroyed, to the total (nm_user_set_region_limit,
+ * 0: no limit) and to the account the creating thread named with
+ * nm_user_account_use (NULL: none); a region that would pass either
+ * limit is not created (the core answers ENOMEM) and the refusal is
+ * logged. An account is freed when its owner has put it and no region
+ * is charged to it any more.
+ */
+struct nm_user_account;
+
+struct nm_user_account *nm_user_account_new(uint64_t limit);
+void nm_user_account_put(struct nm_user_account *a);
+void nm_user_account_use(struct nm_user_account *a);
+void nm_user_set_region_limit(uint64_t bytes);
 
 /*
  * The `uctx` of a request. NULL means "the calling process": addresses are

@@ -40,6 +40,81 @@ nmd_msg_check(const struct nmd_msg *m, size_t got)
 	return 0;
 }
 
+/*
+ * IOCTL: nmd_msg | argument, padded to 8 | nmd_seg[nseg] | data, each
+ * padded to 8. Every field is checked before use: the command, the
+ * argument size, the number and sizes of the segments, no wrap of an
+ * address range, and that all of it adds up to exactly `got`.
+ */
+static int
+nmd_decode_ioctl(uint8_t *buf, size_t got, struct nmd_ioctl *io)
+{
+	const struct nmd_msg *m = (const struct nmd_msg *)(void *)buf;
+	size_t pos, dpos;
+	unsigned i;
+
+	io->argsize = nmd_ioctl_argsize((unsigned long)m->cmd);
+	if (io->argsize == 0 || m->nseg > NMD_SEGS_MAX ||
+	    (m->cmd != NIOCCTRL && m->nseg != 0))
+		return EPROTO;
+	pos = sizeof(*m) + nmd_align8(io->argsize);
+	dpos = pos + (size_t)m->nseg * sizeof(struct nmd_seg);
+	if (dpos > got)
+		return EPROTO;
+	io->arg = buf + sizeof(*m);
+	io->seg = (struct nmd_seg *)(void *)(buf + pos);
+	io->nseg = m->nseg;
+	for (i = 0; i < io->nseg; i++) {
+		struct nmd_seg *sg = &io->seg[i];
+
+		if (sg->len == 0 || sg->len > NMD_SEG_MAX ||
+		    sg->uaddr + sg->len < sg->uaddr ||
+		    nmd_align8(sg->len) > got - dpos)
+			return EPROTO;
+		sg->flags = 0;
+		io->data[i] = buf + dpos;
+		dpos += nmd_align8(sg->len);
+	}
+	return dpos == got ? 0 : EPROTO;
+}
+
+int
+nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
+    struct nmd_ioctl *io)
+{
+	const struct nmd_msg *m = (const struct nmd_msg *)(void *)buf;
+	bool bare;
+
+	if (nmd_msg_check(m, got) != 0)
+		return EPROTO;
+	bare = got == sizeof(*m);
+	if (stage == NMD_STAGE_FIRST) {
+		switch (m->type) {
+		case NMD_MSG_HELLO:
+			if (with_fd)
+				return EPROTO;
+			return bare ? 0 : EPROTONOSUPPORT;
+		case NMD_MSG_ATTACH:
+			return bare && with_fd ? 0 : EBADF;
+		case NMD_MSG_STATS:
+			return bare && !with_fd ? 0 : EPROTO;
+		default:
+			return EPROTO;
+		}
+	}
+	if (with_fd)		/* no descriptors expected after HELLO */
+		return EPROTO;
+	switch (m->type) {
+	case NMD_MSG_KICK:	/* a no-op, kept for old clients */
+	case NMD_MSG_REGION:
+		return bare ? 0 : EPROTO;
+	case NMD_MSG_IOCTL:
+		return nmd_decode_ioctl(buf, got, io);
+	default:
+		return EPROTO;
+	}
+}
+
 int
 nmd_socket_path(char *buf, size_t size)
 {

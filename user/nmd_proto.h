@@ -96,6 +96,35 @@ size_t nmd_ioctl_argsize(unsigned long cmd);
 int nmd_msg_check(const struct nmd_msg *m, size_t got);
 
 /*
+ * The daemon's decoder: what it runs on every message it receives
+ * (tests/fuzz/fuzz_decode.c runs it on anything). A message is decoded
+ * in place; for an IOCTL, `io` gets the argument and the segments, each
+ * checked to lie inside the message, and their sum to be the message.
+ */
+enum nmd_stage {
+	NMD_STAGE_FIRST,	/* a fresh connection: HELLO, ATTACH, STATS */
+	NMD_STAGE_CONN,		/* after HELLO: IOCTL, REGION, KICK */
+};
+
+struct nmd_ioctl {
+	const uint8_t *arg;		/* argsize bytes, in the message */
+	size_t argsize;
+	struct nmd_seg *seg;		/* nseg of them, in the message */
+	uint8_t *data[NMD_SEGS_MAX];	/* the bytes of seg[i] */
+	unsigned nseg;
+};
+
+/*
+ * Decode `got` bytes of `buf`, received with a descriptor or not, at
+ * `stage`. 0: valid (the type is in the header; segment flags are
+ * cleared); EPROTO: drop the client; otherwise an errno to answer with
+ * before closing: EPROTONOSUPPORT for a HELLO of another length, EBADF
+ * for an ATTACH without a descriptor or with a body.
+ */
+int nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
+    struct nmd_ioctl *io);
+
+/*
  * The doorbell: one page per connection, created by the daemon (a memfd)
  * and mapped by it and by every client process using the connection.
  *
@@ -205,7 +234,11 @@ struct nmd_bell {
 _Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
 _Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
 
-/* Debug counters (NMD_MSG_STATS reply body). */
+/*
+ * Debug counters (NMD_MSG_STATS reply body). New counters go at the end;
+ * a reader takes a shorter reply from an older daemon (NMD_STATS_V2
+ * bytes at least) and reads the missing counters as 0.
+ */
 struct nmd_stats {
 	uint64_t conns;		/* descriptor connections open */
 	uint64_t conns_total;	/* ever accepted */
@@ -215,7 +248,11 @@ struct nmd_stats {
 	uint64_t rss_bytes;
 	uint64_t disconnects;	/* clients dropped for protocol errors */
 	uint64_t pid;
+	uint64_t refused;	/* HELLOs over the caps on connections */
+	uint64_t first_timeouts; /* connections silent for too long */
+	uint64_t accept_backoffs; /* accept() short of descriptors/memory */
 };
+#define NMD_STATS_V2	offsetof(struct nmd_stats, refused)
 
 /*
  * The socket path: $NETMAP_SOCKET, else $XDG_RUNTIME_DIR/netmap/

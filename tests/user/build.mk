@@ -37,7 +37,8 @@ $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
-		   test-netmapd-preload test-netmapd-hostile
+		   test-netmapd-preload test-netmapd-hostile \
+		   test-netmapd-seals test-netmapd-files test-netmapd-limits
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

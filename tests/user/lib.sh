@@ -67,8 +67,9 @@ check_witness() {
 	echo "witness: $(grep '^Received' "$T/witness.rx")"
 }
 
+# start_daemon [OPTION...]: the options go to netmapd.
 start_daemon() {
-	"$O/san/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
+	"$O/san/netmapd" -f -s "$NETMAP_SOCKET" "$@" 2>"$T/netmapd.log" &
 	NMD_PID=$!
 	i=0
 	while [ ! -S "$NETMAP_SOCKET" ]; do
@@ -118,6 +119,9 @@ stop_daemon() {
 	[ $st -eq 0 ] || fail "netmapd exited with status $st"
 	grep -q "ERROR: \|runtime error" "$T/netmapd.log" &&
 	    fail "sanitizer report in the netmapd log"
-	[ ! -e "$NETMAP_SOCKET" ] || fail "socket left behind"
+	for f in "$NETMAP_SOCKET" "$NETMAP_SOCKET.lock" "$NETMAP_SOCKET.pid"
+	do
+		[ ! -e "$f" ] || fail "$f left behind"
+	done
 	return 0
 }
