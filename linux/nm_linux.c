@@ -80,25 +80,21 @@ NM_POOL_PARAM(priv_buf_num, "Private allocators: buffers");
 
 /*
  * P_curr_size, P_curr_num: the global allocator's actual geometry (after
- * clamping and rounding to whole pages).  The kernel_param's arg encodes
- * pool * 2 + (0 = size, 1 = num).
+ * clamping and rounding to whole pages), 0 until it is laid out on first
+ * use.  The kernel_param's arg encodes pool * 2 + (0 = size, 1 = num).
+ *
+ * These files exist from before nm_linux_init() until after
+ * nm_linux_exit(), and any user may read them: the getter takes no lock
+ * and reads only static words the core publishes (nm_mem_global_curr()),
+ * so it works whether or not the core is up, and never allocates.
  */
 static int
 nm_linux_curr_get(char *buf, const struct kernel_param *kp)
 {
 	unsigned long which = (unsigned long)kp->arg;
-	const struct nm_pool *p;
-	struct nm_mem *m;
-	u32 v = 0;
 
-	nm_os_mutex_lock(nm_core.lock);
-	m = nm_mem_find(1);
-	if (m != NULL) {
-		p = &m->pools[which / 2];
-		v = which & 1 ? p->objtotal : p->objsize;
-	}
-	nm_os_mutex_unlock(nm_core.lock);
-	return sysfs_emit(buf, "%u\n", v);
+	return sysfs_emit(buf, "%u\n", nm_mem_global_curr((int)(which / 2),
+	    which & 1));
 }
 
 static const struct kernel_param_ops nm_linux_curr_ops = {
