@@ -909,7 +909,8 @@ nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg, void *uctx)
 	case NIOCGINFO:
 		return nm_legacy_ioctl(priv, cmd, arg);
 	default:
-		return EOPNOTSUPP;
+		/* not a netmap command: "no such ioctl for this file" */
+		return ENOTTY;
 	}
 }
 

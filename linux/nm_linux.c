@@ -265,9 +265,10 @@ nm_linux_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case NIOCRXSYNC:
 		return -nm_ioctl(priv, cmd, NULL, NULL);
 	default:
+		/* ENOTTY, the kernel's answer for an ioctl a file lacks */
 		if (nm_params.verbose)
 			pr_info("ioctl 0x%08x: unknown\n", cmd);
-		return -EOPNOTSUPP;
+		return -ENOTTY;
 	}
 }
 

@@ -679,6 +679,9 @@ test_unregistered(void)
 	CHECK_EQ(errno, EINVAL);
 	CHECK_ERR(ioctl(fd, NIOCTXSYNC, 0), ENXIO);
 	CHECK_ERR(ioctl(fd, NIOCRXSYNC, 0), ENXIO);
+	/* a command the core does not know: ENOTTY, as for any file */
+	CHECK_ERR(ioctl(fd, _IO('i', 200), 0), ENOTTY);
+	CHECK_ERR(ioctl(fd, 0x12345678, 0), ENOTTY);
 	pfd.fd = fd;
 	pfd.events = POLLIN | POLLOUT;
 	pfd.revents = 0;
