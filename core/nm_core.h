@@ -28,6 +28,15 @@
  *
  * Pipes need no cross-ring lock: each end publishes its progress to the
  * other with a release store (pipe_tail) read with an acquire load.
+ *
+ * Wake-ups pair two full barriers (store, barrier, load on each side):
+ *   waker   a sync publishes progress (nr_hwtail, pipe_tail), then
+ *           nm_os_waitq_wake(): full barrier, then the check for sleepers;
+ *   poller  nm_poll() queues itself (nm_os_poll_wait(): full barrier
+ *           after the queueing), then reads the rings.
+ * So either the waker sees the poller queued and wakes it, or the poller
+ * sees the progress: a wake-up is never lost between the two. Each host
+ * provides both barriers in those two functions.
  */
 #ifndef NM_CORE_H
 #define NM_CORE_H

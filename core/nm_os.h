@@ -165,6 +165,8 @@ void nm_os_rwlock_wunlock(struct nm_os_rwlock *l);
  * called once per sync that produced something for a peer. The poll
  * context is the host's (a poll_table, or a userspace waiter); the core
  * registers every queue a poll may block on before reporting readiness.
+ * nm_os_waitq_wake() begins with a full barrier and nm_os_poll_wait()
+ * ends with one: the wake-up pair of nm_core.h.
  */
 struct nm_os_waitq;
 struct nm_os_waitq *nm_os_waitq_create(void);
