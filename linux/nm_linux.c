@@ -272,16 +272,24 @@ nm_linux_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/*
+ * The core speaks poll(2)'s POLL* values (ints); the kernel's poll path
+ * speaks __poll_t, whose EPOLL* bits match them on x86 but not on every
+ * architecture (POLLWRNORM is 0x4 on some).  mangle_poll() and
+ * demangle_poll() are the kernel's own translation, by name, both ways.
+ */
 static __poll_t
 nm_linux_poll(struct file *file, struct poll_table_struct *pt)
 {
 	struct nm_linux_poll_ctx pc = { .file = file, .pt = pt };
-	int events = (__force int)poll_requested_events(pt);
+	int events = mangle_poll(poll_requested_events(pt));
+	int revents;
 
 	/* A poll table that does not wait (select's later passes, epoll's
 	 * re-checks) needs no queue registration. */
-	return (__force __poll_t)nm_poll(file->private_data, events,
+	revents = nm_poll(file->private_data, events,
 	    poll_does_not_wait(pt) ? NULL : &pc);
+	return demangle_poll((u16)revents);
 }
 
 static const struct file_operations nm_linux_fops = {
