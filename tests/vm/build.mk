@@ -11,11 +11,11 @@
 # pktgen over veth for comparison).  Figures, not pass/fail.
 
 VM_DIR		:= $(O)/tests/vm
-VM_C_PROGS	:= smoke nmtest params
+VM_C_PROGS	:= smoke nmtest params storm
 VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
-		   tests/vm/robust.sh tests/vm/params.sh
+		   tests/vm/robust.sh tests/vm/params.sh tests/vm/storm.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
