@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nm_core.h: the netmap core's objects, and the entry points its hosts
  * call (open, close, ioctl, poll, mmap of a netmap descriptor).

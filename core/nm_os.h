@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nm_os.h: the only door between the portable netmap core and its host.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_port.c: descriptors, ports, rings, the ring protocol and poll.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_core_ctrl.c: the control path of the core, through the raw ABI.
  *

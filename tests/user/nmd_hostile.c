@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmd_hostile.c: a client that breaks the netmapd protocol in every way
  * we could think of, one connection per attempt. Each broken connection

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # test-vm: netmap.ko inside a QEMU guest booting the distribution's kernel
 # (tests/vm/run-vm.sh; the machines we test on cannot load modules).
 # Installs what it needs (scripts/deps.sh vm), builds the module and the

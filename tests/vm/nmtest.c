@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmtest.c - the multi-process tests of netmap.ko, run inside the test VM
  * by the scripts in tests/vm/.  One static program, several commands.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * smoke.c - the first check of netmap.ko inside the test VM: /dev/netmap
  * opens, rejects what an unbound descriptor must reject (a bad header,
