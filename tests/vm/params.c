@@ -9,9 +9,9 @@
  *   params info
  *
  * Each loop opens, reads and closes every *_curr_* file; a file that is
- * not there (module not loaded, or half loaded) is skipped.  The reader stops on SIGTERM,
- * after MAXLOOPS loops or after MAXSECONDS, and prints how many reads
- * found the file.  Any read error but ENOENT/ENODEV fails.
+ * not there (module not loaded, or half loaded) is skipped.  The reader
+ * stops on SIGTERM, after MAXLOOPS loops or after MAXSECONDS, and prints
+ * how many reads found the file.  Any other open or read error fails.
  *
  * info prints the nr_memsize that PORT_INFO_GET with no name reports for
  * the global allocator (laying it out if it was not), so that params.sh

@@ -44,6 +44,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,13 +139,25 @@ count(enum op op, bool ok)
 	    __ATOMIC_RELAXED);
 }
 
-/* An errno the call may not return: report it, fail the run. */
+/* Report a failed check; the run fails. */
+static void __attribute__((format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+	fprintf(stderr, "storm[%d]: %s\n", proc_id, msg);
+}
+
+/* An errno (or a success, e == 0) the call may not return. */
 static void
 unexpected(const char *what, int e)
 {
-	__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
-	fprintf(stderr, "storm[%d]: %s: unexpected %s\n", proc_id, what,
-	    e ? strerror(e) : "success");
+	fail("%s: unexpected %s", what, e ? strerror(e) : "success");
 }
 
 /*
@@ -618,8 +631,9 @@ op_work(uint64_t *s, struct slot *sl)
 	nrx = nifp->ni_rx_rings;
 	/* what we asked for fits the 64 ring_ofs entries checked above */
 	if (ntx > 16 || nrx > 16 || nifp->ni_host_tx_rings > 1) {
+		fail("netmap_if with %u/%u rings, %u host TX", ntx, nrx,
+		    nifp->ni_host_tx_rings);
 		pthread_mutex_unlock(&sl->lock);
-		unexpected("netmap_if ring counts", 0);
 		return;
 	}
 	for (i = 0; i < ntx; i++) {
@@ -733,7 +747,8 @@ op_dup(uint64_t *s, struct slot *sl)
 	if (to->fd < 0) {
 		to->fd = nfd;
 		to->gen++;
-		to->bound = false;	/* unknown: not touched through here */
+		/* bound or not, its memory is not used through here */
+		to->bound = false;
 		to->mem = NULL;
 		nfd = -1;
 	}
@@ -814,11 +829,11 @@ children_reap(bool block)
 		if (r < 0) {
 			unexpected("waitpid", errno);
 		} else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
-			__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
-			fprintf(stderr, "storm[%d]: fork child %d died of "
-			    "signal %d\n", proc_id, (int)r, WTERMSIG(st));
+			fail("fork child %d died of signal %d", (int)r,
+			    WTERMSIG(st));
 		} else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
-			unexpected("fork child exit status", 0);
+			fail("fork child %d: status %d", (int)r,
+			    WEXITSTATUS(st));
 		}
 		children[i] = 0;
 	}
@@ -907,7 +922,7 @@ op_info(uint64_t *s, struct slot *sl)
  * region: a cheap create and destroy, many times.
  */
 #define RACE_REGISTERS	32
-#define RACE_HELPER_MAX	100000	/* helper calls, whatever happens */
+#define RACE_HELPER_MAX	100000	/* helper calls at most */
 
 /* One burst at a time per process. */
 static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1078,20 +1093,47 @@ thread_run(void *p)
 		for (i = 0; w >= op_weight[i]; i++)
 			w -= op_weight[i];
 		switch ((enum op)i) {
-		case OP_OPEN: op_open(sl); break;
-		case OP_CLOSE: op_close(sl); break;
-		case OP_REGISTER: op_register(s, sl); break;
-		case OP_MMAP: op_mmap(s, sl); break;
-		case OP_MUNMAP: op_munmap(sl); break;
-		case OP_WORK: op_work(s, sl); break;
-		case OP_SYNC: op_sync(s, sl); break;
-		case OP_POLL: op_poll(s, sl); break;
-		case OP_EPOLL: op_epoll(s, sl); break;
-		case OP_DUP: op_dup(s, sl); break;
-		case OP_FORK: op_fork(s); break;
-		case OP_INFO: op_info(s, sl); break;
-		case OP_RACE: op_race(s); break;
-		case OP_COUNT: break;
+		case OP_OPEN:
+			op_open(sl);
+			break;
+		case OP_CLOSE:
+			op_close(sl);
+			break;
+		case OP_REGISTER:
+			op_register(s, sl);
+			break;
+		case OP_MMAP:
+			op_mmap(s, sl);
+			break;
+		case OP_MUNMAP:
+			op_munmap(sl);
+			break;
+		case OP_WORK:
+			op_work(s, sl);
+			break;
+		case OP_SYNC:
+			op_sync(s, sl);
+			break;
+		case OP_POLL:
+			op_poll(s, sl);
+			break;
+		case OP_EPOLL:
+			op_epoll(s, sl);
+			break;
+		case OP_DUP:
+			op_dup(s, sl);
+			break;
+		case OP_FORK:
+			op_fork(s);
+			break;
+		case OP_INFO:
+			op_info(s, sl);
+			break;
+		case OP_RACE:
+			op_race(s);
+			break;
+		case OP_COUNT:
+			break;
 		}
 	}
 	return NULL;
