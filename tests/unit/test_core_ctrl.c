@@ -489,6 +489,13 @@ test_info(void)
 	CHECK_EQ(pi.nr_mem_id, 1);
 	/* spec 2.9 defaults: 100 x 1 KiB, 200 x 36 KiB, 163840 x 2 KiB */
 	CHECK_EQ(pi.nr_memsize, 100 * 1024 + 200 * 36864 + 163840ull * 2048);
+	/* and what a host shows without the core lock (*_curr_*) */
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, false), 1024);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, true), 100);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_RING, false), 36864);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_RING, true), 200);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_BUF, false), 2048);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_BUF, true), 163840);
 	pi.nr_mem_id = 4321;
 	CHECK_ERR(ctrl(fd, &h), EINVAL);
 	/* a port that does not exist yet exists for the request */
@@ -976,9 +983,22 @@ test_cycles(void)
 	CHECK_EQ(th_open_count(), 0);
 }
 
+/* Nothing has laid out the global allocator: its geometry reads 0. */
+static void
+test_global_curr_unset(void)
+{
+	int i;
+
+	for (i = 0; i < NM_POOL_COUNT; i++) {
+		CHECK_EQ(nm_mem_global_curr(i, false), 0);
+		CHECK_EQ(nm_mem_global_curr(i, true), 0);
+	}
+}
+
 int
 main(void)
 {
+	test_global_curr_unset();
 	test_header_errors();
 	test_option_body_fault();
 	test_option_lists();
