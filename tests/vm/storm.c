@@ -20,7 +20,8 @@
  * pipe parent, null ports, and to bad names; with good and bad modes,
  * ring ids, flags, geometries, memory ids, and options: OFFSETS good and
  * bad, unknown option types, the unsupported EXTMEM, CSB and KLOOP ones,
- * option lists that fault or loop.  -U leaves out unknown and unsupported
+ * option lists that fault or loop; some go through the legacy NIOCREGIF
+ * and NIOCGINFO instead.  -U leaves out unknown and unsupported
  * options (a REGISTER undone by them raced syncs into freed memory before
  * issue 12 item 1 was fixed).
  *
@@ -436,6 +437,44 @@ op_close(struct slot *sl)
 	count(OP_CLOSE, fd >= 0);
 }
 
+/*
+ * The same request through the legacy NIOCREGIF (or NIOCGINFO, or a
+ * legacy nr_cmd); on a successful NIOCREGIF registration, reg gets what
+ * the mapping needs.  The ioctl's result, errno as set.
+ */
+static int
+legacy_register(uint64_t *s, int fd, const struct nmreq_header *h,
+    struct nmreq_register *reg)
+{
+	struct nmreq nmr;
+	bool info = one_in(s, 4);
+	int r;
+
+	memset(&nmr, 0, sizeof(nmr));
+	memcpy(nmr.nr_name, h->nr_name, sizeof(nmr.nr_name));
+	nmr.nr_version = one_in(s, 20) ? rnd(s, 20) : NETMAP_API;
+	nmr.nr_tx_slots = reg->nr_tx_slots;
+	nmr.nr_rx_slots = reg->nr_rx_slots;
+	nmr.nr_tx_rings = reg->nr_tx_rings;
+	nmr.nr_rx_rings = reg->nr_rx_rings;
+	nmr.nr_ringid = reg->nr_ringid;
+	nmr.nr_arg2 = reg->nr_mem_id;
+	nmr.nr_flags = reg->nr_mode | (uint32_t)reg->nr_flags;
+	if (one_in(s, 6))
+		nmr.nr_cmd = (uint16_t)(1 + rnd(s, 12));
+	r = ioctl(fd, info ? NIOCGINFO : NIOCREGIF, &nmr);
+	if (r == 0 && (info || nmr.nr_cmd != 0)) {
+		/* not a registration: nothing bound through this */
+		errno = EINVAL;
+		return -1;
+	}
+	if (r == 0) {
+		reg->nr_offset = nmr.nr_offset;
+		reg->nr_memsize = nmr.nr_memsize;
+	}
+	return r;
+}
+
 static void
 op_register(uint64_t *s, struct slot *sl)
 {
@@ -453,7 +492,8 @@ op_register(uint64_t *s, struct slot *sl)
 	if (fd < 0)
 		return;
 	build_register(s, &h, &reg, opts);
-	if (ioctl(fd, NIOCCTRL, &h) != 0) {
+	if (one_in(s, 8) ? legacy_register(s, fd, &h, &reg) != 0 :
+	    ioctl(fd, NIOCCTRL, &h) != 0) {
 		e = errno;
 		__atomic_add_fetch(&reg_errno[e & 255], 1, __ATOMIC_RELAXED);
 		if (!register_errno_ok(e))
