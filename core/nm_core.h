@@ -110,8 +110,10 @@ struct nm_mem {
 
 struct nm_mem *nm_mem_global(void);
 struct nm_mem *nm_mem_find(uint16_t mem_id);
-/* The global allocator's objsize (or objtotal) of a pool, 0 before it is
- * laid out; lock-free, callable before nm_core_init and after fini. */
+/*
+ * The global allocator's objsize (or objtotal) of a pool, 0 before it is
+ * laid out; lock-free, callable before nm_core_init and after fini.
+ */
 uint32_t nm_mem_global_curr(int pool, bool num);
 struct nm_mem *nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr,
     uint32_t rxd, uint32_t extra, uint32_t npipes, int *error);
