@@ -6,12 +6,16 @@
  * after its exit, so a read can land while the core does not exist.
  *
  *   params read MAXLOOPS MAXSECONDS
+ *   params show
  *   params info
  *
  * Each loop opens, reads and closes every *_curr_* file; a file that is
  * not there (module not loaded, or half loaded) is skipped.  The reader
  * stops on SIGTERM, after MAXLOOPS loops or after MAXSECONDS, and prints
  * how many reads found the file.  Any other open or read error fails.
+ *
+ * show drops to an unprivileged user (uid/gid 65534) and prints each
+ * *_curr_* value as NAME=VALUE: what any user can read.
  *
  * info prints the nr_memsize that PORT_INFO_GET with no name reports for
  * the global allocator (laying it out if it was not), so that params.sh
@@ -23,6 +27,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +99,32 @@ cmd_info(void)
 	return 0;
 }
 
+static int
+cmd_show(void)
+{
+	char path[128], buf[64];
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+	    setuid(65534) != 0)
+		err(1, "dropping privileges");
+	for (i = 0; i < sizeof(curr) / sizeof(curr[0]); i++) {
+		snprintf(path, sizeof(path), PARAMS_DIR "%s", curr[i]);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			err(1, "open %s", path);
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			err(1, "read %s", path);
+		close(fd);
+		buf[n] = '\0';
+		printf("%s=%s", curr[i], buf);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -104,8 +135,11 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "info") == 0)
 		return cmd_info();
+	if (argc == 2 && strcmp(argv[1], "show") == 0)
+		return cmd_show();
 	if (argc != 4 || strcmp(argv[1], "read") != 0)
-		errx(2, "usage: params read MAXLOOPS MAXSECONDS | params info");
+		errx(2, "usage: params read MAXLOOPS MAXSECONDS | "
+		    "params show | params info");
 	max = strtoul(argv[2], NULL, 0);
 	end = time(NULL) + (time_t)strtoul(argv[3], NULL, 0);
 	memset(&sa, 0, sizeof(sa));
