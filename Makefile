@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Top-level build: one Makefile, with a build.mk fragment per directory.
 # Every fragment appends to BINS (what `make` builds), TESTS (phony test
 # targets run by `make test`) and FUZZ (targets run by `make fuzz`).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libnetmap: the static library applications link (normal objects) and a
 # sanitized twin for the unit tests; plus the portspec/option parse test.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Userspace hosts of the core.
 #
 # The unit-test host is the core plus nm_os_user.c plus testhost.c, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_os_user.c: the services of nm_os.h for userspace hosts (the unit-test
  * host and netmapd): calloc, pthread locks, memfd regions mapped into the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmclient.c: the client side of netmapd. It takes over the libc calls an
  * application makes on /dev/netmap descriptors and turns them into

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmd_proto.c: the pieces of the netmapd protocol both sides need: where
  * the socket lives, sending and receiving one message with a descriptor,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nmd_proto.h: the protocol between netmapd and its clients.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # pkt-gen: the traffic generator/sink, its packet-template unit test and
 # command-line checks that need no netmap backend.
 #

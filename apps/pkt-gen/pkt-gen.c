@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pkt-gen: netmap traffic generator and sink.
  *

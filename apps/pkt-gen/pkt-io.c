@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pkt-gen data paths: one function per -f mode, each run by a worker
  * thread on its own netmap descriptor (see pkt-gen.h for the threads).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * Packet templates for pkt-gen (see pktbuild.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Packet templates for pkt-gen: building an Ethernet/IP/UDP frame once,
  * then changing addresses, ports, length and a sequence number in place

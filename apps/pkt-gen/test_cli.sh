@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pkt-gen command line tests that need no netmap backend: -h, argument
 # errors (exit 1 and a message), a port that cannot exist, the null
 # port, and the man page against the -h output.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * A stand-in netmap port for testing pkt-gen's data paths without any
  * netmap backend.  Linked into a test build of pkt-gen in place of

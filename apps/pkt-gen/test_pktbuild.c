@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * Unit test of pkt-gen's packet templates (pktbuild.c): frame layout,
  * IPv4 and UDP checksums checked against a separate naive summer, the

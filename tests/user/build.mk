@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/user: netmapd and its clients, many processes, no kernel module.
 #
 # Each test target runs a script of tests/user/ that starts its own

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-files: what netmapd does with the file system (issue 12,
 # items 7 and 13).
 # - The socket's directory is opened without following symlinks and must

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # demo.sh - `make demo-vm`: netmap.ko at work inside the VM.  pkt-gen
 # sends on vale0:a for about 5 s while another pkt-gen receives on
 # vale0:b, both printing their rate lines; then the same over a netmap
