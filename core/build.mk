@@ -6,7 +6,16 @@
 CORE_SRCS	:= $(wildcard core/*.c)
 CORE_OBJS	:= $(CORE_SRCS:%.c=$(O)/%.o)
 CORE_SAN_OBJS	:= $(CORE_SRCS:%.c=$(O)/san/%.o)
-CORE_CFLAGS	:= -DNM_CORE -nostdinc
+CORE_CFLAGS	:= -DNM_CORE -nostdinc -I$(O)/gen
+
+# The table of port kinds, collected from the sources (see core/kinds.sh).
+# kinds.sh rewrites it only when it changes, so nm_port.o is rebuilt only
+# when a kind comes or goes.
+NM_KINDS_H	:= $(O)/gen/nm_kinds.h
+$(NM_KINDS_H): core/kinds.sh $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	@./core/kinds.sh $@ $(CORE_SRCS)
+$(O)/core/nm_port.o $(O)/san/core/nm_port.o: $(NM_KINDS_H)
 
 $(O)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)

@@ -345,6 +345,24 @@ struct nm_adapter *nm_port_find(const char *name);
 int nm_port_add(struct nm_adapter *na);
 void nm_port_remove(struct nm_adapter *na);
 
+/*
+ * Kinds of port. Each kind's file defines one, as
+ *	NM_PORT_KIND(order, symbol) = { ... };
+ * at the start of a line: the build collects those lines (core/kinds.sh)
+ * into the table nm_get_adapter() walks in increasing order, so adding a
+ * kind touches only its own file. The first kind whose claim() accepts a
+ * name owns it; claim() and get() run under the core lock. `reg` is NULL
+ * for requests other than REGISTER; `create` false asks for an existing
+ * port only.
+ */
+struct nm_port_kind {
+	const char *name;
+	bool (*claim)(const char *name, const struct nmreq_register *reg);
+	int (*get)(const char *name, const struct nmreq_register *reg,
+	    bool create, struct nm_adapter **out);
+};
+#define NM_PORT_KIND(order, sym)	const struct nm_port_kind sym
+
 /* ---- request processing (nm_ctrl.c) ---- */
 
 struct nm_req {
@@ -374,16 +392,6 @@ bool nm_is_vale_name(const char *name);
 int nm_vp_create(const char *name, enum nm_adapter_type type,
     const struct nmreq_register *reg, struct nm_adapter **out);
 void nm_vale_destroy_all(void);
-
-/* ---- pipes (nm_pipe.c) ---- */
-
-int nm_pipe_get(const char *name, const struct nmreq_register *reg,
-    bool create, struct nm_adapter **out);
-bool nm_is_pipe_name(const char *name);
-
-/* ---- null ports ---- */
-int nm_null_get(const char *name, const struct nmreq_register *reg,
-    struct nm_adapter **out);
 
 /* ---- the host-facing API ---- */
 

@@ -43,8 +43,14 @@ static const struct nm_adapter_ops nm_null_ops = {
 	.dtor = nm_null_dtor,
 };
 
-int
-nm_null_get(const char *name, const struct nmreq_register *reg,
+static bool
+nm_null_claim(const char *name, const struct nmreq_register *reg)
+{
+	return reg != NULL && reg->nr_mode == NR_REG_NULL;
+}
+
+static int
+nm_null_get(const char *name, const struct nmreq_register *reg, bool create,
     struct nm_adapter **out)
 {
 	struct nm_adapter *na;
@@ -72,3 +78,10 @@ nm_null_get(const char *name, const struct nmreq_register *reg,
 	*out = na;
 	return 0;
 }
+
+/* First: NR_REG_NULL makes a null port whatever the name. */
+NM_PORT_KIND(10, nm_null_kind) = {
+	.name = "null",
+	.claim = nm_null_claim,
+	.get = nm_null_get,
+};

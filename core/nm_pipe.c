@@ -34,8 +34,8 @@ nm_pipe_sep(const char *name)
 	return -1;
 }
 
-bool
-nm_is_pipe_name(const char *name)
+static bool
+nm_pipe_claim(const char *name, const struct nmreq_register *reg)
 {
 	return nm_pipe_sep(name) >= 0;
 }
@@ -293,7 +293,7 @@ fail:
 	return error;
 }
 
-int
+static int
 nm_pipe_get(const char *name, const struct nmreq_register *reg, bool create,
     struct nm_adapter **out)
 {
@@ -334,3 +334,10 @@ out:
 	nm_adapter_put(parent);
 	return error;
 }
+
+/* Before VALE: valeX:Y{1 is a pipe of a VALE port. */
+NM_PORT_KIND(20, nm_pipe_kind) = {
+	.name = "pipe",
+	.claim = nm_pipe_claim,
+	.get = nm_pipe_get,
+};

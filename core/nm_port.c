@@ -483,24 +483,22 @@ nm_offsets_apply(struct nm_priv *priv, struct nm_adapter *na,
 	return 0;
 }
 
+#include "nm_kinds.h"
+
+static const struct nm_port_kind *const nm_port_kinds[] = { NM_PORT_KINDS };
+
+/* The port `name` names, from the first kind that claims the name. */
 static int
 nm_get_adapter(struct nm_req *req, const struct nmreq_register *reg,
     bool create, struct nm_adapter **na)
 {
 	const char *name = req->hdr->nr_name;
+	size_t i;
 
-	if (reg != NULL && reg->nr_mode == NR_REG_NULL)
-		return nm_null_get(name, reg, na);
-	if (nm_is_pipe_name(name))
-		return nm_pipe_get(name, reg, create, na);
-	if (nm_is_vale_name(name))
-		return nm_vale_get(name, reg, create, na);
-	/* a switchless pipe parent; no OS interfaces are reachable yet */
-	*na = nm_port_find(name);
-	if (*na == NULL || (*na)->type != NM_AD_VP)
-		return ENXIO;
-	nm_adapter_get(*na);
-	return 0;
+	for (i = 0; i < sizeof(nm_port_kinds) / sizeof(nm_port_kinds[0]); i++)
+		if (nm_port_kinds[i]->claim(name, reg))
+			return nm_port_kinds[i]->get(name, reg, create, na);
+	return ENXIO;
 }
 
 /* Build this descriptor's netmap_if: ring offsets for bound rings only. */

@@ -613,6 +613,46 @@ nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
 	return nm_vp_create(name, NM_AD_VALE, reg, out);
 }
 
+static bool
+nm_vale_claim(const char *name, const struct nmreq_register *reg)
+{
+	return nm_is_vale_name(name);
+}
+
+NM_PORT_KIND(30, nm_vale_kind) = {
+	.name = "vale",
+	.claim = nm_vale_claim,
+	.get = nm_vale_get,
+};
+
+/*
+ * A switchless pipe parent (made by its first pipe, see nm_pipe.c) is
+ * reachable by its own name while it lives; before the OS's interfaces,
+ * so that a parent named like an interface stays the parent.
+ */
+static bool
+nm_vp_claim(const char *name, const struct nmreq_register *reg)
+{
+	struct nm_adapter *na = nm_port_find(name);
+
+	return na != NULL && na->type == NM_AD_VP;
+}
+
+static int
+nm_vp_get(const char *name, const struct nmreq_register *reg, bool create,
+    struct nm_adapter **out)
+{
+	*out = nm_port_find(name);
+	nm_adapter_get(*out);
+	return 0;
+}
+
+NM_PORT_KIND(40, nm_vp_kind) = {
+	.name = "pipe parent",
+	.claim = nm_vp_claim,
+	.get = nm_vp_get,
+};
+
 /*
  * VALE_LIST: with a name, where that port is; with an empty name, the
  * first port at or after (nr_bridge_idx, nr_port_idx), so that callers

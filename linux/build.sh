@@ -44,6 +44,9 @@ for f in "$top"/core/*.c "$top"/core/*.h; do
 	[ -e "$f" ] && ln -sf "$f" "$out/core/"
 done
 
+# The table of port kinds (see core/kinds.sh), next to nm_config.h.
+"$top/core/kinds.sh" "$out/nm_kinds.h" "$top"/core/*.c
+
 # Probes: rerun when a probe came, went or changed, or the prober did.
 # (probe.sh leaves nm_config.h alone when its content stays the same, so
 # that nothing recompiles for nothing.)

@@ -26,6 +26,8 @@ $(O)/fuzz/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(O)/fuzz/core/nm_port.o: $(NM_KINDS_H)
+
 $(O)/fuzz/user/%.o: user/%.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
