@@ -9,13 +9,21 @@
 
 NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
-		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench
+		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
+		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen
 
 # Functional tests through the client, all of it under ASan/UBSan.
-$(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o \
-    $(O)/san/user/nmclient.o $(O)/san/user/nmd_proto.o
+NMC_SAN_OBJS	:= $(NMC_SRCS:%.c=$(O)/san/%.o)
+
+$(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# The client's guarantees when things go wrong, and against fake daemons.
+$(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake: $(NMD_TDIR)/%: \
+    $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
@@ -32,12 +40,13 @@ $(NMD_TDIR)/nmd_raw: tests/user/nmd_raw.c
 
 # The cost of a sync through the doorbell (not a pass/fail test).
 $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
-    $(O)/user/nmclient.o $(O)/user/nmd_proto.o
+    $(NMC_SRCS:%.c=$(O)/%.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
-		   test-netmapd-preload test-netmapd-hostile
+		   test-netmapd-preload test-netmapd-hostile \
+		   test-netmapd-harden
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
