@@ -32,6 +32,7 @@
 /* What a descriptor of ours refers to; shared by its dups. */
 struct nmc_port {
 	int refs;			/* table slots, under the table lock */
+	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
 	struct nmd_bell *bell;
 	pthread_mutex_t mtx;		/* region_* */
 	int region_fd;

@@ -121,6 +121,17 @@ nmc_recv_reply(int sock, void *buf, size_t len, int *fd)
 	}
 }
 
+/*
+ * The daemon is gone (or the exchange with it is out of step): from now
+ * on every request on p fails at once with EIO, as on a device that
+ * vanished.
+ */
+static void
+nmc_gone(struct nmc_port *p)
+{
+	__atomic_store_n(&p->gone, 1, __ATOMIC_RELAXED);
+}
+
 static int
 nmc_lock(struct nmc_port *p)
 {
@@ -166,6 +177,8 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	int error;
 
 	*rfd = -1;
+	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
+		return -EIO;
 	error = nmc_lock(p);
 	if (error)
 		return -error;
@@ -178,6 +191,8 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	} else {
 		n = -(error == EPIPE || error == ECONNRESET ? EIO : error);
 	}
+	if (n == -EIO)
+		nmc_gone(p);
 	nmc_unlock(p);
 	if (n >= 0 && ((const struct nmd_msg *)reply)->type !=
 	    ((const struct nmd_msg *)msg)->type) {
@@ -226,9 +241,12 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 {
 	struct nmd_bell *b = p->bell;
 	struct nmd_spin sp = { 0 };
+	uint64_t now, check = 0;
 	uint32_t s, v;
 	int r, error;
 
+	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
+		return -EIO;
 	error = nmc_lock(p);
 	if (error)
 		return -error;
@@ -251,14 +269,25 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 		__atomic_store_n(&b->cli_sleeping, 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (G) */
 		v = __atomic_load_n(&b->done_seq, __ATOMIC_RELAXED);
-		if (v != s && nmd_futex_wait(&b->done_seq, v, NMC_HUNG_MS) ==
-		    ETIMEDOUT && nmc_hung_up(sock)) {
-			__atomic_store_n(&b->cli_sleeping, 0,
-			    __ATOMIC_RELAXED);
-			nmc_unlock(p);
-			return -EIO;
-		}
+		if (v != s)
+			nmd_futex_wait(&b->done_seq, v, NMC_HUNG_MS);
 		__atomic_store_n(&b->cli_sleeping, 0, __ATOMIC_RELAXED);
+		/*
+		 * By the clock, not by how the wait ended: a signal every
+		 * few milliseconds (a profiler, a timer) would otherwise keep
+		 * a dead daemon from ever being noticed.
+		 */
+		now = nmc_now_ns();
+		if (check == 0) {
+			check = now + NMC_HUNG_MS * 1000000ull;
+		} else if (now >= check) {
+			if (nmc_hung_up(sock)) {
+				nmc_gone(p);
+				nmc_unlock(p);
+				return -EIO;
+			}
+			check = now + NMC_HUNG_MS * 1000000ull;
+		}
 	}
 	r = __atomic_load_n(&b->result, __ATOMIC_RELAXED);
 	nmc_unlock(p);

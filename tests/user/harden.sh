@@ -1,6 +1,7 @@
 #!/bin/sh
 # test-netmapd-harden: the client library's guarantees (issue 12), with
-# tests/user/nmc_harden.c: close() racing calls in flight.
+# tests/user/nmc_harden.c: close() racing calls in flight; last, a
+# daemon SIGKILLed under a pipe transfer: both clients must get EIO.
 . tests/user/lib.sh
 
 H="$O/tests/user/nmc_harden"
@@ -12,4 +13,12 @@ for t in race; do
 done
 check_baseline
 stop_daemon
+
+# The daemon dies: nmc_harden kills it by PID, mid-transfer.
+start_daemon
+"$H" dead "$NMD_PID" >"$T/dead.out" 2>&1 ||
+    fail "nmc_harden dead: $(cat "$T/dead.out")"
+wait "$NMD_PID" 2>/dev/null
+NMD_PID=
+tail -1 "$T/dead.out"
 echo "test-netmapd-harden: ok"

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -141,6 +142,7 @@ t_stop(void)
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		CHECK_EQ(prctl(PR_SET_PDEATHSIG, SIGKILL), 0);
 		for (;;)
 			if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0 &&
 			    errno != EBUSY)
@@ -221,6 +223,7 @@ dead_peer(const char *name, bool tx, int ready)
 	bool told = false;
 	uint8_t src[6];
 
+	CHECK_EQ(prctl(PR_SET_PDEATHSIG, SIGKILL), 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_tick;
 	sa.sa_flags = SA_RESTART;
