@@ -61,6 +61,7 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
 /* ---- nmc_req.c: requests ---- */
 
 #define NMC_HUNG_MS		500	/* futex sleeps between daemon checks */
+#define NMC_LOCK_MS		1000	/* wait for a sharer, then EBUSY */
 
 uint64_t nmc_now_ns(void);
 struct nmc_port *nmc_port_new(int bellfd);

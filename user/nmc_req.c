@@ -132,15 +132,30 @@ nmc_gone(struct nmc_port *p)
 	__atomic_store_n(&p->gone, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * The doorbell's client lock serialises the processes and threads that
+ * share a descriptor. Its holder may be stopped (SIGSTOP, a debugger)
+ * for as long as anyone likes; the others wait at most `ms`, then get
+ * EBUSY, instead of hanging with it. A holder that died leaves the lock
+ * to us (robust mutex); the daemon finishes what it had posted.
+ */
 static int
-nmc_lock(struct nmc_port *p)
+nmc_lock(struct nmc_port *p, int ms)
 {
-	int error = pthread_mutex_lock(&p->bell->lock);
+	struct timespec ts;
+	int error;
 
-	/* Its last owner died mid-request; the daemon finishes that. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	error = pthread_mutex_clocklock(&p->bell->lock, CLOCK_MONOTONIC, &ts);
 	if (error == EOWNERDEAD)
 		error = pthread_mutex_consistent(&p->bell->lock);
-	return error;
+	return error == ETIMEDOUT ? EBUSY : error;
 }
 
 static void
@@ -179,7 +194,7 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	*rfd = -1;
 	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
 		return -EIO;
-	error = nmc_lock(p);
+	error = nmc_lock(p, NMC_LOCK_MS);
 	if (error)
 		return -error;
 	error = nmd_send(sock, msg, len, -1, 0);
@@ -247,7 +262,7 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 
 	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
 		return -EIO;
-	error = nmc_lock(p);
+	error = nmc_lock(p, NMC_LOCK_MS);
 	if (error)
 		return -error;
 	s = __atomic_load_n(&b->req_seq, __ATOMIC_RELAXED) + 1;

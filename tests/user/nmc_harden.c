@@ -148,13 +148,13 @@ t_stop(void)
 			    errno != EBUSY)
 				_exit(2);
 	}
-	alarm(60);		/* a hang detector, not a timing check */
-	for (i = 0; i < 20; i++) {
+	alarm(30);		/* a hang detector, not a timing check */
+	for (i = 0; i < 4; i++) {
 		int k;
 
 		usleep(20000);
 		CHECK_EQ(kill(pid, SIGSTOP), 0);
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 2; k++) {
 			if (ioctl(p.fd, NIOCTXSYNC, NULL) == 0) {
 				done++;
 			} else {
