@@ -333,7 +333,7 @@ nmc_ioctl_held(int fd, struct nmc_port *p, unsigned long cmd, void *arg)
 	case FIOASYNC:
 		return 0;	/* generic file flags; meaningless here */
 	default:
-		return EOPNOTSUPP;
+		return ENOTTY;	/* as the kernel module answers */
 	}
 }
 

@@ -1,14 +1,14 @@
 #!/bin/sh
 # test-netmapd-harden: the client library's guarantees (issue 12), with
 # tests/user/nmc_harden.c: close() racing calls in flight, a stopped
-# process sharing a descriptor; last, a
+# process sharing a descriptor, unknown ioctls; last, a
 # daemon SIGKILLed under a pipe transfer: both clients must get EIO.
 . tests/user/lib.sh
 
 H="$O/tests/user/nmc_harden"
 start_daemon
 baseline
-for t in race stop; do
+for t in race stop enotty; do
 	"$H" $t >"$T/$t.out" 2>&1 || fail "nmc_harden $t: $(cat "$T/$t.out")"
 	tail -2 "$T/$t.out"
 done
