@@ -62,12 +62,18 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
 
 #define NMC_HUNG_MS		500	/* futex sleeps between daemon checks */
 #define NMC_LOCK_MS		1000	/* wait for a sharer, then EBUSY */
+/*
+ * How long the daemon may take to answer (then ETIMEDOUT): the first
+ * exchange, and a control request (which may allocate a large region).
+ */
+#define NMC_HELLO_MS		3000
+#define NMC_CTRL_MS		10000
 
 uint64_t nmc_now_ns(void);
 struct nmc_port *nmc_port_new(int bellfd);
 void nmc_port_free(struct nmc_port *p);
 int nmc_bell_lock_init(struct nmd_bell *b);
-ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd);
+ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */
 int nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg);
 /* NIOCCTRL, NIOCREGIF, NIOCGINFO. 0 or an errno. */

@@ -178,7 +178,7 @@ nmc_open(int flags)
 	error = nmd_send(s, &m, sizeof(m), -1, 0);
 	if (error)
 		goto fail;
-	n = nmc_recv_reply(s, &m, sizeof(m), &bellfd);
+	n = nmc_recv_reply(s, &m, sizeof(m), &bellfd, NMC_HELLO_MS);
 	error = n < 0 ? (int)-n : EPROTO;
 	if (n != sizeof(m) || m.type != NMD_MSG_HELLO || bellfd < 0)
 		goto fail;
@@ -248,7 +248,8 @@ nmc_attach(int fd)
 		return NULL;
 	n = -1;
 	if (nmd_send(s, &m, sizeof(m), fd, 0) == 0)
-		n = nmc_recv_reply(s, &m, sizeof(m), &bellfd);
+		n = nmc_recv_reply(s, &m, sizeof(m), &bellfd,
+		    NMC_HELLO_MS);
 	real_close(s);
 	if (n != sizeof(m) || m.type != NMD_MSG_ATTACH || m.error != 0 ||
 	    bellfd < 0) {

@@ -79,26 +79,44 @@ nmc_port_free(struct nmc_port *p)
 
 /* ---- talking to the daemon ---- */
 
-/* Wait until sock is readable (or hung up). 0 or an errno. */
+/*
+ * Wait until sock is readable (or hung up), until `deadline`. 0 or an
+ * errno: ETIMEDOUT for a daemon that does not answer.
+ */
 static int
-nmc_wait_readable(int sock)
+nmc_wait_readable(int sock, uint64_t deadline)
 {
 	struct pollfd p = { sock, POLLIN, 0 };
+	struct timespec ts;
+	uint64_t now;
+	int n;
 
-	while (real_ppoll(&p, 1, NULL, NULL) < 0) {
-		if (errno != EINTR)
+	for (;;) {
+		now = nmc_now_ns();
+		if (now >= deadline)
+			return ETIMEDOUT;
+		ts.tv_sec = (time_t)((deadline - now) / 1000000000u);
+		ts.tv_nsec = (long)((deadline - now) % 1000000000u);
+		n = real_ppoll(&p, 1, &ts, NULL);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
 			return errno;
 	}
-	return 0;
 }
 
-/* Receive one message; WAKE notices are skipped. Bytes or -errno. */
+/*
+ * Receive one message within ms; WAKE notices are skipped. Bytes or
+ * -errno.
+ */
 ssize_t
-nmc_recv_reply(int sock, void *buf, size_t len, int *fd)
+nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms)
 {
+	uint64_t deadline = nmc_now_ns() + (uint64_t)ms * 1000000u;
+
 	for (;;) {
 		ssize_t n;
-		int error = nmc_wait_readable(sock);
+		int error = nmc_wait_readable(sock, deadline);
 
 		if (error)
 			return -error;
@@ -122,9 +140,10 @@ nmc_recv_reply(int sock, void *buf, size_t len, int *fd)
 }
 
 /*
- * The daemon is gone (or the exchange with it is out of step): from now
- * on every request on p fails at once with EIO, as on a device that
- * vanished.
+ * The daemon is gone, or the exchange with it is out of step (a reply
+ * that did not come in time may still come, and would be taken for the
+ * answer to the next request): from now on every request on p fails at
+ * once with EIO, as on a device that vanished.
  */
 static void
 nmc_gone(struct nmc_port *p)
@@ -194,7 +213,7 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	*rfd = -1;
 	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
 		return -EIO;
-	error = nmc_lock(p, NMC_LOCK_MS);
+	error = nmc_lock(p, NMC_CTRL_MS);
 	if (error)
 		return -error;
 	error = nmd_send(sock, msg, len, -1, 0);
@@ -202,11 +221,11 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 		__atomic_add_fetch(&p->bell->ctrl_seq, 1, __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (C) */
 		nmc_kick(p->bell);
-		n = nmc_recv_reply(sock, reply, rsize, rfd);
+		n = nmc_recv_reply(sock, reply, rsize, rfd, NMC_CTRL_MS);
 	} else {
 		n = -(error == EPIPE || error == ECONNRESET ? EIO : error);
 	}
-	if (n == -EIO)
+	if (n == -EIO || n == -ETIMEDOUT)
 		nmc_gone(p);
 	nmc_unlock(p);
 	if (n >= 0 && ((const struct nmd_msg *)reply)->type !=

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test-netmapd-harden: the client library's guarantees (issue 12), with
 # tests/user/nmc_harden.c: close() racing calls in flight, a stopped
-# process sharing a descriptor, unknown ioctls; last, a
+# process sharing a descriptor, unknown ioctls; with nmc_fake.c, fake
+# daemons that misbehave; last, a
 # daemon SIGKILLed under a pipe transfer: both clients must get EIO.
 . tests/user/lib.sh
 
@@ -14,6 +15,12 @@ for t in race stop enotty; do
 done
 check_baseline
 stop_daemon
+
+# Fake daemons (their own sockets): daemons that do not answer.
+"$O/tests/user/nmc_fake" silent-hello silent-ctrl honest \
+    >"$T/fake.out" 2>&1 ||
+    fail "nmc_fake: $(cat "$T/fake.out")"
+cat "$T/fake.out"
 
 # The daemon dies: nmc_harden kills it by PID, mid-transfer.
 start_daemon

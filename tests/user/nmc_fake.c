@@ -9,10 +9,11 @@
  * detector.
  *
  * Cases that need root (a listener or a directory of another uid) are
- * skipped, and said so, without it.
+ * skipped, and said so, without it. `nmc_fake [CASE...]` runs the cases
+ * named, or all.
  */
-#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -280,8 +281,20 @@ client_run(enum fake_case fc)
 	exit(0);
 }
 
+/* Whether case fc was asked for: all of them without arguments. */
+static bool
+wanted(int argc, char **argv, int fc)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], fc_names[fc]) == 0)
+			return true;
+	return argc == 1;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	pid_t fake[FC_NCASES], cli[FC_NCASES];
 	char path[128];
@@ -294,6 +307,8 @@ main(void)
 	unsetenv("XDG_RUNTIME_DIR");
 	for (fc = 0; fc < FC_NCASES; fc++) {
 		fake[fc] = cli[fc] = -1;
+		if (!wanted(argc, argv, fc))
+			continue;
 		if (geteuid() != 0 &&
 		    (fc == FC_PEER_NOBODY || fc == FC_DIR_OWNER)) {
 			printf("nmc_fake %s: skipped (needs root)\n",
