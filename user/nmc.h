@@ -70,6 +70,13 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
 #define NMC_CTRL_MS		10000
 
 uint64_t nmc_now_ns(void);
+/*
+ * A descriptor the daemon sent, before `size` bytes of it are mapped:
+ * it must be shared memory (a memfd: F_GET_SEALS works on nothing else
+ * but tmpfs files) holding at least that much, or mapping it would
+ * write into some file, or give SIGBUS on access. 0 or EPROTO.
+ */
+int nmc_check_memfd(int fd, uint64_t size);
 struct nmc_port *nmc_port_new(int bellfd);
 void nmc_port_free(struct nmc_port *p);
 int nmc_bell_lock_init(struct nmd_bell *b);

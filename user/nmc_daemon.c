@@ -103,10 +103,54 @@ nmc_spawn_daemon(void)
 }
 
 /*
+ * Whoever could create the socket's directory could have put a fake
+ * daemon there (another user who made /tmp/netmap-UID first): it must
+ * be a directory, not a symlink, either ours and private (0700, as
+ * netmapd makes it) or root's and not writable by others (a system
+ * daemon's). 0 or EACCES.
+ */
+static int
+nmc_trusted_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return EACCES;
+	if (st.st_uid == geteuid())
+		return (st.st_mode & 077) == 0 ? 0 : EACCES;
+	if (st.st_uid == 0 && (st.st_mode & 022) == 0)
+		return 0;
+	return EACCES;
+}
+
+/* The daemon must run as our user, or as root. 0 or EACCES. */
+static int
+nmc_trusted_peer(int s)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return errno;
+	return cr.uid == geteuid() || cr.uid == 0 ? 0 : EACCES;
+}
+
+/*
  * A connected socket to the daemon at `path` (the default one if NULL,
  * started on demand). The socket gets a kernel-assigned abstract name
  * first (autobind), which is how the daemon finds the connection when
- * the descriptor is passed to another process. Returns fd or -errno.
+ * the descriptor is passed to another process. Only a daemon we trust
+ * (nmc_trusted_dir, nmc_trusted_peer) is ours. Returns fd or -errno.
  */
 static int
 nmc_connect(const char *path, int cloexec, bool start)
@@ -134,8 +178,15 @@ nmc_connect(const char *path, int cloexec, bool start)
 	if (bind(s, (struct sockaddr *)&fam, sizeof(fam)) < 0)
 		goto fail;
 	for (;;) {
-		if (connect(s, (struct sockaddr *)&sa, salen) == 0)
-			return s;
+		if (connect(s, (struct sockaddr *)&sa, salen) == 0) {
+			error = nmc_trusted_dir(path);
+			if (error == 0)
+				error = nmc_trusted_peer(s);
+			if (error == 0)
+				return s;
+			real_close(s);
+			return -error;
+		}
 		if (errno == EINTR)
 			continue;
 		if (!start || (errno != ENOENT && errno != ECONNREFUSED))
@@ -170,9 +221,9 @@ nmc_open(int flags)
 
 	s = nmc_connect(NULL, (flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0, true);
 	if (s < 0) {
-		/* As if there were no device. */
-		errno = s == -ENOMEM || s == -EMFILE || s == -ENFILE ? -s :
-		    ENOENT;
+		/* As if there were no device, unless we know better. */
+		errno = s == -ENOMEM || s == -EMFILE || s == -ENFILE ||
+		    s == -EACCES ? -s : ENOENT;
 		return -1;
 	}
 	error = nmd_send(s, &m, sizeof(m), -1, 0);
@@ -183,6 +234,8 @@ nmc_open(int flags)
 	if (n != sizeof(m) || m.type != NMD_MSG_HELLO || bellfd < 0)
 		goto fail;
 	error = m.error;
+	if (error == 0)
+		error = nmc_check_memfd(bellfd, NMD_BELL_SIZE);
 	if (error)
 		goto fail;
 	p = nmc_port_new(bellfd);
@@ -252,7 +305,7 @@ nmc_attach(int fd)
 		    NMC_HELLO_MS);
 	real_close(s);
 	if (n != sizeof(m) || m.type != NMD_MSG_ATTACH || m.error != 0 ||
-	    bellfd < 0) {
+	    bellfd < 0 || nmc_check_memfd(bellfd, NMD_BELL_SIZE) != 0) {
 		if (bellfd >= 0)
 			real_close(bellfd);
 		return NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,17 @@ nmc_port_free(struct nmc_port *p)
 
 
 /* ---- talking to the daemon ---- */
+
+int
+nmc_check_memfd(int fd, uint64_t size)
+{
+	struct stat st;
+
+	if (size == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < size || fcntl(fd, F_GET_SEALS) < 0)
+		return EPROTO;
+	return 0;
+}
 
 /*
  * Wait until sock is readable (or hung up), until `deadline`. 0 or an
@@ -449,6 +461,18 @@ nmc_req_seen(struct nmc_req *q, uint64_t uaddr)
 	return 0;
 }
 
+/* Whether the reply segment r is one of those we sent: same place, size. */
+static bool
+nmc_req_sent(const struct nmc_req *q, const struct nmd_seg *r)
+{
+	unsigned i;
+
+	for (i = 0; i < q->nseg; i++)
+		if (q->seg[i].uaddr == r->uaddr && q->seg[i].len == r->len)
+			return true;
+	return false;
+}
+
 /* Ship len bytes at uaddr if readable. 0, or -1 if unreadable/full. */
 static int
 nmc_req_add(struct nmc_req *q, uint64_t uaddr, size_t len)
@@ -570,12 +594,29 @@ nmc_ioctl_msg(int fd, struct nmc_port *p, unsigned long cmd, void *uarg)
 		error = (int)-n;
 		goto out;
 	}
-	/* Check the reply as carefully as the daemon checks requests. */
+	/*
+	 * Check the reply as carefully as the daemon checks requests, all
+	 * of it before writing anything: each segment must be one we sent,
+	 * address and length, and a region must be a memfd that holds
+	 * what it claims.
+	 */
 	r = (struct nmd_msg *)rb;
 	error = EPROTO;
 	off = sizeof(*r) + nmd_align8(asz);
 	if ((size_t)n < off || r->cmd != cmd || r->nseg > q->nseg ||
 	    off + r->nseg * sizeof(struct nmd_seg) > (size_t)n)
+		goto out;
+	pos = off + r->nseg * sizeof(struct nmd_seg);
+	for (i = 0; i < r->nseg; i++) {
+		struct nmd_seg s;
+
+		memcpy(&s, rb + off + i * sizeof(s), sizeof(s));
+		if (!nmc_req_sent(q, &s) || pos + nmd_align8(s.len) >
+		    (size_t)n)
+			goto out;
+		pos += nmd_align8(s.len);
+	}
+	if (rfd >= 0 && nmc_check_memfd(rfd, r->arg) != 0)
 		goto out;
 	nmc_poke((uintptr_t)uarg, rb + sizeof(*r), asz);
 	pos = off + r->nseg * sizeof(struct nmd_seg);
@@ -583,9 +624,6 @@ nmc_ioctl_msg(int fd, struct nmc_port *p, unsigned long cmd, void *uarg)
 		struct nmd_seg s;
 
 		memcpy(&s, rb + off + i * sizeof(s), sizeof(s));
-		if (s.len > NMD_SEG_MAX || pos + nmd_align8(s.len) >
-		    (size_t)n)
-			goto out;
 		nmc_poke(s.uaddr, rb + pos, s.len);
 		pos += nmd_align8(s.len);
 	}
@@ -631,7 +669,7 @@ nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size)
 		return 0;
 	n = nmc_call(sock, p, &m, sizeof(m), &r, sizeof(r), &rfd);
 	error = n < 0 ? (int)-n : n != sizeof(r) ? EPROTO : r.error;
-	if (error == 0 && rfd < 0)
+	if (error == 0 && (rfd < 0 || nmc_check_memfd(rfd, r.arg) != 0))
 		error = EPROTO;
 	if (error) {
 		if (rfd >= 0)

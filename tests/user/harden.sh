@@ -16,9 +16,8 @@ done
 check_baseline
 stop_daemon
 
-# Fake daemons (their own sockets): daemons that do not answer.
-"$O/tests/user/nmc_fake" silent-hello silent-ctrl honest \
-    >"$T/fake.out" 2>&1 ||
+# Fake daemons, on sockets of their own.
+"$O/tests/user/nmc_fake" >"$T/fake.out" 2>&1 ||
     fail "nmc_fake: $(cat "$T/fake.out")"
 cat "$T/fake.out"
 

@@ -85,8 +85,7 @@ fake_ioctl_reply(int s, enum fake_case fc, const uint8_t *req, size_t n)
 	struct nmd_seg seg;
 	int fd = -1;
 
-	CHECK(m->type == NMD_MSG_IOCTL && m->nseg >= 1 &&
-	    off + sizeof(seg) <= n);
+	CHECK(m->nseg >= 1 && off + sizeof(seg) <= n);
 	memcpy(&seg, req + off, sizeof(seg));
 	memcpy(out, req, off);
 	r->nseg = 1;
@@ -127,7 +126,8 @@ fake_serve(int ls, enum fake_case fc)
 	s = accept(ls, NULL, NULL);
 	CHECK(s >= 0);
 	n = nmd_recv(s, req, sizeof(req), &fd, 0);
-	CHECK(n == sizeof(struct nmd_msg));
+	if (n != sizeof(struct nmd_msg))
+		_exit(0);	/* the client gave up on us */
 	if (fc == FC_SILENT_HELLO)
 		pause();
 	if (fc == FC_SMALL_BELL) {
@@ -148,7 +148,7 @@ fake_serve(int ls, enum fake_case fc)
 		pause();
 	for (;;) {
 		n = nmd_recv(s, req, sizeof(req), &fd, 0);
-		if (n <= 0)
+		if (n <= 0 || ((struct nmd_msg *)req)->type != NMD_MSG_IOCTL)
 			break;
 		fake_ioctl_reply(s, fc, req, (size_t)n);
 	}
