@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,14 +26,15 @@
 
 /*
  * Start a daemon: $NETMAP_DAEMON, else netmapd next to our executable,
- * else netmapd in $PATH. The daemon's parent process exits once the
- * socket listens, so waiting for it is waiting for the daemon.
+ * else netmapd in $PATH; never in a setuid program. The daemon's parent
+ * process exits once the socket listens, so waiting for it is waiting
+ * for the daemon.
  */
 static void
 nmc_spawn_daemon(void)
 {
 	char self[PATH_MAX], cand[PATH_MAX + 16];
-	const char *env = getenv("NETMAP_DAEMON");
+	const char *env = secure_getenv("NETMAP_DAEMON");
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t sa;
 	char **envp;
@@ -42,6 +44,12 @@ nmc_spawn_daemon(void)
 	pid_t pid;
 	int st;
 
+	/*
+	 * A setuid program must not run a daemon of its caller's choosing
+	 * (NETMAP_DAEMON, PATH), nor one with its privileges: no daemon.
+	 */
+	if (getauxval(AT_SECURE))
+		return;
 	cand[0] = '\0';
 	if (env != NULL && env[0] != '\0') {
 		snprintf(cand, sizeof(cand), "%s", env);

@@ -395,11 +395,12 @@ nmc_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 /*
  * Whether open("/dev/netmap") goes to netmapd: NETMAP_HOST=user forces
  * it, NETMAP_HOST=kernel forbids it, otherwise only without a device.
+ * A setuid program does not read it (secure_getenv).
  */
 static int
 nmc_open_dev(int dirfd, const char *path, int flags, mode_t mode)
 {
-	const char *host = getenv("NETMAP_HOST");
+	const char *host = secure_getenv("NETMAP_HOST");
 	int fd;
 
 	if (host != NULL && strcmp(host, "user") == 0)

@@ -10,7 +10,8 @@
 NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
-		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake
+		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
+		   $(NMD_TDIR)/nmc_secure
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen
 
@@ -26,6 +27,12 @@ $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake: $(NMD_TDIR)/%: \
     $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# Run setuid by secure.sh: no sanitizer (it would not run with AT_SECURE).
+$(NMD_TDIR)/nmc_secure: $(O)/tests/user/nmc_secure.o \
+    $(NMC_SRCS:%.c=$(O)/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Speaks the protocol by hand: garbage, truncation, lies.
 $(NMD_TDIR)/nmd_hostile: $(O)/san/tests/user/nmd_hostile.o \
@@ -46,7 +53,7 @@ $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
 
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
-		   test-netmapd-harden
+		   test-netmapd-harden test-netmapd-secure
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
