@@ -11,7 +11,7 @@ NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
-		   $(NMD_TDIR)/nmc_secure
+		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen
 
@@ -23,7 +23,8 @@ $(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # The client's guarantees when things go wrong, and against fake daemons.
-$(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake: $(NMD_TDIR)/%: \
+$(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm: \
+    $(NMD_TDIR)/%: \
     $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
@@ -53,7 +54,7 @@ $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
 
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
-		   test-netmapd-harden test-netmapd-secure
+		   test-netmapd-harden test-netmapd-secure test-netmapd-storm
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
