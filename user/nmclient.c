@@ -208,10 +208,10 @@ nmc_adopt(int fd, struct nmc_port *p, bool replace)
 }
 
 /*
- * fd is being closed by close() (do_close) or by the kernel (close_range,
- * dup2 onto it). Returns 1 if calls are in flight: with do_close, the
- * last of them closes the descriptor; else 0, or -1 with EBADF if it was
- * already being closed.
+ * fd is being closed: by close() (do_close), or by the kernel right after
+ * (close_range, dup2 onto it). 1 if calls are in flight: the last of
+ * them closes the descriptor; -1 with EBADF if another thread is closing
+ * it already; else 0 (or close()'s result).
  */
 static int
 nmc_forget(int fd, bool do_close)
@@ -503,7 +503,8 @@ close(int fd)
 
 /*
  * The kernel closes the range at once; descriptors of ours with calls in
- * flight are left out, for the last of those calls to close.
+ * flight (or being closed by another thread) are left out, for the last
+ * of those calls to close.
  */
 int
 close_range(unsigned int first, unsigned int last, int flags)
@@ -519,20 +520,18 @@ close_range(unsigned int first, unsigned int last, int flags)
 			fd |= NMC_L2 - 1;	/* skip the chunk */
 			continue;
 		}
-		if (nmc_forget((int)fd, true) != 0) {
-			/* Closing (by us or another call): not now. */
+		if (nmc_forget((int)fd, false) != 0) {
 			if (fd > from)
 				rv |= (int)syscall(SYS_close_range, from,
 				    fd - 1, flags);
 			from = fd + 1;
 		}
-		if (fd == last)
-			break;
 	}
-	if (from <= last && from >= first)
+	if (from >= first && from <= last)
 		rv |= (int)syscall(SYS_close_range, from, last, flags);
 	return rv;
 }
+
 int
 dup(int fd)
 {

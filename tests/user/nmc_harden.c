@@ -3,8 +3,9 @@
  * wrong around it (issue 12). `nmc_harden NAME [ARG]` runs one test:
  *
  *   race    threads call ioctl, poll and mmap on a descriptor that
- *           another thread closes: each call completes or fails with
- *           EBADF (POLLNVAL for poll), never crashes (run under ASan)
+ *           another thread closes (close, close_range): each call
+ *           completes or fails with EBADF (POLLNVAL for poll), never
+ *           crashes (run under ASan)
  *   stop    a forked child shares the descriptor and is SIGSTOPped in
  *           its sync loop: the parent's syncs complete or fail with
  *           EBUSY, and both go on after SIGCONT
@@ -116,7 +117,12 @@ t_race(void)
 		}
 		usleep((useconds_t)(unit_rand(&seed) % 2000));
 		munmap(p.mem, p.reg.nr_memsize);
-		CHECK_EQ(close(p.fd), 0);
+		/* Every other round through close_range. */
+		if (i & 1)
+			CHECK_EQ(close_range((unsigned)p.fd, (unsigned)p.fd, 0),
+			    0);
+		else
+			CHECK_EQ(close(p.fd), 0);
 		for (k = 0; k < 3; k++) {
 			r[k].stop = 1;
 			CHECK_EQ(pthread_join(t[k], NULL), 0);
