@@ -1,8 +1,10 @@
 /*
  * nmc_daemon.c: how the netmapd client finds its daemon: the socket path
- * (nmd_socket_path), starting a daemon on demand, connecting, and the
- * first exchange on a new descriptor (HELLO) or on one we did not open
- * ourselves (ATTACH).
+ * (nmd_socket_path), starting a daemon on demand, connecting, deciding
+ * whether what answers is a daemon we trust (whoever can listen at the
+ * path could be another user), and the first exchange on a new
+ * descriptor (HELLO) or on one we did not open ourselves (ATTACH), each
+ * bounded in time.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -34,6 +34,7 @@ enum fake_case {
 	FC_SEG_FOREIGN,		/* reply segment to an address not sent */
 	FC_SEG_LONGER,		/* reply segment longer than the one sent */
 	FC_SMALL_REGION,	/* region memfd smaller than it claims */
+	FC_SMALL_REGION_MSG,	/* the same, answering a REGION request */
 	FC_PEER_NOBODY,		/* the listener belongs to another uid */
 	FC_DIR_MODE,		/* the directory is 0755 */
 	FC_DIR_LINK,		/* the directory is a symlink */
@@ -44,7 +45,8 @@ enum fake_case {
 
 static const char *const fc_names[FC_NCASES] = {
 	"silent-hello", "silent-ctrl", "small-bell", "file-bell",
-	"seg-foreign", "seg-longer", "small-region", "peer-nobody",
+	"seg-foreign", "seg-longer", "small-region", "small-region-msg",
+	"peer-nobody",
 	"dir-mode", "dir-link", "dir-owner", "honest",
 };
 
@@ -148,9 +150,17 @@ fake_serve(int ls, enum fake_case fc)
 		pause();
 	for (;;) {
 		n = nmd_recv(s, req, sizeof(req), &fd, 0);
-		if (n <= 0 || ((struct nmd_msg *)req)->type != NMD_MSG_IOCTL)
+		if (n <= 0)
 			break;
-		fake_ioctl_reply(s, fc, req, (size_t)n);
+		if (((struct nmd_msg *)req)->type == NMD_MSG_REGION) {
+			fd = fake_memfd(4096);
+			fake_reply(s, NMD_MSG_REGION, 0, 1 << 20, fd);
+			close(fd);
+		} else if (((struct nmd_msg *)req)->type == NMD_MSG_IOCTL) {
+			fake_ioctl_reply(s, fc, req, (size_t)n);
+		} else {
+			break;
+		}
 	}
 	_exit(0);
 }
@@ -267,6 +277,14 @@ client_run(enum fake_case fc)
 		mem = mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, fd, 0);
 		if (mem != MAP_FAILED)
 			CHECK_EQ(mem[(1 << 20) - 1], 0);
+		close(fd);
+		break;
+	case FC_SMALL_REGION_MSG:
+		/* Bound elsewhere as far as we know: the region is asked for. */
+		fd = unit_open();
+		CHECK(mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, fd, 0) ==
+		    MAP_FAILED);
+		CHECK_EQ(errno, EPROTO);
 		close(fd);
 		break;
 	case FC_HONEST:
