@@ -549,32 +549,45 @@ dup(int fd)
 }
 
 /*
- * dup2/dup3 onto one of ours in use by a call in flight would close it
- * under that call: EBUSY, which Linux's dup2 also returns when it races
- * an open.
+ * dup2/dup3 onto one of ours: the kernel closes it. It is claimed first
+ * (as close() marks it), so no call can start on it meanwhile; one in
+ * flight would have it closed under it: EBUSY, which Linux's dup2 also
+ * returns when it races an open.
  */
 static int
 nmc_dup3(int fd, int nfd, int flags)
 {
 	struct nmc_slot *s = nmc_slot(nfd);
 	struct nmc_port *p;
+	uint32_t idle = 0;
+	bool claimed = false;
 	int rv;
 
 	if (fd == nfd && flags == -1) {	/* dup2 on itself: a check */
 		return fcntl(fd, F_GETFD) < 0 ? -1 : fd;
 	}
-	if (s != NULL && __atomic_load_n(&s->state, __ATOMIC_SEQ_CST) != 0) {
-		errno = EBUSY;
-		return -1;
+	if (nmc_is_ours(nfd)) {
+		if (!__atomic_compare_exchange_n(&s->state, &idle,
+		    NMC_CLOSING, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+			errno = EBUSY;
+			return -1;
+		}
+		claimed = true;
 	}
 	rv = (int)syscall(SYS_dup3, fd, nfd, flags == -1 ? 0 : flags);
-	if (rv >= 0) {
-		nmc_forget(nfd, false);	/* the kernel closed what was there */
-		pthread_mutex_lock(&nmc.lock);
-		p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
-		nmc_set_locked(nfd, p);
-		pthread_mutex_unlock(&nmc.lock);
+	if (rv < 0) {
+		if (claimed)
+			__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
+		return rv;
 	}
+	/* The kernel closed what was at nfd. */
+	nmc_ep_forget(nfd);
+	if (claimed)
+		nmc_slot_finish(nfd, s, false);
+	pthread_mutex_lock(&nmc.lock);
+	p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
+	nmc_set_locked(nfd, p);
+	pthread_mutex_unlock(&nmc.lock);
 	return rv;
 }
 

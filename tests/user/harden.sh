@@ -1,15 +1,15 @@
 #!/bin/sh
-# test-netmapd-harden: the client library's guarantees (issue 12), with
-# tests/user/nmc_harden.c: close() racing calls in flight, a stopped
-# process sharing a descriptor, unknown ioctls; with nmc_fake.c, fake
-# daemons that misbehave; last, a
-# daemon SIGKILLed under a pipe transfer: both clients must get EIO.
+# test-netmapd-harden: the client library's guarantees (issue 12). With
+# tests/user/nmc_harden.c: close() and dup2() racing calls in flight, a
+# stopped process sharing a descriptor, unknown ioctls; with nmc_fake.c,
+# fake daemons that misbehave; last, a daemon SIGKILLed under a pipe
+# transfer: both clients must get EIO.
 . tests/user/lib.sh
 
 H="$O/tests/user/nmc_harden"
 start_daemon
 baseline
-for t in race stop enotty; do
+for t in race dup2 stop enotty; do
 	"$H" $t >"$T/$t.out" 2>&1 || fail "nmc_harden $t: $(cat "$T/$t.out")"
 	tail -2 "$T/$t.out"
 done

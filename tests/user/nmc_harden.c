@@ -6,6 +6,8 @@
  *           another thread closes (close, close_range): each call
  *           completes or fails with EBADF (POLLNVAL for poll), never
  *           crashes (run under ASan)
+ *   dup2    dup2 onto a descriptor that a poll() in another thread
+ *           is using fails with EBUSY, and works once it returned
  *   stop    a forked child shares the descriptor and is SIGSTOPped in
  *           its sync loop: the parent's syncs complete or fail with
  *           EBUSY, and both go on after SIGCONT
@@ -132,6 +134,43 @@ t_race(void)
 	}
 	printf("race: %u calls completed, %u failed with EBADF\n", ok, badf);
 	CHECK(badf > 0);
+}
+
+/* ---- dup2: onto a descriptor a call is using ---- */
+
+static volatile int poller_in;
+
+static void *
+poller_run(void *arg)
+{
+	struct pollfd pfd = { *(int *)arg, POLLIN, 0 };
+
+	poller_in = 1;
+	CHECK_EQ(poll(&pfd, 1, 3000), 0);	/* nothing comes */
+	return NULL;
+}
+
+static void
+t_dup2(void)
+{
+	struct unit_port a, b;
+	pthread_t t;
+
+	unit_port_open(&a, "valeD:a", NULL);
+	unit_port_open(&b, "valeD:b", NULL);
+	CHECK_EQ(pthread_create(&t, NULL, poller_run, &a.fd), 0);
+	while (!poller_in)
+		usleep(1000);
+	usleep(500000);		/* the poller is in poll() by now */
+	CHECK_ERR(dup2(b.fd, a.fd), EBUSY);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	/* Idle now: a's number becomes a second descriptor of b. */
+	CHECK_EQ(dup2(b.fd, a.fd), a.fd);
+	CHECK_EQ(ioctl(a.fd, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(close(a.fd), 0);
+	CHECK_EQ(ioctl(b.fd, NIOCTXSYNC, NULL), 0);
+	munmap(a.mem, a.reg.nr_memsize);
+	unit_port_close(&b);
 }
 
 /* ---- stop: a stopped sharer does not block the others ---- */
@@ -302,6 +341,8 @@ main(int argc, char **argv)
 	setenv("NETMAP_HOST", "user", 1);
 	if (argc == 2 && strcmp(argv[1], "race") == 0)
 		t_race();
+	else if (argc == 2 && strcmp(argv[1], "dup2") == 0)
+		t_dup2();
 	else if (argc == 2 && strcmp(argv[1], "stop") == 0)
 		t_stop();
 	else if (argc == 2 && strcmp(argv[1], "enotty") == 0)
@@ -309,7 +350,7 @@ main(int argc, char **argv)
 	else if (argc == 3 && strcmp(argv[1], "dead") == 0)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: nmc_harden race|stop|enotty|"
+		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|"
 		    "dead PID\n");
 		return 2;
 	}
