@@ -14,6 +14,13 @@
  *
  * docs/netmapd.md ("The client library") says what the client
  * guarantees an application.
+ *
+ * Locks: the table lock (nmclient.c: slot ports, port refs), the epoll
+ * list lock (nmc_poll.c), a port's mtx (its region fields) and the
+ * doorbell's lock (shared by every process using the descriptor; taken
+ * with a bound, nmc_req.c). None is taken while another is held, so
+ * there is no order to keep. The calls in flight on a descriptor are
+ * counted without a lock (struct nmc_slot in nmclient.c).
  */
 #ifndef NMC_H
 #define NMC_H
