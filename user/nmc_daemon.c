@@ -169,7 +169,7 @@ nmc_connect(const char *path, int cloexec, bool start)
 	struct sockaddr_un sa;
 	sa_family_t fam = AF_UNIX;
 	socklen_t salen;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, full;
 	bool spawned = false;
 	int s, error;
 
@@ -182,13 +182,22 @@ nmc_connect(const char *path, int cloexec, bool start)
 	error = nmd_sockaddr(&sa, &salen, path);
 	if (error)
 		return -error;
-	s = socket(AF_UNIX, SOCK_SEQPACKET | cloexec, 0);
+	/*
+	 * Non-blocking: a connect to a daemon that does not accept (hung,
+	 * or out of descriptors) would block once its backlog is full.
+	 */
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | cloexec, 0);
 	if (s < 0)
 		return -errno;
 	if (bind(s, (struct sockaddr *)&fam, sizeof(fam)) < 0)
 		goto fail;
+	full = nmc_now_ns() + NMC_HELLO_MS * 1000000ull;
 	for (;;) {
 		if (connect(s, (struct sockaddr *)&sa, salen) == 0) {
+			/* The descriptor is the application's: blocking. */
+			if (fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK) <
+			    0)
+				goto fail;
 			error = nmc_trusted_dir(path);
 			if (error == 0)
 				error = nmc_trusted_peer(s);
@@ -199,6 +208,14 @@ nmc_connect(const char *path, int cloexec, bool start)
 		}
 		if (errno == EINTR)
 			continue;
+		if (errno == EAGAIN) {		/* the backlog is full */
+			if (nmc_now_ns() > full) {
+				errno = ETIMEDOUT;
+				goto fail;
+			}
+			usleep(5000);
+			continue;
+		}
 		if (!start || (errno != ENOENT && errno != ECONNREFUSED))
 			goto fail;
 		if (!spawned) {
@@ -233,7 +250,7 @@ nmc_open(int flags)
 	if (s < 0) {
 		/* As if there were no device, unless we know better. */
 		errno = s == -ENOMEM || s == -EMFILE || s == -ENFILE ||
-		    s == -EACCES ? -s : ENOENT;
+		    s == -EACCES || s == -ETIMEDOUT ? -s : ENOENT;
 		return -1;
 	}
 	error = nmd_send(s, &m, sizeof(m), -1, 0);

@@ -27,6 +27,7 @@ int unit_checks;
 #define NOBODY		65534
 
 enum fake_case {
+	FC_NO_ACCEPT,		/* never accepts; its backlog is full */
 	FC_SILENT_HELLO,	/* accepts, never answers: open times out */
 	FC_SILENT_CTRL,		/* answers HELLO, then nothing */
 	FC_SMALL_BELL,		/* doorbell memfd smaller than a page */
@@ -44,7 +45,7 @@ enum fake_case {
 };
 
 static const char *const fc_names[FC_NCASES] = {
-	"silent-hello", "silent-ctrl", "small-bell", "file-bell",
+	"no-accept", "silent-hello", "silent-ctrl", "small-bell", "file-bell",
 	"seg-foreign", "seg-longer", "small-region", "small-region-msg",
 	"peer-nobody",
 	"dir-mode", "dir-link", "dir-owner", "honest",
@@ -200,6 +201,14 @@ fake_start(enum fake_case fc, char *sockpath, size_t size)
 	if (pid == 0) {
 		if (fc == FC_PEER_NOBODY)
 			CHECK_EQ(setresuid(NOBODY, NOBODY, NOBODY), 0);
+		if (fc == FC_NO_ACCEPT) {
+			/* Backlog 0: one connection fills it. */
+			int c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+			CHECK_EQ(listen(ls, 0), 0);
+			CHECK_EQ(connect(c, (struct sockaddr *)&sa, salen), 0);
+			pause();
+		}
 		CHECK_EQ(listen(ls, 4), 0);
 		fake_serve(ls, fc);
 		_exit(0);
@@ -227,6 +236,7 @@ client_run(enum fake_case fc)
 
 	alarm(30);		/* a hang detector, not a timing check */
 	switch (fc) {
+	case FC_NO_ACCEPT:
 	case FC_SILENT_HELLO:
 		CHECK_ERR(open("/dev/netmap", O_RDWR), ETIMEDOUT);
 		break;
