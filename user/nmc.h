@@ -70,8 +70,9 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
 #define NMC_HUNG_MS		500	/* futex sleeps between daemon checks */
 #define NMC_LOCK_MS		1000	/* wait for a sharer, then EBUSY */
 /*
- * How long the daemon may take to answer (then ETIMEDOUT): the first
- * exchange, and a control request (which may allocate a large region).
+ * How long the daemon may take to answer (then ETIMEDOUT): connecting and
+ * the first exchange; a control request (it may allocate a large
+ * region), and a sync or poll (it may wait for the core lock meanwhile).
  */
 #define NMC_HELLO_MS		3000
 #define NMC_CTRL_MS		10000

@@ -287,7 +287,7 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 {
 	struct nmd_bell *b = p->bell;
 	struct nmd_spin sp = { 0 };
-	uint64_t now, check = 0;
+	uint64_t now, check = 0, give_up = 0;
 	uint32_t s, v;
 	int r, error;
 
@@ -326,6 +326,14 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 		now = nmc_now_ns();
 		if (check == 0) {
 			check = now + NMC_HUNG_MS * 1000000ull;
+			give_up = now + NMC_CTRL_MS * 1000000ull;
+		} else if (now >= give_up) {
+			/*
+			 * Alive but silent. A late completion is harmless:
+			 * the next request waits for its own sequence.
+			 */
+			nmc_unlock(p);
+			return -ETIMEDOUT;
 		} else if (now >= check) {
 			if (nmc_hung_up(sock)) {
 				nmc_gone(p);

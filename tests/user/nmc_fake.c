@@ -30,6 +30,7 @@ enum fake_case {
 	FC_NO_ACCEPT,		/* never accepts; its backlog is full */
 	FC_SILENT_HELLO,	/* accepts, never answers: open times out */
 	FC_SILENT_CTRL,		/* answers HELLO, then nothing */
+	FC_SILENT_BELL,		/* answers requests, never the doorbell */
 	FC_SMALL_BELL,		/* doorbell memfd smaller than a page */
 	FC_FILE_BELL,		/* doorbell that is a file, not a memfd */
 	FC_SEG_FOREIGN,		/* reply segment to an address not sent */
@@ -45,10 +46,10 @@ enum fake_case {
 };
 
 static const char *const fc_names[FC_NCASES] = {
-	"no-accept", "silent-hello", "silent-ctrl", "small-bell", "file-bell",
-	"seg-foreign", "seg-longer", "small-region", "small-region-msg",
-	"peer-nobody",
-	"dir-mode", "dir-link", "dir-owner", "honest",
+	"no-accept", "silent-hello", "silent-ctrl", "silent-bell",
+	"small-bell", "file-bell", "seg-foreign", "seg-longer",
+	"small-region", "small-region-msg", "peer-nobody", "dir-mode",
+	"dir-link", "dir-owner", "honest",
 };
 
 /* What a hostile reply must never overwrite. */
@@ -295,6 +296,12 @@ client_run(enum fake_case fc)
 		CHECK(mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, fd, 0) ==
 		    MAP_FAILED);
 		CHECK_EQ(errno, EPROTO);
+		close(fd);
+		break;
+	case FC_SILENT_BELL:
+		fd = unit_open();
+		CHECK_EQ(client_register(fd, &reg), 0);
+		CHECK_ERR(ioctl(fd, NIOCTXSYNC, NULL), ETIMEDOUT);
 		close(fd);
 		break;
 	case FC_HONEST:
