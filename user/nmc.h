@@ -82,8 +82,9 @@ uint64_t nmc_now_ns(void);
 /*
  * A descriptor the daemon sent, before `size` bytes of it are mapped:
  * it must be shared memory (a memfd: F_GET_SEALS works on nothing else
- * but tmpfs files) holding at least that much, or mapping it would
- * write into some file, or give SIGBUS on access. 0 or EPROTO.
+ * but tmpfs files) holding at least that much and sealed against
+ * shrinking (netmapd seals what it hands out), or mapping it would write
+ * into some file, or give SIGBUS on access, then or later. 0 or EPROTO.
  */
 int nmc_check_memfd(int fd, uint64_t size);
 struct nmc_port *nmc_port_new(int bellfd);

@@ -259,11 +259,16 @@ nmc_open(int flags)
 		goto fail;
 	n = nmc_recv_reply(s, &m, sizeof(m), &bellfd, NMC_HELLO_MS);
 	error = n < 0 ? (int)-n : EPROTO;
-	if (n != sizeof(m) || m.type != NMD_MSG_HELLO || bellfd < 0)
+	if (n != sizeof(m) || m.type != NMD_MSG_HELLO)
 		goto fail;
-	error = m.error;
-	if (error == 0)
-		error = nmc_check_memfd(bellfd, NMD_BELL_SIZE);
+	/* A refusal (the daemon's caps: ENFILE, EMFILE) has no doorbell. */
+	if (m.error > 0 && m.error < 4096 && bellfd < 0) {
+		error = m.error;
+		goto fail;
+	}
+	if (m.error != 0 || bellfd < 0)
+		goto fail;
+	error = nmc_check_memfd(bellfd, NMD_BELL_SIZE);
 	if (error)
 		goto fail;
 	p = nmc_port_new(bellfd);

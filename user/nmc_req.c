@@ -78,16 +78,20 @@ nmc_port_free(struct nmc_port *p)
 	free(p);
 }
 
-
 /* ---- talking to the daemon ---- */
 
 int
 nmc_check_memfd(int fd, uint64_t size)
 {
 	struct stat st;
+	int seals;
 
+	/* A memfd (only they have seals) that can no longer shrink. */
 	if (size == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < size || fcntl(fd, F_GET_SEALS) < 0)
+	    (uint64_t)st.st_size < size)
+		return EPROTO;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		return EPROTO;
 	return 0;
 }

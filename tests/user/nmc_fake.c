@@ -42,6 +42,8 @@ enum fake_case {
 	FC_DIR_MODE,		/* the directory is 0755 */
 	FC_DIR_LINK,		/* the directory is a symlink */
 	FC_DIR_OWNER,		/* the directory belongs to another uid */
+	FC_UNSEALED_BELL,	/* a doorbell memfd that could still shrink */
+	FC_REFUSED,		/* HELLO refused (a cap): no doorbell */
 	FC_HONEST,		/* the control case: everything fine */
 	FC_NCASES
 };
@@ -50,7 +52,7 @@ static const char *const fc_names[FC_NCASES] = {
 	"no-accept", "silent-hello", "silent-ctrl", "silent-bell",
 	"small-bell", "file-bell", "seg-foreign", "seg-longer",
 	"small-region", "small-region-msg", "peer-nobody", "dir-mode",
-	"dir-link", "dir-owner", "honest",
+	"dir-link", "dir-owner", "unsealed-bell", "refused", "honest",
 };
 
 /* What a hostile reply must never overwrite. */
@@ -58,14 +60,24 @@ static volatile uint64_t canary = 0x600dc0ffee;
 
 static char base[64];
 
+/* A memfd sealed as netmapd seals them, unless `sealed` is false. */
 static int
-fake_memfd(size_t size)
+fake_memfd_sealed(size_t size, bool sealed)
 {
-	int fd = memfd_create("fake", MFD_CLOEXEC);
+	int fd = memfd_create("fake", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	CHECK(fd >= 0);
 	CHECK_EQ(ftruncate(fd, (off_t)size), 0);
+	if (sealed)
+		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+		    F_SEAL_SEAL), 0);
 	return fd;
+}
+
+static int
+fake_memfd(size_t size)
+{
+	return fake_memfd_sealed(size, true);
 }
 
 static void
@@ -135,8 +147,14 @@ fake_serve(int ls, enum fake_case fc)
 		_exit(0);	/* the client gave up on us */
 	if (fc == FC_SILENT_HELLO)
 		pause();
+	if (fc == FC_REFUSED) {
+		fake_reply(s, NMD_MSG_HELLO, ENFILE, 0, -1);
+		_exit(0);
+	}
 	if (fc == FC_SMALL_BELL) {
 		fd = fake_memfd(100);
+	} else if (fc == FC_UNSEALED_BELL) {
+		fd = fake_memfd_sealed(NMD_BELL_SIZE, false);
 	} else if (fc == FC_FILE_BELL) {
 		char path[96];
 
@@ -244,7 +262,12 @@ client_run(enum fake_case fc)
 		break;
 	case FC_SMALL_BELL:
 	case FC_FILE_BELL:
+	case FC_UNSEALED_BELL:
 		CHECK_ERR(open("/dev/netmap", O_RDWR), EPROTO);
+		break;
+	case FC_REFUSED:
+		/* The daemon's answer, not a protocol error. */
+		CHECK_ERR(open("/dev/netmap", O_RDWR), ENFILE);
 		break;
 	case FC_PEER_NOBODY:
 	case FC_DIR_MODE:
