@@ -193,7 +193,7 @@ move_frames(struct netmap_ring *rx, struct netmap_ring *tx,
 				ts->flags = NS_BUF_CHANGED;
 				st->swapped++;
 			} else {
-				/* Longer than our buffers: cut, never overrun. */
+				/* Longer than our buffers: cut it. */
 				if (len > tx->nr_buf_size)
 					len = (uint16_t)tx->nr_buf_size;
 				memcpy(NETMAP_BUF(tx, ts->buf_idx),
@@ -387,11 +387,14 @@ main(int argc, char **argv)
 		if (t - t_last >= 1000) {
 			double dt = (double)(t - t_last) / 1000;
 
-			printf("%s -> %s: %.0f pps, %s -> %s: %.0f pps\n",
-			    side[0].name, side[1].name,
-			    (double)(st[0].pkts - last[0].pkts) / dt,
-			    side[1].name, side[0].name,
-			    (double)(st[1].pkts - last[1].pkts) / dt);
+			printf("%s -> %s: %.0f pps", side[0].name,
+			    side[1].name,
+			    (double)(st[0].pkts - last[0].pkts) / dt);
+			if (!loop)
+				printf(", %s -> %s: %.0f pps", side[1].name,
+				    side[0].name,
+				    (double)(st[1].pkts - last[1].pkts) / dt);
+			putchar('\n');
 			fflush(stdout);
 			memcpy(last, st, sizeof(last));
 			t_last = t;

@@ -5,7 +5,7 @@
 # length, and checks each one on the far side.  Covered: the copy path
 # (pipes of two parents, VALE ports) and the zero-copy path (two pipes
 # of one parent), both ways at once; multi-slot frames kept whole
-# across small rings and bursts; -c; a frame too large for the other
+# across small rings and bursts; -c; -L; a frame too large for the other
 # side dropped without stalling what follows; SIGINT and SIGTERM; the
 # rate line; a port without host rings refused.  Which path ran is read
 # from the totals bridge prints (slots swapped against slots copied).
@@ -140,6 +140,24 @@ nmt send -n 140 -l 7000 -F 7 vale1:s >/dev/null || fail "sender v1"
 recv_wait v1 140 980000
 bridge_stop INT
 totals "$A" "$B" "140 packets 980000 bytes, 0 slots swapped, 980 copied, 0 dropped"
+
+echo "== -L: a pipe end sends back what it receives (pkt-gen /T and /R)"
+A='netmap:bl{1'
+bridge_start loop -w 0 -L -i "$A"
+bg timeout 20 "$O/pkt-gen" -i 'netmap:bl}1/R' -f rxseq -n 20000 -w 0 \
+    >"$T/loop.rx" 2>&1
+lrx=$LAST
+"$O/pkt-gen" -i 'netmap:bl}1/T' -f txseq -n 20000 -l 3000 -F 2 -w 0 \
+    >"$T/loop.tx" 2>&1 || fail "loop sender: $(tail -3 "$T/loop.tx")"
+wait "$lrx" || fail "loop receiver: $(tail -3 "$T/loop.rx")"
+grep -q "^Received 20000 packets 60000000 bytes" "$T/loop.rx" &&
+    grep -q "Sequence check: 0 gaps (0 packets missing), 0 out of order, 0 fragment mismatches" \
+    "$T/loop.rx" || fail "loop receiver: $(tail -3 "$T/loop.rx")"
+bridge_stop INT
+totals "$A" "$A" "20000 packets 60000000 bytes, 40000 slots swapped, 0 copied, 0 dropped"
+[ "$(grep -c "^$A -> $A: [0-9]* packets" "$T/loop.br")" -eq 1 ] &&
+    ! grep -q ' -> .* -> ' "$T/loop.br" ||
+    fail "loop: one direction only: $(cat "$T/loop.br")"
 
 echo "== a frame larger than the other side's ring is dropped, no stall"
 A='netmap:bd{1@conf:slots=128' B='netmap:be{1@conf:slots=64'

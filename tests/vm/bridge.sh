@@ -2,9 +2,9 @@
 # bridge.sh - apps/bridge over netmap.ko, inside the test VM: the copy
 # path (pipes of two parents, two VALE switches) and the zero-copy path
 # (two pipes of one parent), both ways at once, with multi-slot frames
-# through small rings and bursts; every byte checked by nmtest recv,
-# and the path that ran read from bridge's totals (slots swapped
-# against slots copied).  The same cases run against netmapd in
+# through small rings and bursts, and -L on a pipe end; every byte
+# checked by nmtest recv (pkt-gen rxseq for -L), and the path that ran
+# read from bridge's totals (slots swapped against slots copied).  The same cases run against netmapd in
 # tests/user/bridge.sh.  NIC and host-ring cases: bridge-nic.sh.
 set -eu
 . ./lib.sh
@@ -105,6 +105,20 @@ recv_start v1 -n 140 -l 7000 vale2:r
 recv_wait v1 140 980000
 bridge_stop INT
 totals "$A" "$B" "140 packets 980000 bytes, 0 slots swapped, 980 copied, 0 dropped"
+
+step "-L: a pipe end sends back what it receives (pkt-gen /T and /R)"
+A='netmap:bl{1'
+bridge_start loop -w 0 -L -i "$A"
+./pkt-gen -i 'netmap:bl}1/R' -f rxseq -n 20000 -w 0 >/tmp/loop.rx 2>&1 &
+lrx=$!
+sleep 0.3
+./pkt-gen -i 'netmap:bl}1/T' -f txseq -n 20000 -l 3000 -F 2 -w 0 \
+    >/tmp/loop.tx 2>&1
+wait_pid $lrx "pkt-gen rxseq"
+has /tmp/loop.rx "^Received 20000 packets 60000000 bytes"
+has /tmp/loop.rx "Sequence check: 0 gaps (0 packets missing), 0 out of order, 0 fragment mismatches"
+bridge_stop INT
+totals "$A" "$A" "20000 packets 60000000 bytes, 40000 slots swapped, 0 copied, 0 dropped"
 
 step "one port: its host rings, which a VALE port has not"
 if ./bridge -w 0 -i vale3:x >/tmp/host.out 2>&1; then
