@@ -103,8 +103,14 @@ totals "$B" "$A" "3000 packets 15000000 bytes, 0 slots swapped, 9000 copied, 0 d
 echo "== zero copy: pipes of one parent, both ways, 10-slot frames," \
     "64-slot rings, burst 7"
 A='netmap:bz{1@conf:slots=64' B='netmap:bz{2@conf:slots=64'
-bridge_start zc -w 0 -b 7 -i "$A" -i "$B"
+bridge_start zc -v -w 0 -b 7 -i "$A" -i "$B"
 grep -q "zero copy, burst 7$" "$T/zc.br" || fail "zc: $(cat "$T/zc.br")"
+# -v: both ends name the same region, of 64-slot rings.
+ma=$(sed -n "s/^$A: mem_id \([0-9]*\), 1 tx rings, 1 rx rings, 64 slots$/\1/p" \
+    "$T/zc.br")
+mb=$(sed -n "s/^$B: mem_id \([0-9]*\), 1 tx rings, 1 rx rings, 64 slots$/\1/p" \
+    "$T/zc.br")
+[ -n "$ma" ] && [ "$ma" = "$mb" ] || fail "zc -v: $(cat "$T/zc.br")"
 recv_start z1 -n 5000 -l 200 'bz}2'
 recv_start z2 -n 2000 -l 9000 'bz}1'
 bg env LD_PRELOAD="$PRE" "$NMTEST" send -w -n 2000 -l 9000 -F 10 'bz}2'
