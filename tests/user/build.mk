@@ -14,7 +14,7 @@ NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
 		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
-		   $(O)/pkt-gen
+		   $(O)/pkt-gen $(O)/bridge $(NMD_TDIR)/nmtest
 
 # Functional tests through the client, all of it under ASan/UBSan.
 NMC_SAN_OBJS	:= $(NMC_SRCS:%.c=$(O)/san/%.o)
@@ -47,6 +47,11 @@ $(NMD_TDIR)/nmd_raw: tests/user/nmd_raw.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
+# tests/vm's raw-ABI sender and checking receiver, for the bridge test.
+$(NMD_TDIR)/nmtest: tests/vm/nmtest.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
 # The cost of a sync through the doorbell (not a pass/fail test).
 $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
     $(NMC_SRCS:%.c=$(O)/%.o)
@@ -56,7 +61,8 @@ $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
-		   test-netmapd-harden test-netmapd-secure test-netmapd-storm
+		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
+		   test-netmapd-bridge
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
