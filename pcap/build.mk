@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# pcap/: libpcap with its netmap module, built from Debian's source
+# against our headers (pcap/build.sh; docs/pcap.md), once: it is rebuilt
+# only when the headers or the script change.  test-pcap runs the
+# system's tcpdump on it, and pcap-replay, a libpcap program of ours that
+# injects, through netmapd (pcap/test.sh).
+
+PCAP_DIR	:= $(O)/pcap
+PCAP_LIB	:= $(PCAP_DIR)/lib/libpcap.so.0.8
+PCAP_REPLAY	:= $(PCAP_DIR)/pcap-replay
+
+.PHONY: pcap test-pcap
+pcap: $(PCAP_LIB) $(PCAP_REPLAY)
+
+$(PCAP_LIB): pcap/build.sh include/net/netmap.h include/net/netmap_user.h \
+    include/net/netmap_legacy.h
+	O=$(O) ./pcap/build.sh
+
+# Linked against the library above, which it finds by its rpath.
+$(PCAP_REPLAY): pcap/pcap-replay.c $(PCAP_LIB)
+	$(CC) $(ALL_CFLAGS) -I$(PCAP_DIR)/include -o $@ $< \
+	    -L$(PCAP_DIR)/lib -Wl,-rpath,'$$ORIGIN/lib' -lpcap
+
+test-pcap: $(PCAP_LIB) $(PCAP_REPLAY) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
+    $(O)/pkt-gen
+	O=$(O) sh pcap/test.sh
+
+TESTS		+= test-pcap
