@@ -11,7 +11,7 @@
 . tests/user/lib.sh
 
 N=500			# fits in one 1024-slot ring: VALE drops nothing
-PL=${PCAP_LIBDIR:-$O/pcap/lib}
+PL=$O/pcap/lib
 PRELOAD=$PWD/$O/libnetmap-preload.so
 TCPDUMP=$(command -v tcpdump) || fail "tcpdump not installed"
 
@@ -37,7 +37,7 @@ start_daemon
 baseline
 
 # The library is ours, and it is the one tcpdump runs on.
-[ -n "${PCAP_NOLDD:-}" ] || LD_LIBRARY_PATH=$PL ldd "$TCPDUMP" | grep -q "libpcap.so.0.8 => $PL/" ||
+LD_LIBRARY_PATH=$PL ldd "$TCPDUMP" | grep -q "libpcap.so.0.8 => $PL/" ||
     fail "tcpdump does not load $PL/libpcap.so.0.8"
 
 # 1. Capture.
