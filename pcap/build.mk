@@ -3,13 +3,14 @@
 # against our headers (pcap/build.sh; docs/pcap.md), once: it is rebuilt
 # only when the headers or the script change.  test-pcap runs the
 # system's tcpdump on it, and pcap-replay, a libpcap program of ours that
-# injects, through netmapd (pcap/test.sh).
+# injects, through netmapd (pcap/test.sh), and on netmap.ko in the test VM
+# (test-pcap-vm, pcap/vm.sh).
 
 PCAP_DIR	:= $(O)/pcap
 PCAP_LIB	:= $(PCAP_DIR)/lib/libpcap.so.0.8
 PCAP_REPLAY	:= $(PCAP_DIR)/pcap-replay
 
-.PHONY: pcap test-pcap
+.PHONY: pcap test-pcap test-pcap-vm
 pcap: $(PCAP_LIB) $(PCAP_REPLAY)
 
 $(PCAP_LIB): pcap/build.sh include/net/netmap.h include/net/netmap_user.h \
@@ -26,3 +27,14 @@ test-pcap: $(PCAP_LIB) $(PCAP_REPLAY) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 	O=$(O) sh pcap/test.sh
 
 TESTS		+= test-pcap
+
+# The same on netmap.ko in the test VM (pcap/vm.sh): the system's tcpdump
+# and its libraries go into the guest, with our libpcap found first
+# (LD_LIBRARY_PATH while run-vm.sh collects libraries, /test in the
+# guest).
+test-pcap-vm: vm-progs $(PCAP_LIB) $(PCAP_REPLAY)
+	@LD_LIBRARY_PATH=$(PCAP_DIR)/lib $(VM_RUN) -t $(VM_TIMEOUT) \
+	    pcap/vm.sh $(MODULE) $(VM_DIR)/pkt-gen $(VM_FILES) \
+	    $$(command -v tcpdump) $(PCAP_LIB) $(PCAP_REPLAY)
+
+TESTS		+= test-pcap-vm
