@@ -9,7 +9,7 @@ case "$1" in
 vm)	pkgs="$pkgs qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio xz-utils iproute2" ;;
 bench)	pkgs="$pkgs dpdk dpdk-dev librte-net-memif23 librte-mempool-ring23 iproute2" ;;
 pcap)	pkgs="$pkgs gcc make dpkg-dev xz-utils flex bison perl tcpdump" ;;
-plot)	pkgs="gnuplot-nox" ;;
+plot)	pkgs="gnuplot-nox jq" ;;
 esac
 missing=
 for p in $pkgs; do

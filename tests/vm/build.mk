@@ -84,7 +84,8 @@ endef
 
 # Measurements (-D: no SLUB debugging).  The guest's figures come back
 # on its output; tests/vm/bench-json.sh turns them into
-# bench/results/vm-*.json.
+# bench/results/vm-*.json (and vm-latest.json), bench/plot.sh draws
+# each as an SVG next to it.
 bench-vm: vm-progs $(VM_AFP)
 	@mkdir -p bench/results
 	@$(vm_pktgen_ko)
@@ -95,7 +96,10 @@ bench-vm: vm-progs $(VM_AFP)
 	    tee -a $(VM_DIR)/bench.out
 	@echo "HOSTLOAD after $$(cut -d' ' -f1-3 /proc/loadavg)" \
 	    >>$(VM_DIR)/bench.out
-	@./tests/vm/bench-json.sh $(VM_DIR)/bench.out \
-	    bench/results/vm-$$(date +%Y%m%d-%H%M%S).json
+	@json=bench/results/vm-$$(date +%Y%m%d-%H%M%S).json && \
+	    ./tests/vm/bench-json.sh $(VM_DIR)/bench.out $$json && \
+	    cp $$json bench/results/vm-latest.json && \
+	    { ./bench/plot.sh $$json bench/results/vm-latest.json || \
+	    echo "bench-vm: no plot (bench/plot.sh failed)" >&2; }
 
 TESTS		+= test-vm
