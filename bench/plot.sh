@@ -58,6 +58,15 @@ plot_one() {
 	_npaths=$(jq '[.rows[] | select(.pps != null) | .path] | unique |
 	    length' "$_in") || return 1
 	_lastcol=$(awk 'NF > n { n = NF } END { print n }' "$TMP/rows")
+	# The log axis starts at the power of ten below the slowest run.
+	_ymin=$(awk 'NR == 1 || $4 < m { m = $4 }
+	    END {
+		if (m <= 0)
+			m = 0.01
+		for (e = int(log(m) / log(10)) + 1; 10 ^ e >= m; e--)
+			;
+		print 10 ^ e
+	    }' "$TMP/rows")
 	_sizes=$(jq -r '[.rows[] | select(.pps != null) | .bytes] | unique |
 	    map(tostring) | join(" ")' "$_in") || return 1
 	_title=$(jq -r '
@@ -92,13 +101,15 @@ plot_one() {
 		echo "set boxwidth w * 0.9"
 		echo "set xtics ($_tics) noenhanced"
 		echo "set xrange [-0.6:$((_npaths - 1)).6]"
-		echo "set yrange [0.05:*]"
+		echo "set yrange [$_ymin:*]"
 		echo "plot for [s = 0:nsizes - 1] '$TMP/rows' \\"
-		echo "    using (xpos(\$1, s)):(\$2 == s ? \$3 : NaN) with boxes \\"
+		echo "    using (xpos(\$1, s)):(\$2 == s ? \$3 : NaN) \\"
+		echo "    with boxes \\"
 		echo "    lc s + 1 title word(sizes, s + 1) . ' B frames', \\"
 		echo "  '$TMP/rows' using (xpos(\$1, \$2)):3:4:5 \\"
 		echo "    with yerrorbars lc 'black' pt -1 notitle, \\"
-		echo "  for [k = 6:$_lastcol] '$TMP/rows' using (xpos(\$1, \$2)):k \\"
+		echo "  for [k = 6:$_lastcol] '$TMP/rows' \\"
+		echo "    using (xpos(\$1, \$2)):k \\"
 		echo "    with points pt 7 ps 0.4 lc 'black' notitle"
 	} >"$TMP/plot.gp"
 	gnuplot "$TMP/plot.gp" 2>"$TMP/gp.err" || {

@@ -27,11 +27,16 @@ cat >"$T/host.json" <<'JSON'
   "machine": {"cpu_model": "CPU", "cpus": 2, "kernel": "6.1"},
   "method": {"runs": 3, "seconds": 5},
   "rows": [
-    {"path": "vale", "bytes": 60, "pps": 2000000, "runs_pps": [1000000, 2000000, 3000000]},
-    {"path": "vale", "bytes": 1514, "pps": 900000, "runs_pps": [900000, null, 800000]},
-    {"path": "memif", "bytes": 60, "pps": 500000, "runs_pps": [500000, 400000, 600000]},
-    {"path": "memif", "bytes": 1514, "pps": null, "runs_pps": [null, null, null], "not_run": "every run failed"},
-    {"path": "afpacket", "bytes": 60, "pps": null, "runs_pps": [], "not_run": "needs root"}
+    {"path": "vale", "bytes": 60, "pps": 2000000,
+     "runs_pps": [1000000, 2000000, 3000000]},
+    {"path": "vale", "bytes": 1514, "pps": 900000,
+     "runs_pps": [900000, null, 800000]},
+    {"path": "memif", "bytes": 60, "pps": 500000,
+     "runs_pps": [500000, 400000, 600000]},
+    {"path": "memif", "bytes": 1514, "pps": null,
+     "runs_pps": [null, null, null], "not_run": "every run failed"},
+    {"path": "afpacket", "bytes": 60, "pps": null, "runs_pps": [],
+     "not_run": "needs root"}
   ]
 }
 JSON

@@ -34,7 +34,7 @@ TESTS		+= test-pcap
 # guest).
 test-pcap-vm: vm-progs $(PCAP_LIB) $(PCAP_REPLAY)
 	@LD_LIBRARY_PATH=$(PCAP_DIR)/lib $(VM_RUN) -t $(VM_TIMEOUT) \
-	    pcap/vm.sh $(MODULE) $(VM_DIR)/pkt-gen $(VM_FILES) \
+	    pcap/vm.sh $(MODULE) $(VM_DIR)/pkt-gen $(VM_FILES) pcap/cases.sh \
 	    $$(command -v tcpdump) $(PCAP_LIB) $(PCAP_REPLAY)
 
 TESTS		+= test-pcap-vm

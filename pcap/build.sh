@@ -40,10 +40,11 @@ mkdir -p "$APT/etc/parts" "$APT/state/lists/partial" \
     "$APT/cache/archives/partial" "$P/src" "$P/lib" "$P/include"
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 key=/usr/share/keyrings/debian-archive-keyring.gpg
+url=http://deb.debian.org
 cat >"$APT/etc/sources.list" <<LIST
-deb-src [signed-by=$key] http://deb.debian.org/debian $suite main
-deb-src [signed-by=$key] http://deb.debian.org/debian $suite-updates main
-deb-src [signed-by=$key] http://deb.debian.org/debian-security $suite-security main
+deb-src [signed-by=$key] $url/debian $suite main
+deb-src [signed-by=$key] $url/debian $suite-updates main
+deb-src [signed-by=$key] $url/debian-security $suite-security main
 LIST
 apt_private() {
 	"$@" -o Dir::Etc::sourcelist="$APT/etc/sources.list" \

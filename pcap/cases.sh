@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# pcap/cases.sh: the checks of libpcap's netmap module, sourced by
+# pcap/test.sh (test-pcap, on netmapd) and pcap/vm.sh (test-pcap-vm, on
+# netmap.ko in the test VM).  pcap_cases runs:
+#   1. tcpdump -i netmap:vale0:x captures a pkt-gen txseq stream through
+#      a BPF filter: the count, and every frame decoded by tcpdump -r;
+#   2. pcap-replay injects that capture with pcap_inject on vale0:y:
+#      pkt-gen rxseq on vale0:z gets every frame in order, and a second
+#      tcpdump on vale0:w records the same bytes as the file holds;
+#   3. bad port names are refused with libpcap's netmap error.
+# The caller sets W (a scratch directory), TCPDUMP (the command that runs
+# tcpdump on our libpcap, split into words), PKTGEN and REPLAY, and
+# defines fail MESSAGE, bg COMMAND... (runs it in the background and
+# sets LAST to its PID) and check_ours PID (PID, a tcpdump that listens,
+# runs on our libpcap).
+
+PCAP_N=500		# fits in one 1024-slot ring: VALE drops nothing
+# How tcpdump -e -n prints a frame of pkt-gen -l 60.
+PCAP_PKTGEN_LINE='> ff:ff:ff:ff:ff:ff, ethertype IPv4 (0x0800), length 60: '
+PCAP_PKTGEN_LINE="${PCAP_PKTGEN_LINE}10.0.0.1.1234 > 10.1.0.1.1234: UDP,"
+PCAP_PKTGEN_LINE="$PCAP_PKTGEN_LINE length 18"
+
+# wait_listening FILE: until tcpdump says it listens (its port is open).
+wait_listening() {
+	_n=0
+	until grep -q '^tcpdump: listening on netmap:' "$1" 2>/dev/null; do
+		_n=$((_n + 1))
+		[ $_n -le 500 ] || fail "tcpdump did not start: $(cat "$1")"
+		sleep 0.01
+	done
+}
+
+pcap_case_capture() {
+	# shellcheck disable=SC2086
+	bg $TCPDUMP -i netmap:vale0:x -c $PCAP_N -w "$W/cap.pcap" \
+	    'udp and src host 10.0.0.1 and dst port 1234' 2>"$W/td1.err"
+	_td=$LAST
+	wait_listening "$W/td1.err"
+	check_ours $_td
+	$PKTGEN -i vale0:a -f txseq -l 60 -n $PCAP_N -w 0 >"$W/tx.out" 2>&1 ||
+	    fail "pkt-gen tx: $(tail -3 "$W/tx.out")"
+	wait $_td || fail "tcpdump capture: $(cat "$W/td1.err")"
+	grep -q "^$PCAP_N packets captured" "$W/td1.err" ||
+	    fail "capture count: $(cat "$W/td1.err")"
+	# shellcheck disable=SC2086
+	$TCPDUMP -n -e -r "$W/cap.pcap" >"$W/cap.txt" 2>"$W/r.err" ||
+	    fail "tcpdump -r: $(cat "$W/r.err")"
+	_good=$(grep -cF -- "$PCAP_PKTGEN_LINE" "$W/cap.txt" || true)
+	[ "$_good" = $PCAP_N ] || fail "decoded $_good of $PCAP_N frames" \
+	    "as pkt-gen's: $(grep -vF -- "$PCAP_PKTGEN_LINE" "$W/cap.txt" |
+	    head -3)"
+	echo "capture: $PCAP_N frames on netmap:vale0:x, all decoded as sent"
+}
+
+pcap_case_inject() {
+	bg $PKTGEN -i vale0:z -f rxseq -n $PCAP_N -w 0 >"$W/rx.out" 2>&1
+	_rx=$LAST
+	# shellcheck disable=SC2086
+	bg $TCPDUMP -i netmap:vale0:w -c $PCAP_N -w "$W/cap2.pcap" \
+	    2>"$W/td2.err"
+	_td=$LAST
+	wait_listening "$W/td2.err"
+	sleep 0.3	# pkt-gen rx has no ready line: give it its port
+	$REPLAY netmap:vale0:y "$W/cap.pcap" >"$W/replay.out" 2>&1 ||
+	    fail "pcap-replay: $(cat "$W/replay.out")"
+	grep -q "^pcap-replay: $PCAP_N frames sent on netmap:vale0:y$" \
+	    "$W/replay.out" || fail "pcap-replay: $(cat "$W/replay.out")"
+	wait $_rx || fail "pkt-gen rxseq: $(tail -3 "$W/rx.out")"
+	grep -q "^Received $PCAP_N packets" "$W/rx.out" &&
+	    grep -q "Sequence check: 0 gaps (0 packets missing), 0 out of" \
+	    "$W/rx.out" || fail "pkt-gen rxseq: $(tail -3 "$W/rx.out")"
+	wait $_td || fail "tcpdump on vale0:w: $(cat "$W/td2.err")"
+	# shellcheck disable=SC2086
+	$TCPDUMP -r "$W/cap.pcap" -t -x >"$W/a.hex" 2>/dev/null &&
+	    $TCPDUMP -r "$W/cap2.pcap" -t -x >"$W/b.hex" 2>/dev/null ||
+	    fail "tcpdump -r -x"
+	cmp -s "$W/a.hex" "$W/b.hex" ||
+	    fail "injected frames differ from the file"
+	echo "inject: $PCAP_N frames by pcap_inject on netmap:vale0:y," \
+	    "in order, byte for byte"
+}
+
+# An empty port name and an unknown kind of port.
+pcap_case_bad_names() {
+	for _dev in netmap:vale0: netmap:nosuchif0; do
+		# shellcheck disable=SC2086
+		$TCPDUMP -i "$_dev" -c 1 -w /dev/null >"$W/bad.out" 2>&1 &&
+		    fail "tcpdump -i $_dev worked"
+		grep -q "netmap open: cannot access $_dev" "$W/bad.out" ||
+		    fail "tcpdump -i $_dev: $(cat "$W/bad.out")"
+	done
+	echo "bad names: refused"
+}
+
+pcap_cases() {
+	pcap_case_capture
+	pcap_case_inject
+	pcap_case_bad_names
+}
