@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # pcap/cases.sh: the checks of libpcap's netmap module, sourced by
 # pcap/test.sh (test-pcap, on netmapd) and pcap/vm.sh (test-pcap-vm, on
-# netmap.ko in the test VM).  pcap_cases runs:
+# netmap.ko in the test VM).  pcap_cases runs, on VALE ports:
 #   1. tcpdump -i netmap:vale0:x captures a pkt-gen txseq stream through
 #      a BPF filter: the count, and every frame decoded by tcpdump -r;
 #   2. pcap-replay injects that capture with pcap_inject on vale0:y:
-#      pkt-gen rxseq on vale0:z gets every frame in order, and a second
-#      tcpdump on vale0:w records the same bytes as the file holds;
-#   3. bad port names are refused with libpcap's netmap error.
+#      pkt-gen rxseq on vale0:z gets every frame in order;
+#   3. the same again: a second tcpdump on vale0:w records the same
+#      bytes as the file holds;
+#   4. bad port names are refused with libpcap's netmap error.
+# Each case is a function of the ports it uses, for other kinds of port.
 # The caller sets W (a scratch directory), TCPDUMP (the command that runs
 # tcpdump on our libpcap, split into words), PKTGEN and REPLAY, and
 # defines fail MESSAGE, bg COMMAND... (runs it in the background and
@@ -19,6 +21,8 @@ PCAP_N=500		# fits in one 1024-slot ring: VALE drops nothing
 PCAP_PKTGEN_LINE='> ff:ff:ff:ff:ff:ff, ethertype IPv4 (0x0800), length 60: '
 PCAP_PKTGEN_LINE="${PCAP_PKTGEN_LINE}10.0.0.1.1234 > 10.1.0.1.1234: UDP,"
 PCAP_PKTGEN_LINE="$PCAP_PKTGEN_LINE length 18"
+# What tcpdump keeps of it: not what else an interface may carry.
+PCAP_FILTER='udp and src host 10.0.0.1 and dst port 1234'
 
 # wait_listening FILE: until tcpdump says it listens (its port is open).
 wait_listening() {
@@ -30,18 +34,20 @@ wait_listening() {
 	done
 }
 
+# pcap_case_capture TX CAP: tcpdump on CAP gets a pkt-gen stream sent on
+# TX, through the filter, into $W/cap.pcap.
 pcap_case_capture() {
 	# shellcheck disable=SC2086
-	bg $TCPDUMP -i netmap:vale0:x -c $PCAP_N -w "$W/cap.pcap" \
-	    'udp and src host 10.0.0.1 and dst port 1234' 2>"$W/td1.err"
+	bg $TCPDUMP -i "$2" -c $PCAP_N -w "$W/cap.pcap" "$PCAP_FILTER" \
+	    2>"$W/td.err"
 	_td=$LAST
-	wait_listening "$W/td1.err"
+	wait_listening "$W/td.err"
 	check_ours $_td
-	$PKTGEN -i vale0:a -f txseq -l 60 -n $PCAP_N -w 0 >"$W/tx.out" 2>&1 ||
+	$PKTGEN -i "$1" -f txseq -l 60 -n $PCAP_N -w 0 >"$W/tx.out" 2>&1 ||
 	    fail "pkt-gen tx: $(tail -3 "$W/tx.out")"
-	wait $_td || fail "tcpdump capture: $(cat "$W/td1.err")"
-	grep -q "^$PCAP_N packets captured" "$W/td1.err" ||
-	    fail "capture count: $(cat "$W/td1.err")"
+	wait $_td || fail "tcpdump capture: $(cat "$W/td.err")"
+	grep -q "^$PCAP_N packets captured" "$W/td.err" ||
+	    fail "capture count: $(cat "$W/td.err")"
 	# shellcheck disable=SC2086
 	$TCPDUMP -n -e -r "$W/cap.pcap" >"$W/cap.txt" 2>"$W/r.err" ||
 	    fail "tcpdump -r: $(cat "$W/r.err")"
@@ -49,35 +55,49 @@ pcap_case_capture() {
 	[ "$_good" = $PCAP_N ] || fail "decoded $_good of $PCAP_N frames" \
 	    "as pkt-gen's: $(grep -vF -- "$PCAP_PKTGEN_LINE" "$W/cap.txt" |
 	    head -3)"
-	echo "capture: $PCAP_N frames on netmap:vale0:x, all decoded as sent"
+	echo "capture: $PCAP_N frames from $1 on $2, all decoded as sent"
 }
 
-pcap_case_inject() {
-	bg $PKTGEN -i vale0:z -f rxseq -n $PCAP_N -w 0 >"$W/rx.out" 2>&1
-	_rx=$LAST
-	# shellcheck disable=SC2086
-	bg $TCPDUMP -i netmap:vale0:w -c $PCAP_N -w "$W/cap2.pcap" \
-	    2>"$W/td2.err"
-	_td=$LAST
-	wait_listening "$W/td2.err"
-	sleep 0.3	# pkt-gen rx has no ready line: give it its port
-	$REPLAY netmap:vale0:y "$W/cap.pcap" >"$W/replay.out" 2>&1 ||
+# replay PORT: pcap-replay sends $W/cap.pcap on PORT.
+replay() {
+	$REPLAY "$1" "$W/cap.pcap" >"$W/replay.out" 2>&1 ||
 	    fail "pcap-replay: $(cat "$W/replay.out")"
-	grep -q "^pcap-replay: $PCAP_N frames sent on netmap:vale0:y$" \
+	grep -q "^pcap-replay: $PCAP_N frames sent on $1$" \
 	    "$W/replay.out" || fail "pcap-replay: $(cat "$W/replay.out")"
+}
+
+# pcap_case_inject_seq REPLAY RX: the capture replayed on REPLAY reaches
+# pkt-gen rxseq on RX, every frame, in order.
+pcap_case_inject_seq() {
+	bg $PKTGEN -i "$2" -f rxseq -n $PCAP_N -w 0 >"$W/rx.out" 2>&1
+	_rx=$LAST
+	sleep 0.3	# pkt-gen rx has no ready line: give it its port
+	replay "$1"
 	wait $_rx || fail "pkt-gen rxseq: $(tail -3 "$W/rx.out")"
 	grep -q "^Received $PCAP_N packets" "$W/rx.out" &&
 	    grep -q "Sequence check: 0 gaps (0 packets missing), 0 out of" \
 	    "$W/rx.out" || fail "pkt-gen rxseq: $(tail -3 "$W/rx.out")"
-	wait $_td || fail "tcpdump on vale0:w: $(cat "$W/td2.err")"
+	echo "inject: $PCAP_N frames by pcap_inject on $1 reach $2 in order"
+}
+
+# pcap_case_inject_bytes REPLAY CAP: tcpdump on CAP records the capture
+# replayed on REPLAY byte for byte.
+pcap_case_inject_bytes() {
+	# shellcheck disable=SC2086
+	bg $TCPDUMP -i "$2" -c $PCAP_N -w "$W/cap2.pcap" "$PCAP_FILTER" \
+	    2>"$W/td.err"
+	_td=$LAST
+	wait_listening "$W/td.err"
+	replay "$1"
+	wait $_td || fail "tcpdump on $2: $(cat "$W/td.err")"
 	# shellcheck disable=SC2086
 	$TCPDUMP -r "$W/cap.pcap" -t -x >"$W/a.hex" 2>/dev/null &&
 	    $TCPDUMP -r "$W/cap2.pcap" -t -x >"$W/b.hex" 2>/dev/null ||
 	    fail "tcpdump -r -x"
 	cmp -s "$W/a.hex" "$W/b.hex" ||
-	    fail "injected frames differ from the file"
-	echo "inject: $PCAP_N frames by pcap_inject on netmap:vale0:y," \
-	    "in order, byte for byte"
+	    fail "frames injected on $1 differ on $2 from the file"
+	echo "inject: $PCAP_N frames by pcap_inject on $1 reach $2 byte for" \
+	    "byte"
 }
 
 # An empty port name and an unknown kind of port.
@@ -92,8 +112,10 @@ pcap_case_bad_names() {
 	echo "bad names: refused"
 }
 
+# The cases on VALE ports.
 pcap_cases() {
-	pcap_case_capture
-	pcap_case_inject
+	pcap_case_capture vale0:a netmap:vale0:x
+	pcap_case_inject_seq netmap:vale0:y vale0:z
+	pcap_case_inject_bytes netmap:vale0:y netmap:vale0:w
 	pcap_case_bad_names
 }
