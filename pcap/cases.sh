@@ -119,3 +119,11 @@ pcap_cases() {
 	pcap_case_inject_bytes netmap:vale0:y netmap:vale0:w
 	pcap_case_bad_names
 }
+
+# The cases on an interface, netmap:v1, the far end of a veth pair from
+# netmap:v0 (netmap.ko's emulated adapter; the caller makes the pair).
+pcap_cases_nic() {
+	pcap_case_capture netmap:v0 netmap:v1
+	pcap_case_inject_seq netmap:v0 netmap:v1
+	pcap_case_inject_bytes netmap:v0 netmap:v1
+}
