@@ -15,7 +15,7 @@ pcap: $(PCAP_LIB) $(PCAP_REPLAY)
 
 $(PCAP_LIB): pcap/build.sh include/net/netmap.h include/net/netmap_user.h \
     include/net/netmap_legacy.h
-	O=$(O) ./pcap/build.sh
+	+O=$(O) ./pcap/build.sh
 
 # Linked against the library above, which it finds by its rpath.
 $(PCAP_REPLAY): pcap/pcap-replay.c $(PCAP_LIB)
