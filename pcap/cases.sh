@@ -8,7 +8,8 @@
 #      pkt-gen rxseq on vale0:z gets every frame in order;
 #   3. the same again: a second tcpdump on vale0:w records the same
 #      bytes as the file holds;
-#   4. bad port names are refused with libpcap's netmap error.
+#   4. bad port names are refused with libpcap's netmap error, and bad
+#      input to pcap-replay with its own.
 # Each case is a function of the ports it uses, for other kinds of port.
 # The caller sets W (a scratch directory), TCPDUMP (the command that runs
 # tcpdump on our libpcap, split into words), PKTGEN and REPLAY, and
@@ -112,12 +113,39 @@ pcap_case_bad_names() {
 	echo "bad names: refused"
 }
 
+# expect_fail TEXT COMMAND...: COMMAND fails and says TEXT.
+expect_fail() {
+	_text=$1
+	shift
+	"$@" >"$W/fail.out" 2>&1 && fail "$* worked"
+	grep -qF -- "$_text" "$W/fail.out" ||
+	    fail "$*: $(cat "$W/fail.out")"
+}
+
+# pcap-replay's bad input: usage, options, file, port (after a capture).
+pcap_case_replay_bad() {
+	# shellcheck disable=SC2086
+	expect_fail "usage: pcap-replay" $REPLAY netmap:vale0:y
+	# shellcheck disable=SC2086
+	expect_fail "bad count: x" $REPLAY -n x netmap:vale0:y "$W/cap.pcap"
+	# shellcheck disable=SC2086
+	expect_fail "bad timeout: -1" $REPLAY -t -1 netmap:vale0:y \
+	    "$W/cap.pcap"
+	# shellcheck disable=SC2086
+	expect_fail "$W/nosuchfile" $REPLAY netmap:vale0:y "$W/nosuchfile"
+	# shellcheck disable=SC2086
+	expect_fail "netmap open: cannot access netmap:vale0:" \
+	    $REPLAY netmap:vale0: "$W/cap.pcap"
+	echo "pcap-replay: bad input refused"
+}
+
 # The cases on VALE ports.
 pcap_cases() {
 	pcap_case_capture vale0:a netmap:vale0:x
 	pcap_case_inject_seq netmap:vale0:y vale0:z
 	pcap_case_inject_bytes netmap:vale0:y netmap:vale0:w
 	pcap_case_bad_names
+	pcap_case_replay_bad
 }
 
 # The cases on an interface, netmap:v1, the far end of a veth pair from

@@ -24,6 +24,12 @@ check_ours() {
 	    fail "tcpdump does not load $PL/libpcap.so.0.8"
 }
 
+# build.sh refuses a header directory without our headers.
+O=$O NETMAP_INCLUDE=$T ./pcap/build.sh >"$T/build.out" 2>&1 &&
+    fail "build.sh took NETMAP_INCLUDE=$T"
+grep -qF "no net/netmap_user.h in $T" "$T/build.out" ||
+    fail "build.sh: $(cat "$T/build.out")"
+
 start_daemon
 baseline
 pcap_cases
