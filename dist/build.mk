@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# make install / make uninstall: the headers, libnetmap (static and
+# shared), its pkg-config file, the preload library, netmapd and its
+# systemd unit, the tools and their man pages, under PREFIX (default
+# /usr/local) in DESTDIR.  Each directory has its usual variable
+# (BINDIR, SBINDIR, LIBDIR, ...) for packagers; debian/rules sets them.
+# Nothing is rebuilt for a PREFIX: only the pkg-config file and the unit
+# name paths, and they are written at install time.
+#
+# uninstall removes the files of INSTALLED, which is built next to the
+# install commands below so that the two cannot drift apart, and the
+# directories of our own (include/net is shared with libc: only if empty).
+# test-install (dist/test-install.sh) checks that nothing is left.
+
+NETMAP_VERSION	:= 0.1.0
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+INCLUDEDIR	?= $(PREFIX)/include
+# /usr/lib/<triplet> for /usr (Debian's layout), PREFIX/lib elsewhere.
+MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR		?= $(PREFIX)/lib$(if $(filter /usr,$(PREFIX)),$(if \
+		   $(MULTIARCH),/$(MULTIARCH)))
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+NETMAPLIBDIR	?= $(LIBDIR)/netmap
+MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+
+INST_HDRS	:= net/netmap.h net/netmap_user.h net/netmap_legacy.h \
+		   libnetmap.h
+INST_TOOLS	:= pkt-gen vale-ctl bridge
+INST_MAN8	:= $(notdir $(wildcard docs/man/*.8))
+
+INSTALLED	= $(addprefix $(INCLUDEDIR)/,$(INST_HDRS)) \
+		  $(addprefix $(BINDIR)/,$(INST_TOOLS)) \
+		  $(SBINDIR)/netmapd \
+		  $(LIBDIR)/libnetmap.a $(LIBDIR)/$(notdir $(LIBNETMAP_SO)) \
+		  $(LIBDIR)/$(LIBNETMAP_SONAME) $(LIBDIR)/libnetmap.so \
+		  $(PKGCONFIGDIR)/libnetmap.pc \
+		  $(NETMAPLIBDIR)/libnetmap-preload.so \
+		  $(UNITDIR)/netmapd.service \
+		  $(addprefix $(MANDIR)/man8/,$(INST_MAN8))
+
+INSTALL		?= install
+D		= $(DESTDIR)
+
+.PHONY: install uninstall
+install: $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
+    $(addprefix $(O)/,$(INST_TOOLS))
+	$(INSTALL) -d $(D)$(INCLUDEDIR)/net $(D)$(BINDIR) $(D)$(SBINDIR) \
+	    $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(NETMAPLIBDIR) \
+	    $(D)$(UNITDIR) $(D)$(MANDIR)/man8
+	$(INSTALL) -m 644 $(addprefix include/,$(filter net/%,$(INST_HDRS))) \
+	    $(D)$(INCLUDEDIR)/net/
+	$(INSTALL) -m 644 include/libnetmap.h $(D)$(INCLUDEDIR)/
+	$(INSTALL) -m 755 $(addprefix $(O)/,$(INST_TOOLS)) $(D)$(BINDIR)/
+	$(INSTALL) -m 755 $(NETMAPD) $(D)$(SBINDIR)/
+	$(INSTALL) -m 644 $(LIBNETMAP) $(LIBNETMAP_SO) $(D)$(LIBDIR)/
+	ln -sf $(notdir $(LIBNETMAP_SO)) $(D)$(LIBDIR)/$(LIBNETMAP_SONAME)
+	ln -sf $(LIBNETMAP_SONAME) $(D)$(LIBDIR)/libnetmap.so
+	$(INSTALL) -m 644 $(PRELOAD) $(D)$(NETMAPLIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(NETMAP_VERSION)|' \
+	    -e '/^# /d' dist/libnetmap.pc.in >$(D)$(PKGCONFIGDIR)/libnetmap.pc
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|' user/netmapd.service \
+	    >$(D)$(UNITDIR)/netmapd.service
+	$(INSTALL) -m 644 $(addprefix docs/man/,$(INST_MAN8)) \
+	    $(D)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(addprefix $(D),$(INSTALLED))
+	rmdir $(D)$(INCLUDEDIR)/net $(D)$(NETMAPLIBDIR) 2>/dev/null || :
+
+# Install into a temporary DESTDIR, build and run a program against it
+# with pkg-config, uninstall, compare the file lists.
+.PHONY: test-install
+test-install: $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
+    $(addprefix $(O)/,$(INST_TOOLS))
+	O=$(O) MAKE="$(MAKE)" sh dist/test-install.sh
+
+TESTS		+= test-install
