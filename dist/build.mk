@@ -45,9 +45,14 @@ INSTALLED	= $(addprefix $(INCLUDEDIR)/,$(INST_HDRS)) \
 INSTALL		?= install
 D		= $(DESTDIR)
 
-.PHONY: install uninstall
-install: $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
-    $(addprefix $(O)/,$(INST_TOOLS))
+# What install copies; debian/rules builds it before installing.
+INSTALLABLES	= $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
+		  $(addprefix $(O)/,$(INST_TOOLS))
+
+.PHONY: install uninstall installables
+installables: $(INSTALLABLES)
+
+install: $(INSTALLABLES)
 	$(INSTALL) -d $(D)$(INCLUDEDIR)/net $(D)$(BINDIR) $(D)$(SBINDIR) \
 	    $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(NETMAPLIBDIR) \
 	    $(D)$(UNITDIR) $(D)$(MANDIR)/man8
@@ -71,6 +76,35 @@ install: $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
 uninstall:
 	rm -f $(addprefix $(D),$(INSTALLED))
 	rmdir $(D)$(INCLUDEDIR)/net $(D)$(NETMAPLIBDIR) 2>/dev/null || :
+
+# install-dkms: netmap.ko's sources as DKMS wants them, a self-contained
+# tree under /usr/src/netmap-VERSION with dkms.conf: DKMS copies it and
+# runs linux/build.sh there, which makes its symlink farm inside the copy
+# (see linux/Kbuild).  Not part of install: DKMS builds for every
+# installed kernel, which is the netmap-dkms package's business; from a
+# source tree, `make install-dkms` then `dkms install netmap/VERSION`.
+DKMSDIR		?= /usr/src/netmap-$(NETMAP_VERSION)
+DKMS_SRCS	= linux/Kbuild $(wildcard linux/*.c linux/*.h \
+		  linux/probes/*.c core/*.c core/*.h include/net/*.h)
+DKMS_SCRIPTS	:= linux/build.sh linux/kdir.sh linux/probe.sh core/kinds.sh
+DKMS_INSTALLED	= $(addprefix $(DKMSDIR)/,$(DKMS_SRCS) $(DKMS_SCRIPTS) \
+		  dkms.conf)
+
+.PHONY: install-dkms uninstall-dkms
+install-dkms:
+	for f in $(DKMS_SRCS); do \
+		$(INSTALL) -D -m 644 $$f $(D)$(DKMSDIR)/$$f || exit 1; \
+	done
+	for f in $(DKMS_SCRIPTS); do \
+		$(INSTALL) -D -m 755 $$f $(D)$(DKMSDIR)/$$f || exit 1; \
+	done
+	sed -e 's|@VERSION@|$(NETMAP_VERSION)|' dist/dkms.conf.in \
+	    >$(D)$(DKMSDIR)/dkms.conf
+
+uninstall-dkms:
+	rm -f $(addprefix $(D),$(DKMS_INSTALLED))
+	cd $(D)$(DKMSDIR) 2>/dev/null && rmdir linux/probes linux core \
+	    include/net include 2>/dev/null; rmdir $(D)$(DKMSDIR) || :
 
 # Install into a temporary DESTDIR, build and run a program against it
 # with pkg-config, uninstall, compare the file lists.
