@@ -29,25 +29,28 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 
 INST_HDRS	:= net/netmap.h net/netmap_user.h net/netmap_legacy.h \
 		   libnetmap.h
-INST_TOOLS	:= pkt-gen vale-ctl bridge
-INST_MAN8	:= $(notdir $(wildcard docs/man/*.8))
+INST_TOOLS	:= pkt-gen vale-ctl
+# apps/bridge is installed as netmap-bridge, with its man page renamed to
+# match: iproute2 has a bridge(8) in every Debian system (and PATH puts
+# /usr/local/bin before /usr/sbin, so ours would shadow it for root).
+INST_MAN8	:= $(filter-out bridge.8,$(notdir $(wildcard docs/man/*.8)))
 
 INSTALLED	= $(addprefix $(INCLUDEDIR)/,$(INST_HDRS)) \
-		  $(addprefix $(BINDIR)/,$(INST_TOOLS)) \
+		  $(addprefix $(BINDIR)/,$(INST_TOOLS) netmap-bridge) \
 		  $(SBINDIR)/netmapd \
 		  $(LIBDIR)/libnetmap.a $(LIBDIR)/$(notdir $(LIBNETMAP_SO)) \
 		  $(LIBDIR)/$(LIBNETMAP_SONAME) $(LIBDIR)/libnetmap.so \
 		  $(PKGCONFIGDIR)/libnetmap.pc \
 		  $(NETMAPLIBDIR)/libnetmap-preload.so \
 		  $(UNITDIR)/netmapd.service \
-		  $(addprefix $(MANDIR)/man8/,$(INST_MAN8))
+		  $(addprefix $(MANDIR)/man8/,$(INST_MAN8) netmap-bridge.8)
 
 INSTALL		?= install
 D		= $(DESTDIR)
 
 # What install copies; debian/rules builds it before installing.
 INSTALLABLES	= $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
-		  $(addprefix $(O)/,$(INST_TOOLS))
+		  $(addprefix $(O)/,$(INST_TOOLS) bridge)
 
 .PHONY: install uninstall installables
 installables: $(INSTALLABLES)
@@ -60,6 +63,7 @@ install: $(INSTALLABLES)
 	    $(D)$(INCLUDEDIR)/net/
 	$(INSTALL) -m 644 include/libnetmap.h $(D)$(INCLUDEDIR)/
 	$(INSTALL) -m 755 $(addprefix $(O)/,$(INST_TOOLS)) $(D)$(BINDIR)/
+	$(INSTALL) -m 755 $(O)/bridge $(D)$(BINDIR)/netmap-bridge
 	$(INSTALL) -m 755 $(NETMAPD) $(D)$(SBINDIR)/
 	$(INSTALL) -m 644 $(LIBNETMAP) $(LIBNETMAP_SO) $(D)$(LIBDIR)/
 	ln -sf $(notdir $(LIBNETMAP_SO)) $(D)$(LIBDIR)/$(LIBNETMAP_SONAME)
@@ -72,6 +76,9 @@ install: $(INSTALLABLES)
 	    >$(D)$(UNITDIR)/netmapd.service
 	$(INSTALL) -m 644 $(addprefix docs/man/,$(INST_MAN8)) \
 	    $(D)$(MANDIR)/man8/
+	sed -e 's/^\.Dt BRIDGE /.Dt NETMAP-BRIDGE /' \
+	    -e 's/^\.\(Nm\|Dl\) bridge\>/.\1 netmap-bridge/' \
+	    docs/man/bridge.8 >$(D)$(MANDIR)/man8/netmap-bridge.8
 
 uninstall:
 	rm -f $(addprefix $(D),$(INSTALLED))
@@ -129,8 +136,19 @@ deb:
 # Install into a temporary DESTDIR, build and run a program against it
 # with pkg-config, uninstall, compare the file lists.
 .PHONY: test-install
-test-install: $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
-    $(addprefix $(O)/,$(INST_TOOLS))
+test-install: $(INSTALLABLES)
 	O=$(O) MAKE="$(MAKE)" sh dist/test-install.sh
 
 TESTS		+= test-install
+
+# Build the packages, install them on this machine, use them, purge them
+# (dist/test-deb.sh: root only; it restores the machine on any exit).
+# tests/vm/'s programs and nmd_raw are built by name: their fragments
+# come after this one.
+.PHONY: test-deb
+test-deb:
+	@./scripts/deps.sh deb
+	+@$(MAKE) -s --no-print-directory $(VM_PROGS) $(O)/tests/user/nmd_raw
+	O=$(O) MAKE="$(MAKE)" sh dist/test-deb.sh $(VM_PROGS)
+
+TESTS		+= test-deb

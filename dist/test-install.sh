@@ -36,16 +36,21 @@ ma=$(${CC:-cc} -print-multiarch 2>/dev/null || :)
 [ -n "$ma" ] && libdir=/usr/lib/$ma
 for f in usr/include/net/netmap.h usr/include/net/netmap_user.h \
     usr/include/net/netmap_legacy.h usr/include/libnetmap.h \
-    usr/bin/pkt-gen usr/bin/vale-ctl usr/bin/bridge usr/sbin/netmapd \
+    usr/bin/pkt-gen usr/bin/vale-ctl usr/bin/netmap-bridge usr/sbin/netmapd \
     $libdir/libnetmap.a $libdir/libnetmap.so $libdir/libnetmap.so.1 \
     $libdir/pkgconfig/libnetmap.pc $libdir/netmap/libnetmap-preload.so \
     usr/lib/systemd/system/netmapd.service usr/share/man/man8/netmapd.8 \
-    usr/share/man/man8/pkt-gen.8; do
+    usr/share/man/man8/pkt-gen.8 usr/share/man/man8/netmap-bridge.8; do
 	[ -e "$D/${f#/}" ] || fail "not installed: $f"
 done
 grep -qx 'ExecStart=/usr/sbin/netmapd -f -s /run/netmap/netmapd.sock' \
     "$D/usr/lib/systemd/system/netmapd.service" ||
     fail "netmapd.service does not run /usr/sbin/netmapd"
+# bridge(8) is iproute2's: ours is netmap-bridge(8), and says so.
+[ ! -e "$D/usr/bin/bridge" ] && [ ! -e "$D/usr/share/man/man8/bridge.8" ] ||
+    fail "bridge or bridge(8) installed under iproute2's name"
+grep -qx '.Nm netmap-bridge' "$D/usr/share/man/man8/netmap-bridge.8" ||
+    fail "netmap-bridge.8 does not name netmap-bridge"
 soname=$(readelf -d "$D$libdir/libnetmap.so.1" |
     sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [ "$soname" = libnetmap.so.1 ] || fail "soname is '$soname'"
