@@ -3,7 +3,10 @@
 # shared), its pkg-config file, the preload library, netmapd and its
 # systemd unit, the tools and their man pages, under PREFIX (default
 # /usr/local) in DESTDIR.  Each directory has its usual variable
-# (BINDIR, SBINDIR, LIBDIR, ...) for packagers; debian/rules sets them.
+# (BINDIR, LIBDIR, ...) for packagers; debian/rules sets them.
+# netmapd goes to BINDIR, not sbin: ordinary users' clients start their
+# own daemon, found next to the client or in PATH (user/nmc_daemon.c), and
+# Debian gives ordinary users no sbin in PATH.
 # Nothing is rebuilt for a PREFIX: only the pkg-config file and the unit
 # name paths, and they are written at install time.
 #
@@ -16,7 +19,6 @@ NETMAP_VERSION	?= 0.1.0
 
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
-SBINDIR		?= $(PREFIX)/sbin
 INCLUDEDIR	?= $(PREFIX)/include
 # /usr/lib/<triplet> for /usr (Debian's layout), PREFIX/lib elsewhere.
 MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -37,7 +39,7 @@ INST_MAN8	:= $(filter-out bridge.8,$(notdir $(wildcard docs/man/*.8)))
 
 INSTALLED	= $(addprefix $(INCLUDEDIR)/,$(INST_HDRS)) \
 		  $(addprefix $(BINDIR)/,$(INST_TOOLS) netmap-bridge) \
-		  $(SBINDIR)/netmapd \
+		  $(BINDIR)/netmapd \
 		  $(LIBDIR)/libnetmap.a $(LIBDIR)/$(notdir $(LIBNETMAP_SO)) \
 		  $(LIBDIR)/$(LIBNETMAP_SONAME) $(LIBDIR)/libnetmap.so \
 		  $(PKGCONFIGDIR)/libnetmap.pc \
@@ -56,7 +58,7 @@ INSTALLABLES	= $(LIBNETMAP) $(LIBNETMAP_SO) $(PRELOAD) $(NETMAPD) \
 installables: $(INSTALLABLES)
 
 install: $(INSTALLABLES)
-	$(INSTALL) -d $(D)$(INCLUDEDIR)/net $(D)$(BINDIR) $(D)$(SBINDIR) \
+	$(INSTALL) -d $(D)$(INCLUDEDIR)/net $(D)$(BINDIR) \
 	    $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(NETMAPLIBDIR) \
 	    $(D)$(UNITDIR) $(D)$(MANDIR)/man8
 	$(INSTALL) -m 644 $(addprefix include/,$(filter net/%,$(INST_HDRS))) \
@@ -64,7 +66,7 @@ install: $(INSTALLABLES)
 	$(INSTALL) -m 644 include/libnetmap.h $(D)$(INCLUDEDIR)/
 	$(INSTALL) -m 755 $(addprefix $(O)/,$(INST_TOOLS)) $(D)$(BINDIR)/
 	$(INSTALL) -m 755 $(O)/bridge $(D)$(BINDIR)/netmap-bridge
-	$(INSTALL) -m 755 $(NETMAPD) $(D)$(SBINDIR)/
+	$(INSTALL) -m 755 $(NETMAPD) $(D)$(BINDIR)/
 	$(INSTALL) -m 644 $(LIBNETMAP) $(LIBNETMAP_SO) $(D)$(LIBDIR)/
 	ln -sf $(notdir $(LIBNETMAP_SO)) $(D)$(LIBDIR)/$(LIBNETMAP_SONAME)
 	ln -sf $(LIBNETMAP_SONAME) $(D)$(LIBDIR)/libnetmap.so
@@ -72,7 +74,7 @@ install: $(INSTALLABLES)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(NETMAP_VERSION)|' \
 	    -e '/^# /d' dist/libnetmap.pc.in >$(D)$(PKGCONFIGDIR)/libnetmap.pc
-	sed 's|/usr/local/sbin/|$(SBINDIR)/|' user/netmapd.service \
+	sed 's|/usr/local/sbin/netmapd|$(BINDIR)/netmapd|' user/netmapd.service \
 	    >$(D)$(UNITDIR)/netmapd.service
 	$(INSTALL) -m 644 $(addprefix docs/man/,$(INST_MAN8)) \
 	    $(D)$(MANDIR)/man8/

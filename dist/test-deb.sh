@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # test-deb: `make deb` (with lintian), then the packages on this machine:
 # dpkg -i all five; pkt-gen from /usr/bin over VALE and a pipe through
-# /usr/sbin/netmapd (counts and sequence checked); a program built with
+# /usr/bin/netmapd (counts and sequence checked), and as an ordinary user
+# with Debian's PATH, who gets a daemon started on demand; a program built with
 # the system's pkg-config against libnetmap-dev; a raw-ABI program under
 # the packaged preload library; the unit checked by systemd-analyze; the
 # netmap.ko DKMS built at install for KVER (linux/kdir.sh -r: the kernel
@@ -22,10 +23,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 T=$(mktemp -d /tmp/netmap-deb.XXXXXX)
 NMD_PID=
+U=
+USER_PIDFILE=
 INSTALLED=
 MOK_NEW=
 cleanup() {
 	[ -n "$NMD_PID" ] && kill -KILL "$NMD_PID" 2>/dev/null
+	[ -s "$USER_PIDFILE" ] && kill -KILL "$(cat "$USER_PIDFILE")" 2>/dev/null
 	if [ -n "$INSTALLED" ]; then
 		dpkg --purge $PKGS >"$T/purge.log" 2>&1 ||
 		    cat "$T/purge.log" >&2
@@ -33,7 +37,7 @@ cleanup() {
 	# dkms made a module-signing key for its first build: not ours to
 	# keep (none existed before).
 	[ -n "$MOK_NEW" ] && rm -f /var/lib/dkms/mok.key /var/lib/dkms/mok.pub
-	rm -rf "$T"
+	rm -rf "$T" ${U:+"$U"}
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -95,7 +99,7 @@ done <"$T/contents"
 # pkt-gen from /usr/bin through the installed netmapd, on a private socket.
 export NETMAP_SOCKET="$T/netmapd.sock" NETMAP_HOST=user
 export NETMAP_DAEMON=/nonexistent	# never start another one
-/usr/sbin/netmapd -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
+/usr/bin/netmapd -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
 NMD_PID=$!
 i=0
 while [ ! -S "$NETMAP_SOCKET" ]; do
@@ -105,13 +109,16 @@ while [ ! -S "$NETMAP_SOCKET" ]; do
 done
 # pair TX RX: 20000 sequenced frames at a rate a loaded machine keeps up
 # with (a VALE receiver may otherwise drop); all must arrive, in order.
+# $RUN prefixes both pkt-gen commands.
+RUN=
 pair() {
-	timeout 30 /usr/bin/pkt-gen -i "$2" -f rxseq -n 20000 -w 0 \
+	$RUN timeout 30 /usr/bin/pkt-gen -i "$2" -f rxseq -n 20000 -w 0 \
 	    >"$T/rx" 2>&1 &
 	rx=$!
-	sleep 0.3
-	timeout 30 /usr/bin/pkt-gen -i "$1" -f txseq -n 20000 -R 100000 \
-	    -w 0 >"$T/tx" 2>&1 || fail "pkt-gen tx on $1: $(tail -3 "$T/tx")"
+	sleep 0.5
+	$RUN timeout 30 /usr/bin/pkt-gen -i "$1" -f txseq -n 20000 \
+	    -R 100000 -w 0 >"$T/tx" 2>&1 ||
+	    fail "pkt-gen tx on $1: $(tail -3 "$T/tx")"
 	wait $rx || fail "pkt-gen rx on $2: $(tail -3 "$T/rx")"
 	grep -q '^Received 20000 packets' "$T/rx" &&
 	    grep -q 'Sequence check: 0 gaps (0 packets missing), 0 out of order' \
@@ -120,6 +127,20 @@ pair() {
 }
 pair vale0:a "vale0:b@conf:slots=4096"
 pair "netmap:deb{1" "netmap:deb}1"
+
+# An ordinary user, with the PATH Debian gives users (no sbin): the first
+# pkt-gen starts /usr/bin/netmapd (netmapd(8)), which exits when idle; we
+# end it by the PID in the pid file it writes next to its socket.
+# (Its socket directory must be its own and private: not under $T.)
+U=$(mktemp -d /tmp/netmap-deb-user.XXXXXX)
+chown nobody "$U"
+USER_PIDFILE=$U/netmapd.sock.pid
+RUN="runuser -u nobody -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    NETMAP_HOST=user NETMAP_SOCKET=$U/netmapd.sock"
+pair vale1:a "vale1:b@conf:slots=4096"
+RUN=
+[ -s "$USER_PIDFILE" ] || fail "no netmapd started for nobody"
+kill -TERM "$(cat "$USER_PIDFILE")"
 
 # libnetmap-dev: the system's pkg-config, the system's headers and library.
 cp dist/test-install.c "$T/"

@@ -36,16 +36,16 @@ ma=$(${CC:-cc} -print-multiarch 2>/dev/null || :)
 [ -n "$ma" ] && libdir=/usr/lib/$ma
 for f in usr/include/net/netmap.h usr/include/net/netmap_user.h \
     usr/include/net/netmap_legacy.h usr/include/libnetmap.h \
-    usr/bin/pkt-gen usr/bin/vale-ctl usr/bin/netmap-bridge usr/sbin/netmapd \
+    usr/bin/pkt-gen usr/bin/vale-ctl usr/bin/netmap-bridge usr/bin/netmapd \
     $libdir/libnetmap.a $libdir/libnetmap.so $libdir/libnetmap.so.1 \
     $libdir/pkgconfig/libnetmap.pc $libdir/netmap/libnetmap-preload.so \
     usr/lib/systemd/system/netmapd.service usr/share/man/man8/netmapd.8 \
     usr/share/man/man8/pkt-gen.8 usr/share/man/man8/netmap-bridge.8; do
 	[ -e "$D/${f#/}" ] || fail "not installed: $f"
 done
-grep -qx 'ExecStart=/usr/sbin/netmapd -f -s /run/netmap/netmapd.sock' \
+grep -qx 'ExecStart=/usr/bin/netmapd -f -s /run/netmap/netmapd.sock' \
     "$D/usr/lib/systemd/system/netmapd.service" ||
-    fail "netmapd.service does not run /usr/sbin/netmapd"
+    fail "netmapd.service does not run /usr/bin/netmapd"
 # bridge(8) is iproute2's: ours is netmap-bridge(8), and says so.
 [ ! -e "$D/usr/bin/bridge" ] && [ ! -e "$D/usr/share/man/man8/bridge.8" ] ||
     fail "bridge or bridge(8) installed under iproute2's name"
@@ -81,7 +81,7 @@ LD_LIBRARY_PATH="$D$libdir" ldd "$T/prog" | grep -q "=> $D$libdir/" ||
 # The installed netmapd, on a private socket; both programs go through it.
 export NETMAP_SOCKET="$T/netmapd.sock" NETMAP_HOST=user
 export NETMAP_DAEMON=/nonexistent	# never start another one
-"$D/usr/sbin/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
+"$D/usr/bin/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
 NMD_PID=$!
 i=0
 while [ ! -S "$NETMAP_SOCKET" ]; do
@@ -96,7 +96,7 @@ grep -qx 'test-install: 20000 frames sent and received' "$T/out" ||
 "$T/prog-static" insts 20000 >"$T/out" 2>&1 || fail "prog-static: $(cat "$T/out")"
 grep -qx 'test-install: 20000 frames sent and received' "$T/out" ||
     fail "prog-static: $(cat "$T/out")"
-"$D/usr/sbin/netmapd" -S >"$T/stats" 2>&1 || fail "netmapd -S"
+"$D/usr/bin/netmapd" -S >"$T/stats" 2>&1 || fail "netmapd -S"
 echo "shared and static builds: 20000 frames each through netmapd"
 kill -TERM "$NMD_PID"
 wait "$NMD_PID" || fail "netmapd exited with $?"
@@ -118,7 +118,7 @@ $MAKE --no-print-directory install DESTDIR="$D" >"$T/make.log" 2>&1 ||
 grep -qx 'libdir=/usr/local/lib' "$D/usr/local/lib/pkgconfig/libnetmap.pc" ||
     fail "libnetmap.pc under /usr/local: $(cat \
     "$D/usr/local/lib/pkgconfig/libnetmap.pc")"
-[ -x "$D/usr/local/sbin/netmapd" ] || fail "no /usr/local/sbin/netmapd"
+[ -x "$D/usr/local/bin/netmapd" ] || fail "no /usr/local/bin/netmapd"
 n=$(files "$D" | wc -l)
 $MAKE --no-print-directory uninstall DESTDIR="$D" >"$T/make.log" 2>&1 ||
     fail "make uninstall: $(cat "$T/make.log")"
