@@ -15,7 +15,9 @@
 # directories of our own (include/net is shared with libc: only if empty).
 # test-install (dist/test-install.sh) checks that nothing is left.
 
-NETMAP_VERSION	?= 0.1.0
+# The version is debian/changelog's (its upstream part), for everything.
+NETMAP_VERSION	?= $(shell sed -n '1s/^netmap (\([^)-]*\).*/\1/p' \
+		   debian/changelog)
 
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
@@ -81,10 +83,16 @@ install: $(INSTALLABLES)
 	sed -e 's/^\.Dt BRIDGE /.Dt NETMAP-BRIDGE /' \
 	    -e 's/^\.\(Nm\|Dl\) bridge\>/.\1 netmap-bridge/' \
 	    docs/man/bridge.8 >$(D)$(MANDIR)/man8/netmap-bridge.8
+	$(LDCONFIG)
+
+# The dynamic linker's cache, when installing for real as root.
+LDCONFIG	= @if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then \
+		      ldconfig; fi
 
 uninstall:
 	rm -f $(addprefix $(D),$(INSTALLED))
 	rmdir $(D)$(INCLUDEDIR)/net $(D)$(NETMAPLIBDIR) 2>/dev/null || :
+	$(LDCONFIG)
 
 # install-dkms: netmap.ko's sources as DKMS wants them, a self-contained
 # tree under /usr/src/netmap-VERSION with dkms.conf: DKMS copies it and
@@ -121,8 +129,7 @@ uninstall-dkms:
 # it still reports are overridden in debian/*.lintian-overrides, each with
 # its reason, so any output is news.
 DEB_DIR		:= $(O)/deb
-DEB_VERSION	= $(shell dpkg-parsechangelog -l debian/changelog -SVersion)
-DEB_TREE	= $(DEB_DIR)/netmap-$(DEB_VERSION)
+DEB_TREE	= $(DEB_DIR)/netmap-$(NETMAP_VERSION)
 
 .PHONY: deb
 deb:

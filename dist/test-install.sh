@@ -62,6 +62,9 @@ export PKG_CONFIG_SYSROOT_DIR="$D"
 cflags=$(pkg-config --cflags libnetmap) || fail "pkg-config --cflags"
 libs=$(pkg-config --libs libnetmap) || fail "pkg-config --libs"
 echo "pkg-config: cflags '$cflags' libs '$libs'"
+want=$(sed -n '1s/^netmap (\([^)-]*\).*/\1/p' debian/changelog)
+[ "$(pkg-config --modversion libnetmap)" = "$want" ] ||
+    fail "libnetmap.pc: version $(pkg-config --modversion libnetmap), not $want"
 case "$cflags" in *"-I$D/usr/include"*) ;; *) fail "cflags: $cflags" ;; esac
 case "$libs" in *"-L$D$libdir"*) ;; *) fail "libs: $libs" ;; esac
 # Out of the tree, so that nothing but the flags can find our headers.
