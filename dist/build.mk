@@ -156,7 +156,6 @@ TESTS		+= test-install
 # come after this one.
 .PHONY: test-deb
 test-deb:
-	@./scripts/deps.sh deb
 	+@$(MAKE) -s --no-print-directory $(VM_PROGS) $(O)/tests/user/nmd_raw
 	O=$(O) MAKE="$(MAKE)" sh dist/test-deb.sh $(VM_PROGS)
 

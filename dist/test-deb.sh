@@ -21,6 +21,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "test-deb: SKIP: needs root (installs the packages with dpkg -i)"
 	exit 0
 fi
+# Debian's packaging tools, and the kernel headers and QEMU of the VM
+# tests so that DKMS has a kernel to build for and we one to boot.
+./scripts/deps.sh deb && ./scripts/deps.sh vm || exit 1
 T=$(mktemp -d /tmp/netmap-deb.XXXXXX)
 NMD_PID=
 U=
