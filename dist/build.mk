@@ -8,12 +8,12 @@
 # own daemon, found next to the client or in PATH (user/nmc_daemon.c), and
 # Debian gives ordinary users no sbin in PATH.
 # Nothing is rebuilt for a PREFIX: only the pkg-config file and the unit
-# name paths, and they are written at install time.
+# name paths, and install writes them.
 #
-# uninstall removes the files of INSTALLED, which is built next to the
-# install commands below so that the two cannot drift apart, and the
-# directories of our own (include/net is shared with libc: only if empty).
-# test-install (dist/test-install.sh) checks that nothing is left.
+# uninstall removes the files of INSTALLED, the list of what install
+# writes, and the directories of our own (include/net is shared with
+# libc: only if empty).  test-install (dist/test-install.sh) fails if
+# anything is left, so a file added to install and not to INSTALLED shows.
 
 # The version is debian/changelog's (its upstream part), for everything.
 NETMAP_VERSION	?= $(shell sed -n '1s/^netmap (\([^)-]*\).*/\1/p' \
