@@ -76,8 +76,8 @@ install: $(INSTALLABLES)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(NETMAP_VERSION)|' \
 	    -e '/^# /d' dist/libnetmap.pc.in >$(D)$(PKGCONFIGDIR)/libnetmap.pc
-	sed 's|/usr/local/sbin/netmapd|$(BINDIR)/netmapd|' user/netmapd.service \
-	    >$(D)$(UNITDIR)/netmapd.service
+	sed 's|/usr/local/sbin/netmapd|$(BINDIR)/netmapd|' \
+	    user/netmapd.service >$(D)$(UNITDIR)/netmapd.service
 	$(INSTALL) -m 644 $(addprefix docs/man/,$(INST_MAN8)) \
 	    $(D)$(MANDIR)/man8/
 	sed -e 's/^\.Dt BRIDGE /.Dt NETMAP-BRIDGE /' \

@@ -3,8 +3,8 @@
 # test-deb: `make deb` (with lintian), then the packages on this machine:
 # dpkg -i all five; pkt-gen from /usr/bin over VALE and a pipe through
 # /usr/bin/netmapd (counts and sequence checked), and as an ordinary user
-# with Debian's PATH, who gets a daemon started on demand; a program built with
-# the system's pkg-config against libnetmap-dev; a raw-ABI program under
+# with Debian's PATH, who gets a daemon started on demand; a program built
+# with the system's pkg-config against libnetmap-dev; a raw-ABI program under
 # the packaged preload library; the unit checked by systemd-analyze; the
 # netmap.ko DKMS built at install for KVER (linux/kdir.sh -r: the kernel
 # the VM tests boot) loaded in QEMU by tests/vm/pipe.sh; then dpkg --purge,
@@ -32,7 +32,8 @@ INSTALLED=
 MOK_NEW=
 cleanup() {
 	[ -n "$NMD_PID" ] && kill -KILL "$NMD_PID" 2>/dev/null
-	[ -s "$USER_PIDFILE" ] && kill -KILL "$(cat "$USER_PIDFILE")" 2>/dev/null
+	[ -s "$USER_PIDFILE" ] &&
+	    kill -KILL "$(cat "$USER_PIDFILE")" 2>/dev/null
 	if [ -n "$INSTALLED" ]; then
 		dpkg --purge $PKGS >"$T/purge.log" 2>&1 ||
 		    cat "$T/purge.log" >&2
@@ -124,7 +125,7 @@ pair() {
 	    fail "pkt-gen tx on $1: $(tail -3 "$T/tx")"
 	wait $rx || fail "pkt-gen rx on $2: $(tail -3 "$T/rx")"
 	grep -q '^Received 20000 packets' "$T/rx" &&
-	    grep -q 'Sequence check: 0 gaps (0 packets missing), 0 out of order' \
+	    grep -q 'Sequence check: 0 gaps (0 packets missing), 0 out of' \
 	    "$T/rx" || fail "pkt-gen rx on $2: $(tail -3 "$T/rx")"
 	echo "/usr/bin/pkt-gen $1 -> $2: $(grep '^Received' "$T/rx")"
 }

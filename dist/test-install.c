@@ -121,7 +121,7 @@ main(int argc, char **argv)
 		}
 		if (recv_some(rx, &got) < 0)
 			return 1;
-		/* Give the slots back now: the sender's next sync needs them. */
+		/* Give the slots back: the sender's next sync needs them. */
 		if (ioctl(rx->fd, NIOCRXSYNC, NULL) < 0) {
 			perror("test-install: NIOCRXSYNC");
 			return 1;

@@ -96,7 +96,8 @@ LD_LIBRARY_PATH="$D$libdir" "$T/prog" inst 20000 >"$T/out" 2>&1 ||
     fail "prog: $(cat "$T/out")"
 grep -qx 'test-install: 20000 frames sent and received' "$T/out" ||
     fail "prog: $(cat "$T/out")"
-"$T/prog-static" insts 20000 >"$T/out" 2>&1 || fail "prog-static: $(cat "$T/out")"
+"$T/prog-static" insts 20000 >"$T/out" 2>&1 ||
+    fail "prog-static: $(cat "$T/out")"
 grep -qx 'test-install: 20000 frames sent and received' "$T/out" ||
     fail "prog-static: $(cat "$T/out")"
 "$D/usr/bin/netmapd" -S >"$T/stats" 2>&1 || fail "netmapd -S"
