@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # test-pcap: libpcap's netmap module (built by pcap/build.sh) on VALE
 # ports of a private netmapd (the sanitized build), run as a user runs
-# it: Debian's tcpdump with our libpcap first in its library path and
-# the preload library taking its /dev/netmap to the daemon.  The checks
-# are pcap/cases.sh's; the daemon must end with nothing left.
+# it: Debian's tcpdump with our libpcap first in its library path, the
+# installed preload library (PCAP_PRELOAD, under the DESTDIR PCAP_ROOT
+# of pcap/build.mk) taking its /dev/netmap to the daemon, the installed
+# pkt-gen.  The checks are pcap/cases.sh's; the daemon must end with
+# nothing left.
 . tests/user/lib.sh
 . pcap/cases.sh
 
@@ -12,10 +14,12 @@ W=$T
 PL=$PWD/$O/pcap/lib
 SYS_TCPDUMP=$(command -v tcpdump) || fail "tcpdump not installed"
 # The preload only here: exported, it would go into netmapd too.
-TCPDUMP="env LD_PRELOAD=$PWD/$O/libnetmap-preload.so LD_LIBRARY_PATH=$PL"
+PRELOAD=$PWD/$PCAP_PRELOAD
+[ -f "$PRELOAD" ] || fail "no $PRELOAD"
+TCPDUMP="env LD_PRELOAD=$PRELOAD LD_LIBRARY_PATH=$PL"
 TCPDUMP="$TCPDUMP timeout 20 $SYS_TCPDUMP -Z root"
-PKTGEN="timeout 20 $O/pkt-gen"
-REPLAY="env LD_PRELOAD=$PWD/$O/libnetmap-preload.so $O/pcap/pcap-replay"
+PKTGEN="timeout 20 $PCAP_ROOT/usr/bin/pkt-gen"
+REPLAY="env LD_PRELOAD=$PRELOAD $O/pcap/pcap-replay"
 
 # check_ours PID: tcpdump loads our libpcap.
 check_ours() {
