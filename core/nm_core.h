@@ -4,7 +4,8 @@
  *
  * Objects
  *   nm_priv     one per open descriptor: what it is bound to.
- *   nm_adapter  a port (VALE port, pipe end, null port); owns its krings.
+ *   nm_adapter  a port (VALE port, pipe end, null port, network
+ *               interface); owns its krings.
  *   nm_kring    the core's private state of one ring: the validated copies
  *               of the user's head/cur, hwcur/hwtail, the sync lock and a
  *               wait queue. The user-visible netmap_ring lives in the region
@@ -23,6 +24,11 @@
  * another lock: senders (under q_lock) and the receiver (under lock) meet
  * only through nr_hwtail and nr_hwcur, each written by one side with a
  * release store and read by the other with an acquire load.
+ * A NIC's RX rings (nm_nic.c) have a spinlock instead of q_lock, their
+ * producer being the host's receive context (softirq): a leaf, held for
+ * one frame's copy. The host's own interface locks (rtnl on Linux) are
+ * taken under nm_core.lock (attach/detach) and never the other way round:
+ * an interface going away is handled by the host alone (nm_os.h).
  *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
  *   and for extra buffers only; the data path never allocates.
  *   nm_mem->region_lock is taken with no other lock held and nothing is
@@ -220,6 +226,7 @@ enum nm_adapter_type {
 	NM_AD_VP,		/* VALE-style port with no switch (pipe parent) */
 	NM_AD_PIPE,
 	NM_AD_NULL,
+	NM_AD_NIC,		/* a network interface of the host */
 };
 
 struct nm_adapter_ops {
@@ -233,6 +240,7 @@ struct nm_adapter_ops {
 
 struct nm_bridge;
 struct nm_pipe;
+struct nm_nic;
 
 struct nm_adapter {
 	char name[NETMAP_REQ_IFNAMSIZ];
@@ -257,6 +265,9 @@ struct nm_adapter {
 	int npipes;
 	struct nm_adapter *parent;
 	struct nm_adapter *peer;
+
+	/* NIC: the emulated adapter's state (nm_nic.c) */
+	struct nm_nic *nic;
 };
 
 struct nm_priv {
@@ -391,6 +402,9 @@ void nm_priv_delete(struct nm_priv *priv);
  * a positive errno.
  */
 int nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *hdr, void *uctx);
+/* A NIC's host reports traffic (see nm_os.h's nm_os_nic_*). */
+int nm_nic_rx(struct nm_adapter *na, uint32_t q, void *frame, uint32_t len);
+void nm_nic_tx_done(void *done, bool report);
 /* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
 int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 /* The region a registered descriptor may map, or EINVAL. */

@@ -385,8 +385,9 @@ nm_interp_ringid(struct nm_priv *priv, struct nm_adapter *na,
 		}
 		break;
 	default:
-		/* host-ring modes: none of our ports has host rings */
-		return EINVAL;
+		/* host-ring modes: not done yet on interfaces; VALE ports and
+		 * pipes have no host rings */
+		return na->type == NM_AD_NIC ? EOPNOTSUPP : EINVAL;
 	}
 	if ((flags & NR_RX_RINGS_ONLY) && (flags & NR_TX_RINGS_ONLY))
 		return EINVAL;
@@ -424,6 +425,8 @@ nm_offsets_apply(struct nm_priv *priv, struct nm_adapter *na,
 	uint32_t j, i;
 	int t;
 
+	if (na->type == NM_AD_NIC)
+		return EOPNOTSUPP;	/* not done yet (nm_nic.c) */
 	if (o->nro_offset_bits > 64 || o->nro_max_offset > bufsz ||
 	    o->nro_initial_offset > o->nro_max_offset)
 		return EINVAL;

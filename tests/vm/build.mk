@@ -15,7 +15,8 @@ VM_C_PROGS	:= smoke nmtest harden
 VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
-		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh
+		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
+		   tests/vm/nic.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
