@@ -247,8 +247,9 @@ struct nm_adapter {
 	enum nm_adapter_type type;
 	const struct nm_adapter_ops *ops;
 	uint32_t num_rings[2];
+	uint32_t num_host_rings[2];	/* NIC: host rings after the others */
 	uint32_t num_slots[2];
-	struct nm_kring *krings[2];	/* arrays of num_rings[t] */
+	struct nm_kring *krings[2];	/* num_rings[t] + num_host_rings[t] */
 	struct nm_mem *mem;
 	int refcount;			/* under the core lock */
 	int active;			/* bound descriptors */
@@ -290,6 +291,13 @@ void nm_krings_delete(struct nm_adapter *na);
 int nm_rings_create(struct nm_adapter *na, bool with_buffers);
 void nm_rings_delete(struct nm_adapter *na, bool with_buffers);
 void nm_kring_notify(struct nm_kring *kring);
+
+/* All the rings of one direction, the host rings last. */
+static inline uint32_t
+nm_all_rings(const struct nm_adapter *na, int t)
+{
+	return na->num_rings[t] + na->num_host_rings[t];
+}
 
 /* ring arithmetic */
 static inline uint32_t
@@ -403,7 +411,8 @@ void nm_priv_delete(struct nm_priv *priv);
  */
 int nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *hdr, void *uctx);
 /* A NIC's host reports traffic (see nm_os.h's nm_os_nic_*). */
-int nm_nic_rx(struct nm_adapter *na, uint32_t q, void *frame, uint32_t len);
+int nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
+    uint32_t len);
 void nm_nic_tx_done(void *done, bool report);
 /* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
 int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);

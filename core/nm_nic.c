@@ -28,9 +28,20 @@
  * and counted (kring->drops). The frame lands on the ring of the queue
  * it arrived on.
  *
+ * Host rings (nr_host_tx_rings/nr_host_rx_rings, 1 by default, fixed by
+ * the REGISTER that makes the adapter) follow the NIC rings in the kring
+ * arrays: what the host stack sends on the interface arrives on a host RX
+ * ring (nm_nic_rx() with host set, produced like a NIC RX ring), frames
+ * of a host TX ring go up the stack as if received (same completion
+ * accounting as a NIC TX ring). Transparent mode (NR_FORWARD on the ring,
+ * NS_FORWARD on the frame): released frames of a NIC RX ring go up the
+ * stack, of a host RX ring out on the wire, copied (nm_nic_forward).
+ *
  * Not done yet, refused: slot offsets (NETMAP_REQ_OPT_OFFSETS: EOPNOTSUPP
  * on a NIC). Checksum and segmentation offloads are the host's business:
  * what arrives in a ring is always a complete frame with its checksums.
+ * Nothing is zero-copy: every frame is copied between a netmap buffer and
+ * a host frame, once.
  */
 #include "nm_core.h"
 
@@ -156,49 +167,83 @@ nm_nic_tx_gather(struct nm_kring *k, uint32_t cur, uint32_t end, char *data,
 		nm_memset(data + off, 0, len - off);
 }
 
+/*
+ * The frame starting at slot cur, before `limit`: its end (the slot after
+ * its last), length and the OR of its slots' flags. False if it goes on
+ * past limit (the rest is not there yet).
+ */
+static bool
+nm_nic_frame(struct nm_kring *k, uint32_t cur, uint32_t limit, uint32_t *endp,
+    uint32_t *lenp, uint16_t *flagsp)
+{
+	uint32_t bufsz = nm_mem_bufsize(k->na->mem), len = 0, l;
+	uint16_t flags, all = 0;
+
+	do {
+		struct netmap_slot *s = &k->ring->slot[cur];
+
+		l = nm_load_relaxed(&s->len);
+		flags = nm_load_relaxed(&s->flags);
+		len += l > bufsz ? bufsz : l;
+		all |= flags;
+		if (flags & NS_BUF_CHANGED)
+			nm_store_relaxed(&s->flags, flags & ~NS_BUF_CHANGED);
+		cur = nm_next(cur, k->num_slots);
+	} while ((flags & NS_MOREFRAG) && cur != limit);
+	*endp = cur;
+	*lenp = len;
+	*flagsp = all;
+	return !(flags & NS_MOREFRAG);
+}
+
+/*
+ * One frame of ring k, slots [cur, end), to the wire (a NIC ring or, from
+ * a host RX ring, a forwarded frame) or up the host stack (a host TX ring
+ * or, from a NIC RX ring, a forwarded one). `done` NULL: no completion.
+ */
+static int
+nm_nic_send(struct nm_kring *k, uint32_t cur, uint32_t end, uint32_t len,
+    bool to_stack, struct nm_nic_txq *done, bool report)
+{
+	struct nm_os_nic *os = k->na->nic->os;
+	/* forwarded frames (no completion) leave on the first queue */
+	uint32_t q = done != NULL ? k->ring_id : 0;
+	void *frame, *data;
+	int error;
+
+	error = nm_os_nic_tx_alloc(os, len, &frame, &data);
+	if (error)
+		return error;
+	nm_nic_tx_gather(k, cur, end, data, len);
+	if (to_stack)
+		return nm_os_nic_stack_rx(os, frame, q, done, report);
+	return nm_os_nic_tx(os, frame, q, done, report);
+}
+
+/* NIC TX rings to the wire, host TX rings up the stack. */
 static int
 nm_nic_txsync(struct nm_kring *k)
 {
 	struct nm_nic *nic = k->na->nic;
 	struct nm_nic_txq *tq = &nic->txq[k->ring_id];
-	struct netmap_ring *ring = k->ring;
-	uint32_t n = k->num_slots, cur = k->nr_hwcur, head = k->rhead;
-	uint32_t bufsz = nm_mem_bufsize(k->na->mem);
+	bool host = k->ring_id >= k->na->num_rings[NM_TX];
+	uint32_t cur = k->nr_hwcur, head = k->rhead, end, len;
+	uint16_t flags;
 	int error;
 
 	nm_store_relaxed(&tq->wake, false);
 	nm_nic_tx_reclaim(k, tq);
 	while (cur != head) {
-		uint32_t end = cur, len = 0, nslots = 0, l;
-		uint16_t flags;
-		bool report = false;
-		void *frame, *data;
-
-		do {
-			struct netmap_slot *s = &ring->slot[end];
-
-			l = nm_load_relaxed(&s->len);
-			flags = nm_load_relaxed(&s->flags);
-			len += l > bufsz ? bufsz : l;
-			report |= (flags & NS_REPORT) != 0;
-			nm_store_relaxed(&s->flags, flags & ~NS_BUF_CHANGED);
-			nslots++;
-			end = nm_next(end, n);
-		} while ((flags & NS_MOREFRAG) && end != head);
-		if (flags & NS_MOREFRAG)
+		if (!nm_nic_frame(k, cur, head, &end, &len, &flags))
 			break;	/* the rest of the frame comes later */
-		error = nm_os_nic_tx_alloc(nic->os, len, &frame, &data);
-		if (error == 0) {
-			nm_nic_tx_gather(k, cur, end, data, len);
-			error = nm_os_nic_tx(nic->os, frame, k->ring_id, tq,
-			    report || end == head);
-		}
+		error = nm_nic_send(k, cur, end, len, host, tq,
+		    (flags & NS_REPORT) || end == head);
 		if (error == EBUSY || error == ENOMEM) {
 			/* back-pressure: retried at the next sync */
 			nm_store_relaxed(&tq->wake, true);
 			break;
 		}
-		nm_nic_tx_push(tq, nslots);
+		nm_nic_tx_push(tq, nm_dist(cur, end, k->num_slots));
 		if (error) {
 			/* dropped (too long, interface gone): slots free */
 			k->drops++;
@@ -215,14 +260,19 @@ nm_nic_txsync(struct nm_kring *k)
 /* ---- RX ---- */
 
 /*
- * Called by the host for each frame its interface received, from its
- * receive context. Returns 0, or ENOSPC if the ring had no room (the
+ * Called by the host for each frame its interface received (host false,
+ * q its queue) or its stack sent on the interface (host true, q any
+ * number spreading flows over the host rings), from its receive or
+ * transmit context. Returns 0, or ENOSPC if the ring had no room (the
  * frame is dropped and counted).
  */
 int
-nm_nic_rx(struct nm_adapter *na, uint32_t q, void *frame, uint32_t len)
+nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
+    uint32_t len)
 {
-	struct nm_nic_rxq *rq = &na->nic->rxq[q % na->num_rings[NM_RX]];
+	uint32_t r = host ? na->num_rings[NM_RX] +
+	    q % na->num_host_rings[NM_RX] : q % na->num_rings[NM_RX];
+	struct nm_nic_rxq *rq = &na->nic->rxq[r];
 	struct nm_kring *k = rq->kring;
 	struct nm_mem *m = na->mem;
 	uint32_t n = k->num_slots, bufsz = nm_mem_bufsize(m);
@@ -255,9 +305,34 @@ nm_nic_rx(struct nm_adapter *na, uint32_t q, void *frame, uint32_t len)
 	return 0;
 }
 
+/*
+ * Transparent mode: with NR_FORWARD on the ring, the frames the user
+ * releases with NS_FORWARD go on, from a NIC RX ring up the host stack,
+ * from a host RX ring to the wire. They are copied before the slots go
+ * back to the producer (the emulated adapter copies into the host's
+ * frames anyway); a frame cut by head is not forwarded.
+ */
+static void
+nm_nic_forward(struct nm_kring *k, uint32_t head)
+{
+	bool host = k->ring_id >= k->na->num_rings[NM_RX];
+	uint32_t cur = k->nr_hwcur, end, len;
+	uint16_t flags;
+
+	for (; cur != head; cur = end) {
+		if (!nm_nic_frame(k, cur, head, &end, &len, &flags))
+			break;
+		if ((flags & NS_FORWARD) &&
+		    nm_nic_send(k, cur, end, len, !host, NULL, false) != 0)
+			k->drops++;
+	}
+}
+
 static int
 nm_nic_rxsync(struct nm_kring *k)
 {
+	if (nm_load_relaxed(&k->ring->flags) & NR_FORWARD)
+		nm_nic_forward(k, k->rhead);
 	nm_store_release(&k->nr_hwcur, k->rhead);
 	return 0;
 }
@@ -271,13 +346,13 @@ nm_nic_queues_free(struct nm_adapter *na)
 	uint32_t i;
 
 	if (nic->txq != NULL) {
-		for (i = 0; i < na->num_rings[NM_TX]; i++)
+		for (i = 0; i < nm_all_rings(na, NM_TX); i++)
 			nm_os_free(nic->txq[i].fifo);
 		nm_os_free(nic->txq);
 		nic->txq = NULL;
 	}
 	if (nic->rxq != NULL) {
-		for (i = 0; i < na->num_rings[NM_RX]; i++)
+		for (i = 0; i < nm_all_rings(na, NM_RX); i++)
 			if (nic->rxq[i].lock != NULL)
 				nm_os_spinlock_destroy(nic->rxq[i].lock);
 		nm_os_free(nic->rxq);
@@ -291,11 +366,11 @@ nm_nic_queues_alloc(struct nm_adapter *na)
 	struct nm_nic *nic = na->nic;
 	uint32_t i;
 
-	nic->txq = nm_os_malloc(na->num_rings[NM_TX] * sizeof(*nic->txq));
-	nic->rxq = nm_os_malloc(na->num_rings[NM_RX] * sizeof(*nic->rxq));
+	nic->txq = nm_os_malloc(nm_all_rings(na, NM_TX) * sizeof(*nic->txq));
+	nic->rxq = nm_os_malloc(nm_all_rings(na, NM_RX) * sizeof(*nic->rxq));
 	if (nic->txq == NULL || nic->rxq == NULL)
 		goto nomem;
-	for (i = 0; i < na->num_rings[NM_TX]; i++) {
+	for (i = 0; i < nm_all_rings(na, NM_TX); i++) {
 		struct nm_nic_txq *tq = &nic->txq[i];
 
 		tq->kring = &na->krings[NM_TX][i];
@@ -305,7 +380,7 @@ nm_nic_queues_alloc(struct nm_adapter *na)
 		if (tq->fifo == NULL)
 			goto nomem;
 	}
-	for (i = 0; i < na->num_rings[NM_RX]; i++) {
+	for (i = 0; i < nm_all_rings(na, NM_RX); i++) {
 		nic->rxq[i].kring = &na->krings[NM_RX][i];
 		nic->rxq[i].lock = nm_os_spinlock_create();
 		if (nic->rxq[i].lock == NULL)
@@ -404,6 +479,10 @@ nm_nic_create(const char *name, const struct nmreq_register *reg,
 	    NM_NIC_MAX_RINGS : info->tx_queues;
 	na->num_rings[NM_RX] = info->rx_queues > NM_NIC_MAX_RINGS ?
 	    NM_NIC_MAX_RINGS : info->rx_queues;
+	na->num_host_rings[NM_TX] = nm_clamp_req(reg->nr_host_tx_rings, 1,
+	    NM_NIC_MAX_RINGS);
+	na->num_host_rings[NM_RX] = nm_clamp_req(reg->nr_host_rx_rings, 1,
+	    NM_NIC_MAX_RINGS);
 	na->num_slots[NM_TX] = nm_clamp_req(reg->nr_tx_slots,
 	    NM_VALE_DEF_SLOTS, NM_MAX_SLOTS);
 	na->num_slots[NM_RX] = nm_clamp_req(reg->nr_rx_slots,

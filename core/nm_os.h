@@ -202,8 +202,10 @@ void nm_os_gettime(struct timeval *tv);
  * handles hold one interface; close lets it go. attach gives it to the
  * adapter `na`: from then on the host takes every frame the interface
  * receives away from its stack and hands it to nm_nic_rx() (from its
- * receive context: softirq in a kernel), and keeps what its own stack
- * sends on the interface away from the wire. detach gives the interface
+ * receive context: softirq in a kernel), and what its own stack sends on
+ * the interface too, for the host rings, instead of the wire; frames it
+ * gets from stack_rx are not taken (they come from netmap). detach gives
+ * the interface
  * back and returns once no frame sent by nm_os_nic_tx() can reach the
  * adapter any more. An interface that goes away while held (`ip link
  * del`) is let go by the host at once: gone() turns true, tx_alloc fails
@@ -211,9 +213,12 @@ void nm_os_gettime(struct timeval *tv);
  *
  * Sending: tx_alloc gives a frame of `len` bytes to fill at *data (ENXIO:
  * the interface is gone; EMSGSIZE: not a frame its MTU allows; ENOMEM),
- * tx sends it on queue q: 0 (the frame is the host's now, and the host
- * calls nm_nic_tx_done(done, report) exactly once when it has left, in
- * any context) or EBUSY (the queue is full: nothing was sent, try later).
+ * tx sends it on the interface's queue q: 0 (the frame is the host's now,
+ * and unless `done` is NULL the host calls nm_nic_tx_done(done, report)
+ * exactly once when it has left, in any context) or EBUSY (the queue is
+ * full: nothing was sent, try later). stack_rx gives the frame to the
+ * host's stack as if the interface had received it, with the same
+ * completion; q there only tells frames of different rings apart.
  * frame_copy copies bytes [off, off + len) of a received frame out.
  */
 struct nm_os_nic;
@@ -232,6 +237,8 @@ int nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
     void **data);
 int nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
     bool report);
+int nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
+    void *done, bool report);
 void nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,10 +11,13 @@
  *     wire carried: a VLAN tag the driver stripped is put back, a GSO
  *     frame (a veth peer's TCP) is segmented and a frame whose checksum
  *     was left to the hardware gets it computed first.
- *   - the stack's own transmissions on the interface are dropped by a
- *     netfilter egress hook (counted by the stack as drops): the
- *     interface belongs to netmap.  Kernels without netfilter egress
- *     refuse to attach (EOPNOTSUPP).
+ *   - the stack's own transmissions on the interface are taken by a
+ *     netfilter egress hook into the host RX rings (NF_STOLEN), the same
+ *     way: the interface belongs to netmap.  Kernels without netfilter
+ *     egress refuse to attach (EOPNOTSUPP).
+ *   - frames of the host TX rings (and forwarded ones) go up the stack
+ *     with netif_rx(); their destructor marks them, so that our own
+ *     rx_handler lets them pass.
  *   - transmit: each frame of a TX ring is copied into an skb sent with
  *     __dev_direct_xmit() on the ring's queue: straight to the driver
  *     (past the qdisc and the egress hook, as AF_PACKET's
@@ -72,8 +75,9 @@ struct nm_os_nic {
 	struct nf_hook_ops egress;
 	atomic_t inflight;		/* skbs sent, destructor not run */
 	struct kref ref;		/* ours + one per skb in flight */
+	/* one per TX ring of the adapter, and the last for forwarding */
 	u32 ntxq;
-	struct nm_linux_nic_txq txq[];
+	struct nm_linux_nic_txq *txq;
 };
 
 static LIST_HEAD(nm_linux_nics);
@@ -84,58 +88,78 @@ nm_linux_nic_free(struct kref *ref)
 {
 	struct nm_os_nic *nic = container_of(ref, struct nm_os_nic, ref);
 
+	kfree(nic->txq);
 	kfree(nic);
 	if (atomic_dec_and_test(&nm_linux_nic_count))
 		wake_up_var(&nm_linux_nic_count);
 }
 
-/* ---- receive ---- */
+/* ---- frames from the stack or the wire ---- */
 
-/* One frame, data at its MAC header, into the adapter's RX ring. */
+static void nm_linux_nic_skb_done(struct sk_buff *skb);
+
+/* One frame, data at its MAC header, into a ring of the adapter. */
 static void
-nm_linux_nic_rx_one(struct nm_os_nic *nic, struct sk_buff *skb)
+nm_linux_nic_take_one(struct nm_os_nic *nic, struct sk_buff *skb, u32 q,
+    bool host)
 {
-	u32 q = skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : 0;
-
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
 		kfree_skb(skb);
 		return;
 	}
-	if (nm_nic_rx(nic->na, q, skb, skb->len) == 0)
+	if (nm_nic_rx(nic->na, q, host, skb, skb->len) == 0)
 		consume_skb(skb);
 	else
 		kfree_skb(skb);
 }
 
-static rx_handler_result_t
-nm_linux_nic_rx(struct sk_buff **pskb)
+/*
+ * A frame the interface received (host false) or the stack sent on it
+ * (host true), data at its MAC header, taken into the adapter's rings as
+ * the wire carries it: VLAN tag inline, segmented, checksums done.
+ */
+static void
+nm_linux_nic_take(struct nm_os_nic *nic, struct sk_buff *skb, u32 q,
+    bool host)
 {
-	struct sk_buff *skb = *pskb, *segs, *next;
-	struct nm_os_nic *nic = rcu_dereference(skb->dev->rx_handler_data);
+	struct sk_buff *segs, *next;
 
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (skb == NULL)
-		return RX_HANDLER_CONSUMED;
 	if (skb_vlan_tag_present(skb)) {
 		skb = __vlan_hwaccel_push_inside(skb);
 		if (skb == NULL)
-			return RX_HANDLER_CONSUMED;
+			return;
 	}
-	skb_push(skb, skb->data - skb_mac_header(skb));
 	if (!skb_is_gso(skb)) {
-		nm_linux_nic_rx_one(nic, skb);
-		return RX_HANDLER_CONSUMED;
+		nm_linux_nic_take_one(nic, skb, q, host);
+		return;
 	}
-	segs = __skb_gso_segment(skb, 0, false);
+	segs = __skb_gso_segment(skb, 0, host);
 	if (IS_ERR_OR_NULL(segs)) {
 		kfree_skb(skb);
-		return RX_HANDLER_CONSUMED;
+		return;
 	}
 	consume_skb(skb);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		nm_linux_nic_rx_one(nic, skb);
+		nm_linux_nic_take_one(nic, skb, q, host);
 	}
+}
+
+static rx_handler_result_t
+nm_linux_nic_rx(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct nm_os_nic *nic = rcu_dereference(skb->dev->rx_handler_data);
+
+	/* from a host TX ring or forwarded: for the stack */
+	if (skb->destructor == nm_linux_nic_skb_done)
+		return RX_HANDLER_PASS;
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (skb == NULL)
+		return RX_HANDLER_CONSUMED;
+	skb_push(skb, skb->data - skb_mac_header(skb));
+	nm_linux_nic_take(nic, skb,
+	    skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : 0, false);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -146,12 +170,19 @@ nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
 		memset(dst, 0, len);	/* cannot happen: len <= skb->len */
 }
 
-/* The stack's own frames on a bound interface: not for the wire. */
+/*
+ * The stack's own frames on a bound interface: to the host RX rings, not
+ * the wire.  (netmap's own frames go straight to the driver and never
+ * come here.)  Flows are spread over the host rings by their hash.
+ */
 static unsigned int
 nm_linux_nic_egress(void *priv, struct sk_buff *skb,
     const struct nf_hook_state *state)
 {
-	return NF_DROP;
+	struct nm_os_nic *nic = priv;
+
+	nm_linux_nic_take(nic, skb, skb_get_hash(skb), true);
+	return NF_STOLEN;
 }
 
 /* ---- transmit ---- */
@@ -204,32 +235,57 @@ nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
 	return 0;
 }
 
+/*
+ * The skb is netmap's from now on: its destructor reports it done to the
+ * core (`done`, unless NULL) and marks it as not to be taken by our own
+ * rx_handler.  q: the adapter's TX ring.  RCU read side held.
+ */
+static void
+nm_linux_nic_own(struct nm_os_nic *nic, struct sk_buff *skb, u32 q,
+    void *done, bool report)
+{
+	struct nm_linux_nic_txq *tq = &nic->txq[done != NULL ? q :
+	    nic->ntxq - 1];
+
+	if (rcu_access_pointer(tq->done) != done)
+		rcu_assign_pointer(tq->done, done);
+	kref_get(&nic->ref);
+	atomic_inc(&nic->inflight);
+	skb->destructor = nm_linux_nic_skb_done;
+	skb_shinfo(skb)->destructor_arg = (void *)((uintptr_t)tq | report);
+}
+
+/* The device, or NULL (the skb freed) if it is gone. RCU read side. */
+static struct net_device *
+nm_linux_nic_dev(struct nm_os_nic *nic, struct sk_buff *skb, u32 q)
+{
+	struct net_device *dev = rcu_dereference(nic->dev);
+
+	if (dev == NULL || q + 1 >= nic->ntxq) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return dev;
+}
+
 int
 nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
     bool report)
 {
 	struct sk_buff *skb = frame;
-	struct nm_linux_nic_txq *tq;
 	struct net_device *dev;
 	int rc;
 
 	rcu_read_lock();
-	dev = rcu_dereference(nic->dev);
-	if (dev == NULL || q >= nic->ntxq) {
+	dev = nm_linux_nic_dev(nic, skb, q);
+	if (dev == NULL) {
 		rcu_read_unlock();
-		kfree_skb(skb);
 		return ENXIO;
 	}
-	tq = &nic->txq[q];
-	if (rcu_access_pointer(tq->done) != done)
-		rcu_assign_pointer(tq->done, done);
 	skb->dev = dev;
 	skb_reset_mac_header(skb);
 	skb->protocol = eth_hdr(skb)->h_proto;
-	kref_get(&nic->ref);
-	atomic_inc(&nic->inflight);
-	skb->destructor = nm_linux_nic_skb_done;
-	skb_shinfo(skb)->destructor_arg = (void *)((uintptr_t)tq | report);
+	nm_linux_nic_own(nic, skb, q, done, report);
 	rc = __dev_direct_xmit(skb, q % dev->real_num_tx_queues);
 	rcu_read_unlock();
 	if (dev_xmit_complete(rc))
@@ -242,6 +298,27 @@ nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
 	return EBUSY;
 }
 
+/* Up the stack as if received; the backlog may drop it (it has left). */
+int
+nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
+    void *done, bool report)
+{
+	struct sk_buff *skb = frame;
+	struct net_device *dev;
+
+	rcu_read_lock();
+	dev = nm_linux_nic_dev(nic, skb, q);
+	if (dev == NULL) {
+		rcu_read_unlock();
+		return ENXIO;
+	}
+	nm_linux_nic_own(nic, skb, q, done, report);
+	skb->protocol = eth_type_trans(skb, dev);
+	netif_rx(skb);
+	rcu_read_unlock();
+	return 0;
+}
+
 /* ---- the interface ---- */
 
 int
@@ -250,7 +327,6 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 {
 	struct net_device *dev;
 	struct nm_os_nic *nic;
-	u32 i;
 
 	dev = dev_get_by_name(current->nsproxy->net_ns, name);
 	if (dev == NULL)
@@ -260,17 +336,13 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		dev_put(dev);
 		return EOPNOTSUPP;
 	}
-	nic = kzalloc(struct_size(nic, txq, dev->num_tx_queues),
-	    GFP_KERNEL_ACCOUNT);
+	nic = kzalloc(sizeof(*nic), GFP_KERNEL_ACCOUNT);
 	if (nic == NULL) {
 		dev_put(dev);
 		return ENOMEM;
 	}
 	kref_init(&nic->ref);
 	atomic_inc(&nm_linux_nic_count);
-	nic->ntxq = dev->num_tx_queues;
-	for (i = 0; i < nic->ntxq; i++)
-		nic->txq[i].nic = nic;
 	info->tx_queues = dev->real_num_tx_queues;
 	info->rx_queues = dev->real_num_rx_queues;
 	rtnl_lock();
@@ -343,7 +415,18 @@ nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
 #if IS_ENABLED(CONFIG_NETFILTER_EGRESS)
 	struct net_device *dev;
 	int error;
+	u32 i;
 
+	/* the adapter's rings are fixed: once for the object's life */
+	if (nic->txq == NULL) {
+		nic->ntxq = nm_all_rings(na, NM_TX) + 1;
+		nic->txq = kcalloc(nic->ntxq, sizeof(*nic->txq),
+		    GFP_KERNEL_ACCOUNT);
+		if (nic->txq == NULL)
+			return ENOMEM;
+		for (i = 0; i < nic->ntxq; i++)
+			nic->txq[i].nic = nic;
+	}
 	rtnl_lock();
 	dev = rtnl_dereference(nic->dev);
 	if (dev == NULL) {
@@ -353,6 +436,7 @@ nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
 	nic->na = na;
 	nic->egress = (struct nf_hook_ops) {
 		.hook = nm_linux_nic_egress,
+		.priv = nic,
 		.pf = NFPROTO_NETDEV,
 		.hooknum = NF_NETDEV_EGRESS,
 		.priority = INT_MIN,

@@ -576,6 +576,13 @@ nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
 	return ENXIO;
 }
 
+int
+nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
+    void *done, bool report)
+{
+	return ENXIO;
+}
+
 void
 nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
 {

@@ -9,7 +9,13 @@
 #   - a 4-queue veth pair: 4 ring pairs, frames sent on all 4 TX rings;
 #   - bad requests: an unknown interface (ENXIO), slot offsets
 #     (EOPNOTSUPP), a non-Ethernet interface (EOPNOTSUPP), a ring the
-#     interface does not have (EINVAL), host rings (EOPNOTSUPP, not yet);
+#     interface does not have (EINVAL);
+#   - host rings: SW, NIC_SW, ONE_SW and nr_host_tx/rx_rings; frames of
+#     the host TX ring reach the stack (an AF_PACKET socket on veth0 sees
+#     them come in), what the stack sends on veth0 (AF_PACKET) arrives on
+#     the host RX ring, 60 and 9000 bytes; ping works both ways through a
+#     program joining NIC and host rings, and through transparent mode
+#     (NR_FORWARD, NS_FORWARD) with nothing done but releasing slots;
 #   - a frame longer than the MTU allows is dropped, not sent;
 #   - while bound the stack neither receives nor sends on the interface;
 #     after close, after SIGKILL mid-traffic and after `ip link del` of
@@ -114,6 +120,57 @@ stack_ok "after the MTU tests"
 
 step "bad requests"
 $A ./nmtest nicerr veth0
+
+step "host rings: modes and counts"
+$A ./nmtest nichost veth0
+step "host TX ring -> veth0's stack: 1000 frames of 60 bytes, checked"
+$A ./nmtest afrecv -n 1000 -l 60 veth0 >/tmp/af.out 2>&1 &
+rpid=$!
+wait_ready /tmp/af.out
+$A ./nmtest send -w -n 1000 -l 60 'veth0^'
+wait_pid $rpid "afrecv of the host TX ring's frames"
+cat /tmp/af.out
+step "veth0's stack -> host RX ring: 1000 frames of 60 bytes, checked"
+$A ./nmtest recv -x -n 1000 -l 60 'veth0^' >/tmp/nm.out 2>&1 &
+rpid=$!
+wait_ready /tmp/nm.out
+$A ./nmtest afsend -n 1000 -l 60 veth0
+wait_pid $rpid "recv on the host RX ring"
+cat /tmp/nm.out
+step "host rings at MTU 9000: 200 frames of 9000 bytes both ways"
+$A ip link set veth0 mtu 9000
+$A ./nmtest afrecv -n 200 -l 9000 veth0 >/tmp/af.out 2>&1 &
+rpid=$!
+wait_ready /tmp/af.out
+$A ./nmtest send -w -n 200 -l 9000 -F 5 'veth0^'
+wait_pid $rpid "afrecv of 9000-byte frames from the host TX ring"
+$A ./nmtest recv -x -n 200 -l 9000 'veth0^' >/tmp/nm.out 2>&1 &
+rpid=$!
+wait_ready /tmp/nm.out
+$A ./nmtest afsend -n 200 -l 9000 veth0
+wait_pid $rpid "recv of 9000-byte frames on the host RX ring"
+cat /tmp/nm.out
+$A ip link set veth0 mtu 1500
+
+# through NAME: ping both ways while nmtest NAME joins NIC and host rings
+through() {
+	$A ./nmtest "$1" veth0 >/tmp/fwd.out 2>&1 &
+	fpid=$!
+	wait_ready /tmp/fwd.out
+	$A ping -c 3 -W 5 10.0.0.2 >/dev/null ||
+	    { echo "FAIL: ping a -> b through $1" >&2; exit 1; }
+	$B ping -c 3 -W 5 10.0.0.1 >/dev/null ||
+	    { echo "FAIL: ping b -> a through $1" >&2; exit 1; }
+	kill -TERM $fpid
+	wait_pid $fpid "$1"
+}
+step "ping through a program joining NIC and host rings"
+$A ip neigh flush dev veth0
+through hostfwd
+step "ping through transparent mode"
+$A ip neigh flush dev veth0
+through transparent
+stack_ok "after the host rings"
 
 step "while bound, the stack is off the interface"
 $A ./nmtest recv -x -n 0 -t 0 veth0 >/tmp/nm.out 2>&1 &

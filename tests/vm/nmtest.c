@@ -20,6 +20,12 @@
  *                 IFNAME
  *   nmtest nicerr IFNAME       what REGISTER of an interface refuses
  *   nmtest nicrings IFNAME TX RX   the interface has TX/RX ring pairs
+ *   nmtest nichost IFNAME      host ring modes and counts
+ *   nmtest hostfwd IFNAME      joins NIC and host rings until SIGTERM
+ *   nmtest transparent IFNAME  the same in transparent mode
+ *
+ * A PORT ending in ^ binds the host rings (NR_REG_SW), in * the NIC and
+ * host rings (NR_REG_NIC_SW).
  *   nmtest learn BRIDGE        4-port learning switch: who gets what
  *   nmtest scm BRIDGE          a registered fd passed with SCM_RIGHTS
  *   nmtest hostile BRIDGE      malformed requests and rings
@@ -81,6 +87,7 @@ struct port {
 	struct netmap_if *nifp;
 	struct nmreq_register reg;
 	char name[NETMAP_REQ_IFNAMSIZ];
+	unsigned tx0, ntx, rx0, nrx;	/* the bound rings */
 };
 
 static const char *cmd = "nmtest";
@@ -99,6 +106,7 @@ usage(void)
 	    "[-S src] [-t ms] IFNAME\n"
 	    "       nmtest nicerr IFNAME\n"
 	    "       nmtest nicrings IFNAME TX RX\n"
+	    "       nmtest nichost|hostfwd|transparent IFNAME\n"
 	    "       nmtest learn|scm|hostile BRIDGE\n"
 	    "       nmtest cycles N BRIDGE\n");
 	exit(2);
@@ -140,18 +148,45 @@ do_register(int fd, const char *name, uint32_t mode, uint64_t flags,
 	return ioctl(fd, NIOCCTRL, &h) == 0 ? 0 : errno;
 }
 
+/*
+ * The rings a registration bound: the non-zero ring_ofs entries (spec
+ * 2.3), in [*first, *first + *n).
+ */
+static void
+bound_rings(const struct netmap_if *nifp, unsigned base, unsigned total,
+    unsigned *first, unsigned *n)
+{
+	unsigned i;
+
+	*first = *n = 0;
+	for (i = 0; i < total; i++) {
+		if (nifp->ring_ofs[base + i] == 0)
+			continue;
+		if (*n == 0)
+			*first = i;
+		(*n)++;
+	}
+}
+
+/* PORT, or PORT^ (host rings) or PORT* (NIC and host rings). */
 static int
 port_try_open(struct port *p, const char *name)
 {
+	uint32_t mode = NR_REG_ALL_NIC;
+	size_t l = strlen(name);
+	unsigned htx;
 	int error;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (l > 0 && (name[l - 1] == '^' || name[l - 1] == '*')) {
+		mode = name[l - 1] == '^' ? NR_REG_SW : NR_REG_NIC_SW;
+		p->name[l - 1] = '\0';
+	}
 	p->fd = open("/dev/netmap", O_RDWR);
 	if (p->fd < 0)
 		err(1, "%s: open /dev/netmap", cmd);
-	error = do_register(p->fd, name, NR_REG_ALL_NIC, 0, reg_slots,
-	    &p->reg);
+	error = do_register(p->fd, p->name, mode, 0, reg_slots, &p->reg);
 	if (error) {
 		close(p->fd);
 		p->fd = -1;
@@ -162,6 +197,11 @@ port_try_open(struct port *p, const char *name)
 	if (p->mem == MAP_FAILED)
 		err(1, "%s: %s: mmap %" PRIu64, cmd, name, p->reg.nr_memsize);
 	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
+	htx = p->nifp->ni_host_tx_rings;
+	bound_rings(p->nifp, 0, p->nifp->ni_tx_rings + htx, &p->tx0, &p->ntx);
+	bound_rings(p->nifp, p->nifp->ni_tx_rings + htx,
+	    p->nifp->ni_rx_rings + p->nifp->ni_host_rx_rings, &p->rx0,
+	    &p->nrx);
 	return 0;
 }
 
@@ -351,8 +391,8 @@ cmd_send(int argc, char **argv)
 	    len > MAX_FRAME || frags < 1 || frags > 64 || batch < 1)
 		usage();
 	port_open(&p, argv[optind]);
-	nrings = spread ? p.nifp->ni_tx_rings : 1;
-	r = NETMAP_TXRING(p.nifp, 0);
+	nrings = spread ? p.ntx : 1;
+	r = NETMAP_TXRING(p.nifp, p.tx0);
 	if ((len + frags - 1) / frags > r->nr_buf_size)
 		errx(1, "send: %u bytes in %d slots of %u", len, frags,
 		    r->nr_buf_size);
@@ -362,7 +402,7 @@ cmd_send(int argc, char **argv)
 	t0 = now_ms();
 	while (!stop && (count == 0 || seq < count)) {
 		for (i = 0; i < batch && (count == 0 || seq < count); i++) {
-			r = NETMAP_TXRING(p.nifp, seq % nrings);
+			r = NETMAP_TXRING(p.nifp, p.tx0 + seq % nrings);
 			if (nm_ring_space(r) < (uint32_t)frags)
 				break;
 			frame_build(f, len, seq, dst, src);
@@ -393,7 +433,7 @@ cmd_send(int argc, char **argv)
 	 */
 	tdrain = now_ms();
 	for (ri = 0; ri < nrings; ri++) {
-		r = NETMAP_TXRING(p.nifp, ri);
+		r = NETMAP_TXRING(p.nifp, p.tx0 + ri);
 		while (!stop && nm_tx_pending(r) &&
 		    now_ms() - tdrain < 3000) {
 			pfd.revents = 0;
@@ -463,7 +503,7 @@ cmd_recv(int argc, char **argv)
 		}
 		if (n < 0 && errno != EINTR)
 			err(1, "recv: wait");
-		for (ri = 0; ri < p.nifp->ni_rx_rings; ri++) {
+		for (ri = p.rx0; ri < p.rx0 + p.nrx; ri++) {
 			struct netmap_ring *r = NETMAP_RXRING(p.nifp, ri);
 			const char *why;
 			int len, ns;
@@ -1306,8 +1346,6 @@ cmd_nicerr(int argc, char **argv)
 	    nic_register(ifname, NR_REG_ALL_NIC, 0, &oo, &reg), EOPNOTSUPP);
 	expect_err("slot offsets: the option's status",
 	    (int)oo.nro_opt.nro_status, EOPNOTSUPP);
-	expect_err("host rings (not yet)",
-	    nic_register(ifname, NR_REG_SW, 0, NULL, &reg), EOPNOTSUPP);
 	expect_err("ring 9 of a 1-queue interface",
 	    nic_register(ifname, NR_REG_ONE_NIC, 9, NULL, &reg), EINVAL);
 	expect_err("an interface", nic_register(ifname, NR_REG_ALL_NIC, 0,
@@ -1342,6 +1380,129 @@ cmd_nicrings(int argc, char **argv)
 	if (failures)
 		errx(1, "nicrings: %d failures", failures);
 	printf("nicrings: %s: %u TX, %u RX rings\n", argv[1], tx, rx);
+	return 0;
+}
+
+/*
+ * Host rings: SW and ONE_SW bind them, the counts asked for by the
+ * REGISTER that makes the port are what it gets (none may be bound).
+ */
+static int
+cmd_nichost(int argc, char **argv)
+{
+	struct nmreq_register reg;
+	struct nmreq_header h;
+	int fd, e;
+
+	if (argc != 2)
+		usage();
+	expect_err("host rings", nic_register(argv[1], NR_REG_SW, 0, NULL,
+	    &reg), 0);
+	if (reg.nr_host_tx_rings != 1 || reg.nr_host_rx_rings != 1)
+		errx(1, "nichost: %u/%u host rings, expected 1/1",
+		    reg.nr_host_tx_rings, reg.nr_host_rx_rings);
+	expect_err("NIC and host rings", nic_register(argv[1], NR_REG_NIC_SW,
+	    0, NULL, &reg), 0);
+	expect_err("host ring 0", nic_register(argv[1], NR_REG_ONE_SW, 0,
+	    NULL, &reg), 0);
+	expect_err("host ring 1 of 1", nic_register(argv[1], NR_REG_ONE_SW, 1,
+	    NULL, &reg), EINVAL);
+	/* two host rings each way, bound one by one while the port lives */
+	fd = open("/dev/netmap", O_RDWR);
+	if (fd < 0)
+		err(1, "nichost: open");
+	memset(&reg, 0, sizeof(reg));
+	reg.nr_mode = NR_REG_SW;
+	reg.nr_host_tx_rings = reg.nr_host_rx_rings = 2;
+	hdr_init(&h, NETMAP_REQ_REGISTER, argv[1], &reg);
+	e = ctrl(fd, &h) == 0 ? 0 : errno;
+	expect_err("2 host rings", e, 0);
+	if (e == 0 && (reg.nr_host_tx_rings != 2 || reg.nr_host_rx_rings != 2))
+		errx(1, "nichost: %u/%u host rings, expected 2/2",
+		    reg.nr_host_tx_rings, reg.nr_host_rx_rings);
+	expect_err("host ring 1 of 2", nic_register(argv[1], NR_REG_ONE_SW, 1,
+	    NULL, &reg), 0);
+	close(fd);
+	if (failures)
+		errx(1, "nichost: %d failures", failures);
+	printf("nichost: %s: ok\n", argv[1]);
+	return 0;
+}
+
+/* Move what rx holds into tx, swapping buffers (one region). */
+static void
+ring_move(struct netmap_ring *rx, struct netmap_ring *tx)
+{
+	while (rx->head != rx->tail && nm_ring_space(tx) > 0) {
+		struct netmap_slot *rs = &rx->slot[rx->head];
+		struct netmap_slot *ts = &tx->slot[tx->head];
+		uint32_t idx = ts->buf_idx;
+
+		ts->buf_idx = rs->buf_idx;
+		ts->len = rs->len;
+		ts->flags = (rs->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
+		rs->buf_idx = idx;
+		rs->flags = NS_BUF_CHANGED;
+		rx->head = rx->cur = nm_ring_next(rx, rx->head);
+		tx->head = tx->cur = nm_ring_next(tx, tx->head);
+	}
+}
+
+/*
+ * IFNAME's NIC and host rings joined, zero-copy, until SIGTERM: what the
+ * wire brings goes up the stack, what the stack sends goes out, so the
+ * stack works as if nobody were there (hostfwd); or the same done by the
+ * kernel (transparent mode): NR_FORWARD on the RX rings, every frame
+ * released with NS_FORWARD.
+ */
+static int
+cmd_hostfwd(int argc, char **argv)
+{
+	int transparent = strcmp(argv[0], "transparent") == 0;
+	unsigned i, nic_rx, nic_tx, host_rx, host_tx;
+	struct netmap_if *nifp;
+	char name[NETMAP_REQ_IFNAMSIZ + 1];
+	struct port p;
+
+	if (argc != 2)
+		usage();
+	snprintf(name, sizeof(name), "%s*", argv[1]);
+	port_open(&p, name);
+	nifp = p.nifp;
+	nic_rx = nifp->ni_rx_rings;
+	nic_tx = nifp->ni_tx_rings;
+	host_rx = nic_rx;	/* the first host RX ring */
+	host_tx = nic_tx;
+	if (transparent)
+		for (i = 0; i <= nic_rx; i++)
+			NETMAP_RXRING(nifp, i)->flags |= NR_FORWARD;
+	signal(SIGTERM, on_signal);
+	printf("%s: %s: ready\n", argv[0], argv[1]);
+	fflush(stdout);
+	while (!stop) {
+		struct pollfd pfd = { .fd = p.fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 500) < 0 && errno != EINTR)
+			err(1, "%s: poll", argv[0]);
+		for (i = 0; i <= nic_rx; i++) {
+			struct netmap_ring *rx = NETMAP_RXRING(nifp, i);
+
+			if (transparent) {
+				for (; rx->head != rx->tail;
+				    rx->head = nm_ring_next(rx, rx->head))
+					rx->slot[rx->head].flags |=
+					    NS_FORWARD;
+				rx->cur = rx->head;
+			} else {
+				ring_move(rx, NETMAP_TXRING(nifp,
+				    i == host_rx ? 0 : host_tx));
+			}
+		}
+		if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0 ||
+		    ioctl(p.fd, NIOCRXSYNC, NULL) != 0)
+			err(1, "%s: sync", argv[0]);
+	}
+	port_close(&p);
 	return 0;
 }
 
@@ -1404,6 +1565,10 @@ main(int argc, char **argv)
 		return cmd_nicerr(argc - 1, argv + 1);
 	if (strcmp(cmd, "nicrings") == 0)
 		return cmd_nicrings(argc - 1, argv + 1);
+	if (strcmp(cmd, "nichost") == 0)
+		return cmd_nichost(argc - 1, argv + 1);
+	if (strcmp(cmd, "hostfwd") == 0 || strcmp(cmd, "transparent") == 0)
+		return cmd_hostfwd(argc - 1, argv + 1);
 	if (strcmp(cmd, "learn") == 0)
 		return cmd_learn(argc - 1, argv + 1);
 	if (strcmp(cmd, "scm") == 0)
