@@ -58,13 +58,15 @@ to_peer() {
 	sargs=
 	while [ "$1" != -- ]; do sargs="$sargs $1"; shift; done
 	shift
+	: >/tmp/af.out
 	$B ./nmtest afrecv "$@" veth1 >/tmp/af.out 2>&1 &
 	rpid=$!
 	wait_ready /tmp/af.out
+	# one CPU: veth hands each frame to the backlog of the CPU that
+	# sent it, so a sender that moves may see its frames reordered
 	# shellcheck disable=SC2086
-	$A ./nmtest send -w $sargs veth0
-	wait_pid $rpid "afrecv$*"
-	cat /tmp/af.out
+	$A taskset 1 ./nmtest send -w $sargs veth0
+	wait_log $rpid /tmp/af.out "afrecv$*"
 }
 
 # from_peer AFSEND-ARGS -- NMTEST-RECV-ARGS: AF_PACKET veth1 -> netmap:veth0
@@ -72,27 +74,27 @@ from_peer() {
 	sargs=
 	while [ "$1" != -- ]; do sargs="$sargs $1"; shift; done
 	shift
+	: >/tmp/nm.out
 	$A ./nmtest recv -x "$@" veth0 >/tmp/nm.out 2>&1 &
 	rpid=$!
 	wait_ready /tmp/nm.out
 	# shellcheck disable=SC2086
 	$B ./nmtest afsend $sargs veth1
-	wait_pid $rpid "recv $*"
-	cat /tmp/nm.out
+	wait_log $rpid /tmp/nm.out "recv $*"
 }
 
 pair 1
 stack_ok "before any binding"
 
 step "pkt-gen on netmap:veth0 -> AF_PACKET on veth1, 1000 frames"
+: >/tmp/af.out
 $B ./nmtest afrecv -P -S 1 -D 2 -l 60 -n 1000 veth1 >/tmp/af.out 2>&1 &
 rpid=$!
 wait_ready /tmp/af.out
 $A ./pkt-gen -i netmap:veth0 -f tx -n 1000 -l 60 \
     -S 02:00:00:00:00:01 -D 02:00:00:00:00:02 \
     -s 10.0.0.1 -d 10.0.0.2 2>&1 | tail -n 2
-wait_pid $rpid "afrecv of pkt-gen's frames"
-cat /tmp/af.out
+wait_log $rpid /tmp/af.out "afrecv of pkt-gen's frames"
 
 step "netmap:veth0 -> veth1: 1000 frames of 60 bytes, checked"
 to_peer -n 1000 -l 60 -- -n 1000 -l 60
@@ -109,12 +111,13 @@ grep -q 'in 1000 slots' /tmp/nm.out ||
     { echo "FAIL: 9000-byte frames not in 5 slots each" >&2; exit 1; }
 step "a frame longer than the MTU is not sent"
 $A ip link set veth0 mtu 1500
+: >/tmp/af.out
 $B ./nmtest afrecv -n 1 -l 1500 -t 3000 veth1 >/tmp/af.out 2>&1 &
 rpid=$!
 wait_ready /tmp/af.out
 $A ./nmtest send -w -n 1 -l 2000 -F 1 veth0
 $A ./nmtest send -w -n 1 -l 1500 veth0
-wait_pid $rpid "afrecv after an oversize frame"
+wait_log $rpid /tmp/af.out "afrecv after an oversize frame"
 $B ip link set veth1 mtu 1500
 stack_ok "after the MTU tests"
 
@@ -124,36 +127,38 @@ $A ./nmtest nicerr veth0
 step "host rings: modes and counts"
 $A ./nmtest nichost veth0
 step "host TX ring -> veth0's stack: 1000 frames of 60 bytes, checked"
+: >/tmp/af.out
 $A ./nmtest afrecv -n 1000 -l 60 veth0 >/tmp/af.out 2>&1 &
 rpid=$!
 wait_ready /tmp/af.out
-$A ./nmtest send -w -n 1000 -l 60 'veth0^'
-wait_pid $rpid "afrecv of the host TX ring's frames"
-cat /tmp/af.out
+$A taskset 1 ./nmtest send -w -n 1000 -l 60 'veth0^'
+wait_log $rpid /tmp/af.out "afrecv of the host TX ring's frames"
 step "veth0's stack -> host RX ring: 1000 frames of 60 bytes, checked"
+: >/tmp/nm.out
 $A ./nmtest recv -x -n 1000 -l 60 'veth0^' >/tmp/nm.out 2>&1 &
 rpid=$!
 wait_ready /tmp/nm.out
 $A ./nmtest afsend -n 1000 -l 60 veth0
-wait_pid $rpid "recv on the host RX ring"
-cat /tmp/nm.out
+wait_log $rpid /tmp/nm.out "recv on the host RX ring"
 step "host rings at MTU 9000: 200 frames of 9000 bytes both ways"
 $A ip link set veth0 mtu 9000
+: >/tmp/af.out
 $A ./nmtest afrecv -n 200 -l 9000 veth0 >/tmp/af.out 2>&1 &
 rpid=$!
 wait_ready /tmp/af.out
-$A ./nmtest send -w -n 200 -l 9000 -F 5 'veth0^'
-wait_pid $rpid "afrecv of 9000-byte frames from the host TX ring"
+$A taskset 1 ./nmtest send -w -n 200 -l 9000 -F 5 'veth0^'
+wait_log $rpid /tmp/af.out "afrecv of 9000-byte frames from the host TX ring"
+: >/tmp/nm.out
 $A ./nmtest recv -x -n 200 -l 9000 'veth0^' >/tmp/nm.out 2>&1 &
 rpid=$!
 wait_ready /tmp/nm.out
 $A ./nmtest afsend -n 200 -l 9000 veth0
-wait_pid $rpid "recv of 9000-byte frames on the host RX ring"
-cat /tmp/nm.out
+wait_log $rpid /tmp/nm.out "recv of 9000-byte frames on the host RX ring"
 $A ip link set veth0 mtu 1500
 
 # through NAME: ping both ways while nmtest NAME joins NIC and host rings
 through() {
+	: >/tmp/fwd.out
 	$A ./nmtest "$1" veth0 >/tmp/fwd.out 2>&1 &
 	fpid=$!
 	wait_ready /tmp/fwd.out
@@ -173,6 +178,7 @@ through transparent
 stack_ok "after the host rings"
 
 step "while bound, the stack is off the interface"
+: >/tmp/nm.out
 $A ./nmtest recv -x -n 0 -t 0 veth0 >/tmp/nm.out 2>&1 &
 rpid=$!
 wait_ready /tmp/nm.out
@@ -201,6 +207,7 @@ stack_ok "after SIGKILL"
 step "ip link del of the bound interface"
 $A ./nmtest send -n 0 -l 60 veth0 >/tmp/send.out 2>&1 &
 spid=$!
+: >/tmp/nm.out
 $A ./nmtest recv -x -g -n 0 -t 0 veth0 >/tmp/nm.out 2>&1 &
 rpid=$!
 wait_ready /tmp/nm.out
@@ -220,6 +227,7 @@ to_peer -n 100 -l 60 -- -n 100 -l 60
 
 step "4 queues: 4 ring pairs, frames on each TX ring"
 pair 4
+stack_ok "a 4-queue pair"
 $A ./nmtest nicrings veth0 4 4
 to_peer -q -n 1000 -l 60 -- -u -n 1000 -l 60
 from_peer -n 1000 -l 60 -- -n 1000 -l 60

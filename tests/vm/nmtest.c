@@ -14,7 +14,7 @@
  *
  *   nmtest send [-b batch] [-D dst] [-F frags] [-l len] [-n count]
  *               [-S src] [-qw] PORT
- *   nmtest recv [-e] [-g] [-l len] [-n count] [-t ms] [-x] PORT
+ *   nmtest recv [-egux] [-l len] [-n count] [-t ms] PORT
  *   nmtest afsend [-D dst] [-l len] [-n count] [-S src] IFNAME
  *   nmtest afrecv [-Pu] [-D dst] [-l len] [-n count] [-S src] [-t ms]
  *                 IFNAME
@@ -37,7 +37,9 @@
  * -e waits with epoll instead of poll; -w makes send wait with poll
  * (else it spins on NIOCTXSYNC and sched_yield), -q spreads the frames
  * over all its TX rings in turn.  recv -x skips frames that are not test
- * frames (a NIC's RX rings get the peer stack's traffic too).  MACs are
+ * frames (a NIC's RX rings get the peer stack's traffic too); -u takes
+ * frames 0 to count - 1 in any order, each once (the path between two
+ * interfaces may reorder).  MACs are
  * 02:00:00:00:00:XX with XX = src/dst; dst 255 is broadcast (the default).
  *
  * afsend and afrecv are the other end of a NIC port: the same frames
@@ -99,7 +101,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: nmtest send [-b batch] [-D dst] [-F frags] [-l len] "
 	    "[-n count] [-S src] [-qw] PORT\n"
-	    "       nmtest recv [-egx] [-l len] [-n count] [-t ms] PORT\n"
+	    "       nmtest recv [-egux] [-l len] [-n count] [-t ms] PORT\n"
 	    "       nmtest afsend [-D dst] [-l len] [-n count] [-S src] "
 	    "IFNAME\n"
 	    "       nmtest afrecv [-Pu] [-D dst] [-l len] [-n count] "
@@ -456,22 +458,26 @@ cmd_recv(int argc, char **argv)
 	uint32_t want_len = 0, count = 1000, got = 0, seq, gaps = 0;
 	int64_t last = -1;
 	int use_epoll = 0, gaps_ok = 0, timeout = 10000, ch, ep = -1;
-	int skip_foreign = 0;
+	int skip_foreign = 0, unordered = 0;
 	uint64_t bytes = 0, slots = 0, foreign = 0, t0, tlast;
+	uint8_t *seen = NULL;
 	struct port p;
 
-	while ((ch = getopt(argc, argv, "egl:n:t:x")) != -1) {
+	while ((ch = getopt(argc, argv, "egl:n:t:ux")) != -1) {
 		switch (ch) {
 		case 'e': use_epoll = 1; break;
 		case 'g': gaps_ok = 1; break;
 		case 'l': want_len = (uint32_t)atoi(optarg); break;
 		case 'n': count = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': timeout = atoi(optarg); break;
+		case 'u': unordered = 1; break;
 		case 'x': skip_foreign = 1; break;
 		default: usage();
 		}
 	}
-	if (optind + 1 != argc || f == NULL)
+	if (unordered)
+		seen = calloc(count + 1, 1);
+	if (optind + 1 != argc || f == NULL || (unordered && seen == NULL))
 		usage();
 	port_open(&p, argv[optind]);
 	signal(SIGTERM, on_signal);
@@ -524,6 +530,17 @@ cmd_recv(int argc, char **argv)
 				if (want_len && (uint32_t)len != want_len)
 					errx(1, "recv: frame %u: %d bytes, "
 					    "expected %u", got, len, want_len);
+				if (unordered) {
+					if (seq >= count || seen[seq]++)
+						errx(1, "recv: seq %u: out "
+						    "of range or duplicated",
+						    seq);
+					got++;
+					bytes += (uint64_t)len;
+					slots += (uint64_t)ns;
+					progress = 1;
+					continue;
+				}
 				if ((int64_t)seq <= last)
 					errx(1, "recv: seq %u after %" PRId64
 					    ": reordered or duplicated",
@@ -593,6 +610,7 @@ cmd_afsend(int argc, char **argv)
 	uint8_t *f = malloc(MAX_FRAME);
 	unsigned dst = 255, src = 2;
 	uint32_t len = 60, count = 1000, seq;
+	cpu_set_t cpus;
 	int fd, ch;
 
 	while ((ch = getopt(argc, argv, "D:l:n:S:")) != -1) {
@@ -607,6 +625,13 @@ cmd_afsend(int argc, char **argv)
 	if (optind + 1 != argc || f == NULL || len < HDR_LEN ||
 	    len > MAX_FRAME)
 		usage();
+	/*
+	 * veth hands a frame to the backlog of the CPU that sent it: a
+	 * sender that moves to another CPU may see its frames reordered.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 	fd = af_open(argv[optind]);
 	for (seq = 0; seq < count; seq++) {
 		frame_build(f, len, seq, dst, src);
