@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Top-level build: one Makefile, with a build.mk fragment per directory.
 # Every fragment appends to BINS (what `make` builds), TESTS (phony test
 # targets run by `make test`) and FUZZ (targets run by `make fuzz`).
@@ -22,7 +23,8 @@ FUZZ		:=
 all:
 
 # Libraries first: later fragments use their variables in prerequisites.
-FIRST_MK	:= core/build.mk lib/build.mk user/build.mk
+# user/ before lib/: libnetmap.a carries the client objects (NMC_SRCS).
+FIRST_MK	:= core/build.mk user/build.mk lib/build.mk
 include $(FIRST_MK)
 include $(filter-out $(FIRST_MK),$(sort $(wildcard */build.mk */*/build.mk)))
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * afp-rx: the AF_PACKET receiver that bench/run.sh sets against pkt-gen.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * afp-tx: the AF_PACKET sender that bench/run.sh sets against pkt-gen.
  *

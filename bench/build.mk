@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/: `make bench` measures VALE and netmap pipes (pkt-gen through
 # netmapd) against the peers a user would pick instead, DPDK memif and
 # AF_PACKET over veth, and prints figures, never pass/fail.  See

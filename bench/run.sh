@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run.sh: the body of `make bench`.  Measures packet rates between two
 # processes pinned to two cores: VALE and netmap pipes (pkt-gen through
 # a private netmapd), DPDK memif (two dpdk-testpmd), and AF_PACKET over

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The portable core. Its objects are built with NM_CORE and -nostdinc, so
 # any OS header sneaking into core/ breaks the build: nm_os.h is the only
 # door. Hosts link $(CORE_OBJS) (netmapd) or $(CORE_SAN_OBJS) (tests).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # kinds.sh OUT SOURCE...: writes OUT (nm_kinds.h), the table of port kinds
 # nm_port.c walks, from the NM_PORT_KIND(order, symbol) lines of the core's
 # sources, in increasing order. A kind of port so registers itself in its

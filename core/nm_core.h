@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nm_core.h: the netmap core's objects, and the entry points its hosts
  * call (open, close, ioctl, poll, mmap of a netmap descriptor).
@@ -53,6 +54,15 @@
  *
  * Pipes need no cross-ring lock: each end publishes its progress to the
  * other with a release store (pipe_tail) read with an acquire load.
+ *
+ * Wake-ups pair two full barriers (store, barrier, load on each side):
+ *   waker   a sync publishes progress (nr_hwtail, pipe_tail), then
+ *           nm_os_waitq_wake(): full barrier, then the check for sleepers;
+ *   poller  nm_poll() queues itself (nm_os_poll_wait(): full barrier
+ *           after the queueing), then reads the rings.
+ * So either the waker sees the poller queued and wakes it, or the poller
+ * sees the progress: a wake-up is never lost between the two. Each host
+ * provides both barriers in those two functions.
  */
 #ifndef NM_CORE_H
 #define NM_CORE_H
@@ -131,6 +141,11 @@ struct nm_mem {
 
 struct nm_mem *nm_mem_global(void);
 struct nm_mem *nm_mem_find(uint16_t mem_id);
+/*
+ * The global allocator's objsize (or objtotal) of a pool, 0 before it is
+ * laid out; lock-free, callable before nm_core_init and after fini.
+ */
+uint32_t nm_mem_global_curr(int pool, bool num);
 struct nm_mem *nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr,
     uint32_t rxd, uint32_t extra, uint32_t npipes, int *error);
 int nm_mem_finalize(struct nm_mem *m);

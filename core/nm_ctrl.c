@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_ctrl.c: NIOCCTRL, the control request of netmap API 14.
  *

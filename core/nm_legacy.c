@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_legacy.c: the pre-NIOCCTRL requests, NIOCREGIF and NIOCGINFO on a
  * 60-byte struct nmreq (spec 2.11), still used by the NETMAP_WITH_LIBS

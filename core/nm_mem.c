@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_mem.c: the netmap memory allocator.
  *
@@ -45,6 +46,35 @@ static const char *const nm_pool_names[NM_POOL_COUNT] = {
 };
 
 static struct nm_mem *nm_mem_list;	/* under nm_core.lock */
+
+/*
+ * The global allocator's geometry (objsize, objtotal per pool), for a
+ * host that shows it to anyone at any time: netmap.ko's *_curr_*
+ * parameters, whose files exist before nm_core_init() and after
+ * nm_core_fini(), when there is no core lock to take.  Static words,
+ * written under the core lock when the allocator is laid out or freed,
+ * read without it: 0 until then.
+ */
+static uint32_t nm_mem_global_geom[NM_POOL_COUNT][2];
+
+static void
+nm_mem_global_publish(const struct nm_mem *m)
+{
+	int i;
+
+	for (i = 0; i < NM_POOL_COUNT; i++) {
+		nm_store_relaxed(&nm_mem_global_geom[i][0],
+		    m != NULL ? m->pools[i].objsize : 0);
+		nm_store_relaxed(&nm_mem_global_geom[i][1],
+		    m != NULL ? m->pools[i].objtotal : 0);
+	}
+}
+
+uint32_t
+nm_mem_global_curr(int pool, bool num)
+{
+	return nm_load_relaxed(&nm_mem_global_geom[pool][num]);
+}
 
 static uint32_t
 clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
@@ -146,6 +176,8 @@ nm_mem_unlink_free(struct nm_mem *m)
 			break;
 		}
 	}
+	if (!m->is_private)
+		nm_mem_global_publish(NULL);
 	if (m->region != NULL)
 		nm_os_region_destroy(m->region);
 	for (i = 0; i < NM_POOL_COUNT; i++)
@@ -172,6 +204,7 @@ nm_mem_global(void)
 	    nm_params.ring_size, nm_params.ring_num, false);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF, nm_params.buf_size,
 	    nm_params.buf_num, false);
+	nm_mem_global_publish(m);
 	return m;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_nic.c: network interfaces as netmap ports (the emulated adapter),
  * the part that does not depend on the host: ring accounting, TX

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_null.c: null ports (NR_REG_NULL).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nm_os.h: the only door between the portable netmap core and its host.
  *
@@ -87,6 +88,7 @@ struct timeval {
 #define EEXIST		17
 #define ENODEV		19
 #define EINVAL		22
+#define ENOTTY		25
 #define ENOSPC		28
 #define ERANGE		34
 #define ENAMETOOLONG	36
@@ -176,6 +178,8 @@ void nm_os_rwlock_wunlock(struct nm_os_rwlock *l);
  * called once per sync that produced something for a peer. The poll
  * context is the host's (a poll_table, or a userspace waiter); the core
  * registers every queue a poll may block on before reporting readiness.
+ * nm_os_waitq_wake() begins with a full barrier and nm_os_poll_wait()
+ * ends with one: the wake-up pair of nm_core.h.
  */
 struct nm_os_waitq;
 struct nm_os_waitq *nm_os_waitq_create(void);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_pipe.c: netmap pipes, NAME{ID (master end) and NAME}ID (slave end).
  *

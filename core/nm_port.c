@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_port.c: descriptors, ports, rings, the ring protocol and poll.
  *
@@ -192,12 +193,32 @@ nm_krings_delete(struct nm_adapter *na)
 	}
 }
 
-/* Fresh-bind state of spec 2.4: TX full of free slots, RX empty. */
+/*
+ * Forget the OFFSETS option (spec feature 25) of the bindings a kring had.
+ * Offsets are a property of a binding, but the kring outlives bindings
+ * (a pipe end while its peer is bound, a VALE port held by its pipes,
+ * rings of a port other descriptors keep active): without this a later
+ * binding would inherit them, or be refused its own.
+ */
+static void
+nm_kring_offsets_clear(struct nm_kring *k)
+{
+	k->offset_mask = 0;
+	k->offset_max = 0;
+	if (k->ring != NULL)
+		*(uint64_t *)&k->ring->offset_mask = 0;
+}
+
+/*
+ * Fresh-bind state of spec 2.4: TX full of free slots, RX empty, no
+ * offsets.
+ */
 static void
 nm_kring_reset(struct nm_kring *k)
 {
 	struct netmap_ring *ring = k->ring;
 
+	nm_kring_offsets_clear(k);
 	k->nr_hwcur = 0;
 	k->nr_hwtail = k->dir == NM_TX ? k->num_slots - 1 : 0;
 	k->rhead = k->rcur = 0;
@@ -317,7 +338,8 @@ nm_priv_unbind(struct nm_priv *priv)
 		for (i = priv->first[t]; i < priv->last[t]; i++) {
 			struct nm_kring *k = &na->krings[t][i];
 
-			k->users--;
+			if (--k->users == 0)
+				nm_kring_offsets_clear(k);
 			if (priv->flags & NR_EXCLUSIVE)
 				k->exclusive = false;
 		}
@@ -943,7 +965,8 @@ nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg, void *uctx)
 	case NIOCGINFO:
 		return nm_legacy_ioctl(priv, cmd, arg);
 	default:
-		return EOPNOTSUPP;
+		/* not a netmap command: "no such ioctl for this file" */
+		return ENOTTY;
 	}
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_vale.c: VALE, the learning Ethernet switch whose ports speak netmap.
  *

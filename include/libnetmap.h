@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libnetmap.h - the public interface of libnetmap (netmap API 14).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmctx-pthreads.c - the thread-safe default context.
  *

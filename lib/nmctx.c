@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmctx.c - libnetmap contexts: how errors are reported, how memory is
  * allocated and how the list of mapped regions is locked.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmport.c - opening netmap ports from portspecs.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmreq.c - decoding portspecs into NIOCCTRL requests, and option lists.
  *

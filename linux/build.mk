@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # netmap.ko, the Linux kernel host: `make module` builds $(MODULE) against
 # the kernel headers in KDIR (`make module KDIR=...`; by default the running
 # kernel's, else the newest installed under /lib/modules/*/build; see

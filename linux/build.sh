@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds netmap.ko out of tree against kernel headers only.  Makes the
 # build directory OUT (see Kbuild for why: symlinks to linux/ and core/
 # sources, the top-level include/, and nm_config.h from probe.sh), runs

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Prints the kernel build directory netmap.ko is built against: $KDIR if
 # set, else the running kernel's /lib/modules/$(uname -r)/build, else the
 # newest headers installed under /lib/modules/*/build (the machines we

@@ -80,25 +80,21 @@ NM_POOL_PARAM(priv_buf_num, "Private allocators: buffers");
 
 /*
  * P_curr_size, P_curr_num: the global allocator's actual geometry (after
- * clamping and rounding to whole pages).  The kernel_param's arg encodes
- * pool * 2 + (0 = size, 1 = num).
+ * clamping and rounding to whole pages), 0 until it is laid out on first
+ * use.  The kernel_param's arg encodes pool * 2 + (0 = size, 1 = num).
+ *
+ * These files exist from before nm_linux_init() until after
+ * nm_linux_exit(), and any user may read them: the getter takes no lock
+ * and reads only static words the core publishes (nm_mem_global_curr()),
+ * so it works whether or not the core is up, and never allocates.
  */
 static int
 nm_linux_curr_get(char *buf, const struct kernel_param *kp)
 {
 	unsigned long which = (unsigned long)kp->arg;
-	const struct nm_pool *p;
-	struct nm_mem *m;
-	u32 v = 0;
 
-	nm_os_mutex_lock(nm_core.lock);
-	m = nm_mem_find(1);
-	if (m != NULL) {
-		p = &m->pools[which / 2];
-		v = which & 1 ? p->objtotal : p->objsize;
-	}
-	nm_os_mutex_unlock(nm_core.lock);
-	return sysfs_emit(buf, "%u\n", v);
+	return sysfs_emit(buf, "%u\n", nm_mem_global_curr((int)(which / 2),
+	    which & 1));
 }
 
 static const struct kernel_param_ops nm_linux_curr_ops = {
@@ -300,22 +296,31 @@ nm_linux_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case NIOCRXSYNC:
 		return -nm_ioctl(priv, cmd, NULL, NULL);
 	default:
+		/* ENOTTY, the kernel's answer for an ioctl a file lacks */
 		if (nm_params.verbose)
 			pr_info("ioctl 0x%08x: unknown\n", cmd);
-		return -EOPNOTSUPP;
+		return -ENOTTY;
 	}
 }
 
+/*
+ * The core speaks poll(2)'s POLL* values (ints); the kernel's poll path
+ * speaks __poll_t, whose EPOLL* bits match them on x86 but not on every
+ * architecture (POLLWRNORM is 0x4 on some).  mangle_poll() and
+ * demangle_poll() are the kernel's own translation, by name, both ways.
+ */
 static __poll_t
 nm_linux_poll(struct file *file, struct poll_table_struct *pt)
 {
 	struct nm_linux_poll_ctx pc = { .file = file, .pt = pt };
-	int events = (__force int)poll_requested_events(pt);
+	int events = mangle_poll(poll_requested_events(pt));
+	int revents;
 
 	/* A poll table that does not wait (select's later passes, epoll's
 	 * re-checks) needs no queue registration. */
-	return (__force __poll_t)nm_poll(file->private_data, events,
+	revents = nm_poll(file->private_data, events,
 	    poll_does_not_wait(pt) ? NULL : &pc);
+	return demangle_poll((u16)revents);
 }
 
 static const struct file_operations nm_linux_fops = {

@@ -16,8 +16,8 @@
  *     way: the interface belongs to netmap.  Kernels without netfilter
  *     egress refuse to attach (EOPNOTSUPP).
  *   - frames of the host TX rings (and forwarded ones) go up the stack
- *     with netif_rx(); their destructor marks them, so that our own
- *     rx_handler lets them pass.
+ *     with netif_rx(); their destructor (nm_linux_nic_up_done) marks
+ *     them, so that our own rx_handler lets them pass.
  *   - transmit: each frame of a TX ring is copied into an skb sent with
  *     __dev_direct_xmit() on the ring's queue: straight to the driver
  *     (past the qdisc and the egress hook, as AF_PACKET's
@@ -96,7 +96,21 @@ nm_linux_nic_free(struct kref *ref)
 
 /* ---- frames from the stack or the wire ---- */
 
-static void nm_linux_nic_skb_done(struct sk_buff *skb);
+static void nm_linux_nic_up_done(struct sk_buff *skb);
+
+/*
+ * Injected into this interface's stack by netmap (a host TX ring, a
+ * forwarded frame): for the stack.  What netmap sent on another
+ * interface (a veth peer) is received like any frame.
+ */
+static bool
+nm_linux_nic_injected(const struct nm_os_nic *nic, const struct sk_buff *skb)
+{
+	uintptr_t arg = (uintptr_t)skb_shinfo(skb)->destructor_arg;
+
+	return skb->destructor == nm_linux_nic_up_done &&
+	    ((struct nm_linux_nic_txq *)(arg & ~(uintptr_t)1))->nic == nic;
+}
 
 /* One frame, data at its MAC header, into a ring of the adapter. */
 static void
@@ -151,8 +165,7 @@ nm_linux_nic_rx(struct sk_buff **pskb)
 	struct sk_buff *skb = *pskb;
 	struct nm_os_nic *nic = rcu_dereference(skb->dev->rx_handler_data);
 
-	/* from a host TX ring or forwarded: for the stack */
-	if (skb->destructor == nm_linux_nic_skb_done)
+	if (nm_linux_nic_injected(nic, skb))
 		return RX_HANDLER_PASS;
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (skb == NULL)
@@ -187,6 +200,7 @@ nm_linux_nic_egress(void *priv, struct sk_buff *skb,
 
 /* ---- transmit ---- */
 
+/* An skb of ours has left (freed or orphaned): tell the core. */
 static void
 nm_linux_nic_skb_done(struct sk_buff *skb)
 {
@@ -202,6 +216,13 @@ nm_linux_nic_skb_done(struct sk_buff *skb)
 	rcu_read_unlock();
 	atomic_dec(&nic->inflight);
 	kref_put(&nic->ref, nm_linux_nic_free);
+}
+
+/* The same for an skb sent up the stack: another name, to tell it apart. */
+static void
+nm_linux_nic_up_done(struct sk_buff *skb)
+{
+	nm_linux_nic_skb_done(skb);
 }
 
 int
@@ -237,12 +258,13 @@ nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
 
 /*
  * The skb is netmap's from now on: its destructor reports it done to the
- * core (`done`, unless NULL) and marks it as not to be taken by our own
- * rx_handler.  q: the adapter's TX ring.  RCU read side held.
+ * core (`done`, unless NULL); one going up the stack (`up`) is marked so
+ * that our own rx_handler lets it pass.  q: the adapter's TX ring.  RCU
+ * read side held.
  */
 static void
 nm_linux_nic_own(struct nm_os_nic *nic, struct sk_buff *skb, u32 q,
-    void *done, bool report)
+    void *done, bool report, bool up)
 {
 	struct nm_linux_nic_txq *tq = &nic->txq[done != NULL ? q :
 	    nic->ntxq - 1];
@@ -251,7 +273,7 @@ nm_linux_nic_own(struct nm_os_nic *nic, struct sk_buff *skb, u32 q,
 		rcu_assign_pointer(tq->done, done);
 	kref_get(&nic->ref);
 	atomic_inc(&nic->inflight);
-	skb->destructor = nm_linux_nic_skb_done;
+	skb->destructor = up ? nm_linux_nic_up_done : nm_linux_nic_skb_done;
 	skb_shinfo(skb)->destructor_arg = (void *)((uintptr_t)tq | report);
 }
 
@@ -285,7 +307,7 @@ nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
 	skb->dev = dev;
 	skb_reset_mac_header(skb);
 	skb->protocol = eth_hdr(skb)->h_proto;
-	nm_linux_nic_own(nic, skb, q, done, report);
+	nm_linux_nic_own(nic, skb, q, done, report, false);
 	rc = __dev_direct_xmit(skb, q % dev->real_num_tx_queues);
 	rcu_read_unlock();
 	if (dev_xmit_complete(rc))
@@ -312,7 +334,7 @@ nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
 		rcu_read_unlock();
 		return ENXIO;
 	}
-	nm_linux_nic_own(nic, skb, q, done, report);
+	nm_linux_nic_own(nic, skb, q, done, report, true);
 	skb->protocol = eth_type_trans(skb, dev);
 	netif_rx(skb);
 	rcu_read_unlock();

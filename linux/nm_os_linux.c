@@ -15,9 +15,12 @@
  *
  * Wait queues are plain wait_queue_head_t.  The core wakes a queue once
  * per sync that produced something for a peer, which is most syncs, so
- * the wake first checks for sleepers (wq_has_sleeper(): one full barrier,
- * paired with the one set_current_state()/poll_wait() side implies) and
- * takes the queue's spinlock only when someone sleeps.
+ * the wake first checks for sleepers (wq_has_sleeper(): one full barrier)
+ * and takes the queue's spinlock only when someone sleeps.  That barrier
+ * pairs with the one nm_os_poll_wait() runs after queueing a poller (see
+ * the wake-up pair in core/nm_core.h); poll_wait() alone does not give
+ * it: the queueing is a store under a spinlock, and the ring loads after
+ * it may be done before the store is visible.
  *
  * Every object made here is counted (control path only, so the atomics
  * cost nothing that matters); nm_linux_leak_check() at module exit warns
@@ -416,6 +419,15 @@ nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq)
 	struct nm_linux_poll_ctx *pc = poll_ctx;
 
 	poll_wait(pc->file, &wq->wq, pc->pt);
+	/*
+	 * The poller's half of the wake-up pair (core/nm_core.h): the
+	 * queueing above is visible before the core reads the rings,
+	 * paired with the barrier in wq_has_sleeper() on the waker's side
+	 * (nm_os_waitq_wake()).  Without it the rings could be read first,
+	 * miss a sync that then finds nobody queued, and the poller would
+	 * sleep through it.
+	 */
+	smp_mb();
 }
 
 int

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Probes the kernel headers netmap.ko is built against and writes
 # nm_config.h: one NM_HAVE_<NAME> macro per linux/probes/<name>.c that
 # compiles (as a module object, warnings treated as errors) against KDIR.

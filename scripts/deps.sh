@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages a target needs when they are missing, so that
 # the README's commands work on a fresh Debian 12 machine run as root.
 # Usage: deps.sh test|vm|bench

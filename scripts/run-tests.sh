@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs each test target given on the command line through make, keeps going
 # after a failure, and ends with the "N passed, N failed" line CI reads.
 pass=0

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # make demo: netmap without a kernel module. pkt-gen sends on vale0:a
 # and receives on vale0:b for a few seconds, then does the same over a
 # pipe; netmapd is started on demand by the first pkt-gen (it is found

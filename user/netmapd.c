@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * netmapd.c: netmap without a kernel module. The daemon hosts the
  * portable core (core/) and serves /dev/netmap descriptors to client

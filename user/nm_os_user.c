@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nm_os_user.c: the services of nm_os.h for userspace hosts (the unit-test
  * host and netmapd): calloc, pthread locks, memfd regions mapped into the
@@ -381,9 +382,9 @@ nm_os_waitq_destroy(struct nm_os_waitq *wq)
 /*
  * The common case, nobody waiting, costs a fence and one load. The fence
  * orders the caller's earlier store (a new hwtail, a pipe tail) before
- * the load of nwaiters; it pairs with the poller's seq_cst increment of
- * nwaiters in nm_os_poll_wait(), which comes before the poller checks the
- * ring. Without it a store-load reordering loses the wake-up.
+ * the load of nwaiters; it pairs with the poller's increment of nwaiters
+ * and the fence after it in nm_os_poll_wait(), which come before the
+ * poller checks the ring. Without it a store-load reordering loses the wake-up.
  */
 void
 nm_os_waitq_wake(struct nm_os_waitq *wq)
@@ -419,9 +420,15 @@ nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq)
 	e->prev = wq->head.prev;
 	wq->head.prev->next = e;
 	wq->head.prev = e;
-	/* seq_cst pairs with the waker's load: a wake after this sees us */
 	__atomic_add_fetch(&wq->nwaiters, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&wq->lock);
+	/*
+	 * The poller's side of the pair with the waker's fence: our
+	 * nwaiters store before the ring loads the caller makes next. A
+	 * seq_cst RMW alone does not order later plain loads on weakly
+	 * ordered CPUs; the kernel host ends with smp_mb() for the same.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void

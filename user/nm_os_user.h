@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nm_os_user.h: what the userspace hosts (the test host, netmapd) add to
  * nm_os.h: the region's file descriptor, the caller context used by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nm_rawsys.h: the system calls that the /dev/netmap interposers (the
  * unit-test host and the netmapd client) pass through for descriptors that

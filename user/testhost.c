@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * testhost.c: an in-process /dev/netmap for the unit tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * testhost.h: helpers the unit tests get from the in-process host.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pkt-gen internals shared by the setup and reporting code (pkt-gen.c)
  * and the per-thread data paths (pkt-io.c).

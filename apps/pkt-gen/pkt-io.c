@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pkt-gen data paths: one function per -f mode, each run by a worker
  * thread on its own netmap descriptor (see pkt-gen.h for the threads).
@@ -972,7 +973,7 @@ pg_pong_body(void *arg)
 				/* Only the first fragment has headers. */
 				if (!infrag[i - d->first_rx_ring] && len > vh)
 					pkt_swap_addrs((uint8_t *)dst + vh,
-					    len - vh);
+					    len - vh, g->pp.src_mac);
 				infrag[i - d->first_rx_ring] =
 				    rs->flags & NS_MOREFRAG;
 				ts->len = (uint16_t)len;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Data path tests of pkt-gen against the stand-in port of test_fakeport.c
 # (no netmap backend needed).  The stand-in checks every transmitted
 # frame and prints its totals as a "fake: ..." line at exit; we check

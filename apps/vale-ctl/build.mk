@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # vale-ctl: VALE switch administration through NIOCCTRL, and tests of
 # its command line and of the requests it sends, against a stand-in
 # /dev/netmap (test_fakectl.c); no netmap backend needed.

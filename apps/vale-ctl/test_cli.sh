@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # vale-ctl tests that need no netmap backend: argument errors and the
 # man page against the real binary, then the requests sent and the output
 # printed against a build wired to the stand-in /dev/netmap of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * A stand-in /dev/netmap for testing vale-ctl without a netmap backend.
  * Linked into a test build of vale-ctl (and libnetmap) with open(2) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * net/netmap.h - the netmap ABI, API version 14.
  *

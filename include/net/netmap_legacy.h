@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * net/netmap_legacy.h - the netmap control interface from before NIOCCTRL.
  *

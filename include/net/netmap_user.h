@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * net/netmap_user.h - helpers for netmap applications.
  *

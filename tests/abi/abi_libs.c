@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * tests/abi/abi_libs.c - the legacy helper library of netmap_user.h.
  *

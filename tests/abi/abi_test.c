@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * tests/abi/abi_test.c - the netmap ABI, checked against the spec.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/abi/build.mk - the ABI test (included by the top-level Makefile).
 #
 # `make test-abi` builds abi_test from the sanitized objects of abi_test.c

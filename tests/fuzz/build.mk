@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libFuzzer targets, built with clang. ctrl and sync: the core objects
 # with NM_CORE and -nostdinc as everywhere, plus the userspace OS layer,
 # but not the test host (the targets call nm_ioctl/nm_poll directly).

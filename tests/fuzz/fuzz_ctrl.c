@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_ctrl.c: libFuzzer target for the core's control path.
  *

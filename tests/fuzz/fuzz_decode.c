@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_decode.c: libFuzzer target for netmapd's message decoder,
  * nmd_decode() (user/nmd_proto.c): what the daemon runs on every message

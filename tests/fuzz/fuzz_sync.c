@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_sync.c: libFuzzer target for the ring protocol.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # check.sh: assertions shared by the shell tests of the tools. A test
 # sets $T (a scratch directory) and $name, runs a command into $T/out,
 # stores its status in $rc and counts $cases; these helpers count $fails.

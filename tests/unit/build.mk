@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Unit tests of the core, run in-process through the test host under
 # AddressSanitizer and UBSan. One binary per tests/unit/test_core_*.c.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_core_ctrl.c: the control path of the core, through the raw ABI.
  *
@@ -5,7 +6,8 @@
  * and write-back rules of 2.7, what REGISTER returns (2.8), the region
  * geometry of 2.4/2.9, VALE_LIST, the legacy NIOCREGIF/NIOCGINFO, the
  * calls that need a registered descriptor, extra buffers, the OFFSETS
- * option, and open/register/close cycles that must not leak.
+ * option (and that a rebinding does not inherit it), and
+ * open/register/close cycles that must not leak.
  */
 #define NETMAP_WITH_LIBS
 #include "unit.h"
@@ -490,6 +492,13 @@ test_info(void)
 	CHECK_EQ(pi.nr_mem_id, 1);
 	/* spec 2.9 defaults: 100 x 1 KiB, 200 x 36 KiB, 163840 x 2 KiB */
 	CHECK_EQ(pi.nr_memsize, 100 * 1024 + 200 * 36864 + 163840ull * 2048);
+	/* and what a host shows without the core lock (*_curr_*) */
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, false), 1024);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, true), 100);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_RING, false), 36864);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_RING, true), 200);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_BUF, false), 2048);
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_BUF, true), 163840);
 	pi.nr_mem_id = 4321;
 	CHECK_ERR(ctrl(fd, &h), EINVAL);
 	/* a port that does not exist yet exists for the request */
@@ -682,6 +691,9 @@ test_unregistered(void)
 	CHECK_EQ(errno, EINVAL);
 	CHECK_ERR(ioctl(fd, NIOCTXSYNC, 0), ENXIO);
 	CHECK_ERR(ioctl(fd, NIOCRXSYNC, 0), ENXIO);
+	/* a command the core does not know: ENOTTY, as for any file */
+	CHECK_ERR(ioctl(fd, _IO('i', 200), 0), ENOTTY);
+	CHECK_ERR(ioctl(fd, 0x12345678, 0), ENOTTY);
 	pfd.fd = fd;
 	pfd.events = POLLIN | POLLOUT;
 	pfd.revents = 0;
@@ -862,6 +874,95 @@ test_offsets(void)
 	close(fd);
 }
 
+/*
+ * Bind `name` on p, with an OFFSETS option of `bits` (initial offset 8,
+ * max 64), or without one if bits < 0.
+ */
+static void
+offsets_bind(struct unit_port *p, const char *name, int bits)
+{
+	struct nmreq_opt_offsets o;
+
+	memset(&o, 0, sizeof(o));
+	o.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+	o.nro_offset_bits = (uint32_t)bits;
+	o.nro_max_offset = 64;
+	o.nro_initial_offset = 8;
+	unit_reg_init(&p->reg, NR_REG_ALL_NIC);
+	p->fd = unit_open();
+	CHECK_EQ(unit_register(p->fd, name, &p->reg, bits < 0 ? NULL : &o), 0);
+	p->mem = mmap(NULL, p->reg.nr_memsize, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, p->fd, 0);
+	CHECK(p->mem != MAP_FAILED);
+	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
+}
+
+/* The core's own offset state of every kring of a named port or pipe. */
+static void
+check_kring_offsets(const char *parent, const char *name, uint64_t mask)
+{
+	struct nm_adapter *na, *pa;
+	uint32_t i;
+	int t, j;
+
+	nm_os_mutex_lock(nm_core.lock);
+	na = pa = nm_port_find(parent);
+	CHECK(pa != NULL);
+	for (j = 0; pa != NULL && j < pa->npipes; j++)
+		if (strcmp(pa->pipes[j]->name, name) == 0)
+			na = pa->pipes[j];
+	CHECK(na != NULL && strcmp(na->name, name) == 0);
+	for (t = NM_TX; na != NULL && t <= NM_RX; t++) {
+		for (i = 0; i < na->num_rings[t]; i++) {
+			CHECK_EQ(na->krings[t][i].offset_mask, mask);
+			CHECK_EQ(na->krings[t][i].offset_max,
+			    mask != 0 ? 64 : 0);
+		}
+	}
+	nm_os_mutex_unlock(nm_core.lock);
+}
+
+/*
+ * OFFSETS is a property of a binding: a port whose krings outlive one
+ * (a pipe end while its peer is bound, a VALE port held by one of its
+ * pipes) starts the next binding without it, or with the new one.
+ */
+static void
+test_offsets_rebind(void)
+{
+	struct unit_port a, peer, hold;
+
+	/* pipe end: its rings stay while the peer is bound */
+	offsets_bind(&a, "po{1", 8);
+	check_offsets(&a, 0xff, 8);
+	unit_port_open(&peer, "po}1", NULL);
+	unit_port_close(&a);
+	offsets_bind(&a, "po{1", -1);
+	check_offsets(&a, 0, 0);
+	check_kring_offsets("po", "po{1", 0);
+	unit_port_close(&a);
+	offsets_bind(&a, "po{1", 16);
+	check_offsets(&a, 0xffff, 8);
+	check_kring_offsets("po", "po{1", 0xffff);
+	unit_port_close(&a);
+	unit_port_close(&peer);
+
+	/* VALE port: re-created rings, kept krings */
+	unit_port_open(&hold, "vale9:k{1", NULL);
+	offsets_bind(&a, "vale9:k", 8);
+	check_offsets(&a, 0xff, 8);
+	unit_port_close(&a);
+	offsets_bind(&a, "vale9:k", -1);
+	check_offsets(&a, 0, 0);
+	check_kring_offsets("vale9:k", "vale9:k", 0);
+	unit_port_close(&a);
+	offsets_bind(&a, "vale9:k", 16);
+	check_offsets(&a, 0xffff, 8);
+	check_kring_offsets("vale9:k", "vale9:k", 0xffff);
+	unit_port_close(&a);
+	unit_port_close(&hold);
+}
+
 static void
 test_cycles(void)
 {
@@ -885,9 +986,22 @@ test_cycles(void)
 	CHECK_EQ(th_open_count(), 0);
 }
 
+/* Nothing has laid out the global allocator: its geometry reads 0. */
+static void
+test_global_curr_unset(void)
+{
+	int i;
+
+	for (i = 0; i < NM_POOL_COUNT; i++) {
+		CHECK_EQ(nm_mem_global_curr(i, false), 0);
+		CHECK_EQ(nm_mem_global_curr(i, true), 0);
+	}
+}
+
 int
 main(void)
 {
+	test_global_curr_unset();
 	test_header_errors();
 	test_option_body_fault();
 	test_option_lists();
@@ -899,6 +1013,7 @@ main(void)
 	test_unregistered();
 	test_extra_bufs();
 	test_offsets();
+	test_offsets_rebind();
 	test_cycles();
 	CHECK_EQ(th_open_count(), 0);
 	UNIT_DONE("ctrl");

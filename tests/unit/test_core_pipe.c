@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_core_pipe.c: netmap pipes and null ports.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_core_register.c: a REGISTER that fails leaves nothing behind, and
  * a binding is visible to the descriptor's other users only once it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_core_rings.c: the ring protocol against a hostile user.
  *

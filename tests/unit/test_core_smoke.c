@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include <libnetmap.h>
 #include "unit.h"
 int unit_checks;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_core_vale.c: the VALE learning switch, end to end through the ABI.
  *

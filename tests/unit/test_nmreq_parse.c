@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_nmreq_parse.c - unit test of libnetmap without a netmap device.
  *

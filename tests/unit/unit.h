@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * unit.h: the few helpers every core unit test uses: checks that print
  * where and what failed, and opening ports through the raw ABI (open,

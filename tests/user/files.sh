@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-files: what netmapd does with the file system (issue 12,
 # items 7 and 13).
 # - The socket's directory is opened without following symlinks and must
@@ -28,6 +29,17 @@ wait_sock() {
 	while [ ! -S "$1" ]; do
 		i=$((i + 1))
 		[ $i -gt 500 ] && fail "no socket at $1"
+		sleep 0.01
+	done
+}
+
+# wait_pid FILE PID: the daemon writes its pid file once its socket
+# listens, so after wait_sock; wait for it before relying on it.
+wait_pid() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null)" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && fail "no pid $2 in $1"
 		sleep 0.01
 	done
 }
@@ -85,6 +97,7 @@ S="$T/d/netmapd.sock"
 a=$!
 NMD_BG="$NMD_BG $a"
 wait_sock "$S"
+wait_pid "$S.pid" $a
 [ -e "$S.lock" ] && [ "$(cat "$S.pid")" = $a ] ||
     fail "no lock or pid file: $(ls -A "$T/d")"
 kill -TERM $a
@@ -97,11 +110,13 @@ wait $a || fail "netmapd exited with $?"
 a=$!
 NMD_BG="$NMD_BG $a"
 wait_sock "$S"
+wait_pid "$S.pid" $a
 rm -f "$S" "$S.lock"
 "$NMD" -f -s "$S" 2>"$T/b.log" &
 b=$!
 NMD_BG="$NMD_BG $b"
 wait_sock "$S"
+wait_pid "$S.pid" $b
 kill -TERM $a
 wait $a || fail "netmapd A exited with $?"
 [ -S "$S" ] || fail "A removed B's socket"

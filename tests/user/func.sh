@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-func: tests/user/nmd_func.c against a sanitized netmapd,
 # then the daemon's counters back to their baseline and a clean exit.
 . tests/user/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-hostile: tests/user/nmd_hostile.c breaks the protocol in
 # many ways while a witness pair keeps traffic going. Every attack must
 # end with that one client disconnected (or told off); the witness must

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-kill: clients SIGKILLed in the middle of traffic. While a
 # witness pair keeps a sequenced stream going on its own switch, senders
 # and receivers on another switch and on a pipe are killed at full

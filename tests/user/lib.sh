@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/user/lib.sh: sourced by the netmapd test scripts. Gives each test
 # its own netmapd (the sanitized build) on a private socket in a private
 # temporary directory, helpers to read the daemon's counters, and a

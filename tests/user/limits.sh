@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-limits: what a local client can take from netmapd is
 # bounded (issue 12, item 9), and the daemon keeps serving a witness
 # pair while a client hits each bound:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmd_func.c: functional tests of netmap served by netmapd, through the
  * raw ABI (open, ioctl, mmap, poll) of a program linked with libnetmap.a,

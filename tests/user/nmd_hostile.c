@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmd_hostile.c: a client that attacks netmapd, one way per mode:
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmd_raw.c: a program written for the kernel module and nothing else:
  * open, ioctl, mmap, poll on /dev/netmap, no libnetmap. Run under

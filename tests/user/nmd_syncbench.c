@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmd_syncbench.c: what a sync costs through netmapd's doorbell. Binds
  * a VALE port and times empty NIOCTXSYNC, NIOCRXSYNC and poll() calls,

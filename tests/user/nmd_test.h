@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nmd_test.h: helpers of the netmapd tests (tests/user/): frames that
  * span several slots, sent and received through the raw ABI, so that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-pktgen: many pkt-gen processes at once on one netmapd:
 # txseq/rxseq pairs over three VALE switches and two pipes (one pair
 # with 9000-byte frames in 5 slots), and a ping/pong pair. Senders are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-preload: a raw-ABI program built for the kernel module
 # (tests/user/nmd_raw.c: open, ioctl, mmap, poll only) runs against
 # netmapd under LD_PRELOAD, and, where there is no /dev/netmap, fails

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-seals: a client shrinks, grows and re-seals the memfds it
 # was handed (doorbell, region), wipes its region, then syncs and polls.
 # The daemon must refuse every change of size (sealed memfds), survive,

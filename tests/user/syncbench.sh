@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # make netmapd-syncbench: the cost of syncs through the doorbell, against
 # the optimised netmapd (not the sanitized one).
 . tests/user/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bench-json.sh - turns the "BENCH path bytes round pps" lines that
 # tests/vm/bench.sh prints into a table of medians with netmap/AF_PACKET
 # and netmap/pktgen ratios on stdout and a JSON record in OUT.  A path

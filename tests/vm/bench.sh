@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bench.sh - `make bench-vm`: netmap.ko against the kernel's own peers
 # inside one VM boot, so that the figures compare (TCG speed varies up to
 # ~40% from boot to boot; within a boot it is steady).  Rounds interleave

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # test-vm: netmap.ko inside a QEMU guest booting the distribution's kernel
 # (tests/vm/run-vm.sh; the machines we test on cannot load modules).
 # Installs what it needs (scripts/deps.sh vm), builds the module and the
@@ -11,12 +12,14 @@
 # pktgen over veth for comparison).  Figures, not pass/fail.
 
 VM_DIR		:= $(O)/tests/vm
-VM_C_PROGS	:= smoke nmtest harden
-VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen
+VM_C_PROGS	:= smoke nmtest harden params storm
+VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen \
+		   $(VM_DIR)/bridge
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
-		   tests/vm/nic.sh tests/vm/nicvirtio.sh
+		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
+		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
@@ -35,6 +38,11 @@ $(VM_DIR)/pkt-gen: $(PKTGEN_OBJS) $(LIBNETMAP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $(PKTGEN_OBJS) $(LIBNETMAP) \
 	    $(LDLIBS) -lm
+
+# bridge, likewise.
+$(VM_DIR)/bridge: $(O)/apps/bridge/bridge.o $(LIBNETMAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LDLIBS)
 
 VM_RUN		= $(if $(KDIR),KDIR="$(KDIR)") ./tests/vm/run-vm.sh
 

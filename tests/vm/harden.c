@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * harden.c - what a hostile local user can do with /dev/netmap's
  * REGISTER and mmap, run inside the test VM by race.sh and region.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # lib.sh - sourced by the test scripts inside the VM: loads netmap.ko
 # (with the module parameters given as arguments), makes /dev/netmap if
 # devtmpfs did not, and offers small helpers.

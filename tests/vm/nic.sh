@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # nic.sh - interfaces as netmap ports (the emulated adapter), on veth
 # pairs between two network namespaces: netmap:veth0 in namespace a, its
 # peer veth1 in namespace b driven through AF_PACKET (nmtest afsend /
@@ -13,9 +14,9 @@
 #   - host rings: SW, NIC_SW, ONE_SW and nr_host_tx/rx_rings; frames of
 #     the host TX ring reach the stack (an AF_PACKET socket on veth0 sees
 #     them come in), what the stack sends on veth0 (AF_PACKET) arrives on
-#     the host RX ring, 60 and 9000 bytes; ping works both ways through a
-#     program joining NIC and host rings, and through transparent mode
-#     (NR_FORWARD, NS_FORWARD) with nothing done but releasing slots;
+#     the host RX ring, 60 and 9000 bytes; ping works both ways through
+#     transparent mode (NR_FORWARD, NS_FORWARD) with nothing done but
+#     releasing slots (bridge -i netmap:IFNAME: bridge-nic.sh);
 #   - a frame longer than the MTU allows is dropped, not sent;
 #   - while bound the stack neither receives nor sends on the interface;
 #     after close, after SIGKILL mid-traffic and after `ip link del` of
@@ -156,25 +157,18 @@ $A ./nmtest afsend -n 200 -l 9000 veth0
 wait_log $rpid /tmp/nm.out "recv of 9000-byte frames on the host RX ring"
 $A ip link set veth0 mtu 1500
 
-# through NAME: ping both ways while nmtest NAME joins NIC and host rings
-through() {
-	: >/tmp/fwd.out
-	$A ./nmtest "$1" veth0 >/tmp/fwd.out 2>&1 &
-	fpid=$!
-	wait_ready /tmp/fwd.out
-	$A ping -c 3 -W 5 10.0.0.2 >/dev/null ||
-	    { echo "FAIL: ping a -> b through $1" >&2; exit 1; }
-	$B ping -c 3 -W 5 10.0.0.1 >/dev/null ||
-	    { echo "FAIL: ping b -> a through $1" >&2; exit 1; }
-	kill -TERM $fpid
-	wait_pid $fpid "$1"
-}
-step "ping through a program joining NIC and host rings"
+step "ping both ways through transparent mode"
 $A ip neigh flush dev veth0
-through hostfwd
-step "ping through transparent mode"
-$A ip neigh flush dev veth0
-through transparent
+: >/tmp/fwd.out
+$A ./nmtest transparent veth0 >/tmp/fwd.out 2>&1 &
+fpid=$!
+wait_ready /tmp/fwd.out
+$A ping -c 3 -W 5 10.0.0.2 >/dev/null ||
+    { echo "FAIL: ping a -> b through transparent mode" >&2; exit 1; }
+$B ping -c 3 -W 5 10.0.0.1 >/dev/null ||
+    { echo "FAIL: ping b -> a through transparent mode" >&2; exit 1; }
+kill -TERM $fpid
+wait_pid $fpid "transparent"
 stack_ok "after the host rings"
 
 step "while bound, the stack is off the interface"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # nicvirtio.sh - interfaces of a real driver as netmap ports: the guest
 # has two virtio-net interfaces joined by a QEMU hub (run-vm.sh -n 2),
 # put in two namespaces.  nmtest's frames from netmap:nic1 to netmap:nic2

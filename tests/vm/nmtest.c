@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmtest.c - the multi-process tests of netmap.ko, run inside the test VM
  * by the scripts in tests/vm/.  One static program, several commands.
@@ -21,8 +22,7 @@
  *   nmtest nicerr IFNAME       what REGISTER of an interface refuses
  *   nmtest nicrings IFNAME TX RX   the interface has TX/RX ring pairs
  *   nmtest nichost IFNAME      host ring modes and counts
- *   nmtest hostfwd IFNAME      joins NIC and host rings until SIGTERM
- *   nmtest transparent IFNAME  the same in transparent mode
+ *   nmtest transparent IFNAME  transparent mode until SIGTERM
  *
  * A PORT ending in ^ binds the host rings (NR_REG_SW), in * the NIC and
  * host rings (NR_REG_NIC_SW).
@@ -108,7 +108,7 @@ usage(void)
 	    "[-S src] [-t ms] IFNAME\n"
 	    "       nmtest nicerr IFNAME\n"
 	    "       nmtest nicrings IFNAME TX RX\n"
-	    "       nmtest nichost|hostfwd|transparent IFNAME\n"
+	    "       nmtest nichost|transparent IFNAME\n"
 	    "       nmtest learn|scm|hostile BRIDGE\n"
 	    "       nmtest cycles N BRIDGE\n");
 	exit(2);
@@ -1153,8 +1153,9 @@ hostile_requests(const char *bridge)
 	memcpy(legacy.nr_name, name, sizeof(legacy.nr_name) - 1);
 	expect("legacy version 13", ioctl(fd, NIOCREGIF, &legacy), EINVAL);
 	expect("legacy at NULL", ioctl(fd, NIOCREGIF, NULL), EFAULT);
+	/* not a command of this device at all: ENOTTY, as for any file */
 	expect("unknown ioctl", ioctl(fd, _IOWR('i', 199, struct nmreq)),
-	    EOPNOTSUPP);
+	    ENOTTY);
 	close(fd);
 }
 
@@ -1454,78 +1455,46 @@ cmd_nichost(int argc, char **argv)
 	return 0;
 }
 
-/* Move what rx holds into tx, swapping buffers (one region). */
-static void
-ring_move(struct netmap_ring *rx, struct netmap_ring *tx)
-{
-	while (rx->head != rx->tail && nm_ring_space(tx) > 0) {
-		struct netmap_slot *rs = &rx->slot[rx->head];
-		struct netmap_slot *ts = &tx->slot[tx->head];
-		uint32_t idx = ts->buf_idx;
-
-		ts->buf_idx = rs->buf_idx;
-		ts->len = rs->len;
-		ts->flags = (rs->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
-		rs->buf_idx = idx;
-		rs->flags = NS_BUF_CHANGED;
-		rx->head = rx->cur = nm_ring_next(rx, rx->head);
-		tx->head = tx->cur = nm_ring_next(tx, tx->head);
-	}
-}
-
 /*
- * IFNAME's NIC and host rings joined, zero-copy, until SIGTERM: what the
- * wire brings goes up the stack, what the stack sends goes out, so the
- * stack works as if nobody were there (hostfwd); or the same done by the
- * kernel (transparent mode): NR_FORWARD on the RX rings, every frame
- * released with NS_FORWARD.
+ * Transparent mode on IFNAME's NIC and host rings until SIGTERM:
+ * NR_FORWARD on the RX rings, every frame released with NS_FORWARD, so
+ * that the kernel passes the wire's frames up the stack and the stack's
+ * out on the wire.
  */
 static int
-cmd_hostfwd(int argc, char **argv)
+cmd_transparent(int argc, char **argv)
 {
-	int transparent = strcmp(argv[0], "transparent") == 0;
-	unsigned i, nic_rx, nic_tx, host_rx, host_tx;
-	struct netmap_if *nifp;
 	char name[NETMAP_REQ_IFNAMSIZ + 1];
+	struct netmap_if *nifp;
 	struct port p;
+	unsigned i;
 
 	if (argc != 2)
 		usage();
 	snprintf(name, sizeof(name), "%s*", argv[1]);
 	port_open(&p, name);
 	nifp = p.nifp;
-	nic_rx = nifp->ni_rx_rings;
-	nic_tx = nifp->ni_tx_rings;
-	host_rx = nic_rx;	/* the first host RX ring */
-	host_tx = nic_tx;
-	if (transparent)
-		for (i = 0; i <= nic_rx; i++)
-			NETMAP_RXRING(nifp, i)->flags |= NR_FORWARD;
+	/* the NIC RX rings and the first host RX ring */
+	for (i = 0; i <= nifp->ni_rx_rings; i++)
+		NETMAP_RXRING(nifp, i)->flags |= NR_FORWARD;
 	signal(SIGTERM, on_signal);
-	printf("%s: %s: ready\n", argv[0], argv[1]);
+	printf("transparent: %s: ready\n", argv[1]);
 	fflush(stdout);
 	while (!stop) {
 		struct pollfd pfd = { .fd = p.fd, .events = POLLIN };
 
 		if (poll(&pfd, 1, 500) < 0 && errno != EINTR)
-			err(1, "%s: poll", argv[0]);
-		for (i = 0; i <= nic_rx; i++) {
+			err(1, "transparent: poll");
+		for (i = 0; i <= nifp->ni_rx_rings; i++) {
 			struct netmap_ring *rx = NETMAP_RXRING(nifp, i);
 
-			if (transparent) {
-				for (; rx->head != rx->tail;
-				    rx->head = nm_ring_next(rx, rx->head))
-					rx->slot[rx->head].flags |=
-					    NS_FORWARD;
-				rx->cur = rx->head;
-			} else {
-				ring_move(rx, NETMAP_TXRING(nifp,
-				    i == host_rx ? 0 : host_tx));
-			}
+			for (; rx->head != rx->tail;
+			    rx->head = nm_ring_next(rx, rx->head))
+				rx->slot[rx->head].flags |= NS_FORWARD;
+			rx->cur = rx->head;
 		}
-		if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0 ||
-		    ioctl(p.fd, NIOCRXSYNC, NULL) != 0)
-			err(1, "%s: sync", argv[0]);
+		if (ioctl(p.fd, NIOCRXSYNC, NULL) != 0)
+			err(1, "transparent: NIOCRXSYNC");
 	}
 	port_close(&p);
 	return 0;
@@ -1592,8 +1561,8 @@ main(int argc, char **argv)
 		return cmd_nicrings(argc - 1, argv + 1);
 	if (strcmp(cmd, "nichost") == 0)
 		return cmd_nichost(argc - 1, argv + 1);
-	if (strcmp(cmd, "hostfwd") == 0 || strcmp(cmd, "transparent") == 0)
-		return cmd_hostfwd(argc - 1, argv + 1);
+	if (strcmp(cmd, "transparent") == 0)
+		return cmd_transparent(argc - 1, argv + 1);
 	if (strcmp(cmd, "learn") == 0)
 		return cmd_learn(argc - 1, argv + 1);
 	if (strcmp(cmd, "scm") == 0)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # pipe.sh - netmap pipes in netmap.ko, inside the test VM.  A pipe never
 # drops: the sender waits (in poll) for the receiver to release slots, so
 # every transfer here must arrive whole and in order, which exercises the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # race.sh - a REGISTER that fails must never be seen half done, inside
 # the test VM: threads of one process sync, poll and mmap a descriptor
 # while another thread keeps making REGISTERs on it that carry an option

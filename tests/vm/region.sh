@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # region.sh - region memory in netmap.ko, inside the test VM: mappings
 # are never executable and their length is checked in whole pages; a big
 # REGISTER allocates without blocking other control requests; regions

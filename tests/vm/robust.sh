@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # robust.sh - netmap.ko against misuse, inside the test VM: hostile
 # requests, rings and mappings; a registered descriptor passed to another
 # process; 1000 open/register/mmap/close cycles; senders, receivers and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs one test script inside a QEMU (TCG) guest booting the distribution's
 # kernel, so netmap.ko can be tested on machines that cannot load modules.
 #

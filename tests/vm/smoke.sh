@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # smoke.sh - runs inside the test VM (tests/vm/run-vm.sh): loads netmap.ko,
 # checks that /dev/netmap appears, runs the smoke program.  The harness
 # unloads the module and checks the kernel log afterwards.

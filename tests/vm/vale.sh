@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # vale.sh - VALE in netmap.ko, inside the test VM: the learning switch,
 # lossless transfers with every byte checked (one slot and multi-slot
 # frames, poll and epoll receivers), then pkt-gen txseq/rxseq streams,
