@@ -46,7 +46,14 @@
  */
 #include "nm_core.h"
 
-#define NM_NIC_MAX_RINGS	64
+/*
+ * Ring pairs per interface (an interface with more queues shares them:
+ * queue q uses ring q modulo the count) and host rings: so that the
+ * netmap_if of a full binding (ring_ofs of 32 + 8 + 32 + 8 rings) fits
+ * the default if_size of 1024 bytes.
+ */
+#define NM_NIC_MAX_RINGS	32
+#define NM_NIC_MAX_HOST_RINGS	8
 
 /* A TX ring's completion accounting. */
 struct nm_nic_txq {
@@ -481,9 +488,9 @@ nm_nic_create(const char *name, const struct nmreq_register *reg,
 	na->num_rings[NM_RX] = info->rx_queues > NM_NIC_MAX_RINGS ?
 	    NM_NIC_MAX_RINGS : info->rx_queues;
 	na->num_host_rings[NM_TX] = nm_clamp_req(reg->nr_host_tx_rings, 1,
-	    NM_NIC_MAX_RINGS);
+	    NM_NIC_MAX_HOST_RINGS);
 	na->num_host_rings[NM_RX] = nm_clamp_req(reg->nr_host_rx_rings, 1,
-	    NM_NIC_MAX_RINGS);
+	    NM_NIC_MAX_HOST_RINGS);
 	na->num_slots[NM_TX] = nm_clamp_req(reg->nr_tx_slots,
 	    NM_VALE_DEF_SLOTS, NM_MAX_SLOTS);
 	na->num_slots[NM_RX] = nm_clamp_req(reg->nr_rx_slots,

@@ -1449,6 +1449,21 @@ cmd_nichost(int argc, char **argv)
 	expect_err("host ring 1 of 2", nic_register(argv[1], NR_REG_ONE_SW, 1,
 	    NULL, &reg), 0);
 	close(fd);
+	/* more than the adapter has room for: at most 8 (small rings) */
+	memset(&reg, 0, sizeof(reg));
+	reg.nr_mode = NR_REG_NIC_SW;
+	reg.nr_tx_slots = reg.nr_rx_slots = 64;
+	reg.nr_host_tx_rings = reg.nr_host_rx_rings = 100;
+	fd = open("/dev/netmap", O_RDWR);
+	if (fd < 0)
+		err(1, "nichost: open");
+	hdr_init(&h, NETMAP_REQ_REGISTER, argv[1], &reg);
+	e = ctrl(fd, &h) == 0 ? 0 : errno;
+	expect_err("100 host rings asked", e, 0);
+	if (e == 0 && (reg.nr_host_tx_rings != 8 || reg.nr_host_rx_rings != 8))
+		errx(1, "nichost: %u/%u host rings, expected 8/8",
+		    reg.nr_host_tx_rings, reg.nr_host_rx_rings);
+	close(fd);
 	if (failures)
 		errx(1, "nichost: %d failures", failures);
 	printf("nichost: %s: ok\n", argv[1]);
