@@ -22,8 +22,8 @@ FUZZ		:=
 .PHONY: all test fuzz clean deps demo bench
 all:
 
-# Libraries first: later fragments use their variables in prerequisites.
-# user/ before lib/: libnetmap.a carries the client objects (NMC_SRCS).
+# Libraries first: later fragments use their variables in prerequisites
+# (which expand at read time): lib/ links user/'s client objects in.
 FIRST_MK	:= core/build.mk user/build.mk lib/build.mk
 include $(FIRST_MK)
 include $(filter-out $(FIRST_MK),$(sort $(wildcard */build.mk */*/build.mk)))
