@@ -373,9 +373,16 @@ nm_linux_init(void)
 		pr_err("core initialisation failed: %d\n", error);
 		return -error;
 	}
+	error = nm_linux_nic_init();
+	if (error) {
+		pr_err("cannot watch interfaces: %d\n", error);
+		nm_core_fini();
+		return error;
+	}
 	error = misc_register(&nm_linux_miscdev);
 	if (error) {
 		pr_err("cannot register /dev/netmap: %d\n", error);
+		nm_linux_nic_exit();
 		nm_core_fini();
 		return error;
 	}
@@ -389,6 +396,7 @@ nm_linux_exit(void)
 {
 	/* No descriptor is open (each pins the module): the core is idle. */
 	misc_deregister(&nm_linux_miscdev);
+	nm_linux_nic_exit();
 	nm_core_fini();
 	nm_linux_leak_check();
 }

@@ -18,7 +18,8 @@ VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen \
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
-		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh
+		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
+		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
@@ -50,9 +51,12 @@ vm-progs:
 	@./scripts/deps.sh vm
 	+@$(MAKE) --no-print-directory module $(VM_PROGS)
 
+# A script that needs more of the guest says so in a line of its own:
+# "# run-vm-args: -n 2" (nicvirtio.sh: two virtio-net interfaces).
 test-vm: vm-progs
 	@t0=$$(date +%s); failed=; for t in $(VM_SCRIPTS); do \
-		$(VM_RUN) -t $(VM_TIMEOUT) $$t $(MODULE) $(VM_PROGS) \
+		args=$$(sed -n 's/^# run-vm-args: //p' $$t); \
+		$(VM_RUN) -t $(VM_TIMEOUT) $$args $$t $(MODULE) $(VM_PROGS) \
 		    $(VM_FILES) || failed="$$failed $$t"; \
 	done; \
 	echo "test-vm: $$(( $$(date +%s) - t0 )) s"; \
