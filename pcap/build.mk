@@ -20,7 +20,7 @@ PCAP_INSTALLED	:= $(PCAP_ROOT)/.installed
 PCAP_LIBDIR	:= $(PCAP_ROOT)/usr/lib$(if $(MULTIARCH),/$(MULTIARCH))
 PCAP_PRELOAD	:= $(PCAP_LIBDIR)/netmap/$(notdir $(PRELOAD))
 
-.PHONY: pcap test-pcap test-pcap-vm test-pcap-vm-nic
+.PHONY: pcap test-pcap test-pcap-vm
 pcap: $(PCAP_LIB) $(PCAP_REPLAY)
 
 $(PCAP_INSTALLED): $(INSTALLABLES) $(wildcard include/*.h include/net/*.h)
@@ -55,19 +55,3 @@ test-pcap-vm: vm-progs $(PCAP_LIB) $(PCAP_REPLAY)
 	    $$(command -v tcpdump) $(PCAP_LIB) $(PCAP_REPLAY)
 
 TESTS		+= test-pcap-vm
-
-# The cases on an interface: pkt-gen and pcap-replay on netmap:v0,
-# tcpdump and pkt-gen rx on netmap:v1, the two ends of a veth pair in the
-# guest.  Not in TESTS: netmap.ko has no interfaces yet (the emulated
-# adapter, issue 7), and with the one on branch h-nic (230cc14) frames
-# sent by netmap on v0 never reach netmap on v1 (its rx_handler passes
-# to the stack every skb carrying its own tx destructor, which veth
-# keeps when it hands the skb to the peer), so this has not passed yet.
-# Whoever lands interfaces makes it pass and adds it.  MODULE=path runs
-# it on another build of netmap.ko.
-
-test-pcap-vm-nic: vm-progs $(PCAP_LIB) $(PCAP_REPLAY)
-	@LD_LIBRARY_PATH=$(PCAP_DIR)/lib $(VM_RUN) -t $(VM_TIMEOUT) \
-	    -e PCAP_VM_CASES=nic pcap/vm.sh $(MODULE) $(VM_DIR)/pkt-gen \
-	    $(VM_FILES) pcap/cases.sh $$(command -v tcpdump) $(PCAP_LIB) \
-	    $(PCAP_REPLAY)
