@@ -18,8 +18,9 @@ TMP=$(mktemp -d /tmp/nmplot.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
 # Paths in the order drawn, with their labels; others follow, by name.
-ORDER='["vale", "pipe", "memif", "afpacket", "pktgen"]'
+ORDER='["vale", "pipe", "nictx", "nicrx", "memif", "afpacket", "pktgen"]'
 LABELS='{"vale": "VALE (netmap)", "pipe": "netmap pipe",
+    "nictx": "netmap veth tx", "nicrx": "netmap veth rx",
     "memif": "DPDK memif", "afpacket": "AF_PACKET veth",
     "pktgen": "kernel pktgen"}'
 

@@ -48,6 +48,7 @@ cat >"$T/vm.json" <<'JSON'
   "method": {"figure": "median", "note": "TCG"},
   "rows": [
     {"path": "pktgen", "bytes": 60, "pps": 160000, "runs_pps": [160000]},
+    {"path": "nictx", "bytes": 60, "pps": 300000, "runs_pps": [300000]},
     {"path": "pipe", "bytes": 60, "pps": 9000000, "runs_pps": [9000000]}
   ]
 }
@@ -69,10 +70,12 @@ has "$T/host.svg" "netmapd, 2 CPU cpus, Linux 6.1"
 grep -qF "AF_PACKET" "$T/host.svg" && fail "afpacket drawn without figures"
 has "$T/vm.svg" "netmap pipe"
 has "$T/vm.svg" "kernel pktgen"
+has "$T/vm.svg" "netmap veth tx"
 has "$T/vm.svg" "netmap.ko in QEMU TCG"
-# Ours first: the pipe's tic is left of pktgen's.
-awk '/netmap pipe/ { p = NR } /kernel pktgen/ { k = NR }
-    END { exit !(p && k && p < k) }' "$T/vm.svg" ||
+# Ours first: the pipe's tic, then the interface's, then pktgen's.
+awk '/netmap pipe/ { p = NR } /netmap veth tx/ { n = NR }
+    /kernel pktgen/ { k = NR }
+    END { exit !(p && n && k && p < n && n < k) }' "$T/vm.svg" ||
     fail "paths not in order in vm.svg"
 [ ! -e "$T/empty.svg" ] || fail "empty.svg drawn"
 grep -q "empty.json has no figures" "$T/out" || fail "no word on empty.json"
