@@ -19,6 +19,8 @@ step() {
 }
 
 # wait_ready FILE: until a backgrounded recv printed its "ready" line.
+# Empty FILE before starting the job: the job's shell truncates it only
+# once it runs, so an old "ready" could otherwise be seen first.
 # (Empty FILE before starting the job: the job's own redirection happens
 # later, and an old "ready" would pass for the new one.)
 wait_ready() {

@@ -14,6 +14,7 @@ step "4-port learning switch: flooding, learning, unicast"
 
 # xfer PORT-A PORT-B COUNT SEND-ARGS RECV-ARGS: one checked transfer.
 xfer() {
+	: >/tmp/recv.out	# wait_ready must not see the last "ready"
 	./nmtest recv -n "$3" $5 "$2" >/tmp/recv.out &
 	rpid=$!
 	wait_ready /tmp/recv.out
