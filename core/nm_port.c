@@ -537,6 +537,14 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
 }
 
 /*
+ * The nr_flags bits REGISTER implements. NR_DO_RX_POLL is in: upstream
+ * accepts it and gives it no effect, which is what we do too. Any other
+ * bit is refused with EOPNOTSUPP rather than accepted and ignored.
+ */
+#define NM_REG_FLAGS	(NR_EXCLUSIVE | NR_RX_RINGS_ONLY | NR_TX_RINGS_ONLY | \
+			 NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL | NR_NO_TX_POLL)
+
+/*
  * REGISTER, first step (core lock held): the port, created if need be,
  * with a reference for the caller. Nothing is bound yet.
  */
@@ -558,6 +566,8 @@ nm_register_port(struct nm_req *req, struct nm_adapter **nap)
 	default:
 		return EINVAL;
 	}
+	if (reg->nr_flags & ~(uint64_t)NM_REG_FLAGS)
+		return EOPNOTSUPP;
 	if (reg->nr_mem_id != 0 && nm_mem_find(reg->nr_mem_id) == NULL)
 		return EINVAL;
 	error = nm_get_adapter(req, reg, true, &na);

@@ -10,7 +10,8 @@
 
 NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
-		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench
+		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
+		   $(NMD_TDIR)/nmtest
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen
 
@@ -31,6 +32,11 @@ $(NMD_TDIR)/nmd_raw: tests/user/nmd_raw.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
+# The module's raw-ABI test program (tests/vm/), for LD_PRELOAD.
+$(NMD_TDIR)/nmtest: tests/vm/nmtest.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
 # The cost of a sync through the doorbell (not a pass/fail test).
 $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
     $(O)/user/nmclient.o $(O)/user/nmd_proto.o
@@ -39,7 +45,8 @@ $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
 
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
-		   test-netmapd-seals test-netmapd-files test-netmapd-limits
+		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
+		   test-netmapd-nmtest
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

@@ -12,6 +12,8 @@ nm_load
 
 step "hostile requests, rings, slots and mappings"
 ./nmtest hostile vale1
+step "nr_flags and option lists as upstream"
+./nmtest conform vale1
 step "a registered descriptor passed with SCM_RIGHTS"
 ./nmtest scm vale2
 step "1000 open/register/mmap/close cycles"
