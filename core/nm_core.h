@@ -24,6 +24,11 @@
  * another lock: senders (under q_lock) and the receiver (under lock) meet
  * only through nr_hwtail and nr_hwcur, each written by one side with a
  * release store and read by the other with an acquire load.
+ * Monitors (nm_monitor.c): the sync of a monitored ring, under that
+ * ring's kring->lock (TX or RX), takes the q_lock of each monitor RX ring
+ * it feeds, one at a time, and nothing inside it; a monitor's list on a
+ * ring (kring->mon) changes under nm_core.lock and that ring's
+ * kring->lock, and is read by the ring's syncs under the latter.
  *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
  *   and for extra buffers only; the data path never allocates.
  *   nm_mem->region_lock is taken with no other lock held and nothing is
@@ -209,6 +214,7 @@ struct nm_kring {
 	struct nm_os_waitq *wq;
 	struct nm_kring *pipe;		/* the peer ring of a pipe */
 	void *fwd;			/* VALE TX: the batch scratch */
+	struct nm_mon_link *mon;	/* monitors of this ring, or NULL */
 	uint64_t ring_ofs;		/* of the ring in the region */
 	uint32_t users;			/* control path, core lock */
 	bool exclusive;
@@ -235,6 +241,7 @@ enum nm_adapter_type {
 	NM_AD_VP,		/* VALE-style port with no switch (pipe parent) */
 	NM_AD_PIPE,
 	NM_AD_NULL,
+	NM_AD_MONITOR,
 };
 
 struct nm_adapter_ops {
@@ -248,6 +255,7 @@ struct nm_adapter_ops {
 
 struct nm_bridge;
 struct nm_pipe;
+struct nm_monitor;
 
 struct nm_adapter {
 	char name[NETMAP_REQ_IFNAMSIZ];
@@ -270,8 +278,10 @@ struct nm_adapter {
 	/* pipe parent: its pipes; pipe end: its parent and peer */
 	struct nm_adapter *pipes[2 * NM_MAXPIPES];	/* both ends */
 	int npipes;
-	struct nm_adapter *parent;
+	struct nm_adapter *parent;	/* also a monitor's port */
 	struct nm_adapter *peer;
+
+	struct nm_monitor *monitor;	/* a monitor's own state */
 };
 
 struct nm_priv {
@@ -317,6 +327,15 @@ nm_clamp_req(uint32_t v, uint32_t def, uint32_t max)
 	return v > max ? max : v;
 }
 
+/* Start of the frame in a buffer, with the slot's offset if enabled. */
+static inline uint32_t
+nm_slot_offset(const struct nm_kring *k, uint64_t ptr)
+{
+	uint64_t off = ptr & k->offset_mask;
+
+	return (uint32_t)(off > k->offset_max ? k->offset_max : off);
+}
+
 /* Characters allowed in switch, port and pipe names. */
 static inline bool
 nm_is_id_char(char c)
@@ -342,6 +361,7 @@ struct nm_core {
 extern struct nm_core nm_core;
 
 struct nm_adapter *nm_port_find(const char *name);
+int nm_port_lookup(const char *name, struct nm_adapter **out);
 int nm_port_add(struct nm_adapter *na);
 void nm_port_remove(struct nm_adapter *na);
 
@@ -382,6 +402,11 @@ int nm_txsync_prologue(struct nm_kring *kring, uint32_t *head);
 int nm_rxsync_prologue(struct nm_kring *kring, uint32_t *head);
 void nm_sync_finalize(struct nm_kring *kring);
 int nm_ring_reinit(struct nm_kring *kring);
+
+/* ---- monitors (nm_monitor.c) ---- */
+
+/* The sync of a ring that has monitors: nm_kring_sync's slow branch. */
+void nm_monitor_sync(struct nm_kring *k);
 
 /* ---- VALE (nm_vale.c) ---- */
 

@@ -489,16 +489,32 @@ static const struct nm_port_kind *const nm_port_kinds[] = { NM_PORT_KINDS };
 
 /* The port `name` names, from the first kind that claims the name. */
 static int
-nm_get_adapter(struct nm_req *req, const struct nmreq_register *reg,
+nm_kind_get(const char *name, const struct nmreq_register *reg,
     bool create, struct nm_adapter **na)
 {
-	const char *name = req->hdr->nr_name;
 	size_t i;
 
 	for (i = 0; i < sizeof(nm_port_kinds) / sizeof(nm_port_kinds[0]); i++)
 		if (nm_port_kinds[i]->claim(name, reg))
 			return nm_port_kinds[i]->get(name, reg, create, na);
 	return ENXIO;
+}
+
+static int
+nm_get_adapter(struct nm_req *req, const struct nmreq_register *reg,
+    bool create, struct nm_adapter **na)
+{
+	return nm_kind_get(req->hdr->nr_name, reg, create, na);
+}
+
+/*
+ * An existing port by name, as a request other than REGISTER finds it,
+ * for kinds built on another port (monitors). Core lock held.
+ */
+int
+nm_port_lookup(const char *name, struct nm_adapter **out)
+{
+	return nm_kind_get(name, NULL, false, out);
 }
 
 /* Build this descriptor's netmap_if: ring offsets for bound rings only. */
@@ -542,7 +558,8 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
  * bit is refused with EOPNOTSUPP rather than accepted and ignored.
  */
 #define NM_REG_FLAGS	(NR_EXCLUSIVE | NR_RX_RINGS_ONLY | NR_TX_RINGS_ONLY | \
-			 NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL | NR_NO_TX_POLL)
+			 NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL | NR_NO_TX_POLL | \
+			 NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
 
 /*
  * REGISTER, first step (core lock held): the port, created if need be,
@@ -848,6 +865,8 @@ nm_kring_sync(struct nm_kring *k)
 	    nm_rxsync_prologue(k, &head);
 	if (bad) {
 		nm_ring_reinit(k);
+	} else if (unlikely(k->mon != NULL)) {
+		nm_monitor_sync(k);
 	} else {
 		k->sync(k);
 		nm_sync_finalize(k);

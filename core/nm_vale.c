@@ -154,15 +154,6 @@ nm_mac_load(const uint8_t *p)
 	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
 }
 
-/* Start of the frame in a buffer, with the slot's offset if enabled. */
-static uint32_t
-nm_slot_offset(const struct nm_kring *k, uint64_t ptr)
-{
-	uint64_t off = ptr & k->offset_mask;
-
-	return (uint32_t)(off > k->offset_max ? k->offset_max : off);
-}
-
 /* Learn the source, find the destination of one packet. */
 static uint16_t
 nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,

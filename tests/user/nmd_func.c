@@ -599,7 +599,8 @@ t_ctrl(void)
 
 		if (bit & (NR_EXCLUSIVE | NR_RX_RINGS_ONLY |
 		    NR_TX_RINGS_ONLY | NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL |
-		    NR_NO_TX_POLL))
+		    NR_NO_TX_POLL | NR_MONITOR_TX | NR_MONITOR_RX |
+		    NR_ZCOPY_MON))
 			continue;
 		unit_reg_init(&reg, NR_REG_ALL_NIC);
 		reg.nr_flags = bit;

@@ -14,6 +14,7 @@ nmtest() {
 start_daemon
 baseline
 nmtest conform valeN || fail "nmtest conform"
+nmtest monitor valeM || fail "nmtest monitor"
 check_baseline
 stop_daemon
 echo "test-netmapd-nmtest: ok"

@@ -20,9 +20,12 @@
  *   nmtest scm BRIDGE          a registered fd passed with SCM_RIGHTS
  *   nmtest hostile BRIDGE      malformed requests and rings
  *   nmtest conform BRIDGE      flags and option lists as upstream
+ *   nmtest monitor BRIDGE      monitors see exactly what their port
+ *                              sent and received; SIGKILL mid-traffic
  *   nmtest cycles N BRIDGE     N open/register/mmap/close cycles (most
  *                              with 64-slot rings)
  *
+ * recv -M opens PORT as a monitor (/t, /r, /rt, /z), once PORT is bound.
  * send -n 0 / recv -n 0 run until killed.  recv -g tolerates gaps (VALE
  * drops when a receiver's ring is full) but not reordering or damage;
  * -e waits with epoll instead of poll; -w makes send wait with poll
@@ -69,6 +72,8 @@ struct port {
 
 static const char *cmd = "nmtest";
 static uint32_t reg_slots;	/* slots asked for on REGISTER, 0 = default */
+static uint64_t reg_flags;	/* nr_flags of REGISTER (monitors) */
+static const char *prog;	/* argv[0], for the children of monitor */
 
 static void
 usage(void)
@@ -76,8 +81,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: nmtest send [-b batch] [-D dst] [-F frags] [-l len] "
 	    "[-n count] [-S src] [-w] PORT\n"
-	    "       nmtest recv [-eg] [-l len] [-n count] [-t ms] PORT\n"
-	    "       nmtest learn|scm|hostile|conform BRIDGE\n"
+	    "       nmtest recv [-eg] [-l len] [-M t|r|rt|z] [-n count] "
+	    "[-t ms] PORT\n"
+	    "       nmtest learn|scm|hostile|conform|monitor BRIDGE\n"
 	    "       nmtest cycles N BRIDGE\n");
 	exit(2);
 }
@@ -128,7 +134,7 @@ port_try_open(struct port *p, const char *name)
 	p->fd = open("/dev/netmap", O_RDWR);
 	if (p->fd < 0)
 		err(1, "%s: open /dev/netmap", cmd);
-	error = do_register(p->fd, name, NR_REG_ALL_NIC, 0, reg_slots,
+	error = do_register(p->fd, name, NR_REG_ALL_NIC, reg_flags, reg_slots,
 	    &p->reg);
 	if (error) {
 		close(p->fd);
@@ -283,6 +289,23 @@ ring_get(struct netmap_ring *r, uint8_t *f, int *nslots)
 
 /* ---- send / recv ---- */
 
+/* -M t|r|rt|z: the nr_flags of a monitor. */
+static uint64_t
+monitor_flags(const char *s)
+{
+	uint64_t f = 0;
+
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case 't': f |= NR_MONITOR_TX; break;
+		case 'r': f |= NR_MONITOR_RX; break;
+		case 'z': f |= NR_ZCOPY_MON; break;
+		default: usage();
+		}
+	}
+	return f;
+}
+
 static volatile sig_atomic_t stop;
 
 static void
@@ -376,13 +399,14 @@ cmd_recv(int argc, char **argv)
 	uint8_t *f = malloc(MAX_FRAME);
 	uint32_t want_len = 0, count = 1000, got = 0, seq, gaps = 0;
 	int64_t last = -1;
-	int use_epoll = 0, gaps_ok = 0, timeout = 10000, ch, ep = -1;
+	int use_epoll = 0, gaps_ok = 0, timeout = 10000, ch, ep = -1, i;
 	uint64_t bytes = 0, slots = 0, t0, tlast;
 	struct port p;
 
-	while ((ch = getopt(argc, argv, "egl:n:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "egl:M:n:t:")) != -1) {
 		switch (ch) {
 		case 'e': use_epoll = 1; break;
+		case 'M': reg_flags = monitor_flags(optarg); break;
 		case 'g': gaps_ok = 1; break;
 		case 'l': want_len = (uint32_t)atoi(optarg); break;
 		case 'n': count = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -392,7 +416,16 @@ cmd_recv(int argc, char **argv)
 	}
 	if (optind + 1 != argc || f == NULL)
 		usage();
-	port_open(&p, argv[optind]);
+	/* a monitor waits for its port to exist and be in netmap mode */
+	for (i = 0; reg_flags != 0 && i < 100; i++) {
+		int e = port_try_open(&p, argv[optind]);
+
+		if (e != EINVAL && e != ENXIO)
+			break;
+		usleep(50000);
+	}
+	if (reg_flags == 0 || p.fd < 0)
+		port_open(&p, argv[optind]);
 	signal(SIGTERM, on_signal);
 	if (use_epoll) {
 		struct epoll_event ev = { .events = EPOLLIN };
@@ -1007,8 +1040,9 @@ hostile_legacy(const char *bridge)
 /*
  * conform: what the issue-8 review found accepted and ignored, or
  * answered otherwise than upstream: every nr_flags bit the core does not
- * implement is refused with EOPNOTSUPP; an option list stops at the
- * first zero or repeated type with EINVAL (spec 2.7).
+ * implement is refused with EOPNOTSUPP (the monitor bits make a
+ * monitor, see cmd_monitor); an option list stops at the first zero or
+ * repeated type with EINVAL (spec 2.7).
  */
 static int
 cmd_conform(int argc, char **argv)
@@ -1033,7 +1067,8 @@ cmd_conform(int argc, char **argv)
 
 		if (bit & (NR_EXCLUSIVE | NR_RX_RINGS_ONLY |
 		    NR_TX_RINGS_ONLY | NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL |
-		    NR_NO_TX_POLL))
+		    NR_NO_TX_POLL | NR_MONITOR_TX | NR_MONITOR_RX |
+		    NR_ZCOPY_MON))
 			continue;
 		reg.nr_flags = bit;
 		snprintf(what, sizeof(what), "nr_flags %#llx",
@@ -1061,6 +1096,211 @@ cmd_conform(int argc, char **argv)
 	if (failures)
 		errx(1, "conform: %d checks failed", failures);
 	printf("conform: flags and option lists as upstream\n");
+	return 0;
+}
+
+/* ---- monitor: /t, /r, /rt, /z on VALE ports and pipes ---- */
+
+static void
+mon_open(struct port *p, const char *name, uint64_t flags)
+{
+	reg_flags = flags;
+	port_open(p, name);
+	reg_flags = 0;
+}
+
+/* Send frames [seq, seq + n) from p (src), of varied lengths and slots. */
+static void
+mon_send(struct port *p, uint32_t seq, uint32_t n, unsigned src)
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	uint8_t f[3000];
+	uint32_t i;
+
+	for (i = 0; i < n; i++, seq++) {
+		uint32_t len = 60 + seq * 97 % 2900;
+		int frags = (int)(len + r->nr_buf_size - 1) / r->nr_buf_size;
+
+		if (nm_ring_space(r) < (uint32_t)frags)
+			errx(1, "monitor: %s: no room", p->name);
+		frame_build(f, len, seq, 255, src);
+		ring_put(r, f, len, frags);
+	}
+	sync_or_die(p, NIOCTXSYNC);
+}
+
+/*
+ * p's RX ring 0 holds exactly frames [seq, seq + n), intact, whose first
+ * slots have NS_TXMON iff txmon; released.
+ */
+static void
+mon_expect(struct port *p, uint32_t seq, uint32_t n, int txmon)
+{
+	struct netmap_ring *r = NETMAP_RXRING(p->nifp, 0);
+	uint8_t f[3000];
+	uint32_t i, got;
+	int len, ns;
+
+	sync_or_die(p, NIOCRXSYNC);
+	for (i = 0; i < n; i++, seq++) {
+		const char *why;
+		int flag;
+
+		if (nm_ring_empty(r))
+			errx(1, "monitor: %s: %u frames, expected %u",
+			    p->name, i, n);
+		flag = (r->slot[r->head].flags & NS_TXMON) != 0;
+		len = ring_get(r, f, &ns);
+		if (len <= 0 || len > (int)sizeof(f))
+			errx(1, "monitor: %s: bad frame", p->name);
+		why = frame_check(f, (uint32_t)len, &got, NULL);
+		if (why != NULL || got != seq)
+			errx(1, "monitor: %s: frame %u: %s (seq %u)", p->name,
+			    seq, why ? why : "out of order", got);
+		if (flag != txmon)
+			errx(1, "monitor: %s: frame %u: NS_TXMON %d", p->name,
+			    seq, flag);
+	}
+	sync_or_die(p, NIOCRXSYNC);
+	if (!nm_ring_empty(r))
+		errx(1, "monitor: %s: more than %u frames", p->name, n);
+}
+
+/* A child running this program with args, its stdout to /dev/null. */
+static pid_t
+mon_spawn(char *const args[])
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		err(1, "monitor: fork");
+	if (pid == 0) {
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(1);
+		execv(prog, args);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int
+cmd_monitor(int argc, char **argv)
+{
+	char a[64], b[64], pm[64], ps[64];
+	struct port pa, pb, mt, mr, mz, ppm, pps, mpz, mprt;
+	uint32_t round, seq = 0;
+	pid_t pids[8];
+	int i, st;
+
+	if (argc != 2)
+		usage();
+	snprintf(a, sizeof(a), "%s:ma", argv[1]);
+	snprintf(b, sizeof(b), "%s:mb", argv[1]);
+	snprintf(pm, sizeof(pm), "%s:mp{1", argv[1]);
+	snprintf(ps, sizeof(ps), "%s:mp}1", argv[1]);
+
+	/* VALE: /t and /r of a, /z of b; every frame, in order */
+	port_open(&pa, a);
+	port_open(&pb, b);
+	mon_open(&mt, a, NR_MONITOR_TX);
+	mon_open(&mr, a, NR_MONITOR_RX);
+	mon_open(&mz, b, NR_ZCOPY_MON);
+	for (round = 0; round < 20; round++, seq += 50) {
+		mon_send(&pa, seq, 30, 1);
+		mon_expect(&pb, seq, 30, 0);
+		mon_expect(&mt, seq, 30, 1);
+		mon_expect(&mz, seq, 30, 0);	/* b released them */
+		mon_send(&pb, seq + 30, 20, 2);
+		mon_expect(&mz, seq + 30, 20, 1);
+		mon_expect(&pa, seq + 30, 20, 0);
+		mon_expect(&mr, seq + 30, 20, 0);
+	}
+	port_close(&mt);
+	port_close(&mr);
+	port_close(&mz);
+	port_close(&pa);
+	port_close(&pb);
+
+	/* a pipe: /z of the master, /rt of the slave */
+	port_open(&ppm, pm);
+	port_open(&pps, ps);
+	mon_open(&mpz, pm, NR_ZCOPY_MON);
+	mon_open(&mprt, ps, NR_MONITOR_TX | NR_MONITOR_RX);
+	for (round = 0; round < 20; round++, seq += 50) {
+		mon_send(&ppm, seq, 30, 1);
+		mon_expect(&pps, seq, 30, 0);
+		mon_expect(&mprt, seq, 30, 0);
+		sync_or_die(&ppm, NIOCTXSYNC);	/* the slots come back */
+		mon_expect(&mpz, seq, 30, 1);
+		mon_send(&pps, seq + 30, 20, 2);
+		mon_expect(&mprt, seq + 30, 20, 1);
+		mon_expect(&ppm, seq + 30, 20, 0);
+		mon_expect(&mpz, seq + 30, 20, 0);
+	}
+	port_close(&mpz);
+	port_close(&mprt);
+	port_close(&ppm);
+	port_close(&pps);
+	printf("monitor: copy and zero-copy monitors of VALE ports and "
+	    "pipes saw every frame\n");
+
+	/* SIGKILL of monitors and monitored ports mid-traffic */
+	snprintf(a, sizeof(a), "%s:ka", argv[1]);
+	snprintf(b, sizeof(b), "%s:kb", argv[1]);
+	snprintf(pm, sizeof(pm), "%s:kp{1", argv[1]);
+	snprintf(ps, sizeof(ps), "%s:kp}1", argv[1]);
+	{
+		char *c0[] = { "nmtest", "send", "-n", "0", "-l", "300", a,
+		    NULL };
+		char *c1[] = { "nmtest", "recv", "-g", "-n", "0", "-t", "0",
+		    b, NULL };
+		char *c2[] = { "nmtest", "recv", "-M", "rt", "-g", "-n", "0",
+		    "-t", "0", a, NULL };
+		char *c3[] = { "nmtest", "recv", "-M", "z", "-g", "-n", "0",
+		    "-t", "0", b, NULL };
+		char *c4[] = { "nmtest", "send", "-w", "-n", "0", pm, NULL };
+		char *c5[] = { "nmtest", "recv", "-n", "0", "-t", "0", ps,
+		    NULL };
+		char *c6[] = { "nmtest", "recv", "-M", "z", "-g", "-n", "0",
+		    "-t", "0", pm, NULL };
+		char *c7[] = { "nmtest", "recv", "-M", "t", "-g", "-n", "0",
+		    "-t", "0", ps, NULL };
+		char *const *cs[] = { c1, c0, c2, c3, c5, c4, c6, c7 };
+
+		for (i = 0; i < 8; i++)
+			pids[i] = mon_spawn(cs[i]);
+	}
+	sleep(2);
+	/* a monitor, then its port under another monitor, and so on */
+	for (i = 0; i < 8; i++) {
+		static const int order[8] = { 2, 1, 3, 0, 6, 5, 7, 4 };
+		pid_t pid = pids[order[i]];
+
+		if (waitpid(pid, &st, WNOHANG) != 0)
+			errx(1, "monitor: child %d ended before its kill",
+			    order[i]);
+		kill(pid, SIGKILL);
+		if (waitpid(pid, &st, 0) != pid || !WIFSIGNALED(st))
+			errx(1, "monitor: child %d: status %#x", order[i], st);
+		usleep(100000);
+	}
+	/* the ports and their monitors work as new */
+	port_open(&pa, a);
+	mon_open(&mt, a, NR_MONITOR_TX);
+	mon_send(&pa, 0, 10, 1);
+	mon_expect(&mt, 0, 10, 1);
+	port_close(&mt);
+	port_close(&pa);
+	port_open(&ppm, pm);
+	port_open(&pps, ps);
+	mon_open(&mpz, ps, NR_ZCOPY_MON);
+	mon_send(&ppm, 0, 10, 1);
+	mon_expect(&pps, 0, 10, 0);
+	mon_expect(&mpz, 0, 10, 0);
+	port_close(&mpz);
+	port_close(&ppm);
+	port_close(&pps);
+	printf("monitor: SIGKILL of monitors and ports mid-traffic: ok\n");
 	return 0;
 }
 
@@ -1137,6 +1377,7 @@ main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
+	prog = argv[0];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(cmd, "send") == 0)
 		return cmd_send(argc - 1, argv + 1);
@@ -1150,6 +1391,8 @@ main(int argc, char **argv)
 		return cmd_hostile(argc - 1, argv + 1);
 	if (strcmp(cmd, "conform") == 0)
 		return cmd_conform(argc - 1, argv + 1);
+	if (strcmp(cmd, "monitor") == 0)
+		return cmd_monitor(argc - 1, argv + 1);
 	if (strcmp(cmd, "cycles") == 0)
 		return cmd_cycles(argc - 1, argv + 1);
 	usage();
