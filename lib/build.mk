@@ -16,7 +16,7 @@ BINS		+= $(LIBNETMAP)
 # The application library carries the netmapd client (user/build.mk), so
 # that every libnetmap program runs without the kernel module too; the
 # sanitized twin does not (unit tests bring their in-process host).
-LIBNETMAP_CLIENT_OBJS := $(O)/user/nmclient.o $(O)/user/nmd_proto.o
+LIBNETMAP_CLIENT_OBJS := $(NMC_SRCS:%.c=$(O)/%.o)
 $(O)/lib/nmport.o $(O)/lib/nmreq.o: CPPFLAGS += -DNM_LINK_CLIENT
 
 $(LIBNETMAP): $(LIBNETMAP_SRCS:%.c=$(O)/%.o) $(LIBNETMAP_CLIENT_OBJS)

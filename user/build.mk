@@ -5,7 +5,7 @@
 # serves /dev/netmap in-process.
 #
 # netmapd hosts the core for other processes (netmapd.c); the client side
-# (nmclient.c) is linked into libnetmap.a (lib/build.mk) and built as an
+# (nmclient.c and the nmc_*.c it is split into, see nmc.h) is linked into libnetmap.a (lib/build.mk) and built as an
 # LD_PRELOAD object for programs that use the raw ABI. nmd_proto.c is
 # what both sides share.
 
@@ -21,6 +21,8 @@ NETMAPD_SAN_OBJS := $(CORE_SAN_OBJS) $(O)/san/user/nm_os_user.o \
 NETMAPD		:= $(O)/netmapd
 NETMAPD_SAN	:= $(O)/san/netmapd
 PRELOAD		:= $(O)/libnetmap-preload.so
+NMC_SRCS	:= user/nmclient.c user/nmc_req.c user/nmc_poll.c \
+		   user/nmc_daemon.c user/nmd_proto.c
 
 BINS		+= $(NETMAPD) $(PRELOAD)
 
@@ -37,7 +39,7 @@ $(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
-$(PRELOAD): $(O)/pic/user/nmclient.o $(O)/pic/user/nmd_proto.o
+$(PRELOAD): $(NMC_SRCS:%.c=$(O)/pic/%.o)
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,defs -o $@ $^ $(LDLIBS)
 
 # The demo: netmapd started on demand, pkt-gen over VALE, then a pipe.

@@ -119,12 +119,14 @@ nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
 int
 nmd_socket_path(char *buf, size_t size)
 {
-	const char *env = getenv("NETMAP_SOCKET");
+	/* A setuid program must not take its daemon from its caller. */
+	const char *env = secure_getenv("NETMAP_SOCKET");
 	int n;
 
 	if (env != NULL && env[0] != '\0')
 		n = snprintf(buf, size, "%s", env);
-	else if ((env = getenv("XDG_RUNTIME_DIR")) != NULL && env[0] == '/')
+	else if ((env = secure_getenv("XDG_RUNTIME_DIR")) != NULL &&
+	    env[0] == '/')
 		n = snprintf(buf, size, "%s/netmap/netmapd.sock", env);
 	else if (geteuid() == 0)
 		n = snprintf(buf, size, "/run/netmap/netmapd.sock");

@@ -258,7 +258,9 @@ struct nmd_stats {
 /*
  * The socket path: $NETMAP_SOCKET, else $XDG_RUNTIME_DIR/netmap/
  * netmapd.sock, else /run/netmap/netmapd.sock for root and
- * /tmp/netmap-UID/netmapd.sock for others. 0 or an errno.
+ * /tmp/netmap-UID/netmapd.sock for others (UID: the effective one). In
+ * a setuid program (AT_SECURE) the environment is not read. 0 or an
+ * errno.
  */
 int nmd_socket_path(char *buf, size_t size);
 

@@ -11,15 +11,31 @@
 NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
+		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
+		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
 		   $(NMD_TDIR)/nmtest
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen
 
 # Functional tests through the client, all of it under ASan/UBSan.
-$(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o \
-    $(O)/san/user/nmclient.o $(O)/san/user/nmd_proto.o
+NMC_SAN_OBJS	:= $(NMC_SRCS:%.c=$(O)/san/%.o)
+
+$(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# The client's guarantees when things go wrong, and against fake daemons.
+$(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm: \
+    $(NMD_TDIR)/%: \
+    $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# Run setuid by secure.sh: no sanitizer (it would not run with AT_SECURE).
+$(NMD_TDIR)/nmc_secure: $(O)/tests/user/nmc_secure.o \
+    $(NMC_SRCS:%.c=$(O)/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Speaks the protocol by hand: garbage, truncation, lies.
 $(NMD_TDIR)/nmd_hostile: $(O)/san/tests/user/nmd_hostile.o \
@@ -39,13 +55,14 @@ $(NMD_TDIR)/nmtest: tests/vm/nmtest.c
 
 # The cost of a sync through the doorbell (not a pass/fail test).
 $(NMD_TDIR)/nmd_syncbench: $(O)/tests/user/nmd_syncbench.o \
-    $(O)/user/nmclient.o $(O)/user/nmd_proto.o
+    $(NMC_SRCS:%.c=$(O)/%.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
+		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
 		   test-netmapd-nmtest
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nmc_harden.c: what the client library guarantees when something goes
+ * wrong around it (issue 12). `nmc_harden NAME [ARG]` runs one test:
+ *
+ *   race    threads call ioctl, poll and mmap on a descriptor that
+ *           another thread closes (close, close_range): each call
+ *           completes or fails with EBADF (POLLNVAL for poll), never
+ *           crashes (run under ASan)
+ *   dup2    dup2 onto a descriptor that a poll() in another thread
+ *           is using fails with EBUSY, and works once it returned
+ *   stop    a forked child shares the descriptor and is SIGSTOPped in
+ *           its sync loop: the parent's syncs complete or fail with
+ *           EBUSY, and both go on after SIGCONT
+ *   enotty  ioctls netmap does not know fail with ENOTTY, as in the
+ *           kernel module
+ *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
+ *           signal; PID (the daemon) is SIGKILLed: both see their sync
+ *           or poll fail with EIO
+ *
+ * The caller runs a daemon ($NETMAP_SOCKET, see tests/user/lib.sh).
+ * Fake daemons are in nmc_fake.c.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "nmd_test.h"
+
+int unit_checks;
+
+static uint8_t fbuf[NT_MAXFRAME], rbuf[NT_MAXFRAME];
+
+/* Reap a child that must exit 0 within the alarm the caller set. */
+static void
+reap(pid_t pid)
+{
+	int st;
+
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr, "child %d: status 0x%x\n", (int)pid, st);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* ---- race: close() against calls in flight ---- */
+
+struct racer {
+	int fd;
+	int kind;		/* 0 ioctl, 1 poll, 2 mmap */
+	size_t memsize;
+	volatile int stop;
+	unsigned ok, badf;
+};
+
+static void *
+racer_run(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!r->stop) {
+		struct pollfd pfd = { r->fd, POLLIN | POLLOUT, 0 };
+		void *m;
+		int rv;
+
+		switch (r->kind) {
+		case 0:
+			rv = ioctl(r->fd, NIOCTXSYNC, NULL);
+			CHECK(rv == 0 || errno == EBADF);
+			break;
+		case 1:
+			rv = poll(&pfd, 1, 0);
+			CHECK(rv == 1);
+			CHECK(!(pfd.revents & POLLERR));
+			rv = (pfd.revents & POLLNVAL) ? -1 : 0;
+			break;
+		default:
+			m = mmap(NULL, r->memsize, PROT_READ, MAP_SHARED,
+			    r->fd, 0);
+			rv = m == MAP_FAILED ? -1 : 0;
+			CHECK(rv == 0 || errno == EBADF);
+			if (m != MAP_FAILED)
+				munmap(m, r->memsize);
+			break;
+		}
+		if (rv == 0) {
+			r->ok++;
+		} else {
+			r->badf++;
+			break;		/* closed; the number may be reused */
+		}
+	}
+	return NULL;
+}
+
+static void
+t_race(void)
+{
+	uint64_t seed = unit_seed("race");
+	unsigned ok = 0, badf = 0;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		struct racer r[3];
+		pthread_t t[3];
+		struct unit_port p;
+		int k;
+
+		unit_port_open(&p, "valeR:r", NULL);
+		for (k = 0; k < 3; k++) {
+			memset(&r[k], 0, sizeof(r[k]));
+			r[k].fd = p.fd;
+			r[k].kind = k;
+			r[k].memsize = p.reg.nr_memsize;
+			CHECK_EQ(pthread_create(&t[k], NULL, racer_run, &r[k]),
+			    0);
+		}
+		usleep((useconds_t)(unit_rand(&seed) % 2000));
+		munmap(p.mem, p.reg.nr_memsize);
+		/* Every other round through close_range. */
+		if (i & 1)
+			CHECK_EQ(close_range((unsigned)p.fd, (unsigned)p.fd, 0),
+			    0);
+		else
+			CHECK_EQ(close(p.fd), 0);
+		for (k = 0; k < 3; k++) {
+			r[k].stop = 1;
+			CHECK_EQ(pthread_join(t[k], NULL), 0);
+			ok += r[k].ok;
+			badf += r[k].badf;
+		}
+	}
+	printf("race: %u calls completed, %u failed with EBADF\n", ok, badf);
+	CHECK(badf > 0);
+}
+
+/* ---- dup2: onto a descriptor a call is using ---- */
+
+static volatile int poller_in;
+
+static void *
+poller_run(void *arg)
+{
+	struct pollfd pfd = { *(int *)arg, POLLIN, 0 };
+
+	poller_in = 1;
+	CHECK_EQ(poll(&pfd, 1, 3000), 0);	/* nothing comes */
+	return NULL;
+}
+
+static void
+t_dup2(void)
+{
+	struct unit_port a, b;
+	pthread_t t;
+
+	unit_port_open(&a, "valeD:a", NULL);
+	unit_port_open(&b, "valeD:b", NULL);
+	CHECK_EQ(pthread_create(&t, NULL, poller_run, &a.fd), 0);
+	while (!poller_in)
+		usleep(1000);
+	usleep(500000);		/* the poller is in poll() by now */
+	CHECK_ERR(dup2(b.fd, a.fd), EBUSY);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	/* Idle now: a's number becomes a second descriptor of b. */
+	CHECK_EQ(dup2(b.fd, a.fd), a.fd);
+	CHECK_EQ(ioctl(a.fd, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(close(a.fd), 0);
+	CHECK_EQ(ioctl(b.fd, NIOCTXSYNC, NULL), 0);
+	munmap(a.mem, a.reg.nr_memsize);
+	unit_port_close(&b);
+}
+
+/* ---- stop: a stopped sharer does not block the others ---- */
+
+static void
+t_stop(void)
+{
+	struct unit_port p;
+	unsigned busy = 0, done = 0;
+	pid_t pid;
+	int i;
+
+	unit_port_open(&p, "valeS:s", NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		CHECK_EQ(prctl(PR_SET_PDEATHSIG, SIGKILL), 0);
+		for (;;)
+			if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0 &&
+			    errno != EBUSY)
+				_exit(2);
+	}
+	alarm(30);		/* a hang detector, not a timing check */
+	for (i = 0; i < 4; i++) {
+		int k;
+
+		usleep(20000);
+		CHECK_EQ(kill(pid, SIGSTOP), 0);
+		for (k = 0; k < 2; k++) {
+			if (ioctl(p.fd, NIOCTXSYNC, NULL) == 0) {
+				done++;
+			} else {
+				CHECK_EQ(errno, EBUSY);
+				busy++;
+			}
+		}
+		CHECK_EQ(kill(pid, SIGCONT), 0);
+	}
+	/* Both go on: the child is still syncing, and so are we. */
+	usleep(50000);
+	CHECK_EQ(kill(pid, SIGSTOP), 0);
+	CHECK_EQ(kill(pid, SIGCONT), 0);
+	CHECK_EQ(waitpid(pid, NULL, WNOHANG), 0);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, NULL, 0), pid);
+	CHECK_EQ(ioctl(p.fd, NIOCTXSYNC, NULL), 0);
+	alarm(0);
+	printf("stop: %u syncs done, %u EBUSY while the sharer was stopped\n",
+	    done, busy);
+	CHECK(busy > 0);
+	unit_port_close(&p);
+}
+
+/* ---- enotty ---- */
+
+static void
+t_enotty(void)
+{
+	struct unit_port p;
+	int v = 0;
+
+	unit_port_open(&p, "valeT:t", NULL);
+	CHECK_ERR(ioctl(p.fd, _IO('i', 0x7f), NULL), ENOTTY);
+	CHECK_ERR(ioctl(p.fd, NIOCCONFIG, &v), ENOTTY);
+	CHECK_ERR(ioctl(p.fd, _IOWR('x', 1, int), &v), ENOTTY);
+	/* Still a working port. */
+	CHECK_EQ(ioctl(p.fd, NIOCTXSYNC, NULL), 0);
+	unit_port_close(&p);
+	/* Before REGISTER too. */
+	p.fd = unit_open();
+	CHECK_ERR(ioctl(p.fd, _IO('i', 0x7f), NULL), ENOTTY);
+	close(p.fd);
+}
+
+/* ---- dead: the daemon dies under two busy clients ---- */
+
+static void
+on_tick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Syncs and polls until one fails; that failure must be EIO. A timer
+ * signal every millisecond interrupts every wait, as a profiler's or a
+ * rate limiter's would: the client must notice the dead daemon anyway.
+ */
+static void
+dead_peer(const char *name, bool tx, int ready)
+{
+	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
+	struct sigaction sa;
+	struct unit_port p;
+	struct netmap_ring *r;
+	bool told = false;
+	uint8_t src[6];
+
+	CHECK_EQ(prctl(PR_SET_PDEATHSIG, SIGKILL), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+	CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+	unit_port_open(&p, name, NULL);
+	r = tx ? NETMAP_TXRING(p.nifp, 0) : NETMAP_RXRING(p.nifp, 0);
+	nt_mac(src, tx ? 1 : 2);
+	nt_frame(fbuf, 1000, NULL, src, 1);
+	for (;;) {
+		struct pollfd pfd = { p.fd, tx ? POLLOUT : POLLIN, 0 };
+		int rv;
+
+		/* The sender's poll has a timeout, the receiver's none. */
+		rv = poll(&pfd, 1, tx ? 100 : -1);
+		if (rv < 0 && errno == EINTR)
+			continue;
+		CHECK(rv >= 0);
+		if (pfd.revents & POLLERR)
+			break;
+		if (tx) {
+			while (nt_send(r, fbuf, 1000) == 0)
+				;
+		} else {
+			while (nt_recv(r, rbuf, sizeof(rbuf)) > 0)
+				told = told || write(ready, "r", 1) == 1;
+		}
+		if (ioctl(p.fd, tx ? NIOCTXSYNC : NIOCRXSYNC, NULL) != 0)
+			break;
+	}
+	/* A dead daemon is a vanished device: EIO, and it stays so. */
+	CHECK_ERR(ioctl(p.fd, tx ? NIOCTXSYNC : NIOCRXSYNC, NULL), EIO);
+	CHECK(told || tx);
+	_exit(0);
+}
+
+static void
+t_dead(pid_t daemon)
+{
+	pid_t rx, tx;
+	int pfd[2];
+	char c;
+
+	CHECK(daemon > 0);
+	CHECK_EQ(pipe(pfd), 0);
+	rx = fork();
+	CHECK(rx >= 0);
+	if (rx == 0)
+		dead_peer("hdead}1", false, pfd[1]);
+	usleep(100000);
+	tx = fork();
+	CHECK(tx >= 0);
+	if (tx == 0)
+		dead_peer("hdead{1", true, pfd[1]);
+	close(pfd[1]);
+	/* Traffic flows, then the daemon dies under it. */
+	CHECK_EQ(read(pfd[0], &c, 1), 1);
+	usleep(200000);
+	CHECK_EQ(kill(daemon, SIGKILL), 0);
+	alarm(10);		/* a hang detector, not a timing check */
+	reap(tx);
+	reap(rx);
+	alarm(0);
+	close(pfd[0]);
+}
+
+int
+main(int argc, char **argv)
+{
+	setenv("NETMAP_HOST", "user", 1);
+	if (argc == 2 && strcmp(argv[1], "race") == 0)
+		t_race();
+	else if (argc == 2 && strcmp(argv[1], "dup2") == 0)
+		t_dup2();
+	else if (argc == 2 && strcmp(argv[1], "stop") == 0)
+		t_stop();
+	else if (argc == 2 && strcmp(argv[1], "enotty") == 0)
+		t_enotty();
+	else if (argc == 3 && strcmp(argv[1], "dead") == 0)
+		t_dead((pid_t)atoi(argv[2]));
+	else {
+		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|"
+		    "dead PID\n");
+		return 2;
+	}
+	printf("nmc_harden %s: %d checks passed\n", argv[1], unit_checks);
+	return 0;
+}

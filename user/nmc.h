@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nmc.h: the netmapd client's pieces and what they offer each other.
+ * The client (linked into libnetmap.a and built as the LD_PRELOAD
+ * object) is split by concern:
+ *
+ *   nmclient.c    the interposed libc calls and the descriptor table:
+ *                 which descriptors are ours, and the hold every call
+ *                 keeps on its descriptor while it runs
+ *   nmc_poll.c    poll, select and epoll with netmap descriptors
+ *   nmc_req.c     requests to the daemon: control messages and the
+ *                 doorbell, and the checks of everything that comes back
+ *   nmc_daemon.c  finding the daemon, deciding whether to trust it,
+ *                 starting it, and the first exchange (HELLO, ATTACH)
+ *
+ * docs/netmapd.md ("The client library") says what the client
+ * guarantees an application.
+ *
+ * Locks: the table lock (nmclient.c: slot ports, port refs), the epoll
+ * list lock (nmc_poll.c), a port's mtx (its region fields) and the
+ * doorbell's lock (shared by every process using the descriptor; taken
+ * with a bound, nmc_req.c). None is taken while another is held, so
+ * there is no order to keep. The calls in flight on a descriptor are
+ * counted without a lock (struct nmc_slot in nmclient.c).
+ */
+#ifndef NMC_H
+#define NMC_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/types.h>
+
+#include "nm_rawsys.h"
+#include "nmd_proto.h"
+
+/* What a descriptor of ours refers to; shared by its dups. */
+struct nmc_port {
+	int refs;			/* table slots, under the table lock */
+	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
+	struct nmd_bell *bell;
+	pthread_mutex_t mtx;		/* region_* */
+	int region_fd;
+	uint64_t region_size;
+};
+
+/* ---- nmclient.c: the descriptor table ---- */
+
+/*
+ * A call on fd holds it: the port stays, and the descriptor stays open
+ * (a racing close() is finished by the last call to let go), until
+ * nmc_release. NULL if fd is not ours; then *closed says whether it was
+ * ours and is being closed (the call fails with EBADF).
+ */
+struct nmc_port *nmc_hold(int fd, bool *closed);
+void nmc_release(int fd);
+/* Whether fd is ours (for a quick look; holds nothing). */
+bool nmc_is_ours(int fd);
+/*
+ * Make p the port of fd: a descriptor we opened (replace: whatever the
+ * table had for that number is stale), or one we attached to (if
+ * another thread was faster, p is freed). 0 or an errno.
+ */
+int nmc_adopt(int fd, struct nmc_port *p, bool replace);
+
+/* ---- nmc_req.c: requests ---- */
+
+#define NMC_HUNG_MS		500	/* futex sleeps between daemon checks */
+#define NMC_LOCK_MS		1000	/* wait for a sharer, then EBUSY */
+/*
+ * How long the daemon may take to answer (then ETIMEDOUT): connecting and
+ * the first exchange; a control request (it may allocate a large
+ * region), and a sync or poll (it may wait for the core lock meanwhile).
+ */
+#define NMC_HELLO_MS		3000
+#define NMC_CTRL_MS		10000
+
+uint64_t nmc_now_ns(void);
+/*
+ * A descriptor the daemon sent, before `size` bytes of it are mapped:
+ * it must be shared memory (a memfd: F_GET_SEALS works on nothing else
+ * but tmpfs files) holding at least that much and sealed against
+ * shrinking (netmapd seals what it hands out), or mapping it would write
+ * into some file, or give SIGBUS on access, then or later. 0 or EPROTO.
+ */
+int nmc_check_memfd(int fd, uint64_t size);
+struct nmc_port *nmc_port_new(int bellfd);
+void nmc_port_free(struct nmc_port *p);
+int nmc_bell_lock_init(struct nmd_bell *b);
+ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
+/* Post op on the doorbell: the daemon's result, or -errno. */
+int nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg);
+/* NIOCCTRL, NIOCREGIF, NIOCGINFO. 0 or an errno. */
+int nmc_ioctl_msg(int sock, struct nmc_port *p, unsigned long cmd,
+    void *uarg);
+/* The region's memfd and size, asked for if we have none. 0 or errno. */
+int nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size);
+/* Is the daemon at the other end of sock gone? */
+bool nmc_hung_up(int sock);
+/* Drop pending WAKE notices. */
+void nmc_drain(int sock, struct nmc_port *p);
+
+/* ---- nmc_daemon.c: the daemon ---- */
+
+/* open("/dev/netmap") served by netmapd. fd or -1/errno. */
+int nmc_open(int flags);
+/* A port for a descriptor we did not open, or NULL if not netmap's. */
+struct nmc_port *nmc_attach(int fd);
+
+/* ---- nmc_poll.c: poll, select, epoll ---- */
+
+int nmc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+    const sigset_t *mask);
+int nmc_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
+    const struct timespec *ts, const sigset_t *mask);
+int nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int nmc_epoll_pwait(int epfd, struct epoll_event *evs, int max,
+    int timeout, const sigset_t *mask);
+/* fd is closed: forget its epoll registrations (as a set or a member). */
+void nmc_ep_forget(int fd);
+
+#endif /* NMC_H */
