@@ -228,7 +228,8 @@ struct nm_kring {
 	/* producers: the owner (TX), the senders under q_lock (VALE RX) */
 	NM_CACHE_PAD(pad_producer);
 	uint32_t nr_hwtail;
-	uint64_t drops;			/* VALE: frames lost at this RX ring */
+	uint64_t drops;			/* VALE: frames lost, RX: no room, */
+					/* TX: NS_INDIRECT refused */
 
 	/* the pipe peer: how far it let us go */
 	NM_CACHE_PAD(pad_peer);

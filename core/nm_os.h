@@ -182,6 +182,12 @@ void nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq);
  */
 int nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len);
 int nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len);
+/*
+ * Syncs: len bytes at uaddr in the memory of the process whose sync is
+ * running, with its rights (NS_INDIRECT slots). 0, EFAULT, or EOPNOTSUPP
+ * from a host that cannot read that process's memory honestly.
+ */
+int nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len);
 
 void nm_os_gettime(struct timeval *tv);
 

@@ -323,6 +323,26 @@ nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
 }
 
 /*
+ * NS_INDIRECT: the fragment lies at fs->ptr in the sender's memory. It is
+ * brought into the slot's own buffer, which the core owns for the time
+ * of the txsync, and then forwarded like any other. False, the frame to
+ * be dropped, if that cannot be: a bad address, a fragment longer than a
+ * buffer, or a host that cannot read the sender's memory (netmapd).
+ */
+static bool
+nm_vale_indirect(struct nm_kring *k, struct nm_fslot *fs)
+{
+	struct nm_mem *m = k->na->mem;
+
+	if (fs->len > nm_mem_bufsize(m) || fs->idx < 2 ||
+	    fs->idx >= nm_mem_nbufs(m) ||
+	    nm_os_sync_copyin(nm_mem_buf(m, fs->idx), fs->ptr, fs->len))
+		return false;
+	fs->ptr = 0;	/* the data starts the buffer: offset 0 */
+	return true;
+}
+
+/*
  * Cut [hwcur, head) into batches of whole packets and forward them. A
  * chain longer than NETMAP_MAX_FRAGS is cut there; a chain still open at
  * head is sent as it is (its last slot ends the packet).
@@ -343,6 +363,7 @@ nm_vale_txsync(struct nm_kring *k)
 	while (cur != head) {
 		uint32_t avail = nm_dist(cur, head, n), ns = 0, pstart = 0;
 		int npkts = 0;
+		bool bad = false;	/* an NS_INDIRECT fragment failed */
 
 		if (avail > batch)
 			avail = batch;
@@ -354,20 +375,29 @@ nm_vale_txsync(struct nm_kring *k)
 			fs->len = nm_load_relaxed(&s->len);
 			fs->flags = nm_load_relaxed(&s->flags);
 			fs->ptr = nm_load_relaxed(&s->ptr);
+			if (unlikely(fs->flags & NS_INDIRECT) &&
+			    !nm_vale_indirect(k, fs))
+				bad = true;
 			ns++;
 			cur = nm_next(cur, n);
 			if (!(fs->flags & NS_MOREFRAG) || cur == head ||
 			    ns - pstart == NETMAP_MAX_FRAGS) {
-				f->pkt[npkts].first = (uint16_t)pstart;
-				f->pkt[npkts].nfrags = (uint8_t)(ns - pstart);
-				npkts++;
+				if (unlikely(bad)) {
+					k->drops++;
+					bad = false;
+				} else {
+					f->pkt[npkts].first = (uint16_t)pstart;
+					f->pkt[npkts].nfrags =
+					    (uint8_t)(ns - pstart);
+					npkts++;
+				}
 				pstart = ns;
 			}
 		}
 		if (pstart != ns) {
 			/* a chain crosses the batch end: leave it for later */
 			cur = (cur + n - (ns - pstart)) % n;
-			if (npkts == 0)
+			if (pstart == 0)
 				break;
 		}
 		nm_vale_flush(b, k, f, npkts);

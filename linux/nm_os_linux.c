@@ -397,6 +397,15 @@ nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
 	return 0;
 }
 
+/* Syncs run in the caller's context (ioctl, poll): its own memory. */
+int
+nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len)
+{
+	if (copy_from_user(dst, u64_to_user_ptr(uaddr), len))
+		return EFAULT;
+	return 0;
+}
+
 int
 nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len)
 {

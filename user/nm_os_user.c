@@ -462,6 +462,25 @@ nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
 	return 0;
 }
 
+int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
+
+/*
+ * netmapd syncs in its own threads, for clients whose memory it has no
+ * honest way to read: the process behind a descriptor is not known at a
+ * sync (a doorbell is shared by every process holding the descriptor),
+ * and reading another process's memory needs ptrace rights that the
+ * client never granted. So it leaves nm_user_sync_copyin NULL and
+ * NS_INDIRECT slots are refused (dropped and counted); a host that runs
+ * the core in the syncing process itself (the test host) sets it.
+ */
+int
+nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len)
+{
+	if (nm_user_sync_copyin == NULL)
+		return EOPNOTSUPP;
+	return nm_user_sync_copyin(dst, uaddr, len);
+}
+
 int
 nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len)
 {

@@ -15,6 +15,8 @@ start_daemon
 baseline
 nmtest conform valeN || fail "nmtest conform"
 nmtest monitor valeM || fail "nmtest monitor"
+# netmapd cannot read a client's memory honestly: NS_INDIRECT is refused
+nmtest indirect -r valeI || fail "nmtest indirect"
 check_baseline
 stop_daemon
 echo "test-netmapd-nmtest: ok"

@@ -22,6 +22,8 @@
  *   nmtest conform BRIDGE      flags and option lists as upstream
  *   nmtest monitor BRIDGE      monitors see exactly what their port
  *                              sent and received; SIGKILL mid-traffic
+ *   nmtest indirect [-r] BRIDGE NS_INDIRECT frames, good and bad pointers
+ *                              (-r: the host refuses NS_INDIRECT)
  *   nmtest cycles N BRIDGE     N open/register/mmap/close cycles (most
  *                              with 64-slot rings)
  *
@@ -84,6 +86,7 @@ usage(void)
 	    "       nmtest recv [-eg] [-l len] [-M t|r|rt|z] [-n count] "
 	    "[-t ms] PORT\n"
 	    "       nmtest learn|scm|hostile|conform|monitor BRIDGE\n"
+	    "       nmtest indirect [-r] BRIDGE\n"
 	    "       nmtest cycles N BRIDGE\n");
 	exit(2);
 }
@@ -1304,6 +1307,96 @@ cmd_monitor(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * indirect: NS_INDIRECT on VALE TX. Frames whose slot points (ptr) at
+ * the sender's own memory arrive intact and in order with the others;
+ * one whose pointer is bad (address 8, an unmapped page) is dropped and
+ * nothing else is. With -r the host refuses NS_INDIRECT (netmapd): every
+ * such frame is dropped, the others still arrive.
+ */
+static int
+cmd_indirect(int argc, char **argv)
+{
+	static uint8_t frames[200][1600];
+	struct port a, b;
+	struct netmap_ring *tx, *rx;
+	char na[64], nb[64];
+	uint8_t f[2048];
+	uint32_t seq, got = 0, want = 0, len;
+	int refused = 0, ch, round;
+	long pg = sysconf(_SC_PAGESIZE);
+	char *hole;
+
+	while ((ch = getopt(argc, argv, "r")) != -1) {
+		switch (ch) {
+		case 'r': refused = 1; break;
+		default: usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	hole = mmap(NULL, (size_t)pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (hole == MAP_FAILED)
+		err(1, "indirect: mmap");
+	snprintf(na, sizeof(na), "%s:ia", argv[optind]);
+	snprintf(nb, sizeof(nb), "%s:ib", argv[optind]);
+	port_open(&a, na);
+	port_open(&b, nb);
+	tx = NETMAP_TXRING(a.nifp, 0);
+	rx = NETMAP_RXRING(b.nifp, 0);
+	for (round = 0, seq = 0; round < 4; round++) {
+		uint32_t first = seq;
+
+		/* 50 frames: odd ones indirect, every 7th of them bad */
+		for (; seq < first + 50; seq++) {
+			struct netmap_slot *s = &tx->slot[tx->head];
+			int ind = seq % 2, bad = ind && seq % 7 == 0;
+
+			len = 60 + seq * 53 % 1500;
+			frame_build(frames[seq], len, seq, 255, 1);
+			s->len = (uint16_t)len;
+			s->flags = ind ? NS_INDIRECT : 0;
+			s->ptr = !bad ? (uintptr_t)frames[seq] :
+			    seq % 14 == 7 ? 8 : (uintptr_t)hole;
+			if (!ind)
+				memcpy(NETMAP_BUF(tx, s->buf_idx), frames[seq],
+				    len);
+			tx->head = tx->cur = nm_ring_next(tx, tx->head);
+			want += !bad && !(ind && refused);
+		}
+		sync_or_die(&a, NIOCTXSYNC);
+		sync_or_die(&b, NIOCRXSYNC);
+		for (seq = first; seq < first + 50; seq++) {
+			int ind = seq % 2, bad = ind && seq % 7 == 0, ns, l;
+			uint32_t s2;
+			const char *why;
+
+			if (bad || (ind && refused))
+				continue;
+			l = ring_get(rx, f, &ns);
+			if (l <= 0)
+				errx(1, "indirect: frame %u missing", seq);
+			why = frame_check(f, (uint32_t)l, &s2, NULL);
+			if (why != NULL || s2 != seq)
+				errx(1, "indirect: frame %u: %s (seq %u)", seq,
+				    why ? why : "not the expected one", s2);
+			got++;
+		}
+		if (!nm_ring_empty(rx))
+			errx(1, "indirect: more frames than sent");
+		sync_or_die(&b, NIOCRXSYNC);
+	}
+	if (got != want)
+		errx(1, "indirect: %u frames, expected %u", got, want);
+	port_close(&a);
+	port_close(&b);
+	munmap(hole, (size_t)pg);
+	printf("indirect: %u of 200 frames arrived, as expected%s\n", got,
+	    refused ? " (NS_INDIRECT refused by this host)" : "");
+	return 0;
+}
+
 static int
 cmd_hostile(int argc, char **argv)
 {
@@ -1393,6 +1486,8 @@ main(int argc, char **argv)
 		return cmd_conform(argc - 1, argv + 1);
 	if (strcmp(cmd, "monitor") == 0)
 		return cmd_monitor(argc - 1, argv + 1);
+	if (strcmp(cmd, "indirect") == 0)
+		return cmd_indirect(argc - 1, argv + 1);
 	if (strcmp(cmd, "cycles") == 0)
 		return cmd_cycles(argc - 1, argv + 1);
 	usage();

@@ -17,6 +17,8 @@ step "nr_flags and option lists as upstream"
 ./nmtest conform vale1
 step "monitors: every frame, copy and zero-copy; SIGKILL mid-traffic"
 ./nmtest monitor vale8
+step "NS_INDIRECT: frames from the sender's memory, bad pointers dropped"
+./nmtest indirect vale9
 step "a registered descriptor passed with SCM_RIGHTS"
 ./nmtest scm vale2
 step "1000 open/register/mmap/close cycles"
