@@ -275,6 +275,7 @@ struct nm_adapter {
 	/* VALE */
 	struct nm_bridge *bdg;
 	int bdg_port;
+	bool persistent;		/* NEWIF's, until DELIF */
 
 	/* pipe parent: its pipes; pipe end: its parent and peer */
 	struct nm_adapter *pipes[2 * NM_MAXPIPES];	/* both ends */
@@ -414,6 +415,12 @@ void nm_monitor_sync(struct nm_kring *k);
 int nm_vale_get(const char *name, const struct nmreq_register *reg,
     bool create, struct nm_adapter **out);
 int nm_vale_list(struct nm_req *req);
+int nm_vale_newif(struct nm_req *req);
+int nm_vale_delif(struct nm_req *req);
+int nm_vale_attach(struct nm_req *req);
+int nm_vale_detach(struct nm_req *req);
+void nm_vale_persist_fini(void);
+bool nm_vale_persist_any(void);
 bool nm_is_vale_name(const char *name);
 int nm_vp_create(const char *name, enum nm_adapter_type type,
     const struct nmreq_register *reg, struct nm_adapter **out);

@@ -175,6 +175,8 @@ nm_ctrl_dispatch(struct nm_priv *priv, struct nm_req *req)
 		return nm_register_req(priv, req);
 	case NETMAP_REQ_VALE_LIST:
 		return nm_vale_list(req);
+	case NETMAP_REQ_VALE_ATTACH:
+		return nm_vale_attach(req);
 	default:
 		break;
 	}
@@ -192,14 +194,23 @@ nm_ctrl_dispatch(struct nm_priv *priv, struct nm_req *req)
 	case NETMAP_REQ_PORT_HDR_GET:
 		error = nm_port_hdr(req, false);
 		break;
+	case NETMAP_REQ_VALE_NEWIF:
+		error = nm_vale_newif(req);
+		break;
+	case NETMAP_REQ_VALE_DELIF:
+		error = nm_vale_delif(req);
+		break;
+	case NETMAP_REQ_VALE_DETACH:
+		error = nm_vale_detach(req);
+		break;
 	case NETMAP_REQ_CSB_ENABLE:
 		error = req->opt[NETMAP_REQ_OPT_CSB] == NULL ? EINVAL :
 		    EOPNOTSUPP;
 		break;
 	default:
 		/*
-		 * Attaching NICs, persistent ports, polling, kloop and CSB
-		 * need host services the core does not have yet.
+		 * Polling, kloop and CSB need host services the core does
+		 * not have yet.
 		 */
 		error = EOPNOTSUPP;
 		break;

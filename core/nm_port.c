@@ -1049,6 +1049,11 @@ nm_core_init(void)
 void
 nm_core_fini(void)
 {
+	if (nm_core.lock != NULL) {
+		nm_os_mutex_lock(nm_core.lock);
+		nm_vale_persist_fini();
+		nm_os_mutex_unlock(nm_core.lock);
+	}
 	nm_vale_destroy_all();
 	nm_mem_destroy_all();
 	nm_os_free(nm_core.ports);

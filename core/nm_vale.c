@@ -430,35 +430,36 @@ nm_vale_free_fwd(struct nm_adapter *na)
 	}
 }
 
-/* First bind: rings, batch scratch, then a port index on the switch. */
+/* The batch scratch of each TX ring, in `f` (not yet in the krings). */
 static int
-nm_vale_activate(struct nm_adapter *na)
+nm_vale_alloc_fwd(struct nm_adapter *na, struct nm_fwd **f)
 {
-	int blen = (int)(__builtin_strchr(na->name, ':') - na->name);
-	struct nm_bridge *b;
 	uint32_t i;
-	int error, port;
 
-	error = nm_rings_create(na, true);
-	if (error)
-		return error;
 	for (i = 0; i < na->num_rings[NM_TX]; i++) {
-		struct nm_fwd *f = nm_os_malloc(sizeof(*f));
-
-		if (f == NULL) {
-			error = ENOMEM;
-			goto fail;
+		f[i] = nm_os_malloc(sizeof(*f[i]));
+		if (f[i] == NULL) {
+			while (i-- > 0)
+				nm_os_free(f[i]);
+			return ENOMEM;
 		}
-		nm_memset(f->head, 0xff, sizeof(f->head));
-		na->krings[NM_TX][i].fwd = f;
+		nm_memset(f[i]->head, 0xff, sizeof(f[i]->head));
 	}
-	b = nm_bridge_find(na->name, blen);
+	return 0;
+}
+
+/* A port of switch name[0, blen) for na, the switch made if need be. */
+static int
+nm_vale_join(struct nm_adapter *na, const char *name, int blen)
+{
+	struct nm_bridge *b;
+	int port;
+
+	b = nm_bridge_find(name, blen);
 	if (b == NULL)
-		b = nm_bridge_create(na->name, blen);
-	if (b == NULL) {
-		error = ENOMEM;
-		goto fail;
-	}
+		b = nm_bridge_create(name, blen);
+	if (b == NULL)
+		return ENOMEM;
 	nm_os_rwlock_wlock(b->lock);
 	for (port = 0; port < NM_VALE_MAX_PORTS; port++)
 		if (b->ports[port] == NULL)
@@ -467,8 +468,7 @@ nm_vale_activate(struct nm_adapter *na)
 		nm_os_rwlock_wunlock(b->lock);
 		if (b->nactive == 0)
 			nm_bridge_destroy(b);
-		error = ENOMEM;
-		goto fail;
+		return ENOMEM;
 	}
 	b->ports[port] = na;
 	b->active[b->nactive++] = (uint8_t)port;
@@ -476,14 +476,38 @@ nm_vale_activate(struct nm_adapter *na)
 	na->bdg_port = port;
 	nm_os_rwlock_wunlock(b->lock);
 	return 0;
+}
+
+/* First bind: rings, batch scratch, then a port index on the switch. */
+static int
+nm_vale_activate(struct nm_adapter *na)
+{
+	int blen = (int)(__builtin_strchr(na->name, ':') - na->name);
+	struct nm_fwd *f[NM_VALE_MAX_RINGS];
+	uint32_t i;
+	int error;
+
+	error = nm_rings_create(na, true);
+	if (error)
+		return error;
+	error = nm_vale_alloc_fwd(na, f);
+	if (error)
+		goto fail;
+	for (i = 0; i < na->num_rings[NM_TX]; i++)
+		na->krings[NM_TX][i].fwd = f[i];
+	error = nm_vale_join(na, na->name, blen);
+	if (error)
+		goto fail;
+	return 0;
 fail:
 	nm_vale_free_fwd(na);
 	nm_rings_delete(na, true);
 	return error;
 }
 
+/* Leave the switch; the switch goes with its last port. */
 static void
-nm_vale_deactivate(struct nm_adapter *na)
+nm_vale_leave(struct nm_adapter *na)
 {
 	struct nm_bridge *b = na->bdg;
 	int i, port = na->bdg_port;
@@ -504,6 +528,12 @@ nm_vale_deactivate(struct nm_adapter *na)
 		nm_bridge_destroy(b);
 	na->bdg = NULL;
 	na->bdg_port = -1;
+}
+
+static void
+nm_vale_deactivate(struct nm_adapter *na)
+{
+	nm_vale_leave(na);
 	nm_vale_free_fwd(na);
 	nm_rings_delete(na, true);
 }
@@ -525,14 +555,19 @@ static const struct nm_adapter_ops nm_vale_ops = {
 };
 
 /*
- * A switchless port, the parent that `NAME{ID` creates when NAME does not
- * exist (upstream makes it a persistent VALE port, reachable as
- * netmap:NAME). Bound on its own it is a port on no switch: what it sends
- * is dropped and nothing ever arrives.
+ * A persistent VALE port (VALE_NEWIF), or the autodelete one that
+ * `NAME{ID` creates when NAME does not exist: reachable as netmap:NAME.
+ * On no switch, what it sends is dropped and nothing ever arrives; once
+ * attached (VALE_ATTACH valeX:NAME) it is a port of valeX, reachable as
+ * valeX:NAME too, and its TX rings forward: the attachment gives them
+ * their batch scratch, under the ring's lock, so that a txsync sees
+ * either no switch or the whole of it.
  */
 static int
 nm_vp_txsync(struct nm_kring *k)
 {
+	if (k->fwd != NULL)
+		return nm_vale_txsync(k);
 	k->nr_hwcur = k->rhead;
 	k->nr_hwtail = nm_prev(k->rhead, k->num_slots);
 	return 0;
@@ -620,10 +655,18 @@ nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
     struct nm_adapter **out)
 {
 	struct nm_adapter *na;
+	int blen = nm_vale_name_validate(name);
 
-	if (nm_vale_name_validate(name) < 0)
+	if (blen < 0)
 		return EINVAL;
 	na = nm_port_find(name);
+	if (na == NULL) {
+		/* valeX:NAME, NAME a persistent port: only while on valeX */
+		na = nm_port_find(name + blen + 1);
+		if (na != NULL && (na->type != NM_AD_VP || na->bdg == NULL ||
+		    na->bdg != nm_bridge_find(name, blen)))
+			return EINVAL;
+	}
 	if (na != NULL) {
 		nm_adapter_get(na);
 		*out = na;
@@ -632,6 +675,242 @@ nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
 	if (!create)
 		return ENXIO;
 	return nm_vp_create(name, NM_AD_VALE, reg, out);
+}
+
+/* ---- persistent ports: NEWIF, DELIF, ATTACH, DETACH ---- */
+
+/*
+ * VALE_NEWIF: a persistent port NAME, with the rings, slots and region
+ * of the request (written back), reachable as netmap:NAME until DELIF.
+ * The port's first reference is the creation's own. Core lock held.
+ */
+int
+nm_vale_newif(struct nm_req *req)
+{
+	struct nmreq_vale_newif *nif = req->body;
+	const char *name = req->hdr->nr_name;
+	struct nmreq_register reg;
+	struct nm_adapter *na;
+	int i, error;
+
+	if (name[0] == '\0' || nm_is_vale_name(name))
+		return EINVAL;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!nm_is_id_char(name[i]) || i >= NM_VALE_NAME_MAX - 1)
+			return EINVAL;
+	if (nm_port_lookup(name, &na) == 0) {
+		nm_adapter_put(na);
+		return EEXIST;
+	}
+	nm_memset(&reg, 0, sizeof(reg));
+	reg.nr_tx_slots = nif->nr_tx_slots;
+	reg.nr_rx_slots = nif->nr_rx_slots;
+	reg.nr_tx_rings = nif->nr_tx_rings;
+	reg.nr_rx_rings = nif->nr_rx_rings;
+	reg.nr_mem_id = nif->nr_mem_id;
+	error = nm_vp_create(name, NM_AD_VP, &reg, &na);
+	if (error)
+		return error;
+	na->persistent = true;
+	nif->nr_tx_slots = na->num_slots[NM_TX];
+	nif->nr_rx_slots = na->num_slots[NM_RX];
+	nif->nr_tx_rings = (uint16_t)na->num_rings[NM_TX];
+	nif->nr_rx_rings = (uint16_t)na->num_rings[NM_RX];
+	nif->nr_mem_id = na->mem->mem_id;
+	return 0;
+}
+
+/*
+ * VALE_DELIF: as upstream, a port still attached to a switch or still
+ * open (descriptors, pipes, monitors) is EBUSY. Core lock held.
+ */
+int
+nm_vale_delif(struct nm_req *req)
+{
+	struct nm_adapter *na = nm_port_find(req->hdr->nr_name);
+
+	if (na == NULL || na->type != NM_AD_VP || !na->persistent)
+		return ENXIO;
+	if (na->bdg != NULL || na->refcount > 1)
+		return EBUSY;
+	na->persistent = false;
+	nm_adapter_put(na);
+	return 0;
+}
+
+/* Hand the TX rings their scratch (or take it back), under their locks. */
+static void
+nm_vp_publish_fwd(struct nm_adapter *na, struct nm_fwd **f)
+{
+	uint32_t i;
+
+	for (i = 0; i < na->num_rings[NM_TX]; i++) {
+		struct nm_kring *k = &na->krings[NM_TX][i];
+		struct nm_fwd *old;
+
+		nm_os_mutex_lock(k->lock);
+		old = k->fwd;
+		k->fwd = f != NULL ? f[i] : NULL;
+		nm_os_mutex_unlock(k->lock);
+		nm_os_free(old);
+	}
+}
+
+/*
+ * The persistent port that valeX:NAME names, with a reference, or an
+ * errno: ENXIO if there is none, EOPNOTSUPP if NAME is another kind of
+ * port (an interface: NIC attach is not there yet). Core lock held.
+ */
+static int
+nm_vp_lookup(const char *name, int *blen, struct nm_adapter **out)
+{
+	struct nm_adapter *na;
+	int error;
+
+	*blen = nm_vale_name_validate(name);
+	if (*blen < 0)
+		return EINVAL;
+	error = nm_port_lookup(name + *blen + 1, &na);
+	if (error)
+		return error;
+	if (na->type != NM_AD_VP) {
+		nm_adapter_put(na);
+		return EOPNOTSUPP;
+	}
+	*out = na;
+	return 0;
+}
+
+/*
+ * VALE_ATTACH valeX:NAME of a persistent port: it becomes a port of
+ * valeX, in netmap mode (rings made, frames delivered into them) whether
+ * or not anybody has it open, until DETACH. The attachment holds a
+ * reference. Called without the core lock, as REGISTER: the port's
+ * region may have to be made first (see nm_core.h).
+ */
+int
+nm_vale_attach(struct nm_req *req)
+{
+	struct nmreq_vale_attach *a = req->body;
+	struct nm_fwd *f[NM_VALE_MAX_RINGS];
+	struct nm_adapter *na;
+	int blen, error;
+
+	if (a->reg.nr_mode == NR_REG_NIC_SW)
+		return EOPNOTSUPP;	/* host rings: with NICs */
+	if (a->reg.nr_mode != NR_REG_ALL_NIC || a->reg.nr_ringid != 0)
+		return EINVAL;
+	nm_os_mutex_lock(nm_core.lock);
+	error = nm_vp_lookup(req->hdr->nr_name, &blen, &na);
+	nm_os_mutex_unlock(nm_core.lock);
+	if (error)
+		return error;
+	error = nm_mem_finalize(na->mem);
+	nm_os_mutex_lock(nm_core.lock);
+	if (error)
+		goto put;
+	error = EBUSY;
+	if (na->bdg != NULL)
+		goto put;
+	error = EINVAL;
+	if (a->reg.nr_mem_id != 0 && a->reg.nr_mem_id != na->mem->mem_id)
+		goto put;
+	if (na->krings[NM_TX] == NULL) {
+		error = nm_krings_create(na);
+		if (error)
+			goto put;
+	}
+	if (na->active == 0) {
+		error = na->ops->activate(na);
+		if (error)
+			goto put;
+	}
+	na->active++;
+	error = nm_vale_alloc_fwd(na, f);
+	if (error)
+		goto deactivate;
+	error = nm_vale_join(na, req->hdr->nr_name, blen);
+	if (error) {
+		nm_vp_publish_fwd(na, NULL);
+		goto deactivate;
+	}
+	nm_vp_publish_fwd(na, f);
+	a->port_index = (uint32_t)na->bdg_port;
+	nm_os_mutex_unlock(nm_core.lock);
+	return 0;
+deactivate:
+	if (--na->active == 0)
+		na->ops->deactivate(na);
+put:
+	nm_adapter_put(na);
+	nm_os_mutex_unlock(nm_core.lock);
+	return error;
+}
+
+/* Undo an attachment: the rings first, then the switch. Core lock held. */
+static void
+nm_vp_detach(struct nm_adapter *na)
+{
+	nm_vp_publish_fwd(na, NULL);
+	nm_vale_leave(na);
+	if (--na->active == 0)
+		na->ops->deactivate(na);
+	nm_adapter_put(na);
+}
+
+/* VALE_DETACH valeX:NAME. Core lock held. */
+int
+nm_vale_detach(struct nm_req *req)
+{
+	struct nmreq_vale_detach *d = req->body;
+	struct nm_adapter *na;
+	int blen, error;
+
+	error = nm_vp_lookup(req->hdr->nr_name, &blen, &na);
+	if (error)
+		return error;
+	if (na->bdg == NULL ||
+	    na->bdg != nm_bridge_find(req->hdr->nr_name, blen)) {
+		nm_adapter_put(na);
+		return EINVAL;
+	}
+	d->port_index = (uint32_t)na->bdg_port;
+	nm_vp_detach(na);
+	nm_adapter_put(na);
+	return 0;
+}
+
+/* At unload: every persistent port goes, detached first. Core lock held. */
+void
+nm_vale_persist_fini(void)
+{
+	int i;
+
+	for (i = nm_core.nports - 1; i >= 0; i--) {
+		struct nm_adapter *na = nm_core.ports[i];
+
+		if (na->type != NM_AD_VP || !na->persistent)
+			continue;
+		if (na->bdg != NULL)
+			nm_vp_detach(na);
+		na->persistent = false;
+		nm_adapter_put(na);
+		i = nm_core.nports;	/* the table changed */
+	}
+}
+
+/* Whether a persistent port exists (a daemon then stays). */
+bool
+nm_vale_persist_any(void)
+{
+	bool any = false;
+	int i;
+
+	nm_os_mutex_lock(nm_core.lock);
+	for (i = 0; i < nm_core.nports && !any; i++)
+		any = nm_core.ports[i]->persistent;
+	nm_os_mutex_unlock(nm_core.lock);
+	return any;
 }
 
 static bool
@@ -675,6 +954,26 @@ NM_PORT_KIND(40, nm_vp_kind) = {
 };
 
 /*
+ * A switch port's name as VALE_LIST gives it: an attached persistent
+ * port NAME of switch valeX is valeX:NAME.
+ */
+static void
+nm_vale_port_name(const struct nm_bridge *b, const struct nm_adapter *na,
+    char *out)
+{
+	size_t bl = __builtin_strlen(b->name), nl;
+
+	if (na->type != NM_AD_VP) {
+		nm_memcpy(out, na->name, NETMAP_REQ_IFNAMSIZ);
+		return;
+	}
+	nl = __builtin_strlen(na->name);
+	nm_memcpy(out, b->name, bl);
+	out[bl] = ':';
+	nm_memcpy(out + bl + 1, na->name, nl + 1);
+}
+
+/*
  * VALE_LIST: with a name, where that port is; with an empty name, the
  * first port at or after (nr_bridge_idx, nr_port_idx), so that callers
  * iterate by incrementing nr_port_idx.
@@ -707,8 +1006,12 @@ nm_vale_list(struct nm_req *req)
 		l->nr_port_idx = NM_VALE_NOPORT;
 		error = 0;
 		for (j = 0; j < NM_VALE_MAX_PORTS; j++) {
-			if (b->ports[j] != NULL &&
-			    __builtin_strcmp(b->ports[j]->name, name) == 0) {
+			char pn[NETMAP_REQ_IFNAMSIZ];
+
+			if (b->ports[j] == NULL)
+				continue;
+			nm_vale_port_name(b, b->ports[j], pn);
+			if (__builtin_strcmp(pn, name) == 0) {
 				l->nr_port_idx = j;
 				break;
 			}
@@ -722,8 +1025,7 @@ nm_vale_list(struct nm_req *req)
 
 		for (; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
 			if (b->ports[j] != NULL) {
-				__builtin_memcpy(name, b->ports[j]->name,
-				    NETMAP_REQ_IFNAMSIZ);
+				nm_vale_port_name(b, b->ports[j], name);
 				l->nr_bridge_idx = (uint16_t)i;
 				l->nr_port_idx = j;
 				error = 0;

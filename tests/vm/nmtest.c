@@ -24,6 +24,8 @@
  *                              sent and received; SIGKILL mid-traffic
  *   nmtest indirect [-r] BRIDGE NS_INDIRECT frames, good and bad pointers
  *                              (-r: the host refuses NS_INDIRECT)
+ *   nmtest persist BRIDGE PORT persistent port PORT: NEWIF, ATTACH to
+ *                              BRIDGE, traffic, DETACH, DELIF
  *   nmtest cycles N BRIDGE     N open/register/mmap/close cycles (most
  *                              with 64-slot rings)
  *
@@ -87,6 +89,7 @@ usage(void)
 	    "[-t ms] PORT\n"
 	    "       nmtest learn|scm|hostile|conform|monitor BRIDGE\n"
 	    "       nmtest indirect [-r] BRIDGE\n"
+	    "       nmtest persist BRIDGE PORT\n"
 	    "       nmtest cycles N BRIDGE\n");
 	exit(2);
 }
@@ -1307,6 +1310,99 @@ cmd_monitor(int argc, char **argv)
 	return 0;
 }
 
+/* ---- persist: VALE_NEWIF, _DELIF, _ATTACH, _DETACH ---- */
+
+static int
+pctl(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header h;
+	int fd = open("/dev/netmap", O_RDWR), e;
+
+	if (fd < 0)
+		err(1, "persist: open");
+	hdr_init(&h, type, name, body);
+	e = ioctl(fd, NIOCCTRL, &h) == 0 ? 0 : errno;
+	close(fd);
+	return e;
+}
+
+/*
+ * persist: a persistent port PORT, made with the request's geometry,
+ * alive with nobody using it, attached to BRIDGE where it takes frames
+ * while nobody has it open, opened as PORT and as BRIDGE:PORT, detached
+ * and deleted; each refusal with upstream's errno.
+ */
+static int
+cmd_persist(int argc, char **argv)
+{
+	struct nmreq_vale_newif nif;
+	struct nmreq_vale_attach at;
+	struct nmreq_vale_detach dt;
+	struct port e, p, q;
+	char bp[64], other[64], eph[64];
+
+	if (argc != 3)
+		usage();
+	snprintf(bp, sizeof(bp), "%s:%s", argv[1], argv[2]);
+	snprintf(other, sizeof(other), "%sx:%s", argv[1], argv[2]);
+	snprintf(eph, sizeof(eph), "%s:eph", argv[1]);
+	memset(&nif, 0, sizeof(nif));
+	nif.nr_tx_rings = nif.nr_rx_rings = 2;
+	nif.nr_tx_slots = nif.nr_rx_slots = 256;
+	expect_err("NEWIF", pctl(NETMAP_REQ_VALE_NEWIF, argv[2], &nif), 0);
+	expect_err("NEWIF rings", nif.nr_rx_rings == 2 &&
+	    nif.nr_tx_slots == 256 ? 0 : EINVAL, 0);
+	expect_err("NEWIF again", pctl(NETMAP_REQ_VALE_NEWIF, argv[2], &nif),
+	    EEXIST);
+	expect_err("NEWIF vale0:x", pctl(NETMAP_REQ_VALE_NEWIF, "vale0:x",
+	    &nif), EINVAL);
+	expect_err("DELIF nosuch", pctl(NETMAP_REQ_VALE_DELIF, "nosuchp",
+	    NULL), ENXIO);
+	memset(&at, 0, sizeof(at));
+	at.reg.nr_mode = NR_REG_NIC_SW;
+	expect_err("ATTACH NIC_SW", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at),
+	    EOPNOTSUPP);
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	expect_err("ATTACH nosuch", pctl(NETMAP_REQ_VALE_ATTACH,
+	    "vale0:nosuchp", &at), ENXIO);
+
+	port_open(&p, argv[2]);
+	expect_err("DELIF while open", pctl(NETMAP_REQ_VALE_DELIF, argv[2],
+	    NULL), EBUSY);
+	port_close(&p);
+	port_open(&e, eph);
+	expect_err("ATTACH", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at), 0);
+	expect_err("ATTACH port_index", at.port_index == 1 ? 0 : EINVAL, 0);
+	expect_err("ATTACH again", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at),
+	    EBUSY);
+	expect_err("ATTACH elsewhere", pctl(NETMAP_REQ_VALE_ATTACH, other,
+	    &at), EBUSY);
+	expect_err("DELIF while attached", pctl(NETMAP_REQ_VALE_DELIF,
+	    argv[2], NULL), EBUSY);
+	/* frames while nobody has it open; then as BRIDGE:PORT and PORT */
+	mon_send(&e, 0, 10, 1);
+	port_open(&p, bp);
+	mon_expect(&p, 0, 10, 0);
+	port_open(&q, argv[2]);
+	mon_send(&q, 10, 5, 2);
+	mon_expect(&e, 10, 5, 0);
+	port_close(&q);
+	port_close(&p);
+	expect_err("DETACH elsewhere", pctl(NETMAP_REQ_VALE_DETACH, other,
+	    &dt), EINVAL);
+	expect_err("DETACH", pctl(NETMAP_REQ_VALE_DETACH, bp, &dt), 0);
+	expect_err("DETACH again", pctl(NETMAP_REQ_VALE_DETACH, bp, &dt),
+	    EINVAL);
+	port_close(&e);
+	expect_err("DELIF", pctl(NETMAP_REQ_VALE_DELIF, argv[2], NULL), 0);
+	expect_err("DELIF again", pctl(NETMAP_REQ_VALE_DELIF, argv[2], NULL),
+	    ENXIO);
+	if (failures)
+		errx(1, "persist: %d checks failed", failures);
+	printf("persist: NEWIF, ATTACH, traffic, DETACH, DELIF ok\n");
+	return 0;
+}
+
 /*
  * indirect: NS_INDIRECT on VALE TX. Frames whose slot points (ptr) at
  * the sender's own memory arrive intact and in order with the others;
@@ -1488,6 +1584,8 @@ main(int argc, char **argv)
 		return cmd_monitor(argc - 1, argv + 1);
 	if (strcmp(cmd, "indirect") == 0)
 		return cmd_indirect(argc - 1, argv + 1);
+	if (strcmp(cmd, "persist") == 0)
+		return cmd_persist(argc - 1, argv + 1);
 	if (strcmp(cmd, "cycles") == 0)
 		return cmd_cycles(argc - 1, argv + 1);
 	usage();
