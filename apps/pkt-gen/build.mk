@@ -9,7 +9,7 @@
 LIBNETMAP	?= $(O)/libnetmap.a
 
 PKTGEN_SRCS	:= apps/pkt-gen/pkt-gen.c apps/pkt-gen/pkt-io.c \
-		   apps/pkt-gen/pktbuild.c
+		   apps/pkt-gen/pktbuild.c apps/pkt-gen/nic.c
 PKTGEN_OBJS	:= $(PKTGEN_SRCS:%.c=$(O)/%.o)
 
 BINS		+= $(O)/pkt-gen
@@ -24,9 +24,18 @@ $(PKTGEN_UNIT): $(O)/san/apps/pkt-gen/test_pktbuild.o \
     $(O)/san/apps/pkt-gen/pktbuild.o
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
+# Which ports are interfaces; their MAC and MTU (test_nic.sh makes a
+# veth in a namespace of its own for that).
+PKTGEN_NIC	:= $(O)/san/apps/pkt-gen/test_nic
+
+$(PKTGEN_NIC): $(O)/san/apps/pkt-gen/test_nic.o \
+    $(O)/san/apps/pkt-gen/nic.o $(O)/san/apps/pkt-gen/pktbuild.o
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 .PHONY: test-pkt-gen-unit test-pkt-gen-cli
-test-pkt-gen-unit: $(PKTGEN_UNIT)
+test-pkt-gen-unit: $(PKTGEN_UNIT) $(PKTGEN_NIC)
 	$(PKTGEN_UNIT)
+	sh apps/pkt-gen/test_nic.sh $(PKTGEN_NIC)
 
 # -h, bad arguments and a port that cannot exist: exit codes and messages.
 test-pkt-gen-cli: $(O)/pkt-gen

@@ -19,13 +19,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <linux/if_packet.h>
 
 #include <err.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -39,6 +36,7 @@
 
 #include <libnetmap.h>
 
+#include "nic.h"
 #include "pkt-gen.h"
 
 #define STATS_WIN	15	/* samples in the -A sliding window */
@@ -219,72 +217,6 @@ is_virtual(const char *ifname)
 	return (strncmp(ifname, "vale", 4) == 0 ||
 	    strchr(ifname, '{') != NULL || strchr(ifname, '}') != NULL ||
 	    strcmp(ifname, "null") == 0);
-}
-
-/* The OS interface behind netmap:NAME..., if any. */
-static int
-os_ifname(const char *ifname, char *buf, size_t size)
-{
-	size_t n;
-
-	if (strncmp(ifname, "netmap:", 7) != 0)
-		return (-1);
-	ifname += 7;
-	n = strcspn(ifname, "-*^{}/@");
-	if (n == 0 || n >= size || n >= IFNAMSIZ ||
-	    strpbrk(ifname, "{}") != NULL)
-		return (-1);
-	memcpy(buf, ifname, n);
-	buf[n] = '\0';
-	return (0);
-}
-
-static int
-source_hwaddr(const char *ifname, uint8_t mac[6])
-{
-	struct ifaddrs *ifap, *ifa;
-	struct sockaddr_ll *sll;
-	char name[IFNAMSIZ];
-	int found = 0;
-
-	if (os_ifname(ifname, name, sizeof(name)) != 0)
-		return (-1);
-	if (getifaddrs(&ifap) != 0)
-		return (-1);
-	for (ifa = ifap; ifa != NULL; ifa = ifa->ifa_next) {
-		if (ifa->ifa_addr == NULL ||
-		    ifa->ifa_addr->sa_family != AF_PACKET ||
-		    strcmp(ifa->ifa_name, name) != 0)
-			continue;
-		sll = (struct sockaddr_ll *)(void *)ifa->ifa_addr;
-		if (sll->sll_halen == 6) {
-			memcpy(mac, sll->sll_addr, 6);
-			found = 1;
-		}
-		break;
-	}
-	freeifaddrs(ifap);
-	return (found ? 0 : -1);
-}
-
-static int
-if_mtu(const char *ifname)
-{
-	struct ifreq ifr;
-	char name[IFNAMSIZ];
-	int s, mtu = -1;
-
-	if (os_ifname(ifname, name, sizeof(name)) != 0)
-		return (-1);
-	s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (s < 0)
-		return (-1);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, name);
-	if (ioctl(s, SIOCGIFMTU, &ifr) == 0)
-		mtu = ifr.ifr_mtu;
-	close(s);
-	return (mtu);
 }
 
 /*
@@ -600,6 +532,20 @@ parse_args(int argc, char **argv, struct pg_glob *g, struct pg_args *a)
 	}
 }
 
+/*
+ * -S and -D.  pkt-gen has always read a single address there, whatever
+ * its usage said of ranges: one is refused by name rather than taken
+ * for a typo.
+ */
+static void
+mac_arg(const char *s, uint8_t mac[6])
+{
+	if (strchr(s, '-') != NULL)
+		errx(1, "'%s': MAC address ranges are not supported", s);
+	if (pkt_parse_mac(s, mac) != 0)
+		errx(1, "invalid MAC address '%s'", s);
+}
+
 /* Check the arguments together and fill the packet parameters. */
 static void
 check_args(struct pg_glob *g, struct pg_args *a, char *ifbuf, size_t ifsize)
@@ -670,14 +616,13 @@ check_args(struct pg_glob *g, struct pg_args *a, char *ifbuf, size_t ifsize)
 	pp->random_src = (g->options & OPT_RANDOM_SRC) != 0;
 	pp->random_dst = (g->options & OPT_RANDOM_DST) != 0;
 	memset(pp->dst_mac, 0xff, 6);
-	if (a->dst_mac != NULL && pkt_parse_mac(a->dst_mac, pp->dst_mac))
-		errx(1, "invalid MAC address '%s'", a->dst_mac);
+	if (a->dst_mac != NULL)
+		mac_arg(a->dst_mac, pp->dst_mac);
 	if (a->src_mac != NULL) {
-		if (pkt_parse_mac(a->src_mac, pp->src_mac))
-			errx(1, "invalid MAC address '%s'", a->src_mac);
-	} else if (!g->null_port && source_hwaddr(g->ifname,
+		mac_arg(a->src_mac, pp->src_mac);
+	} else if (!g->null_port && pg_nic_hwaddr(g->ifname,
 	    pp->src_mac) != 0 && g->verbose) {
-		pg_log("Unable to retrieve source mac");
+		pg_log("Unable to retrieve source mac: %s", strerror(errno));
 	}
 	if (a->src_ip == NULL)
 		a->src_ip = a->af == AF_INET ? "10.0.0.1" : "fd00::1";
@@ -944,7 +889,7 @@ main(int argc, char **argv)
 		if (g.nthreads > devqueues)
 			errx(1, "bad nthreads %d, have %d queues",
 			    g.nthreads, devqueues);
-		mtu = g.role == PG_SENDER ? if_mtu(g.ifname) : -1;
+		mtu = g.role == PG_SENDER ? pg_nic_mtu(g.ifname) : -1;
 		if (mtu > 0 && g.len > (size_t)mtu + PKT_ETH_HLEN)
 			errx(1, "pkt_size (%zu) must be <= mtu (%d) + %d",
 			    g.len, mtu, PKT_ETH_HLEN);

@@ -973,7 +973,7 @@ pg_pong_body(void *arg)
 				/* Only the first fragment has headers. */
 				if (!infrag[i - d->first_rx_ring] && len > vh)
 					pkt_swap_addrs((uint8_t *)dst + vh,
-					    len - vh);
+					    len - vh, g->pp.src_mac);
 				infrag[i - d->first_rx_ring] =
 				    rs->flags & NS_MOREFRAG;
 				ts->len = (uint16_t)len;

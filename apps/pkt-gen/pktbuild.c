@@ -480,11 +480,15 @@ pkt_verify(const uint8_t *f, size_t len)
 
 /*
  * Turn a frame around for pong: swap MAC and IP addresses.  Sums are
- * commutative, so neither checksum changes.
+ * commutative, so neither checksum changes.  A request sent to a group
+ * address (pkt-gen's default is broadcast) is answered from `self',
+ * when given and a unicast address: a group source address is invalid
+ * on a real link, and bridges drop it.
  */
 void
-pkt_swap_addrs(uint8_t *f, size_t len)
+pkt_swap_addrs(uint8_t *f, size_t len, const uint8_t *self)
 {
+	static const uint8_t zero[6];
 	uint8_t tmp[16];
 	size_t a, n;
 
@@ -492,7 +496,11 @@ pkt_swap_addrs(uint8_t *f, size_t len)
 		return;
 	memcpy(tmp, f, 6);
 	memcpy(f, f + 6, 6);
-	memcpy(f + 6, tmp, 6);
+	if ((tmp[0] & 1) && self != NULL && !(self[0] & 1) &&
+	    memcmp(self, zero, 6) != 0)
+		memcpy(f + 6, self, 6);
+	else
+		memcpy(f + 6, tmp, 6);
 	switch (get16(f + 12)) {
 	case ETHERTYPE_IPV4:
 		a = IP4_SRC_OFF;
@@ -512,21 +520,29 @@ pkt_swap_addrs(uint8_t *f, size_t len)
 	memcpy(f + a + n, tmp, n);
 }
 
+/* Six groups of one or two hex digits, colon separated (ether_aton). */
 int
 pkt_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int v[6];
-	char extra;
-	int i;
+	static const char hex[] = "0123456789abcdef";
+	const char *d;
+	uint8_t v[6];
+	int i, n;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3],
-	    &v[4], &v[5], &extra) != 6)
-		return (-1);
 	for (i = 0; i < 6; i++) {
-		if (v[i] > 0xff)
+		if (i > 0 && *s++ != ':')
 			return (-1);
-		mac[i] = (uint8_t)v[i];
+		v[i] = 0;
+		for (n = 0; n < 2 && isxdigit((unsigned char)*s); n++, s++) {
+			d = strchr(hex, tolower((unsigned char)*s));
+			v[i] = (uint8_t)(v[i] << 4 | (d - hex));
+		}
+		if (n == 0)
+			return (-1);
 	}
+	if (*s != '\0')
+		return (-1);
+	memcpy(mac, v, 6);
 	return (0);
 }
 

@@ -84,7 +84,7 @@ uint64_t	 pkt_random(uint64_t *);
 size_t		 pkt_payload_offset(const uint8_t *, size_t);
 int		 pkt_get_seq(const uint8_t *, size_t, uint32_t *);
 int		 pkt_verify(const uint8_t *, size_t);
-void		 pkt_swap_addrs(uint8_t *, size_t);
+void		 pkt_swap_addrs(uint8_t *, size_t, const uint8_t *);
 
 #define PKT_BAD_IPSUM	0x1
 #define PKT_BAD_UDPSUM	0x2

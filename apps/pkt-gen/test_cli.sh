@@ -50,6 +50,9 @@ bad "zero burst" "invalid burst" -i null -b 0
 bad "bad count" "invalid count" -i null -n x
 bad "bad frags" "invalid frags" -i null -F 64
 bad "bad mac" "invalid MAC address" -i null -f tx -D 00:11:22
+bad "mac range" "MAC address ranges are not supported" -i null -f tx \
+    -S 02:00:00:00:00:01-02:00:00:00:00:09
+bad "mac with 0x" "invalid MAC address" -i null -f tx -D 0x1:2:3:4:5:6
 bad "bad destination" "invalid destination" -i null -f tx -d 10.0.0
 bad "bad source port" "invalid source" -i null -f tx -s 10.0.0.1:99999
 bad "bad vnet header" "must be 0, 10 or 12" -i null -H 11

@@ -332,7 +332,7 @@ tx_frame(struct fake_port *p, int i)
 	memcpy(NETMAP_BUF(rx, rx->slot[rx->tail].buf_idx), p->frame,
 	    p->flen);
 	pkt_swap_addrs((uint8_t *)NETMAP_BUF(rx, rx->slot[rx->tail].buf_idx)
-	    + vh, len);
+	    + vh, len, NULL);
 	rx->slot[rx->tail].len = (uint16_t)p->flen;
 	rx->slot[rx->tail].flags = 0;
 	rx->tail = next(p, rx->tail);

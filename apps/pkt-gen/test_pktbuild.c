@@ -362,13 +362,59 @@ test_vnet_header_and_swap(void)
 	CHECK(pkt_verify(t.eth, t.len) == 0, "frame after header");
 
 	memcpy(f, t.eth, t.len);
-	pkt_swap_addrs(f, t.len);
+	pkt_swap_addrs(f, t.len, NULL);
 	CHECK(memcmp(f, t.eth + 6, 6) == 0 && memcmp(f + 6, t.eth, 6) == 0,
 	    "MACs swapped");
 	CHECK(be32(f + 26) == 0x0a010001 && be32(f + 30) == 0x0a000001,
 	    "IPs swapped");
 	CHECK(pkt_verify(f, t.len) == 0, "checksums survive the swap");
 	pkt_fini(&t);
+}
+
+/*
+ * pong's reply to a request sent to a group address (the default
+ * broadcast) comes from its own interface's MAC: a broadcast source
+ * address is not valid on a real link.  To a unicast request, or with
+ * no address of our own (VALE ports, pipes), it is a plain swap.
+ */
+static void
+test_reply_source(void)
+{
+	static const uint8_t self[6] = { 0x02, 0xaa, 0, 0, 0, 0x07 };
+	static const uint8_t zero[6];
+	static const uint8_t peer[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff };
+	static const uint8_t mcast[6] = { 0x01, 0, 0x5e, 0, 0, 0x01 };
+	static const uint8_t other[6] = { 0x02, 0xbb, 0, 0, 0, 0x09 };
+	uint8_t f[64];
+
+	memset(f, 0, sizeof(f));
+	memcpy(f, bcast, 6);
+	memcpy(f + 6, peer, 6);
+	pkt_swap_addrs(f, sizeof(f), self);
+	CHECK(memcmp(f, peer, 6) == 0 && memcmp(f + 6, self, 6) == 0,
+	    "reply to broadcast from our own MAC");
+
+	memcpy(f, mcast, 6);
+	memcpy(f + 6, peer, 6);
+	pkt_swap_addrs(f, sizeof(f), self);
+	CHECK(memcmp(f + 6, self, 6) == 0, "reply to multicast from ours");
+
+	memcpy(f, other, 6);
+	memcpy(f + 6, peer, 6);
+	pkt_swap_addrs(f, sizeof(f), self);
+	CHECK(memcmp(f, peer, 6) == 0 && memcmp(f + 6, other, 6) == 0,
+	    "reply to unicast from the address it was sent to");
+
+	memcpy(f, bcast, 6);
+	memcpy(f + 6, peer, 6);
+	pkt_swap_addrs(f, sizeof(f), zero);
+	CHECK(memcmp(f + 6, bcast, 6) == 0, "no MAC of our own: plain swap");
+	memcpy(f, bcast, 6);
+	memcpy(f + 6, peer, 6);
+	pkt_swap_addrs(f, sizeof(f), NULL);
+	CHECK(memcmp(f + 6, bcast, 6) == 0, "NULL: plain swap");
 }
 
 static void
@@ -382,6 +428,21 @@ test_parsers(void)
 	CHECK(pkt_parse_mac("aa:bb:cc:dd:ee", mac) != 0, "short mac");
 	CHECK(pkt_parse_mac("aa:bb:cc:dd:ee:ff:00", mac) != 0, "long mac");
 	CHECK(pkt_parse_mac("aa:bb:cc:dd:ee:100", mac) != 0, "big octet");
+	/* One or two hex digits a group, as ether_aton(3) reads them. */
+	CHECK(pkt_parse_mac("0:1:2:a:B:c", mac) == 0 &&
+	    memcmp(mac, "\x00\x01\x02\x0a\x0b\x0c", 6) == 0,
+	    "single digit groups");
+	CHECK(pkt_parse_mac("0x1:2:3:4:5:6", mac) != 0, "0x prefix");
+	CHECK(pkt_parse_mac(" 1:2:3:4:5:6", mac) != 0, "leading space");
+	CHECK(pkt_parse_mac("+1:2:3:4:5:6", mac) != 0, "sign");
+	CHECK(pkt_parse_mac("1:2:3:4:5:-6", mac) != 0, "negative");
+	CHECK(pkt_parse_mac("001:2:3:4:5:6", mac) != 0, "three digits");
+	CHECK(pkt_parse_mac("1:2::4:5:6", mac) != 0, "empty group");
+	CHECK(pkt_parse_mac("1-2-3-4-5-6", mac) != 0, "dashes");
+	CHECK(pkt_parse_mac("", mac) != 0, "empty");
+	/* Upstream reads a single address: a range is refused. */
+	CHECK(pkt_parse_mac("2:0:0:0:0:1-2:0:0:0:0:9", mac) != 0,
+	    "MAC range");
 
 	CHECK(pkt_parse_range("10.0.0.1", AF_INET, &r) == 0 &&
 	    r.lo == r.hi && r.port_lo == 1234 && r.port_hi == 1234,
@@ -400,6 +461,25 @@ test_parsers(void)
 	CHECK(pkt_parse_range("fd00::1-fd01::1", AF_INET6, &r) != 0,
 	    "v6 range beyond 32 bits");
 	CHECK(pkt_parse_range("[fd00::1", AF_INET6, &r) != 0, "v6 bracket");
+	/* The forms of pkt-gen(8): start[:port][-end[:port]]. */
+	CHECK(pkt_parse_range("10.0.0.1-10.0.0.5", AF_INET, &r) == 0 &&
+	    r.lo == 0x0a000001 && r.hi == 0x0a000005 &&
+	    r.port_lo == 1234 && r.port_hi == 1234, "addresses only");
+	CHECK(pkt_parse_range("10.0.0.1:1000-10.0.0.1:1010", AF_INET,
+	    &r) == 0 && r.lo == r.hi && r.port_lo == 1000 &&
+	    r.port_hi == 1010, "ports only");
+	CHECK(pkt_parse_range("10.0.0.1-10.0.0.2:2000", AF_INET, &r) == 0 &&
+	    r.port_lo == 1234 && r.port_hi == 2000,
+	    "end port alone: from the default");
+	CHECK(pkt_parse_range("10.0.0.1-10.0.0.5:1000-2000", AF_INET,
+	    &r) != 0, "two dashes");
+	CHECK(pkt_parse_range("10.0.0.1-", AF_INET, &r) != 0, "no end");
+	CHECK(pkt_parse_range("-10.0.0.1", AF_INET, &r) != 0, "no start");
+	CHECK(pkt_parse_range("10.0.0.256", AF_INET, &r) != 0, "octet");
+	CHECK(pkt_parse_range("10.0.0.1:-1", AF_INET, &r) != 0,
+	    "negative port");
+	CHECK(pkt_parse_range("255.255.255.255:65535", AF_INET, &r) == 0 &&
+	    r.lo == 0xffffffff && r.port_lo == 65535, "largest");
 }
 
 static void
@@ -473,6 +553,7 @@ main(void)
 	test_lengths();
 	test_ipv6_frame();
 	test_vnet_header_and_swap();
+	test_reply_source();
 	test_parsers();
 	test_pcap();
 	test_norm();

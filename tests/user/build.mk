@@ -12,10 +12,9 @@ NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
-		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
-		   $(NMD_TDIR)/nmtest
+		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
-		   $(O)/pkt-gen
+		   $(O)/pkt-gen $(O)/bridge $(NMD_TDIR)/nmtest
 
 # Functional tests through the client, all of it under ASan/UBSan.
 NMC_SAN_OBJS	:= $(NMC_SRCS:%.c=$(O)/san/%.o)
@@ -48,7 +47,8 @@ $(NMD_TDIR)/nmd_raw: tests/user/nmd_raw.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-# The module's raw-ABI test program (tests/vm/), for LD_PRELOAD.
+# tests/vm's raw-ABI test program, for LD_PRELOAD (nmtest.sh) and as
+# the sender and checking receiver of the bridge test.
 $(NMD_TDIR)/nmtest: tests/vm/nmtest.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
@@ -63,7 +63,7 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
-		   test-netmapd-nmtest
+		   test-netmapd-bridge test-netmapd-nmtest
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

@@ -14,11 +14,12 @@
 VM_DIR		:= $(O)/tests/vm
 VM_C_PROGS	:= smoke nmtest harden params storm
 VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen \
-		   $(VM_DIR)/vale-ctl
+		   $(VM_DIR)/bridge $(VM_DIR)/vale-ctl
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
-		   tests/vm/params.sh tests/vm/storm.sh tests/vm/persist.sh
+		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
+		   tests/vm/persist.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
@@ -42,6 +43,11 @@ $(VM_DIR)/pkt-gen: $(PKTGEN_OBJS) $(LIBNETMAP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $(PKTGEN_OBJS) $(LIBNETMAP) \
 	    $(LDLIBS) -lm
+
+# bridge, likewise.
+$(VM_DIR)/bridge: $(O)/apps/bridge/bridge.o $(LIBNETMAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LDLIBS)
 
 VM_RUN		= $(if $(KDIR),KDIR="$(KDIR)") ./tests/vm/run-vm.sh
 
