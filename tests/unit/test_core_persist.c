@@ -9,8 +9,8 @@
  * to a switch it takes frames while nobody has it open, opens as
  * valeX:NAME as well, sends and receives, is listed as valeX:NAME; double
  * attach, attach elsewhere, bad modes, detach from the wrong switch;
- * pipes on a persistent parent opened and closed repeatedly; and the
- * core's teardown taking what is left.
+ * pipes on a persistent parent opened and closed repeatedly; autodelete
+ * parents; and the core's teardown taking what is left.
  */
 #include "unit.h"
 
@@ -272,6 +272,43 @@ test_pipes(void)
 	close(fd);
 }
 
+/*
+ * Autodelete parents: a pipe of a name that is no port makes a switchless
+ * parent, which lives with its pipes only; it is no persistent port
+ * (DELIF: ENXIO), its name is taken meanwhile (NEWIF: EEXIST), and it
+ * goes with its last pipe, also after many cycles.
+ */
+static void
+test_autodelete(void)
+{
+	struct nmreq_vale_newif nif;
+	struct nmreq_port_info_get pi;
+	struct unit_port m, s;
+	int fd = unit_open(), i;
+
+	for (i = 0; i < 20; i++) {
+		unit_port_open(&m, "ad{1", NULL);
+		memset(&pi, 0, sizeof(pi));
+		CHECK_EQ(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi), 0);
+		CHECK_EQ(pi.nr_mem_id, m.reg.nr_mem_id);
+		CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "ad", NULL), ENXIO);
+		CHECK_ERR(newif(fd, "ad", 1, 0, &nif), EEXIST);
+		unit_port_open(&s, "ad}1", NULL);
+		send_one(&s, (uint32_t)i);
+		recv_tags(&m, (uint32_t)i, 1);
+		unit_port_close(&m);
+		/* the other end keeps it */
+		CHECK_EQ(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi), 0);
+		unit_port_close(&s);
+		CHECK_ERR(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi),
+		    ENXIO);
+	}
+	/* once gone, the name is free for a persistent port */
+	CHECK_EQ(newif(fd, "ad", 1, 0, &nif), 0);
+	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "ad", NULL), 0);
+	close(fd);
+}
+
 /* What is left at the core's teardown goes with it. */
 static void
 test_fini(void)
@@ -296,6 +333,7 @@ main(void)
 	test_newif_delif();
 	test_attach();
 	test_pipes();
+	test_autodelete();
 	CHECK_EQ(nm_core.nports, 0);
 	test_fini();
 	CHECK_EQ(th_open_count(), 0);
