@@ -276,6 +276,7 @@ struct nm_adapter {
 	struct nm_bridge *bdg;
 	int bdg_port;
 	bool persistent;		/* NEWIF's, until DELIF */
+	uint64_t netns;			/* found by name there only */
 
 	/* pipe parent: its pipes; pipe end: its parent and peer */
 	struct nm_adapter *pipes[2 * NM_MAXPIPES];	/* both ends */
@@ -357,7 +358,8 @@ nm_dist(uint32_t a, uint32_t b, uint32_t n)
 struct nm_core {
 	struct nm_os_mutex *lock;
 	struct nm_os_rwlock *vale_lock;	/* bridges table */
-	struct nm_adapter **ports;	/* named adapters, for lookup */
+	struct nm_adapter **ports;	/* named adapters, for lookup, */
+					/* each in its namespace */
 	int nports, ports_cap;
 };
 extern struct nm_core nm_core;
@@ -444,6 +446,11 @@ int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 /* The region a registered descriptor may map, or EINVAL. */
 int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
     uint64_t *size);
+/*
+ * A network namespace went away: its persistent ports go, and nothing of
+ * it is found by name any more (what descriptors hold stays theirs).
+ */
+void nm_core_netns_exit(uint64_t netns);
 /* Legacy NIOCREGIF / NIOCGINFO on a struct nmreq already copied in. */
 int nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *nmr);
 

@@ -189,6 +189,14 @@ int nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len);
  */
 int nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len);
 
+/*
+ * The network namespace of the caller of a control request, as a non-zero
+ * key no other live namespace has (switches and port names are per
+ * namespace); the host calls nm_core_netns_exit() when one goes away.
+ * A host with a single namespace returns a constant.
+ */
+uint64_t nm_os_netns(void);
+
 void nm_os_gettime(struct timeval *tv);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -29,8 +29,11 @@ nm_port_find(const char *name)
 {
 	int i;
 
+	uint64_t ns = nm_os_netns();
+
 	for (i = 0; i < nm_core.nports; i++)
-		if (__builtin_strcmp(nm_core.ports[i]->name, name) == 0)
+		if (nm_core.ports[i]->netns == ns &&
+		    __builtin_strcmp(nm_core.ports[i]->name, name) == 0)
 			return nm_core.ports[i];
 	return NULL;
 }
@@ -93,6 +96,7 @@ nm_adapter_new(const char *name, enum nm_adapter_type type,
 	na->ops = ops;
 	na->refcount = 1;
 	na->bdg_port = -1;
+	na->netns = nm_os_netns();
 	na->wq[NM_TX] = nm_os_waitq_create();
 	na->wq[NM_RX] = nm_os_waitq_create();
 	if (na->wq[NM_TX] == NULL || na->wq[NM_RX] == NULL)

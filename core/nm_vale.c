@@ -28,6 +28,7 @@
 struct nm_bridge {
 	char name[NM_VALE_NAME_MAX + 1];
 	bool in_use;
+	uint64_t netns;		/* found by name there only */
 	struct nm_os_rwlock *lock;
 	struct nm_adapter *ports[NM_VALE_MAX_PORTS];
 	uint8_t active[NM_VALE_MAX_PORTS];	/* compact list of indices */
@@ -105,7 +106,8 @@ nm_bridge_find(const char *name, int len)
 	for (i = 0; i < NM_MAX_BRIDGES; i++) {
 		struct nm_bridge *b = &nm_bridges[i];
 
-		if (b->in_use && __builtin_strncmp(b->name, name, len) == 0 &&
+		if (b->in_use && b->netns == nm_os_netns() &&
+		    __builtin_strncmp(b->name, name, len) == 0 &&
 		    b->name[len] == '\0')
 			return b;
 	}
@@ -128,6 +130,7 @@ nm_bridge_create(const char *name, int len)
 			return NULL;
 		nm_memcpy(b->name, name, len);
 		b->name[len] = '\0';
+		b->netns = nm_os_netns();
 		b->in_use = true;
 		return b;
 	}
@@ -880,16 +883,20 @@ nm_vale_detach(struct nm_req *req)
 	return 0;
 }
 
-/* At unload: every persistent port goes, detached first. Core lock held. */
-void
-nm_vale_persist_fini(void)
+/*
+ * The persistent ports of namespace `netns` (all if `all`) go, detached
+ * first. Core lock held.
+ */
+static void
+nm_vale_persist_drop(bool all, uint64_t netns)
 {
 	int i;
 
 	for (i = nm_core.nports - 1; i >= 0; i--) {
 		struct nm_adapter *na = nm_core.ports[i];
 
-		if (na->type != NM_AD_VP || !na->persistent)
+		if (na->type != NM_AD_VP || !na->persistent ||
+		    (!all && na->netns != netns))
 			continue;
 		if (na->bdg != NULL)
 			nm_vp_detach(na);
@@ -897,6 +904,35 @@ nm_vale_persist_fini(void)
 		nm_adapter_put(na);
 		i = nm_core.nports;	/* the table changed */
 	}
+}
+
+/* At unload: every persistent port goes. Core lock held. */
+void
+nm_vale_persist_fini(void)
+{
+	nm_vale_persist_drop(true, 0);
+}
+
+/*
+ * Its persistent ports go; its switches and the ports still held by
+ * descriptors (passed to other namespaces, or not closed yet) stay for
+ * those, but leave the namespace: no name finds them, even in a new
+ * namespace that the host gives the same key.
+ */
+void
+nm_core_netns_exit(uint64_t netns)
+{
+	int i;
+
+	nm_os_mutex_lock(nm_core.lock);
+	nm_vale_persist_drop(false, netns);
+	for (i = 0; i < nm_core.nports; i++)
+		if (nm_core.ports[i]->netns == netns)
+			nm_core.ports[i]->netns = 0;
+	for (i = 0; i < NM_MAX_BRIDGES; i++)
+		if (nm_bridges[i].in_use && nm_bridges[i].netns == netns)
+			nm_bridges[i].netns = 0;
+	nm_os_mutex_unlock(nm_core.lock);
 }
 
 /* Whether a persistent port exists (a daemon then stays). */
@@ -1023,6 +1059,8 @@ nm_vale_list(struct nm_req *req)
 	for (; i < NM_MAX_BRIDGES; i++, j = 0) {
 		struct nm_bridge *b = &nm_bridges[i];
 
+		if (b->netns != nm_os_netns())
+			continue;
 		for (; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
 			if (b->ports[j] != NULL) {
 				nm_vale_port_name(b, b->ports[j], name);

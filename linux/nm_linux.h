@@ -38,5 +38,7 @@ struct page *nm_linux_region_page(const struct nm_os_region *r,
 void nm_linux_region_get(struct nm_os_region *r);
 void nm_linux_region_put(struct nm_os_region *r);
 void nm_linux_leak_check(void);
+int nm_linux_netns_init(void);
+void nm_linux_netns_fini(void);
 
 #endif /* NM_LINUX_H */

@@ -462,6 +462,15 @@ nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
 	return 0;
 }
 
+uint64_t nm_user_netns = 1;
+
+/* One namespace, the daemon's; the test host may pretend otherwise. */
+uint64_t
+nm_os_netns(void)
+{
+	return __atomic_load_n(&nm_user_netns, __ATOMIC_RELAXED);
+}
+
 int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
 
 /*

@@ -19,7 +19,7 @@ VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
 		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
-		   tests/vm/persist.sh
+		   tests/vm/persist.sh tests/vm/netns.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.

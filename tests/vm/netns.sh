@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# netns.sh - VALE switches per network namespace in netmap.ko, inside the
+# test VM: vale0 of two namespaces are two switches (names, listings and
+# traffic apart), and a namespace that goes away takes its persistent
+# ports and, with them, its switches: NM_MAX_BRIDGES (8) namespaces with a
+# switch each, deleted, then 8 new ones find room.
+set -eu
+. ./lib.sh
+nm_load
+
+step "vale0 in two namespaces: two switches"
+ip netns add nsa
+ip netns add nsb
+ip netns exec nsa ./vale-ctl -n pa
+ip netns exec nsa ./vale-ctl -a vale0:pa
+ip netns exec nsb ./vale-ctl -n pa
+ip netns exec nsb ./vale-ctl -a vale0:pa
+[ "$(ip netns exec nsa ./vale-ctl)" = "vale0:pa bridge_idx 0 port_idx 0" ]
+[ "$(ip netns exec nsb ./vale-ctl)" = "vale0:pa bridge_idx 1 port_idx 0" ]
+[ -z "$(./vale-ctl)" ]
+# a receiver in nsb would see nsa's frames as a sequence restarting
+ip netns exec nsb ./nmtest recv -n 100 vale0:b >/tmp/recv.out &
+rpid=$!
+wait_ready /tmp/recv.out
+ip netns exec nsa ./nmtest send -n 50 vale0:a
+ip netns exec nsb ./nmtest send -n 100 vale0:c
+wait_pid $rpid "recv in nsb"
+cat /tmp/recv.out
+ip netns del nsa
+ip netns del nsb
+
+step "namespaces that go take their ports and switches"
+round=0
+while [ $round -lt 2 ]; do
+	i=0
+	while [ $i -lt 8 ]; do
+		ip netns add "n$round$i"
+		ip netns exec "n$round$i" ./vale-ctl -n p
+		# the previous round's namespaces are cleaned up
+		# asynchronously: their switches free up in a while
+		n=0
+		until ip netns exec "n$round$i" ./vale-ctl -a vale0:p \
+		    2>/tmp/err; do
+			n=$((n + 1))
+			[ $n -lt 100 ] || { cat /tmp/err >&2;
+			    echo "FAIL: no switch for n$round$i" >&2; exit 1; }
+			sleep 0.1
+		done
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 8 ]; do
+		ip netns del "n$round$i"
+		i=$((i + 1))
+	done
+	round=$((round + 1))
+done
+echo "netns: ok"
