@@ -29,6 +29,9 @@
  * it feeds, one at a time, and nothing inside it; a monitor's list on a
  * ring (kring->mon) changes under nm_core.lock and that ring's
  * kring->lock, and is read by the ring's syncs under the latter.
+ *   nm_core.lock nests the host's own locks when it makes or destroys
+ *   a persistent port's interface (nm_os_vp_ifnet_*: rtnl_lock in the
+ *   module); the host never enters the core holding those.
  *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
  *   and for extra buffers only; the data path never allocates.
  *   nm_mem->region_lock is taken with no other lock held and nothing is
@@ -276,6 +279,7 @@ struct nm_adapter {
 	struct nm_bridge *bdg;
 	int bdg_port;
 	bool persistent;		/* NEWIF's, until DELIF */
+	void *ifp;			/* the host's interface for it */
 	uint64_t netns;			/* found by name there only */
 
 	/* pipe parent: its pipes; pipe end: its parent and peer */

@@ -197,6 +197,15 @@ int nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len);
  */
 uint64_t nm_os_netns(void);
 
+/*
+ * The host's network interface for a persistent VALE port (VALE_NEWIF),
+ * named `name`, in the caller's namespace: 0 and *ifp (NULL from a host
+ * that makes none), EEXIST if the host has an interface of that name, or
+ * an errno. Called with the core lock held, as is the destroy.
+ */
+int nm_os_vp_ifnet_create(const char *name, void **ifp);
+void nm_os_vp_ifnet_destroy(void *ifp);
+
 void nm_os_gettime(struct timeval *tv);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -714,6 +714,11 @@ nm_vale_newif(struct nm_req *req)
 	error = nm_vp_create(name, NM_AD_VP, &reg, &na);
 	if (error)
 		return error;
+	error = nm_os_vp_ifnet_create(name, &na->ifp);
+	if (error) {
+		nm_adapter_put(na);
+		return error;
+	}
 	na->persistent = true;
 	nif->nr_tx_slots = na->num_slots[NM_TX];
 	nif->nr_rx_slots = na->num_slots[NM_RX];
@@ -721,6 +726,17 @@ nm_vale_newif(struct nm_req *req)
 	nif->nr_rx_rings = (uint16_t)na->num_rings[NM_RX];
 	nif->nr_mem_id = na->mem->mem_id;
 	return 0;
+}
+
+/* A persistent port is one no more: its interface and its reference go. */
+static void
+nm_vp_unpersist(struct nm_adapter *na)
+{
+	if (na->ifp != NULL)
+		nm_os_vp_ifnet_destroy(na->ifp);
+	na->ifp = NULL;
+	na->persistent = false;
+	nm_adapter_put(na);
 }
 
 /*
@@ -736,8 +752,7 @@ nm_vale_delif(struct nm_req *req)
 		return ENXIO;
 	if (na->bdg != NULL || na->refcount > 1)
 		return EBUSY;
-	na->persistent = false;
-	nm_adapter_put(na);
+	nm_vp_unpersist(na);
 	return 0;
 }
 
@@ -900,8 +915,7 @@ nm_vale_persist_drop(bool all, uint64_t netns)
 			continue;
 		if (na->bdg != NULL)
 			nm_vp_detach(na);
-		na->persistent = false;
-		nm_adapter_put(na);
+		nm_vp_unpersist(na);
 		i = nm_core.nports;	/* the table changed */
 	}
 }

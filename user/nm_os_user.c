@@ -471,6 +471,22 @@ nm_os_netns(void)
 	return __atomic_load_n(&nm_user_netns, __ATOMIC_RELAXED);
 }
 
+/*
+ * Persistent ports have no interface of the host here (a tap device, with
+ * CAP_NET_ADMIN, is not done yet): the daemon's ports are netmap's only.
+ */
+int
+nm_os_vp_ifnet_create(const char *name, void **ifp)
+{
+	*ifp = NULL;
+	return 0;
+}
+
+void
+nm_os_vp_ifnet_destroy(void *ifp)
+{
+}
+
 int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
 
 /*

@@ -19,6 +19,12 @@ ip netns exec nsb ./vale-ctl -a vale0:pa
 [ "$(ip netns exec nsa ./vale-ctl)" = "vale0:pa bridge_idx 0 port_idx 0" ]
 [ "$(ip netns exec nsb ./vale-ctl)" = "vale0:pa bridge_idx 1 port_idx 0" ]
 [ -z "$(./vale-ctl)" ]
+# the interface is in the namespace of the NEWIF
+ip netns exec nsa ip link show pa >/dev/null
+if ip link show pa >/dev/null 2>&1; then
+	echo "FAIL: nsa's pa is an interface of the initial namespace" >&2
+	exit 1
+fi
 # a receiver in nsb would see nsa's frames as a sequence restarting
 ip netns exec nsb ./nmtest recv -n 100 vale0:b >/tmp/recv.out &
 rpid=$!
