@@ -205,6 +205,8 @@ uint64_t nm_os_netns(void);
  */
 int nm_os_vp_ifnet_create(const char *name, void **ifp);
 void nm_os_vp_ifnet_destroy(void *ifp);
+/* Whether the host has a network interface `name` (caller's namespace). */
+bool nm_os_ifnet_exists(const char *name);
 
 void nm_os_gettime(struct timeval *tv);
 

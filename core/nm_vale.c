@@ -705,6 +705,9 @@ nm_vale_newif(struct nm_req *req)
 		nm_adapter_put(na);
 		return EEXIST;
 	}
+	/* netmap:NAME must not hide an interface of the host */
+	if (nm_os_ifnet_exists(name))
+		return EEXIST;
 	nm_memset(&reg, 0, sizeof(reg));
 	reg.nr_tx_slots = nif->nr_tx_slots;
 	reg.nr_rx_slots = nif->nr_rx_slots;
@@ -789,6 +792,8 @@ nm_vp_lookup(const char *name, int *blen, struct nm_adapter **out)
 	if (*blen < 0)
 		return EINVAL;
 	error = nm_port_lookup(name + *blen + 1, &na);
+	if (error == ENXIO && nm_os_ifnet_exists(name + *blen + 1))
+		return EOPNOTSUPP;
 	if (error)
 		return error;
 	if (na->type != NM_AD_VP) {

@@ -71,3 +71,16 @@ nm_os_vp_ifnet_destroy(void *ifp)
 {
 	unregister_netdev(ifp);
 }
+
+bool
+nm_os_ifnet_exists(const char *name)
+{
+	struct nsproxy *ns = current->nsproxy;
+	struct net_device *dev;
+
+	dev = dev_get_by_name(ns != NULL ? ns->net_ns : &init_net, name);
+	if (dev == NULL)
+		return false;
+	dev_put(dev);
+	return true;
+}

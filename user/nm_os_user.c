@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -485,6 +486,12 @@ nm_os_vp_ifnet_create(const char *name, void **ifp)
 void
 nm_os_vp_ifnet_destroy(void *ifp)
 {
+}
+
+bool
+nm_os_ifnet_exists(const char *name)
+{
+	return if_nametoindex(name) != 0;
 }
 
 int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);

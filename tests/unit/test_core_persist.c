@@ -112,8 +112,9 @@ test_newif_delif(void)
 	CHECK_EQ(newif(fd, "p15charsxxxxxxx", 0, 0, &nif), 0);
 	CHECK_EQ(nif.nr_tx_rings, 1);
 	CHECK_EQ(nif.nr_tx_slots, 1024);
-	/* double create */
+	/* double create, a name of an interface of the host */
 	CHECK_ERR(newif(fd, "p0", 1, 0, &nif), EEXIST);
+	CHECK_ERR(newif(fd, "lo", 1, 0, &nif), EEXIST);
 	/* unknown region */
 	memset(&nif, 0, sizeof(nif));
 	nif.nr_mem_id = 999;
@@ -172,6 +173,9 @@ test_attach(void)
 	CHECK_EQ(newif(fd, "pa", 1, 0, &nif), 0);
 	/* errors */
 	CHECK_ERR(attach(fd, "vale5:nosuch", NR_REG_ALL_NIC, &a), ENXIO);
+	/* an interface of the host: NIC attach is not there yet */
+	CHECK_ERR(attach(fd, "vale5:lo", NR_REG_ALL_NIC, &a), EOPNOTSUPP);
+	CHECK_ERR(detach(fd, "vale5:lo", &d), EOPNOTSUPP);
 	CHECK_ERR(attach(fd, "vale5:", NR_REG_ALL_NIC, &a), EINVAL);
 	CHECK_ERR(attach(fd, "pa", NR_REG_ALL_NIC, &a), EINVAL);
 	CHECK_ERR(attach(fd, "vale5:pa", NR_REG_ONE_NIC, &a), EINVAL);

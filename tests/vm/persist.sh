@@ -28,6 +28,12 @@ if ./vale-ctl -n lo 2>/tmp/err; then
 	exit 1
 fi
 grep -q 'File exists' /tmp/err
+# attaching an interface (NIC attach) is not there yet
+if ./vale-ctl -a vale2:lo 2>/tmp/err; then
+	echo "FAIL: vale-ctl -a vale2:lo succeeded" >&2
+	exit 1
+fi
+grep -q 'Operation not supported' /tmp/err
 # what the stack sends on it is dropped and counted, as upstream
 ip link set pv0 up
 ip addr add 10.9.9.1/24 dev pv0
