@@ -280,6 +280,8 @@ struct nm_adapter {
 	int bdg_port;
 	bool persistent;		/* NEWIF's, until DELIF */
 	void *ifp;			/* the host's interface for it */
+	bool host_up;			/* the host says: ifp is up */
+	bool host_tx_ok;		/* attached: the host may send */
 	uint64_t netns;			/* found by name there only */
 
 	/* pipe parent: its pipes; pipe end: its parent and peer */
@@ -409,6 +411,7 @@ int nm_port_hdr(struct nm_req *req, bool set);
 int nm_txsync_prologue(struct nm_kring *kring, uint32_t *head);
 int nm_rxsync_prologue(struct nm_kring *kring, uint32_t *head);
 void nm_sync_finalize(struct nm_kring *kring);
+int nm_kring_sync_locked(struct nm_kring *kring);
 int nm_ring_reinit(struct nm_kring *kring);
 
 /* ---- monitors (nm_monitor.c) ---- */
@@ -455,6 +458,14 @@ int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
  * it is found by name any more (what descriptors hold stays theirs).
  */
 void nm_core_netns_exit(uint64_t netns);
+/*
+ * A persistent port's interface (nm_os_vp_ifnet_create): the host's
+ * stack sends a frame on it, in process context, with no lock held.
+ * 0, or why it was dropped.
+ */
+int nm_vp_host_tx(struct nm_adapter *na, const void *data, uint32_t len);
+/* ... and the interface went up or down (no lock needed). */
+void nm_vp_host_up(struct nm_adapter *na, bool up);
 /* Legacy NIOCREGIF / NIOCGINFO on a struct nmreq already copied in. */
 int nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *nmr);
 

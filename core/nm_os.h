@@ -198,13 +198,20 @@ int nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len);
 uint64_t nm_os_netns(void);
 
 /*
- * The host's network interface for a persistent VALE port (VALE_NEWIF),
- * named `name`, in the caller's namespace: 0 and *ifp (NULL from a host
- * that makes none), EEXIST if the host has an interface of that name, or
- * an errno. Called with the core lock held, as is the destroy.
+ * The host's network interface for persistent VALE port `na` (NEWIF),
+ * named as the port, in the caller's namespace: 0 and *ifp (NULL from a
+ * host that makes none), EEXIST if the host has an interface of that
+ * name, or an errno. Called with the core lock held, as is the destroy,
+ * after which the host calls nm_vp_host_tx() for `na` no more. What the
+ * stack sends goes to nm_vp_host_tx(); the core hands the host what the
+ * switch sends to the port while the interface is up and no descriptor
+ * has the port bound, one frame (nfrags pieces) at a time.
  */
-int nm_os_vp_ifnet_create(const char *name, void **ifp);
+struct nm_adapter;
+int nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp);
 void nm_os_vp_ifnet_destroy(void *ifp);
+void nm_os_vp_ifnet_rx(void *ifp, const void *const *data,
+    const uint32_t *len, int nfrags);
 /* Whether the host has a network interface `name` (caller's namespace). */
 bool nm_os_ifnet_exists(const char *name);
 

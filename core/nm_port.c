@@ -856,15 +856,17 @@ nm_kring_notify(struct nm_kring *k)
 	nm_os_waitq_wake(k->na->wq[k->dir]);
 }
 
-/* One sync of one ring. Returns non-zero if the ring was re-initialised. */
-static int
-nm_kring_sync(struct nm_kring *k)
+/*
+ * One sync of one ring, its lock held. Returns non-zero if the ring was
+ * re-initialised.
+ */
+int
+nm_kring_sync_locked(struct nm_kring *k)
 {
 	struct netmap_ring *ring = k->ring;
 	uint32_t head;
 	int bad;
 
-	nm_os_mutex_lock(k->lock);
 	bad = k->dir == NM_TX ? nm_txsync_prologue(k, &head) :
 	    nm_rxsync_prologue(k, &head);
 	if (bad) {
@@ -878,6 +880,16 @@ nm_kring_sync(struct nm_kring *k)
 	if ((k->dir == NM_RX && !nm_params.no_timestamp) ||
 	    (nm_load_relaxed(&ring->flags) & NR_TIMESTAMP))
 		nm_os_gettime(&ring->ts);
+	return bad;
+}
+
+static int
+nm_kring_sync(struct nm_kring *k)
+{
+	int bad;
+
+	nm_os_mutex_lock(k->lock);
+	bad = nm_kring_sync_locked(k);
 	nm_os_mutex_unlock(k->lock);
 	return bad;
 }

@@ -222,6 +222,22 @@ nm_vale_copy(struct nm_kring *src, struct nm_fwd *f, struct nm_fpkt *p,
 	}
 }
 
+/* The next packet of list *head merged in order with list *bhead. */
+static struct nm_fpkt *
+nm_vale_next_pkt(struct nm_fwd *f, uint16_t *head, uint16_t *bhead)
+{
+	struct nm_fpkt *p;
+
+	if (*bhead == NM_FNIL || (*head != NM_FNIL && *head < *bhead)) {
+		p = &f->pkt[*head];
+		*head = p->next;
+	} else {
+		p = &f->pkt[*bhead];
+		*bhead = p->next;
+	}
+	return p;
+}
+
 /*
  * Deliver the packets of list `head` (and, merged in order, of list
  * `bhead`) to one destination ring.
@@ -238,15 +254,8 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 	/* acquire: the receiver is done with the slots it released */
 	room = nm_dist(j, nm_prev(nm_load_acquire(&dst->nr_hwcur), n), n);
 	while (head != NM_FNIL || bhead != NM_FNIL) {
-		struct nm_fpkt *p;
+		struct nm_fpkt *p = nm_vale_next_pkt(f, &head, &bhead);
 
-		if (bhead == NM_FNIL || (head != NM_FNIL && head < bhead)) {
-			p = &f->pkt[head];
-			head = p->next;
-		} else {
-			p = &f->pkt[bhead];
-			bhead = p->next;
-		}
 		if (p->nfrags > room) {
 			dst->drops++;
 			continue;
@@ -261,6 +270,46 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 	nm_os_mutex_unlock(dst->q_lock);
 	if (moved)
 		nm_kring_notify(dst);
+}
+
+/*
+ * A persistent port whose interface is up and that no descriptor has
+ * bound (its one activation is the attachment's) is a host interface
+ * on the switch: what the switch sends it goes to the host's stack.
+ * Read without a lock: a frame racing a bind or an `ip link set down`
+ * goes one way or the other.
+ */
+static bool
+nm_vale_to_host(const struct nm_adapter *na)
+{
+	return na->ifp != NULL && nm_load_relaxed(&na->host_up) &&
+	    nm_load_relaxed(&na->active) == 1;
+}
+
+/* Hand the packets of the lists to the host, as nm_vale_deliver. */
+static void
+nm_vale_host_deliver(struct nm_kring *src, struct nm_fwd *f, void *ifp,
+    uint16_t head, uint16_t bhead)
+{
+	struct nm_mem *sm = src->na->mem;
+	uint32_t sbufsz = nm_mem_bufsize(sm);
+	const void *data[NETMAP_MAX_FRAGS];
+	uint32_t len[NETMAP_MAX_FRAGS];
+
+	while (head != NM_FNIL || bhead != NM_FNIL) {
+		struct nm_fpkt *p = nm_vale_next_pkt(f, &head, &bhead);
+		int i;
+
+		for (i = 0; i < p->nfrags; i++) {
+			struct nm_fslot *fs = &f->slot[p->first + i];
+			uint32_t soff = nm_slot_offset(src, fs->ptr);
+
+			data[i] = nm_mem_buf(sm, fs->idx) + soff;
+			len[i] = fs->len > sbufsz - soff ? sbufsz - soff :
+			    fs->len;
+		}
+		nm_os_vp_ifnet_rx(ifp, data, len, p->nfrags);
+	}
 }
 
 static void
@@ -309,6 +358,10 @@ nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
 
 		if (d == src_port || (uh == NM_FNIL && f->bhead == NM_FNIL))
 			continue;
+		if (unlikely(dna->ifp != NULL) && nm_vale_to_host(dna)) {
+			nm_vale_host_deliver(k, f, dna->ifp, uh, f->bhead);
+			continue;
+		}
 		if (ur == 0) {
 			nm_vale_deliver(k, f, &dna->krings[NM_RX][0], uh,
 			    f->bhead);
@@ -717,7 +770,7 @@ nm_vale_newif(struct nm_req *req)
 	error = nm_vp_create(name, NM_AD_VP, &reg, &na);
 	if (error)
 		return error;
-	error = nm_os_vp_ifnet_create(name, &na->ifp);
+	error = nm_os_vp_ifnet_create(na, &na->ifp);
 	if (error) {
 		nm_adapter_put(na);
 		return error;
@@ -858,6 +911,7 @@ nm_vale_attach(struct nm_req *req)
 		goto deactivate;
 	}
 	nm_vp_publish_fwd(na, f);
+	nm_store_release(&na->host_tx_ok, true);
 	a->port_index = (uint32_t)na->bdg_port;
 	nm_os_mutex_unlock(nm_core.lock);
 	return 0;
@@ -874,6 +928,7 @@ put:
 static void
 nm_vp_detach(struct nm_adapter *na)
 {
+	nm_store_release(&na->host_tx_ok, false);
 	nm_vp_publish_fwd(na, NULL);
 	nm_vale_leave(na);
 	if (--na->active == 0)
@@ -923,6 +978,60 @@ nm_vale_persist_drop(bool all, uint64_t netns)
 		nm_vp_unpersist(na);
 		i = nm_core.nports;	/* the table changed */
 	}
+}
+
+/*
+ * The host's stack sends on a persistent port's interface: while the
+ * port is attached and no descriptor has it bound, the frame enters TX
+ * ring 0 as a client's would, and the ring's own txsync forwards it
+ * (monitors see it too). The ring's lock makes the host its one user
+ * for that time; an attachment hands out (and takes back) kring->fwd
+ * under that lock before its rings are made (after they are gone), so
+ * a non-NULL fwd under it means the rings are there.
+ */
+int
+nm_vp_host_tx(struct nm_adapter *na, const void *data, uint32_t len)
+{
+	struct nm_kring *k;
+	struct netmap_slot *s;
+	uint32_t idx;
+	int error = 0;
+
+	if (!nm_load_acquire(&na->host_tx_ok))
+		return ENXIO;
+	k = &na->krings[NM_TX][0];
+	nm_os_mutex_lock(k->lock);
+	if (k->fwd == NULL) {
+		error = ENXIO;
+	} else if (nm_load_relaxed(&k->users) != 0) {
+		error = EBUSY;
+	} else if (k->rhead == k->rtail) {
+		error = ENOSPC;
+	} else if (len > nm_mem_bufsize(na->mem)) {
+		error = EMSGSIZE;
+	} else {
+		s = &k->ring->slot[k->rhead];
+		idx = nm_load_relaxed(&s->buf_idx);
+		if (idx < 2 || idx >= nm_mem_nbufs(na->mem)) {
+			error = EINVAL;
+		} else {
+			nm_memcpy(nm_mem_buf(na->mem, idx), data, len);
+			s->len = (uint16_t)len;
+			s->flags = 0;
+			s->ptr = 0;
+			k->ring->head = k->ring->cur =
+			    nm_next(k->rhead, k->num_slots);
+			nm_kring_sync_locked(k);
+		}
+	}
+	nm_os_mutex_unlock(k->lock);
+	return error;
+}
+
+void
+nm_vp_host_up(struct nm_adapter *na, bool up)
+{
+	nm_store_release(&na->host_up, up);
 }
 
 /* At unload: every persistent port goes. Core lock held. */

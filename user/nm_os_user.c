@@ -477,10 +477,16 @@ nm_os_netns(void)
  * CAP_NET_ADMIN, is not done yet): the daemon's ports are netmap's only.
  */
 int
-nm_os_vp_ifnet_create(const char *name, void **ifp)
+nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
 {
 	*ifp = NULL;
 	return 0;
+}
+
+void
+nm_os_vp_ifnet_rx(void *ifp, const void *const *data, const uint32_t *len,
+    int nfrags)
+{
 }
 
 void

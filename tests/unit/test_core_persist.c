@@ -221,6 +221,26 @@ test_attach(void)
 	recv_tags(&e, 4, 1);
 	unit_port_close(&q);
 	unit_port_close(&p);
+	/* the host's stack sends on its interface: into the switch */
+	{
+		struct nm_adapter *na;
+		char fr[60];
+		uint32_t tag = 6;
+
+		nm_os_mutex_lock(nm_core.lock);
+		na = nm_port_find("pa");
+		nm_os_mutex_unlock(nm_core.lock);
+		memset(fr, 0xff, sizeof(fr));
+		memcpy(fr + 14, &tag, 4);
+		CHECK_EQ(nm_vp_host_tx(na, fr, sizeof(fr)), 0);
+		recv_tags(&e, 6, 1);
+		CHECK_EQ(nm_vp_host_tx(na, fr, 4000), EMSGSIZE);
+		/* not while a descriptor has the port */
+		unit_port_open(&p, "pa", NULL);
+		CHECK_EQ(nm_vp_host_tx(na, fr, sizeof(fr)), EBUSY);
+		unit_port_close(&p);
+		recv_tags(&e, 6, 0);
+	}
 	/* valeX:NAME on another switch is no way to it */
 	unit_reg_init(&reg, NR_REG_ALL_NIC);
 	CHECK_ERR(unit_register(fd, "vale6:pa", &reg, NULL), EINVAL);

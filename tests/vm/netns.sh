@@ -36,6 +36,48 @@ cat /tmp/recv.out
 ip netns del nsa
 ip netns del nsb
 
+step "ping through two persistent ports on a switch, between namespaces"
+./vale-ctl -n ha
+./vale-ctl -n hb
+./vale-ctl -a vale5:ha
+./vale-ctl -a vale5:hb
+ip netns add h1
+ip netns add h2
+ip link set ha netns h1
+ip link set hb netns h2
+ip netns exec h1 ip addr add 10.5.0.1/24 dev ha
+ip netns exec h1 ip link set ha up
+ip netns exec h2 ip addr add 10.5.0.2/24 dev hb
+ip netns exec h2 ip link set hb up
+ip netns exec h1 ping -c 3 -W 2 10.5.0.2
+# a netmap client on the switch sees the stack's frames too
+./nmtest recv -g -n 1 -t 5000 vale5:watch >/tmp/watch.out 2>&1 &
+wpid=$!
+ip netns exec h1 ping -c 2 -W 1 10.5.0.9 >/dev/null 2>&1 || true
+if wait $wpid; then
+	echo "FAIL: a test receiver took an ARP request" >&2
+	exit 1
+fi
+grep -q 'not a test frame' /tmp/watch.out || { cat /tmp/watch.out >&2;
+    echo "FAIL: nothing of the stack's reached the switch" >&2; exit 1; }
+# down, it is upstream's device again: nothing goes through
+ip netns exec h2 ip link set hb down
+if ip netns exec h1 ping -c 1 -W 1 10.5.0.2 >/dev/null 2>&1; then
+	echo "FAIL: ping through a port whose interface is down" >&2
+	exit 1
+fi
+ip netns del h1
+ip netns del h2
+n=0
+until ./vale-ctl -d vale5:ha 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || { echo "FAIL: ha never came back" >&2; exit 1; }
+	sleep 0.1
+done
+./vale-ctl -d vale5:hb
+./vale-ctl -r ha
+./vale-ctl -r hb
+
 step "namespaces that go take their ports and switches"
 round=0
 while [ $round -lt 2 ]; do

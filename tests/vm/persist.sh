@@ -4,8 +4,8 @@
 # nmtest persist (NEWIF, ATTACH, traffic while nobody has the port open,
 # DETACH, DELIF and upstream's errnos), then vale-ctl -n/-a/-l/-d/-r and
 # its listing, as upstream prints them; each port an interface of the
-# host (ip link, EEXIST for a taken name, what the stack sends dropped
-# and counted); ports left behind, which the
+# host (ip link, EEXIST for a taken name, what the stack sends on no
+# switch dropped and counted); ports left behind, which the
 # module's unload must take.  tests/user/nmtest.sh runs the same against
 # netmapd.
 set -eu
@@ -34,11 +34,13 @@ if ./vale-ctl -a vale2:lo 2>/tmp/err; then
 	exit 1
 fi
 grep -q 'Operation not supported' /tmp/err
-# what the stack sends on it is dropped and counted, as upstream
-ip link set pv0 up
-ip addr add 10.9.9.1/24 dev pv0
+# on no switch, what the stack sends on it is dropped and counted
+./vale-ctl -n pv2
+ip link set pv2 up
+ip addr add 10.9.9.1/24 dev pv2
 ping -c 1 -W 1 10.9.9.2 >/dev/null 2>&1 || true
-[ "$(cat /sys/class/net/pv0/statistics/tx_dropped)" -gt 0 ]
+[ "$(cat /sys/class/net/pv2/statistics/tx_dropped)" -gt 0 ]
+./vale-ctl -r pv2
 ./vale-ctl >/tmp/list
 cat /tmp/list
 printf '%s\n' 'vale2:pv0 bridge_idx 0 port_idx 0' \
