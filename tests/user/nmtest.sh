@@ -13,6 +13,7 @@ nmtest() {
 
 start_daemon
 baseline
+nmtest hostile valeH || fail "nmtest hostile"
 nmtest conform valeN || fail "nmtest conform"
 nmtest monitor valeM || fail "nmtest monitor"
 # netmapd cannot read a client's memory honestly: NS_INDIRECT is refused
