@@ -6,8 +6,8 @@
  * A monitor sees exactly what its port sent (NS_TXMON) or received, in
  * order and intact: copy monitors when the port's sync takes or hands out
  * the frames, zero-copy ones when the port is done with them (and the
- * port's slot gets another buffer, NS_BUF_CHANGED); on VALE ports and
- * pipes; several monitors on one port; a full monitor drops whole frames;
+ * port's slot gets another buffer, NS_BUF_CHANGED); on VALE ports,
+ * pipes and persistent ports; several monitors on one port; a full monitor drops whole frames;
  * the errors (no such port, port not in netmap mode, bad mode or ring, a
  * named monitor, a second zero-copy monitor of a ring); and nothing is
  * left when monitors and ports close in any order.
@@ -344,6 +344,44 @@ test_rings(void)
 	unit_port_close(&m1);
 }
 
+/* A monitor of a persistent port attached to a switch. */
+static void
+test_persistent(void)
+{
+	struct nmreq_vale_newif nif;
+	struct nmreq_vale_attach at;
+	struct nmreq_vale_detach dt;
+	struct nmreq_header h;
+	struct unit_port e, p, m;
+	int fd = unit_open();
+
+	memset(&nif, 0, sizeof(nif));
+	unit_hdr(&h, NETMAP_REQ_VALE_NEWIF, "pmon", &nif);
+	CHECK_EQ(ioctl(fd, NIOCCTRL, &h), 0);
+	memset(&at, 0, sizeof(at));
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	unit_hdr(&h, NETMAP_REQ_VALE_ATTACH, "vale8:pmon", &at);
+	CHECK_EQ(ioctl(fd, NIOCCTRL, &h), 0);
+	unit_port_open(&e, "vale8:e", NULL);
+	unit_port_open(&p, "pmon", NULL);
+	mon_open(&m, "pmon", NR_MONITOR_TX | NR_MONITOR_RX, 0);
+	send_frames(&e, 0, 10, 1);
+	recv_frames(&p, 0, 0, 10, 1, VALE_RX, true);
+	recv_frames(&m, 0, 0, 10, 1, 0, true);
+	send_frames(&p, 10, 5, 2);
+	recv_frames(&m, 0, 10, 5, 2, NS_TXMON, true);
+	recv_frames(&e, 0, 10, 5, 2, VALE_RX, true);
+	unit_port_close(&m);
+	unit_port_close(&p);
+	unit_port_close(&e);
+	memset(&dt, 0, sizeof(dt));
+	unit_hdr(&h, NETMAP_REQ_VALE_DETACH, "vale8:pmon", &dt);
+	CHECK_EQ(ioctl(fd, NIOCCTRL, &h), 0);
+	unit_hdr(&h, NETMAP_REQ_VALE_DELIF, "pmon", NULL);
+	CHECK_EQ(ioctl(fd, NIOCCTRL, &h), 0);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -352,6 +390,7 @@ main(void)
 	test_vale_zcopy();
 	test_pipe();
 	test_rings();
+	test_persistent();
 	CHECK_EQ(th_open_count(), 0);
 	CHECK_EQ(nm_core.nports, 0);
 	UNIT_DONE("monitor");
