@@ -22,8 +22,9 @@ FUZZ		:=
 .PHONY: all test fuzz clean deps demo bench
 all:
 
-# Libraries first: later fragments use their variables in prerequisites.
-FIRST_MK	:= core/build.mk lib/build.mk user/build.mk
+# Libraries first: later fragments use their variables in prerequisites
+# (which expand at read time): lib/ links user/'s client objects in.
+FIRST_MK	:= core/build.mk user/build.mk lib/build.mk
 include $(FIRST_MK)
 include $(filter-out $(FIRST_MK),$(sort $(wildcard */build.mk */*/build.mk)))
 
@@ -52,4 +53,4 @@ $(O)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

@@ -22,3 +22,15 @@ bench: $(BENCH_BINS)
 	@$(MAKE) --no-print-directory -k $(O)/pkt-gen $(O)/netmapd || \
 	    echo "bench: pkt-gen or netmapd did not build; their rows will read n/a"
 	@O=$(O) ./bench/run.sh
+
+# The plots: bench/plot.sh draws every record in bench/results/ (or the
+# ones named in JSON=...) as an SVG next to it; make bench and make
+# bench-vm draw theirs as they write them.
+.PHONY: plots test-plot
+plots:
+	@./bench/plot.sh $(JSON)
+
+test-plot:
+	@./bench/test-plot.sh
+
+TESTS		+= test-plot

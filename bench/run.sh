@@ -6,7 +6,8 @@
 # a veth pair between two network namespaces (bench/afp-tx, afp-rx).
 # Each figure is the median of $BENCH_RUNS runs of $BENCH_SECS seconds,
 # counted at the receiver after a warm-up.  Prints a table, writes
-# bench/results/<date>-<host>.json and bench/results/latest.json.
+# bench/results/<date>-<host>.json and bench/results/latest.json, and
+# draws each as an SVG next to it (bench/plot.sh).
 # Figures only: a row that cannot run reads "n/a", and the exit status
 # is 0 unless the script itself breaks.  Needs root for namespaces and
 # hugepages; cleans up what it made, on Ctrl-C too.
@@ -607,3 +608,6 @@ json=$RESULTS/$DATE-$HOST.json
 } >"$json"
 cp "$json" "$RESULTS/latest.json"
 echo "results: $json (and $RESULTS/latest.json)"
+# The plots (bench/plot.sh); figures stand without them.
+./bench/plot.sh "$json" "$RESULTS/latest.json" ||
+    log "bench: no plot (bench/plot.sh failed)"

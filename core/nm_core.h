@@ -5,7 +5,8 @@
  *
  * Objects
  *   nm_priv     one per open descriptor: what it is bound to.
- *   nm_adapter  a port (VALE port, pipe end, null port); owns its krings.
+ *   nm_adapter  a port (VALE port, pipe end, null port, network
+ *               interface); owns its krings.
  *   nm_kring    the core's private state of one ring: the validated copies
  *               of the user's head/cur, hwcur/hwtail, the sync lock and a
  *               wait queue. The user-visible netmap_ring lives in the region
@@ -32,6 +33,11 @@
  *   nm_core.lock nests the host's own locks when it makes or destroys
  *   a persistent port's interface (nm_os_vp_ifnet_*: rtnl_lock in the
  *   module); the host never enters the core holding those.
+ * A NIC's RX rings (nm_nic.c) have a spinlock instead of q_lock, their
+ * producer being the host's receive context (softirq): a leaf, held for
+ * one frame's copy. The host's own interface locks (rtnl on Linux) are
+ * taken under nm_core.lock (attach/detach) and never the other way round:
+ * an interface going away is handled by the host alone (nm_os.h).
  *   nm_mem->lock (buffer bitmaps) is a leaf, taken from the control path
  *   and for extra buffers only; the data path never allocates.
  *   nm_mem->region_lock is taken with no other lock held and nothing is
@@ -246,6 +252,7 @@ enum nm_adapter_type {
 	NM_AD_PIPE,
 	NM_AD_NULL,
 	NM_AD_MONITOR,
+	NM_AD_NIC,		/* a network interface of the host */
 };
 
 struct nm_adapter_ops {
@@ -260,14 +267,16 @@ struct nm_adapter_ops {
 struct nm_bridge;
 struct nm_pipe;
 struct nm_monitor;
+struct nm_nic;
 
 struct nm_adapter {
 	char name[NETMAP_REQ_IFNAMSIZ];
 	enum nm_adapter_type type;
 	const struct nm_adapter_ops *ops;
 	uint32_t num_rings[2];
+	uint32_t num_host_rings[2];	/* NIC: host rings after the others */
 	uint32_t num_slots[2];
-	struct nm_kring *krings[2];	/* arrays of num_rings[t] */
+	struct nm_kring *krings[2];	/* num_rings[t] + num_host_rings[t] */
 	struct nm_mem *mem;
 	int refcount;			/* under the core lock */
 	int active;			/* bound descriptors */
@@ -291,6 +300,8 @@ struct nm_adapter {
 	struct nm_adapter *peer;
 
 	struct nm_monitor *monitor;	/* a monitor's own state */
+	/* NIC: the emulated adapter's state (nm_nic.c) */
+	struct nm_nic *nic;
 };
 
 struct nm_priv {
@@ -313,6 +324,13 @@ void nm_krings_delete(struct nm_adapter *na);
 int nm_rings_create(struct nm_adapter *na, bool with_buffers);
 void nm_rings_delete(struct nm_adapter *na, bool with_buffers);
 void nm_kring_notify(struct nm_kring *kring);
+
+/* All the rings of one direction, the host rings last. */
+static inline uint32_t
+nm_all_rings(const struct nm_adapter *na, int t)
+{
+	return na->num_rings[t] + na->num_host_rings[t];
+}
 
 /* ring arithmetic */
 static inline uint32_t
@@ -448,6 +466,10 @@ void nm_priv_delete(struct nm_priv *priv);
  * a positive errno.
  */
 int nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *hdr, void *uctx);
+/* A NIC's host reports traffic (see nm_os.h's nm_os_nic_*). */
+int nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
+    uint32_t len);
+void nm_nic_tx_done(void *done, bool report);
 /* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
 int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 /* The region a registered descriptor may map, or EINVAL. */

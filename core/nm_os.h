@@ -154,6 +154,17 @@ void nm_os_mutex_destroy(struct nm_os_mutex *m);
 void nm_os_mutex_lock(struct nm_os_mutex *m);
 void nm_os_mutex_unlock(struct nm_os_mutex *m);
 
+/*
+ * A spinlock that the host's receive context (softirq in a kernel) may
+ * take: the producer side of a NIC's RX ring. Held for one frame's copy,
+ * nothing nested in it, never held while sleeping.
+ */
+struct nm_os_spinlock;
+struct nm_os_spinlock *nm_os_spinlock_create(void);
+void nm_os_spinlock_destroy(struct nm_os_spinlock *l);
+void nm_os_spin_lock(struct nm_os_spinlock *l);
+void nm_os_spin_unlock(struct nm_os_spinlock *l);
+
 struct nm_os_rwlock;
 struct nm_os_rwlock *nm_os_rwlock_create(void);
 void nm_os_rwlock_destroy(struct nm_os_rwlock *l);
@@ -216,6 +227,55 @@ void nm_os_vp_ifnet_rx(void *ifp, const void *const *data,
 bool nm_os_ifnet_exists(const char *name);
 
 void nm_os_gettime(struct timeval *tv);
+
+/*
+ * Network interfaces, the NIC kind of port (core/nm_nic.c). A host without
+ * them (netmapd, for now) fails nm_os_nic_open() with ENXIO and never sees
+ * the other calls.
+ *
+ * open finds the interface by name, as the caller sees names (its network
+ * namespace), and holds it (not its traffic); same() tells whether two
+ * handles hold one interface; close lets it go. attach gives it to the
+ * adapter `na`: from then on the host takes every frame the interface
+ * receives away from its stack and hands it to nm_nic_rx() (from its
+ * receive context: softirq in a kernel), and what its own stack sends on
+ * the interface too, for the host rings, instead of the wire; frames it
+ * gets from stack_rx are not taken (they come from netmap). detach gives
+ * the interface
+ * back and returns once no frame sent by nm_os_nic_tx() can reach the
+ * adapter any more. An interface that goes away while held (`ip link
+ * del`) is let go by the host at once: gone() turns true, tx_alloc fails
+ * with ENXIO, detach still waits for the frames in flight.
+ *
+ * Sending: tx_alloc gives a frame of `len` bytes to fill at *data (ENXIO:
+ * the interface is gone; EMSGSIZE: not a frame its MTU allows; ENOMEM),
+ * tx sends it on the interface's queue q: 0 (the frame is the host's now,
+ * and unless `done` is NULL the host calls nm_nic_tx_done(done, report)
+ * exactly once when it has left, in any context) or EBUSY (the queue is
+ * full: nothing was sent, try later). stack_rx gives the frame to the
+ * host's stack as if the interface had received it, with the same
+ * completion; q there only tells frames of different rings apart.
+ * frame_copy copies bytes [off, off + len) of a received frame out.
+ */
+struct nm_os_nic;
+struct nm_os_nic_info {
+	uint32_t tx_queues, rx_queues;	/* real ones, at least 1 */
+};
+struct nm_adapter;
+int nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
+    struct nm_os_nic_info *info);
+void nm_os_nic_close(struct nm_os_nic *nic);
+bool nm_os_nic_same(const struct nm_os_nic *a, const struct nm_os_nic *b);
+bool nm_os_nic_gone(const struct nm_os_nic *nic);
+int nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na);
+void nm_os_nic_detach(struct nm_os_nic *nic);
+int nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
+    void **data);
+int nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
+    bool report);
+int nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
+    void *done, bool report);
+void nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -146,11 +146,11 @@ nm_krings_create(struct nm_adapter *na)
 	uint32_t i;
 
 	for (t = NM_TX; t <= NM_RX; t++) {
-		na->krings[t] = nm_os_malloc(na->num_rings[t] *
+		na->krings[t] = nm_os_malloc(nm_all_rings(na, t) *
 		    sizeof(struct nm_kring));
 		if (na->krings[t] == NULL)
 			goto fail;
-		for (i = 0; i < na->num_rings[t]; i++) {
+		for (i = 0; i < nm_all_rings(na, t); i++) {
 			struct nm_kring *k = &na->krings[t][i];
 
 			k->na = na;
@@ -182,7 +182,7 @@ nm_krings_delete(struct nm_adapter *na)
 	for (t = NM_TX; t <= NM_RX; t++) {
 		if (na->krings[t] == NULL)
 			continue;
-		for (i = 0; i < na->num_rings[t]; i++) {
+		for (i = 0; i < nm_all_rings(na, t); i++) {
 			struct nm_kring *k = &na->krings[t][i];
 
 			if (k->lock)
@@ -243,7 +243,7 @@ nm_rings_create(struct nm_adapter *na, bool with_buffers)
 	uint32_t i, j, idx;
 
 	for (t = NM_TX; t <= NM_RX; t++) {
-		for (i = 0; i < na->num_rings[t]; i++) {
+		for (i = 0; i < nm_all_rings(na, t); i++) {
 			struct nm_kring *k = &na->krings[t][i];
 			struct netmap_ring *ring;
 			uint64_t need = sizeof(struct netmap_ring) +
@@ -301,7 +301,7 @@ nm_rings_delete(struct nm_adapter *na, bool with_buffers)
 	if (!na->rings_allocated)
 		return;
 	for (t = NM_TX; t <= NM_RX; t++) {
-		for (i = 0; i < na->num_rings[t]; i++) {
+		for (i = 0; i < nm_all_rings(na, t); i++) {
 			struct nm_kring *k = &na->krings[t][i];
 
 			if (k->ring == NULL)
@@ -410,8 +410,29 @@ nm_interp_ringid(struct nm_priv *priv, struct nm_adapter *na,
 			priv->last[t] = q + 1;
 		}
 		break;
+	case NR_REG_SW:
+	case NR_REG_NIC_SW:
+	case NR_REG_ONE_SW:
+		/* VALE ports and pipes have no host rings */
+		if (na->num_host_rings[NM_TX] == 0)
+			return EINVAL;
+		if (reg->nr_mode == NR_REG_ONE_SW &&
+		    r >= na->num_host_rings[NM_TX] &&
+		    r >= na->num_host_rings[NM_RX])
+			return EINVAL;
+		for (t = NM_TX; t <= NM_RX; t++) {
+			uint32_t q = r < na->num_host_rings[t] ? r : 0;
+
+			priv->first[t] = reg->nr_mode == NR_REG_NIC_SW ? 0 :
+			    na->num_rings[t];
+			priv->last[t] = nm_all_rings(na, t);
+			if (reg->nr_mode == NR_REG_ONE_SW) {
+				priv->first[t] = na->num_rings[t] + q;
+				priv->last[t] = priv->first[t] + 1;
+			}
+		}
+		break;
 	default:
-		/* host-ring modes: none of our ports has host rings */
 		return EINVAL;
 	}
 	if ((flags & NR_RX_RINGS_ONLY) && (flags & NR_TX_RINGS_ONLY))
@@ -450,6 +471,8 @@ nm_offsets_apply(struct nm_priv *priv, struct nm_adapter *na,
 	uint32_t j, i;
 	int t;
 
+	if (na->type == NM_AD_NIC)
+		return EOPNOTSUPP;	/* not done yet (nm_nic.c) */
 	if (o->nro_offset_bits > 64 || o->nro_max_offset > bufsz ||
 	    o->nro_initial_offset > o->nro_max_offset)
 		return EINVAL;
@@ -529,10 +552,14 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
 	struct netmap_if *nifp;
 	uint64_t nifp_ofs, need;
 	uint32_t ntx = na->num_rings[NM_TX], nrx = na->num_rings[NM_RX];
+	/* the netmap_if counts at least one host ring (spec 2.3) */
+	uint32_t htx = na->num_host_rings[NM_TX] ? na->num_host_rings[NM_TX] : 1;
+	uint32_t hrx = na->num_host_rings[NM_RX] ? na->num_host_rings[NM_RX] : 1;
 	uint32_t i;
 	int t;
 
-	need = sizeof(struct netmap_if) + (ntx + 1 + nrx + 1) * sizeof(ssize_t);
+	need = sizeof(struct netmap_if) + (ntx + htx + nrx + hrx) *
+	    sizeof(ssize_t);
 	if (need > m->pools[NM_POOL_IF].objsize)
 		return ENOMEM;
 	nifp = nm_mem_obj_alloc(m, NM_POOL_IF, &priv->nifp_index);
@@ -543,10 +570,10 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
 	*(uint32_t *)&nifp->ni_flags = m->is_private ? NI_PRIV_MEM : 0;
 	*(uint32_t *)&nifp->ni_tx_rings = ntx;
 	*(uint32_t *)&nifp->ni_rx_rings = nrx;
-	*(uint32_t *)&nifp->ni_host_tx_rings = 1;
-	*(uint32_t *)&nifp->ni_host_rx_rings = 1;
+	*(uint32_t *)&nifp->ni_host_tx_rings = htx;
+	*(uint32_t *)&nifp->ni_host_rx_rings = hrx;
 	for (t = NM_TX; t <= NM_RX; t++) {
-		uint32_t base = t == NM_TX ? 0 : ntx + 1;
+		uint32_t base = t == NM_TX ? 0 : ntx + htx;
 
 		for (i = priv->first[t]; i < priv->last[t]; i++)
 			*(ssize_t *)&nifp->ring_ofs[base + i] = (ssize_t)
@@ -672,8 +699,8 @@ nm_register_bind(struct nm_priv *priv, struct nm_req *req,
 	reg->nr_rx_slots = na->num_slots[NM_RX];
 	reg->nr_tx_rings = (uint16_t)na->num_rings[NM_TX];
 	reg->nr_rx_rings = (uint16_t)na->num_rings[NM_RX];
-	reg->nr_host_tx_rings = 0;
-	reg->nr_host_rx_rings = 0;
+	reg->nr_host_tx_rings = (uint16_t)na->num_host_rings[NM_TX];
+	reg->nr_host_rx_rings = (uint16_t)na->num_host_rings[NM_RX];
 	reg->nr_mem_id = m->mem_id;
 	reg->nr_extra_bufs = priv->extra_bufs;
 	if (reg->nr_flags & NR_ZCOPY_MON)
@@ -716,8 +743,8 @@ nm_port_info_get(struct nm_req *req)
 	pi->nr_rx_slots = na->num_slots[NM_RX];
 	pi->nr_tx_rings = (uint16_t)na->num_rings[NM_TX];
 	pi->nr_rx_rings = (uint16_t)na->num_rings[NM_RX];
-	pi->nr_host_tx_rings = 0;
-	pi->nr_host_rx_rings = 0;
+	pi->nr_host_tx_rings = (uint16_t)na->num_host_rings[NM_TX];
+	pi->nr_host_rx_rings = (uint16_t)na->num_host_rings[NM_RX];
 	pi->nr_mem_id = m->mem_id;
 	nm_adapter_put(na);
 	return 0;

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# libnetmap: the static library applications link (normal objects) and a
-# sanitized twin for the unit tests; plus the portspec/option parse test.
+# libnetmap: the static library applications link (normal objects), the
+# shared library `make install` installs next to it, and a sanitized twin
+# for the unit tests; plus the portspec/option parse test.
 #
 # Other fragments link against $(LIBNETMAP) or, in sanitized tests,
 # $(LIBNETMAP_SAN).  Programs that include libnetmap.h without
@@ -23,6 +24,27 @@ $(LIBNETMAP): $(LIBNETMAP_SRCS:%.c=$(O)/%.o) $(LIBNETMAP_CLIENT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# The shared library: the same objects, position-independent (the $(O)/pic
+# rule of user/build.mk).  It exports libc's entry points like the static
+# library does, so a program linked with it has its /dev/netmap calls
+# served by netmapd; the map keeps the client's internals (nmc_*, nmd_*)
+# out of the ABI.  The map is anonymous on purpose: versioned definitions
+# of open() and the like would no longer interpose libc's for the other
+# libraries of the process.  Bump LIBNETMAP_SOMAJOR when the ABI breaks.
+LIBNETMAP_SOMAJOR := 1
+LIBNETMAP_SONAME := libnetmap.so.$(LIBNETMAP_SOMAJOR)
+LIBNETMAP_SO	:= $(O)/$(LIBNETMAP_SONAME).0.0
+
+BINS		+= $(LIBNETMAP_SO)
+
+$(O)/pic/lib/nmport.o $(O)/pic/lib/nmreq.o: CPPFLAGS += -DNM_LINK_CLIENT
+
+$(LIBNETMAP_SO): $(LIBNETMAP_SRCS:%.c=$(O)/pic/%.o) \
+    $(LIBNETMAP_CLIENT_OBJS:$(O)/%=$(O)/pic/%) lib/libnetmap.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(LIBNETMAP_SONAME) \
+	    -Wl,-z,defs -Wl,--version-script=lib/libnetmap.map \
+	    -o $@ $(filter %.o,$^) $(LDLIBS)
 
 $(LIBNETMAP_SAN): $(LIBNETMAP_SRCS:%.c=$(O)/san/%.o)
 	@mkdir -p $(dir $@)

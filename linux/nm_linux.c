@@ -373,10 +373,15 @@ nm_linux_init(void)
 		pr_err("core initialisation failed: %d\n", error);
 		return -error;
 	}
+	error = nm_linux_nic_init();
+	if (error) {
+		pr_err("cannot watch interfaces: %d\n", error);
+		goto fini;
+	}
 	error = nm_linux_netns_init();
 	if (error) {
 		pr_err("cannot register the namespace hooks: %d\n", error);
-		goto fini;
+		goto nic_exit;
 	}
 	error = misc_register(&nm_linux_miscdev);
 	if (error) {
@@ -388,6 +393,8 @@ nm_linux_init(void)
 	return 0;
 netns_fini:
 	nm_linux_netns_fini();
+nic_exit:
+	nm_linux_nic_exit();
 fini:
 	nm_core_fini();
 	return error;
@@ -399,6 +406,7 @@ nm_linux_exit(void)
 	/* No descriptor is open (each pins the module): the core is idle. */
 	misc_deregister(&nm_linux_miscdev);
 	nm_linux_netns_fini();
+	nm_linux_nic_exit();
 	nm_core_fini();
 	nm_linux_leak_check();
 }

@@ -40,5 +40,7 @@ void nm_linux_region_put(struct nm_os_region *r);
 void nm_linux_leak_check(void);
 int nm_linux_netns_init(void);
 void nm_linux_netns_fini(void);
+int nm_linux_nic_init(void);
+void nm_linux_nic_exit(void);
 
 #endif /* NM_LINUX_H */

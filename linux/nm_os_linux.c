@@ -41,6 +41,7 @@
 #include <linux/printk.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -63,11 +64,12 @@ struct nm_os_waitq {
 
 enum {
 	NM_OBJ_MEM, NM_OBJ_REGION, NM_OBJ_MUTEX, NM_OBJ_RWLOCK, NM_OBJ_WAITQ,
-	NM_OBJ_COUNT
+	NM_OBJ_SPINLOCK, NM_OBJ_COUNT
 };
 static atomic_long_t nm_linux_objs[NM_OBJ_COUNT];
 static const char *const nm_linux_obj_names[NM_OBJ_COUNT] = {
-	"allocations", "regions", "mutexes", "rwlocks", "wait queues"
+	"allocations", "regions", "mutexes", "rwlocks", "wait queues",
+	"spinlocks"
 };
 
 static inline void *
@@ -293,6 +295,45 @@ void
 nm_os_mutex_unlock(struct nm_os_mutex *m)
 {
 	mutex_unlock(&m->m);
+}
+
+/*
+ * The RX producer lock of a NIC ring: taken in softirq (the rx_handler)
+ * and with bottom halves disabled elsewhere.
+ */
+struct nm_os_spinlock {
+	spinlock_t l;
+};
+
+struct nm_os_spinlock *
+nm_os_spinlock_create(void)
+{
+	struct nm_os_spinlock *l = nm_linux_line_alloc(sizeof(*l));
+
+	if (l != NULL)
+		spin_lock_init(&l->l);
+	return nm_linux_count(l, NM_OBJ_SPINLOCK);
+}
+
+void
+nm_os_spinlock_destroy(struct nm_os_spinlock *l)
+{
+	if (l == NULL)
+		return;
+	nm_linux_uncount(NM_OBJ_SPINLOCK);
+	kfree(l);
+}
+
+void
+nm_os_spin_lock(struct nm_os_spinlock *l)
+{
+	spin_lock_bh(&l->l);
+}
+
+void
+nm_os_spin_unlock(struct nm_os_spinlock *l)
+{
+	spin_unlock_bh(&l->l);
 }
 
 struct nm_os_rwlock *

@@ -286,6 +286,40 @@ nm_os_mutex_unlock(struct nm_os_mutex *m)
 	pthread_mutex_unlock(&m->m);
 }
 
+/* No receive context here: a plain mutex. */
+struct nm_os_spinlock {
+	pthread_mutex_t m;
+};
+
+struct nm_os_spinlock *
+nm_os_spinlock_create(void)
+{
+	struct nm_os_spinlock *l = nm_user_line_alloc(sizeof(*l));
+
+	if (l != NULL)
+		pthread_mutex_init(&l->m, NULL);
+	return l;
+}
+
+void
+nm_os_spinlock_destroy(struct nm_os_spinlock *l)
+{
+	pthread_mutex_destroy(&l->m);
+	free(l);
+}
+
+void
+nm_os_spin_lock(struct nm_os_spinlock *l)
+{
+	pthread_mutex_lock(&l->m);
+}
+
+void
+nm_os_spin_unlock(struct nm_os_spinlock *l)
+{
+	pthread_mutex_unlock(&l->m);
+}
+
 struct nm_os_rwlock *
 nm_os_rwlock_create(void)
 {
@@ -550,4 +584,70 @@ nm_os_log(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+/*
+ * Network interfaces: netmapd gets NIC ports in a later issue (AF_XDP,
+ * AF_PACKET). Until then no interface is found, so the core never holds
+ * one and the other calls are never made.
+ */
+int
+nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
+    struct nm_os_nic_info *info)
+{
+	return ENXIO;
+}
+
+void
+nm_os_nic_close(struct nm_os_nic *nic)
+{
+}
+
+bool
+nm_os_nic_same(const struct nm_os_nic *a, const struct nm_os_nic *b)
+{
+	return false;
+}
+
+bool
+nm_os_nic_gone(const struct nm_os_nic *nic)
+{
+	return true;
+}
+
+int
+nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
+{
+	return ENXIO;
+}
+
+void
+nm_os_nic_detach(struct nm_os_nic *nic)
+{
+}
+
+int
+nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
+    void **data)
+{
+	return ENXIO;
+}
+
+int
+nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
+    bool report)
+{
+	return ENXIO;
+}
+
+int
+nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
+    void *done, bool report)
+{
+	return ENXIO;
+}
+
+void
+nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
+{
 }

@@ -105,7 +105,7 @@ END {
 	}
 	printf "  ],\n  \"ratios\": [\n" > out
 	printf "\nratios      bytes  vale/afpacket  pipe/afpacket" \
-	    "  vale/pktgen  pipe/pktgen\n"
+	    "  vale/pktgen  pipe/pktgen  nictx/pktgen  nicrx/afpacket\n"
 	for (i = 1; i <= ns; i++) {
 		s = sz[i]
 		a = ("afpacket " s) in med ? med["afpacket " s] : "n/a"
@@ -114,12 +114,16 @@ END {
 		rpa = ratio(med["pipe " s], a)
 		rvg = ratio(med["vale " s], g)
 		rpg = ratio(med["pipe " s], g)
-		printf "            %5s  %13s  %13s  %11s  %11s\n", s,
-		    show(rva), show(rpa), show(rvg), show(rpg)
+		rta = ("nictx " s) in med ? ratio(med["nictx " s], g) : "null"
+		rra = ("nicrx " s) in med ? ratio(med["nicrx " s], a) : "null"
+		printf "            %5s  %13s  %13s  %11s  %11s  %12s  %14s\n",
+		    s, show(rva), show(rpa), show(rvg), show(rpg), show(rta),
+		    show(rra)
 		printf "    {\"bytes\": %s, \"vale_afpacket\": %s, " \
 		    "\"pipe_afpacket\": %s, \"vale_pktgen\": %s, " \
-		    "\"pipe_pktgen\": %s}%s\n", s, rva, rpa, rvg, rpg,
-		    i < ns ? "," : "" > out
+		    "\"pipe_pktgen\": %s, \"nictx_pktgen\": %s, " \
+		    "\"nicrx_afpacket\": %s}%s\n", s, rva, rpa, rvg, rpg,
+		    rta, rra, i < ns ? "," : "" > out
 	}
 	printf "  ]\n}\n" > out
 	for (i = 1; i <= nn; i++)

@@ -6,7 +6,9 @@
 # the paths: pkt-gen over VALE (vale0:a -> vale0:b) and over a pipe, and
 # the kernel's own peers over a veth pair (va -> vb): bench/'s
 # afp-tx/afp-rx (AF_PACKET) and the kernel's pktgen module, each at 60
-# and 1514 bytes.
+# and 1514 bytes; and pkt-gen on the interface itself (the emulated
+# adapter, netmap:va), sending to vb (nictx, counted like pktgen: vb's
+# rx_packets) and receiving what afp-tx sends on vb (nicrx).
 # The figure is frames delivered to the receiver per second of sending.
 # Prints one "BENCH path bytes round pps" line per run ("n/a" for a path
 # that cannot run here, with a "BENCHNOTE path why" line);
@@ -14,7 +16,8 @@
 # host.
 set -eu
 . ./lib.sh
-nm_load
+# NIC ports use the global allocator: 64 MB of buffers, not 320.
+nm_load buf_num=32768
 SECS=${BENCH_SECS:-2}
 ROUNDS=${BENCH_ROUNDS:-3}
 
@@ -53,6 +56,33 @@ run_afpacket() {
 	rx=$!
 	sleep 0.3
 	./afp-tx -i va -t "$SECS" -l "$1" >/tmp/tx.out 2>&1 || :
+	wait $rx || :
+	show
+	echo "$(received /tmp/rx.out) $SECS" | awk '{ printf "%.0f", $1 / $2 }'
+}
+
+# nictx LEN: pkt-gen on netmap:va for SECS seconds; prints the pps vb's
+# receive path got (its rx_packets, as for pktgen: afp-rx counts only its
+# own EtherType, and pkt-gen sends IPv4/UDP).
+run_nictx() {
+	rx0=$(cat /sys/class/net/vb/statistics/rx_packets)
+	timeout -s INT "$SECS" ./pkt-gen -i netmap:va -f tx -w 0 -l "$1" \
+	    >/tmp/tx.out 2>&1 || :
+	rx1=$(cat /sys/class/net/vb/statistics/rx_packets)
+	: >/tmp/rx.out
+	show
+	echo "    vb rx_packets +$((rx1 - rx0))" >&2
+	echo "$((rx1 - rx0)) $SECS" | awk '{ printf "%.0f", $1 / $2 }'
+}
+
+# nicrx LEN: afp-tx on vb to pkt-gen on netmap:va; prints pps received.
+run_nicrx() {
+	./pkt-gen -i netmap:va -f rx -w 0 >/tmp/rx.out 2>&1 &
+	rx=$!
+	sleep 0.3
+	./afp-tx -i vb -t "$SECS" -l "$1" >/tmp/tx.out 2>&1 || :
+	sleep 0.3
+	kill -INT $rx
 	wait $rx || :
 	show
 	echo "$(received /tmp/rx.out) $SECS" | awk '{ printf "%.0f", $1 / $2 }'
@@ -116,6 +146,8 @@ while [ $r -le "$ROUNDS" ]; do
 		echo "BENCH pipe $len $r $(run_netmap 'netmap:bp{1' \
 		    'netmap:bp}1' $len)"
 		echo "BENCH afpacket $len $r $(run_afpacket $len)"
+		echo "BENCH nictx $len $r $(run_nictx $len)"
+		echo "BENCH nicrx $len $r $(run_nicrx $len)"
 		if [ -z "$pg_why" ]; then
 			echo "BENCH pktgen $len $r $(run_pktgen $len)"
 		else

@@ -1,10 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # bridge-nic.sh - bridge and pkt-gen on interfaces (issue 7, items 4
-# and 5), inside the test VM.  Not in VM_SCRIPTS yet: it needs the
-# emulated NIC adapter and host rings (items 1 and 2).  Whoever lands
-# them adds this script to tests/vm/build.mk; until then it fails at
-# the first netmap:IFNAME it opens.
+# and 5), inside the test VM.
 #
 #  - bridge -i netmap:v0 (the NIC and its host rings): ping from the
 #    stack keeps working through bridge, zero copy (one region);

@@ -37,6 +37,7 @@ bridge_stop() {
 recv_start() {
 	rname=$1
 	shift
+	: >"/tmp/$rname.rx"
 	./nmtest recv "$@" >"/tmp/$rname.rx" 2>&1 &
 	eval "rx_$rname=$!"
 	wait_ready "/tmp/$rname.rx"

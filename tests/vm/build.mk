@@ -19,6 +19,7 @@ VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
 		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
+		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh \
 		   tests/vm/persist.sh tests/vm/netns.sh
 VM_TIMEOUT	?= 300
 
@@ -56,9 +57,12 @@ vm-progs:
 	@./scripts/deps.sh vm
 	+@$(MAKE) --no-print-directory module $(VM_PROGS)
 
+# A script that needs more of the guest says so in a line of its own:
+# "# run-vm-args: -n 2" (nicvirtio.sh: two virtio-net interfaces).
 test-vm: vm-progs
 	@t0=$$(date +%s); failed=; for t in $(VM_SCRIPTS); do \
-		$(VM_RUN) -t $(VM_TIMEOUT) $$t $(MODULE) $(VM_PROGS) \
+		args=$$(sed -n 's/^# run-vm-args: //p' $$t); \
+		$(VM_RUN) -t $(VM_TIMEOUT) $$args $$t $(MODULE) $(VM_PROGS) \
 		    $(VM_FILES) || failed="$$failed $$t"; \
 	done; \
 	echo "test-vm: $$(( $$(date +%s) - t0 )) s"; \
@@ -90,7 +94,8 @@ endef
 
 # Measurements (-D: no SLUB debugging).  The guest's figures come back
 # on its output; tests/vm/bench-json.sh turns them into
-# bench/results/vm-*.json.
+# bench/results/vm-*.json (and vm-latest.json), bench/plot.sh draws
+# each as an SVG next to it.
 bench-vm: vm-progs $(VM_AFP)
 	@mkdir -p bench/results
 	@$(vm_pktgen_ko)
@@ -101,7 +106,10 @@ bench-vm: vm-progs $(VM_AFP)
 	    tee -a $(VM_DIR)/bench.out
 	@echo "HOSTLOAD after $$(cut -d' ' -f1-3 /proc/loadavg)" \
 	    >>$(VM_DIR)/bench.out
-	@./tests/vm/bench-json.sh $(VM_DIR)/bench.out \
-	    bench/results/vm-$$(date +%Y%m%d-%H%M%S).json
+	@json=bench/results/vm-$$(date +%Y%m%d-%H%M%S).json && \
+	    ./tests/vm/bench-json.sh $(VM_DIR)/bench.out $$json && \
+	    cp $$json bench/results/vm-latest.json && \
+	    { ./bench/plot.sh $$json bench/results/vm-latest.json || \
+	    echo "bench-vm: no plot (bench/plot.sh failed)" >&2; }
 
 TESTS		+= test-vm

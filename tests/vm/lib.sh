@@ -19,6 +19,10 @@ step() {
 }
 
 # wait_ready FILE: until a backgrounded recv printed its "ready" line.
+# Empty FILE before starting the job: the job's shell truncates it only
+# once it runs, so an old "ready" could otherwise be seen first.
+# (Empty FILE before starting the job: the job's own redirection happens
+# later, and an old "ready" would pass for the new one.)
 wait_ready() {
 	n=0
 	until grep -q ': ready' "$1" 2>/dev/null; do
@@ -32,4 +36,11 @@ wait_ready() {
 # wait_pid PID WHAT: wait for a background job and fail if it failed.
 wait_pid() {
 	wait "$1" || { echo "FAIL: $2 (status $?)" >&2; exit 1; }
+}
+
+# wait_log PID FILE WHAT: wait_pid, then print the job's output (FILE),
+# on failure too.
+wait_log() {
+	wait "$1" || { echo "FAIL: $3 (status $?)" >&2; cat "$2" >&2; exit 1; }
+	cat "$2"
 }

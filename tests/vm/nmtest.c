@@ -14,8 +14,18 @@
  * including across the slots of a multi-slot (NS_MOREFRAG) frame.
  *
  *   nmtest send [-b batch] [-D dst] [-F frags] [-l len] [-n count]
- *               [-S src] [-w] PORT
- *   nmtest recv [-e] [-g] [-l len] [-n count] [-t ms] PORT
+ *               [-S src] [-qw] PORT
+ *   nmtest recv [-egux] [-l len] [-n count] [-t ms] PORT
+ *   nmtest afsend [-D dst] [-l len] [-n count] [-S src] IFNAME
+ *   nmtest afrecv [-Pu] [-D dst] [-l len] [-n count] [-S src] [-t ms]
+ *                 IFNAME
+ *   nmtest nicerr IFNAME       what REGISTER of an interface refuses
+ *   nmtest nicrings IFNAME TX RX   the interface has TX/RX ring pairs
+ *   nmtest nichost IFNAME      host ring modes and counts
+ *   nmtest transparent IFNAME  transparent mode until SIGTERM
+ *
+ * A PORT ending in ^ binds the host rings (NR_REG_SW), in * the NIC and
+ * host rings (NR_REG_NIC_SW).
  *   nmtest learn BRIDGE        4-port learning switch: who gets what
  *   nmtest scm BRIDGE          a registered fd passed with SCM_RIGHTS
  *   nmtest hostile BRIDGE      malformed requests and rings
@@ -33,11 +43,26 @@
  * send -n 0 / recv -n 0 run until killed.  recv -g tolerates gaps (VALE
  * drops when a receiver's ring is full) but not reordering or damage;
  * -e waits with epoll instead of poll; -w makes send wait with poll
- * (else it spins on NIOCTXSYNC and sched_yield).  MACs are 02:00:00:00:
- * 00:XX with XX = src/dst; dst 255 is broadcast (the default).
+ * (else it spins on NIOCTXSYNC and sched_yield), -q spreads the frames
+ * over all its TX rings in turn.  recv -x skips frames that are not test
+ * frames (a NIC's RX rings get the peer stack's traffic too); -u takes
+ * frames 0 to count - 1 in any order, each once (the path between two
+ * interfaces may reorder).  MACs are
+ * 02:00:00:00:00:XX with XX = src/dst; dst 255 is broadcast (the default).
+ *
+ * afsend and afrecv are the other end of a NIC port: the same frames
+ * over an AF_PACKET socket on an interface (the veth peer).  afrecv
+ * counts test frames (other frames are skipped) and checks each; with -P
+ * it takes pkt-gen's frames instead: from MAC src to MAC dst, IPv4 with
+ * a correct header checksum and UDP, of length len; with -u the test
+ * frames may come in any order (sent on several queues), each once.
  */
 
 #include <sys/epoll.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -72,6 +97,7 @@ struct port {
 	struct netmap_if *nifp;
 	struct nmreq_register reg;
 	char name[NETMAP_REQ_IFNAMSIZ];
+	unsigned tx0, ntx, rx0, nrx;	/* the bound rings */
 };
 
 static const char *cmd = "nmtest";
@@ -84,9 +110,16 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: nmtest send [-b batch] [-D dst] [-F frags] [-l len] "
-	    "[-n count] [-S src] [-w] PORT\n"
-	    "       nmtest recv [-eg] [-l len] [-M t|r|rt|z] [-n count] "
+	    "[-n count] [-S src] [-qw] PORT\n"
+	    "       nmtest recv [-egux] [-l len] [-M t|r|rt|z] [-n count] "
 	    "[-t ms] PORT\n"
+	    "       nmtest afsend [-D dst] [-l len] [-n count] [-S src] "
+	    "IFNAME\n"
+	    "       nmtest afrecv [-Pu] [-D dst] [-l len] [-n count] "
+	    "[-S src] [-t ms] IFNAME\n"
+	    "       nmtest nicerr IFNAME\n"
+	    "       nmtest nicrings IFNAME TX RX\n"
+	    "       nmtest nichost|transparent IFNAME\n"
 	    "       nmtest learn|scm|hostile|conform|monitor BRIDGE\n"
 	    "       nmtest indirect [-r] BRIDGE\n"
 	    "       nmtest persist BRIDGE PORT\n"
@@ -130,17 +163,45 @@ do_register(int fd, const char *name, uint32_t mode, uint64_t flags,
 	return ioctl(fd, NIOCCTRL, &h) == 0 ? 0 : errno;
 }
 
+/*
+ * The rings a registration bound: the non-zero ring_ofs entries (spec
+ * 2.3), in [*first, *first + *n).
+ */
+static void
+bound_rings(const struct netmap_if *nifp, unsigned base, unsigned total,
+    unsigned *first, unsigned *n)
+{
+	unsigned i;
+
+	*first = *n = 0;
+	for (i = 0; i < total; i++) {
+		if (nifp->ring_ofs[base + i] == 0)
+			continue;
+		if (*n == 0)
+			*first = i;
+		(*n)++;
+	}
+}
+
+/* PORT, or PORT^ (host rings) or PORT* (NIC and host rings). */
 static int
 port_try_open(struct port *p, const char *name)
 {
+	uint32_t mode = NR_REG_ALL_NIC;
+	size_t l = strlen(name);
+	unsigned htx;
 	int error;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (l > 0 && (name[l - 1] == '^' || name[l - 1] == '*')) {
+		mode = name[l - 1] == '^' ? NR_REG_SW : NR_REG_NIC_SW;
+		p->name[l - 1] = '\0';
+	}
 	p->fd = open("/dev/netmap", O_RDWR);
 	if (p->fd < 0)
 		err(1, "%s: open /dev/netmap", cmd);
-	error = do_register(p->fd, name, NR_REG_ALL_NIC, reg_flags, reg_slots,
+	error = do_register(p->fd, p->name, mode, reg_flags, reg_slots,
 	    &p->reg);
 	if (error) {
 		close(p->fd);
@@ -152,6 +213,11 @@ port_try_open(struct port *p, const char *name)
 	if (p->mem == MAP_FAILED)
 		err(1, "%s: %s: mmap %" PRIu64, cmd, name, p->reg.nr_memsize);
 	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
+	htx = p->nifp->ni_host_tx_rings;
+	bound_rings(p->nifp, 0, p->nifp->ni_tx_rings + htx, &p->tx0, &p->ntx);
+	bound_rings(p->nifp, p->nifp->ni_tx_rings + htx,
+	    p->nifp->ni_rx_rings + p->nifp->ni_host_rx_rings, &p->rx0,
+	    &p->nrx);
 	return 0;
 }
 
@@ -241,6 +307,13 @@ frame_check(const uint8_t *f, uint32_t len, uint32_t *seqp, unsigned *srcp)
 	return NULL;
 }
 
+static int
+is_test_frame(const uint8_t *f, int len)
+{
+	return len >= ETH_HLEN && f[12] == ETHERTYPE_TEST >> 8 &&
+	    f[13] == (ETHERTYPE_TEST & 0xff);
+}
+
 /*
  * Put one frame in a TX ring as nfrags slots; the caller made sure there
  * is room.  All slots but the last carry NS_MOREFRAG.
@@ -327,19 +400,21 @@ cmd_send(int argc, char **argv)
 	uint8_t *f = malloc(MAX_FRAME);
 	unsigned dst = 255, src = 1, batch = 64;
 	uint32_t len = 60, seq = 0, count = 1000, i;
-	int frags = 1, waitpoll = 0, ch;
+	int frags = 1, waitpoll = 0, spread = 0, ch;
 	struct netmap_ring *r;
 	struct pollfd pfd;
 	struct port p;
 	uint64_t t0, tdrain;
+	unsigned nrings, ri;
 
-	while ((ch = getopt(argc, argv, "b:D:F:l:n:S:w")) != -1) {
+	while ((ch = getopt(argc, argv, "b:D:F:l:n:qS:w")) != -1) {
 		switch (ch) {
 		case 'b': batch = (unsigned)atoi(optarg); break;
 		case 'D': dst = (unsigned)atoi(optarg); break;
 		case 'F': frags = atoi(optarg); break;
 		case 'l': len = (uint32_t)atoi(optarg); break;
 		case 'n': count = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q': spread = 1; break;
 		case 'S': src = (unsigned)atoi(optarg); break;
 		case 'w': waitpoll = 1; break;
 		default: usage();
@@ -349,7 +424,8 @@ cmd_send(int argc, char **argv)
 	    len > MAX_FRAME || frags < 1 || frags > 64 || batch < 1)
 		usage();
 	port_open(&p, argv[optind]);
-	r = NETMAP_TXRING(p.nifp, 0);
+	nrings = spread ? p.ntx : 1;
+	r = NETMAP_TXRING(p.nifp, p.tx0);
 	if ((len + frags - 1) / frags > r->nr_buf_size)
 		errx(1, "send: %u bytes in %d slots of %u", len, frags,
 		    r->nr_buf_size);
@@ -359,6 +435,7 @@ cmd_send(int argc, char **argv)
 	t0 = now_ms();
 	while (!stop && (count == 0 || seq < count)) {
 		for (i = 0; i < batch && (count == 0 || seq < count); i++) {
+			r = NETMAP_TXRING(p.nifp, p.tx0 + seq % nrings);
 			if (nm_ring_space(r) < (uint32_t)frags)
 				break;
 			frame_build(f, len, seq, dst, src);
@@ -388,9 +465,15 @@ cmd_send(int argc, char **argv)
 	 * up after a while, it is not the sender's business.
 	 */
 	tdrain = now_ms();
-	while (!stop && nm_tx_pending(r) && now_ms() - tdrain < 3000) {
-		pfd.revents = 0;
-		poll(&pfd, 1, 100);
+	for (ri = 0; ri < nrings; ri++) {
+		r = NETMAP_TXRING(p.nifp, p.tx0 + ri);
+		while (!stop && nm_tx_pending(r) &&
+		    now_ms() - tdrain < 3000) {
+			pfd.revents = 0;
+			poll(&pfd, 1, 100);
+		}
+		if (nm_tx_pending(r))
+			break;
 	}
 	printf("send: %s: %u frames of %u bytes in %d slot(s), %.2f s%s\n",
 	    p.name, seq, len, frags, (now_ms() - t0) / 1000.0,
@@ -406,10 +489,12 @@ cmd_recv(int argc, char **argv)
 	uint32_t want_len = 0, count = 1000, got = 0, seq, gaps = 0;
 	int64_t last = -1;
 	int use_epoll = 0, gaps_ok = 0, timeout = 10000, ch, ep = -1, i;
-	uint64_t bytes = 0, slots = 0, t0, tlast;
+	int skip_foreign = 0, unordered = 0;
+	uint64_t bytes = 0, slots = 0, foreign = 0, t0, tlast;
+	uint8_t *seen = NULL;
 	struct port p;
 
-	while ((ch = getopt(argc, argv, "egl:M:n:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "egl:M:n:t:ux")) != -1) {
 		switch (ch) {
 		case 'e': use_epoll = 1; break;
 		case 'M': reg_flags = monitor_flags(optarg); break;
@@ -417,10 +502,14 @@ cmd_recv(int argc, char **argv)
 		case 'l': want_len = (uint32_t)atoi(optarg); break;
 		case 'n': count = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': timeout = atoi(optarg); break;
+		case 'u': unordered = 1; break;
+		case 'x': skip_foreign = 1; break;
 		default: usage();
 		}
 	}
-	if (optind + 1 != argc || f == NULL)
+	if (unordered)
+		seen = calloc(count + 1, 1);
+	if (optind + 1 != argc || f == NULL || (unordered && seen == NULL))
 		usage();
 	/* a monitor waits for its port to exist and be in netmap mode */
 	for (i = 0; reg_flags != 0 && i < 100; i++) {
@@ -461,7 +550,7 @@ cmd_recv(int argc, char **argv)
 		}
 		if (n < 0 && errno != EINTR)
 			err(1, "recv: wait");
-		for (ri = 0; ri < p.nifp->ni_rx_rings; ri++) {
+		for (ri = p.rx0; ri < p.rx0 + p.nrx; ri++) {
 			struct netmap_ring *r = NETMAP_RXRING(p.nifp, ri);
 			const char *why;
 			int len, ns;
@@ -471,6 +560,10 @@ cmd_recv(int argc, char **argv)
 			while ((len = ring_get(r, f, &ns)) != 0) {
 				if (len < 0)
 					errx(1, "recv: frame too long");
+				if (skip_foreign && !is_test_frame(f, len)) {
+					foreign++;
+					continue;
+				}
 				why = frame_check(f, (uint32_t)len, &seq, NULL);
 				if (why != NULL)
 					errx(1, "recv: frame %u (%d bytes): %s",
@@ -478,6 +571,17 @@ cmd_recv(int argc, char **argv)
 				if (want_len && (uint32_t)len != want_len)
 					errx(1, "recv: frame %u: %d bytes, "
 					    "expected %u", got, len, want_len);
+				if (unordered) {
+					if (seq >= count || seen[seq]++)
+						errx(1, "recv: seq %u: out "
+						    "of range or duplicated",
+						    seq);
+					got++;
+					bytes += (uint64_t)len;
+					slots += (uint64_t)ns;
+					progress = 1;
+					continue;
+				}
 				if ((int64_t)seq <= last)
 					errx(1, "recv: seq %u after %" PRId64
 					    ": reordered or duplicated",
@@ -505,9 +609,202 @@ cmd_recv(int argc, char **argv)
 	/* Give the last slots back: a pipe's sender waits for them. */
 	sync_or_die(&p, NIOCRXSYNC);
 	printf("recv: %s: %u frames, %" PRIu64 " bytes in %" PRIu64
-	    " slots, %u lost, %.2f s\n", p.name, got, bytes, slots, gaps,
+	    " slots, %u lost, %.2f s", p.name, got, bytes, slots, gaps,
 	    (now_ms() - t0) / 1000.0);
+	if (skip_foreign)
+		printf(", %" PRIu64 " other frames skipped", foreign);
+	printf("\n");
 	port_close(&p);
+	return 0;
+}
+
+/* ---- the AF_PACKET end of a NIC port ---- */
+
+/* A raw socket on ifname, receiving nothing it sends itself. */
+static int
+af_open(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd, one = 1, rcvbuf = 64 << 20;
+
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (fd < 0)
+		err(1, "%s: AF_PACKET socket", cmd);
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (sll.sll_ifindex == 0)
+		err(1, "%s: %s", cmd, ifname);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+		err(1, "%s: bind %s", cmd, ifname);
+	/* lossless counts: room for every frame of a test */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) != 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+	    sizeof(one)) != 0)
+		err(1, "%s: setsockopt", cmd);
+	return fd;
+}
+
+static int
+cmd_afsend(int argc, char **argv)
+{
+	uint8_t *f = malloc(MAX_FRAME);
+	unsigned dst = 255, src = 2;
+	uint32_t len = 60, count = 1000, seq;
+	cpu_set_t cpus;
+	int fd, ch;
+
+	while ((ch = getopt(argc, argv, "D:l:n:S:")) != -1) {
+		switch (ch) {
+		case 'D': dst = (unsigned)atoi(optarg); break;
+		case 'l': len = (uint32_t)atoi(optarg); break;
+		case 'n': count = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'S': src = (unsigned)atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind + 1 != argc || f == NULL || len < HDR_LEN ||
+	    len > MAX_FRAME)
+		usage();
+	/*
+	 * veth hands a frame to the backlog of the CPU that sent it: a
+	 * sender that moves to another CPU may see its frames reordered.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	fd = af_open(argv[optind]);
+	for (seq = 0; seq < count; seq++) {
+		frame_build(f, len, seq, dst, src);
+		while (send(fd, f, len, 0) != (ssize_t)len) {
+			if (errno != ENOBUFS && errno != EAGAIN)
+				err(1, "afsend: frame %u", seq);
+			usleep(1000);
+		}
+	}
+	printf("afsend: %s: %u frames of %u bytes\n", argv[optind], count,
+	    len);
+	close(fd);
+	return 0;
+}
+
+static uint16_t
+ip_csum(const uint8_t *p, int n)
+{
+	uint32_t sum = 0;
+	int i;
+
+	for (i = 0; i < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A pkt-gen frame from src to dst: NULL if intact, else what is wrong. */
+static const char *
+pktgen_check(const uint8_t *f, uint32_t len, uint32_t want_len, unsigned dst)
+{
+	uint8_t m[6];
+
+	if (len != want_len)
+		return "wrong length";
+	mac(m, dst);
+	if (memcmp(f, m, 6) != 0)
+		return "wrong destination MAC";
+	if (f[12] != 0x08 || f[13] != 0x00 || len < 14 + 20 + 8 ||
+	    (f[14] >> 4) != 4)
+		return "not IPv4";
+	if (ip_csum(f + 14, (f[14] & 15) * 4) != 0)
+		return "bad IPv4 header checksum";
+	if ((uint32_t)(f[16] << 8 | f[17]) != len - 14)
+		return "IPv4 length differs from the frame's";
+	if (f[23] != 17)
+		return "not UDP";
+	return NULL;
+}
+
+static int
+cmd_afrecv(int argc, char **argv)
+{
+	uint8_t *f = malloc(MAX_FRAME), m[6];
+	unsigned dst = 255, src = 1;
+	uint32_t want_len = 0, count = 1000, got = 0, seq;
+	int fd, ch, timeout = 10000, pktgen = 0, unordered = 0;
+	int64_t last = -1;
+	uint64_t other = 0;
+	uint8_t *seen;
+
+	while ((ch = getopt(argc, argv, "D:l:n:PS:t:u")) != -1) {
+		switch (ch) {
+		case 'D': dst = (unsigned)atoi(optarg); break;
+		case 'l': want_len = (uint32_t)atoi(optarg); break;
+		case 'n': count = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'P': pktgen = 1; break;
+		case 'S': src = (unsigned)atoi(optarg); break;
+		case 't': timeout = atoi(optarg); break;
+		case 'u': unordered = 1; break;
+		default: usage();
+		}
+	}
+	seen = calloc(count + 1, 1);
+	if (optind + 1 != argc || f == NULL || seen == NULL ||
+	    (pktgen && want_len == 0))
+		usage();
+	fd = af_open(argv[optind]);
+	mac(m, src);
+	printf("afrecv: %s: ready\n", argv[optind]);
+	fflush(stdout);
+	while (got < count) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		const char *why;
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout) == 0)
+			errx(1, "afrecv: %u of %u frames, then nothing for "
+			    "%d ms", got, count, timeout);
+		n = recv(fd, f, MAX_FRAME, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			err(1, "afrecv");
+		}
+		if (pktgen) {
+			if (n < 14 || memcmp(f + 6, m, 6) != 0) {
+				other++;
+				continue;
+			}
+			why = pktgen_check(f, (uint32_t)n, want_len, dst);
+			if (why != NULL)
+				errx(1, "afrecv: frame %u (%zd bytes): %s",
+				    got, n, why);
+			got++;
+			continue;
+		}
+		if (!is_test_frame(f, (int)n)) {
+			other++;
+			continue;
+		}
+		why = frame_check(f, (uint32_t)n, &seq, NULL);
+		if (why == NULL && want_len && (uint32_t)n != want_len)
+			why = "wrong length";
+		if (why != NULL)
+			errx(1, "afrecv: frame %u (%zd bytes): %s", got, n,
+			    why);
+		if (unordered) {
+			if (seq >= count || seen[seq]++)
+				errx(1, "afrecv: seq %u: out of range or "
+				    "duplicated", seq);
+		} else if ((int64_t)seq != last + 1) {
+			errx(1, "afrecv: seq %u after %" PRId64 ": lost, "
+			    "reordered or duplicated", seq, last);
+		}
+		last = seq;
+		got++;
+	}
+	printf("afrecv: %s: %u frames, %" PRIu64 " other frames skipped\n",
+	    argv[optind], got, other);
+	close(fd);
 	return 0;
 }
 
@@ -1519,6 +1816,192 @@ cmd_hostile(int argc, char **argv)
 
 /* ---- cycles: open, register, map, touch, close ---- */
 
+/* ---- NIC ports: what REGISTER refuses, how many rings ---- */
+
+static int
+nic_register(const char *name, uint32_t mode, uint32_t ringid, void *opt,
+    struct nmreq_register *reg)
+{
+	struct nmreq_header h;
+	int fd = open("/dev/netmap", O_RDWR), e;
+
+	if (fd < 0)
+		err(1, "%s: open /dev/netmap", cmd);
+	memset(reg, 0, sizeof(*reg));
+	reg->nr_mode = mode;
+	reg->nr_ringid = ringid;
+	hdr_init(&h, NETMAP_REQ_REGISTER, name, reg);
+	h.nr_options = (uintptr_t)opt;
+	e = ctrl(fd, &h) == 0 ? 0 : errno;
+	close(fd);
+	return e;
+}
+
+static int
+cmd_nicerr(int argc, char **argv)
+{
+	struct nmreq_opt_offsets oo;
+	struct nmreq_register reg;
+	const char *ifname;
+
+	if (argc != 2)
+		usage();
+	ifname = argv[1];
+	expect_err("an unknown interface",
+	    nic_register("nm_nosuch0", NR_REG_ALL_NIC, 0, NULL, &reg), ENXIO);
+	expect_err("a non-Ethernet interface (lo)",
+	    nic_register("lo", NR_REG_ALL_NIC, 0, NULL, &reg), EOPNOTSUPP);
+	memset(&oo, 0, sizeof(oo));
+	oo.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+	oo.nro_offset_bits = 8;
+	oo.nro_max_offset = 64;
+	expect_err("slot offsets on an interface",
+	    nic_register(ifname, NR_REG_ALL_NIC, 0, &oo, &reg), EOPNOTSUPP);
+	expect_err("slot offsets: the option's status",
+	    (int)oo.nro_opt.nro_status, EOPNOTSUPP);
+	expect_err("ring 9 of a 1-queue interface",
+	    nic_register(ifname, NR_REG_ONE_NIC, 9, NULL, &reg), EINVAL);
+	expect_err("an interface", nic_register(ifname, NR_REG_ALL_NIC, 0,
+	    NULL, &reg), 0);
+	if (reg.nr_mem_id != 1) {
+		warnx("nicerr: mem_id %u, expected 1 (global)", reg.nr_mem_id);
+		failures++;
+	}
+	if (failures)
+		errx(1, "nicerr: %d failures", failures);
+	printf("nicerr: %s: ok\n", ifname);
+	return 0;
+}
+
+static int
+cmd_nicrings(int argc, char **argv)
+{
+	struct nmreq_register reg;
+	uint32_t tx, rx;
+
+	if (argc != 4)
+		usage();
+	tx = (uint32_t)atoi(argv[2]);
+	rx = (uint32_t)atoi(argv[3]);
+	expect_err("an interface", nic_register(argv[1], NR_REG_ALL_NIC, 0,
+	    NULL, &reg), 0);
+	if (reg.nr_tx_rings != tx || reg.nr_rx_rings != rx)
+		errx(1, "nicrings: %s: %u/%u rings, expected %u/%u", argv[1],
+		    reg.nr_tx_rings, reg.nr_rx_rings, tx, rx);
+	expect_err("the last ring alone", nic_register(argv[1],
+	    NR_REG_ONE_NIC, tx - 1, NULL, &reg), 0);
+	if (failures)
+		errx(1, "nicrings: %d failures", failures);
+	printf("nicrings: %s: %u TX, %u RX rings\n", argv[1], tx, rx);
+	return 0;
+}
+
+/*
+ * Host rings: SW and ONE_SW bind them, the counts asked for by the
+ * REGISTER that makes the port are what it gets (none may be bound).
+ */
+static int
+cmd_nichost(int argc, char **argv)
+{
+	struct nmreq_register reg;
+	struct nmreq_header h;
+	int fd, e;
+
+	if (argc != 2)
+		usage();
+	expect_err("host rings", nic_register(argv[1], NR_REG_SW, 0, NULL,
+	    &reg), 0);
+	if (reg.nr_host_tx_rings != 1 || reg.nr_host_rx_rings != 1)
+		errx(1, "nichost: %u/%u host rings, expected 1/1",
+		    reg.nr_host_tx_rings, reg.nr_host_rx_rings);
+	expect_err("NIC and host rings", nic_register(argv[1], NR_REG_NIC_SW,
+	    0, NULL, &reg), 0);
+	expect_err("host ring 0", nic_register(argv[1], NR_REG_ONE_SW, 0,
+	    NULL, &reg), 0);
+	expect_err("host ring 1 of 1", nic_register(argv[1], NR_REG_ONE_SW, 1,
+	    NULL, &reg), EINVAL);
+	/* two host rings each way, bound one by one while the port lives */
+	fd = open("/dev/netmap", O_RDWR);
+	if (fd < 0)
+		err(1, "nichost: open");
+	memset(&reg, 0, sizeof(reg));
+	reg.nr_mode = NR_REG_SW;
+	reg.nr_host_tx_rings = reg.nr_host_rx_rings = 2;
+	hdr_init(&h, NETMAP_REQ_REGISTER, argv[1], &reg);
+	e = ctrl(fd, &h) == 0 ? 0 : errno;
+	expect_err("2 host rings", e, 0);
+	if (e == 0 && (reg.nr_host_tx_rings != 2 || reg.nr_host_rx_rings != 2))
+		errx(1, "nichost: %u/%u host rings, expected 2/2",
+		    reg.nr_host_tx_rings, reg.nr_host_rx_rings);
+	expect_err("host ring 1 of 2", nic_register(argv[1], NR_REG_ONE_SW, 1,
+	    NULL, &reg), 0);
+	close(fd);
+	/* more than the adapter has room for: at most 8 (small rings) */
+	memset(&reg, 0, sizeof(reg));
+	reg.nr_mode = NR_REG_NIC_SW;
+	reg.nr_tx_slots = reg.nr_rx_slots = 64;
+	reg.nr_host_tx_rings = reg.nr_host_rx_rings = 100;
+	fd = open("/dev/netmap", O_RDWR);
+	if (fd < 0)
+		err(1, "nichost: open");
+	hdr_init(&h, NETMAP_REQ_REGISTER, argv[1], &reg);
+	e = ctrl(fd, &h) == 0 ? 0 : errno;
+	expect_err("100 host rings asked", e, 0);
+	if (e == 0 && (reg.nr_host_tx_rings != 8 || reg.nr_host_rx_rings != 8))
+		errx(1, "nichost: %u/%u host rings, expected 8/8",
+		    reg.nr_host_tx_rings, reg.nr_host_rx_rings);
+	close(fd);
+	if (failures)
+		errx(1, "nichost: %d failures", failures);
+	printf("nichost: %s: ok\n", argv[1]);
+	return 0;
+}
+
+/*
+ * Transparent mode on IFNAME's NIC and host rings until SIGTERM:
+ * NR_FORWARD on the RX rings, every frame released with NS_FORWARD, so
+ * that the kernel passes the wire's frames up the stack and the stack's
+ * out on the wire.
+ */
+static int
+cmd_transparent(int argc, char **argv)
+{
+	char name[NETMAP_REQ_IFNAMSIZ + 1];
+	struct netmap_if *nifp;
+	struct port p;
+	unsigned i;
+
+	if (argc != 2)
+		usage();
+	snprintf(name, sizeof(name), "%s*", argv[1]);
+	port_open(&p, name);
+	nifp = p.nifp;
+	/* the NIC RX rings and the first host RX ring */
+	for (i = 0; i <= nifp->ni_rx_rings; i++)
+		NETMAP_RXRING(nifp, i)->flags |= NR_FORWARD;
+	signal(SIGTERM, on_signal);
+	printf("transparent: %s: ready\n", argv[1]);
+	fflush(stdout);
+	while (!stop) {
+		struct pollfd pfd = { .fd = p.fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 500) < 0 && errno != EINTR)
+			err(1, "transparent: poll");
+		for (i = 0; i <= nifp->ni_rx_rings; i++) {
+			struct netmap_ring *rx = NETMAP_RXRING(nifp, i);
+
+			for (; rx->head != rx->tail;
+			    rx->head = nm_ring_next(rx, rx->head))
+				rx->slot[rx->head].flags |= NS_FORWARD;
+			rx->cur = rx->head;
+		}
+		if (ioctl(p.fd, NIOCRXSYNC, NULL) != 0)
+			err(1, "transparent: NIOCRXSYNC");
+	}
+	port_close(&p);
+	return 0;
+}
+
 static int
 cmd_cycles(int argc, char **argv)
 {
@@ -1571,6 +2054,18 @@ main(int argc, char **argv)
 		return cmd_send(argc - 1, argv + 1);
 	if (strcmp(cmd, "recv") == 0)
 		return cmd_recv(argc - 1, argv + 1);
+	if (strcmp(cmd, "afsend") == 0)
+		return cmd_afsend(argc - 1, argv + 1);
+	if (strcmp(cmd, "afrecv") == 0)
+		return cmd_afrecv(argc - 1, argv + 1);
+	if (strcmp(cmd, "nicerr") == 0)
+		return cmd_nicerr(argc - 1, argv + 1);
+	if (strcmp(cmd, "nicrings") == 0)
+		return cmd_nicrings(argc - 1, argv + 1);
+	if (strcmp(cmd, "nichost") == 0)
+		return cmd_nichost(argc - 1, argv + 1);
+	if (strcmp(cmd, "transparent") == 0)
+		return cmd_transparent(argc - 1, argv + 1);
 	if (strcmp(cmd, "learn") == 0)
 		return cmd_learn(argc - 1, argv + 1);
 	if (strcmp(cmd, "scm") == 0)

@@ -9,6 +9,7 @@ set -eu
 nm_load
 
 xfer() {
+	: >/tmp/recv.out	# wait_ready must not see the last "ready"
 	./nmtest recv -n "$3" $5 "$2" >/tmp/recv.out &
 	rpid=$!
 	wait_ready /tmp/recv.out

@@ -53,11 +53,13 @@ done
 echo "killed 8 processes"
 
 step "the same ports work again after the kill"
+: >/tmp/recv.out
 ./nmtest recv -n 500 vale4:b >/tmp/recv.out &
 rpid=$!
 wait_ready /tmp/recv.out
 ./nmtest send -n 500 vale4:a
 wait_pid $rpid "recv on vale4:b"
+: >/tmp/recv.out
 ./nmtest recv -n 500 'ka{1' >/tmp/recv.out &
 rpid=$!
 wait_ready /tmp/recv.out

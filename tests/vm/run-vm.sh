@@ -32,18 +32,21 @@
 # cached in build/vm/ (NM_VM_CACHE overrides).
 #
 # Usage: run-vm.sh [-vD] [-k KVER] [-t SECONDS] [-a KERNEL-ARGS]
-#                  [-e NAME=VALUE]... SCRIPT [FILE...]
+#                  [-e NAME=VALUE]... [-n NICS] SCRIPT [FILE...]
 #   -v  also print the kernel console and timings
 #   -D  no kernel memory debugging
 #   -k  kernel release to boot (default: linux/kdir.sh -r)
 #   -t  timeout for the whole run, default 600
 #   -a  more kernel command line
 #   -e  set NAME to VALUE in the script's environment
+#   -n  give the guest N virtio-net interfaces (52:54:00:00:00:01, ...)
+#       joined by one QEMU hub, so that what one sends the others receive;
+#       the script loads virtio_pci and virtio_net (modprobe) to see them
 set -eu
 
 usage() {
 	echo "usage: run-vm.sh [-vD] [-k KVER] [-t SECONDS] [-a KERNEL-ARGS]" \
-	    "[-e NAME=VALUE]... SCRIPT [FILE...]" >&2
+	    "[-e NAME=VALUE]... [-n NICS] SCRIPT [FILE...]" >&2
 	exit 2
 }
 
@@ -63,7 +66,8 @@ kver=
 tmo=600
 kargs=
 env=
-while getopts vDk:t:a:e: opt; do
+nics=0
+while getopts vDk:t:a:e:n: opt; do
 	case $opt in
 	v) verbose=1 ;;
 	D) debug= ;;
@@ -78,6 +82,7 @@ while getopts vDk:t:a:e: opt; do
 		env="$env$(printf 'export %s=' "${OPTARG%%=*}")"
 		env="$env$(shquote "${OPTARG#*=}")$nl"
 		;;
+	n) nics=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -86,6 +91,20 @@ shift $((OPTIND - 1))
 case $tmo in
 ''|*[!0-9]*) usage ;;
 esac
+case $nics in
+''|*[!0-9]*) usage ;;
+esac
+[ "$nics" -le 9 ] || usage
+# The guest's interfaces: ports of hub 0 (no option ROM: nothing boots
+# from them).
+netargs=
+i=1
+while [ $i -le "$nics" ]; do
+	netargs="$netargs -netdev hubport,id=nic$i,hubid=0"
+	netargs="$netargs -device virtio-net-pci,netdev=nic$i,romfile="
+	netargs="$netargs,mac=52:54:00:00:00:0$i"
+	i=$((i + 1))
+done
 script=$1
 shift
 [ -f "$script" ] || { echo "run-vm: no such script: $script" >&2; exit 2; }
@@ -236,6 +255,10 @@ copy_elf() {
 	done
 }
 
+# Modules the tests may load: veth and tun; virtio_pci and virtio_net for
+# the guest's virtio-net interfaces (-n).
+mods="veth tun virtio_pci virtio_net"
+
 # Base initramfs, cached per kernel; rebuilt when this script or one of
 # the binaries it copies changes.
 base=$cache/base-$kver.cpio
@@ -279,16 +302,22 @@ if [ -n "$stale" ]; then
 	gcc_s=$(ls /lib/x86_64-linux-gnu/libgcc_s.so.1 \
 	    /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 2>/dev/null | head -n 1)
 	[ -n "$gcc_s" ] && cp -L "$gcc_s" "$stage/lib/x86_64-linux-gnu/"
-	mkdir -p "$stage$moddir/kernel/drivers/net"
+	# The modules, with what they depend on (modules.dep's lines for
+	# them), where modprobe looks for them.
+	mkdir -p "$stage$moddir"
 	: >"$stage$moddir/modules.dep"
-	for m in veth tun; do
-		ko=$(find "$moddir/kernel/drivers/net" -name "$m.ko*" |
+	for m in $mods; do
+		line=$(grep -E "^([^:]*/)?$m\.ko[^:]*:" "$moddir/modules.dep" |
 		    head -n 1)
-		[ -n "$ko" ] || { echo "run-vm: no $m.ko in $moddir" >&2;
+		[ -n "$line" ] || { echo "run-vm: no $m.ko in $moddir" >&2;
 		    exit 2; }
-		cp "$ko" "$stage$moddir/kernel/drivers/net/"
-		echo "kernel/drivers/net/$(basename "$ko"):" \
-		    >>"$stage$moddir/modules.dep"
+		for ko in $(echo "$line" | tr -d ':'); do
+			grep -q "^$ko:" "$stage$moddir/modules.dep" && continue
+			mkdir -p "$stage$moddir/$(dirname "$ko")"
+			cp "$moddir/$ko" "$stage$moddir/$ko"
+			grep "^$ko:" "$moddir/modules.dep" \
+			    >>"$stage$moddir/modules.dep"
+		done
 	done
 	# Aliases, so that the kernel's requests (ip link add type veth)
 	# load them through busybox's modprobe.
@@ -337,7 +366,7 @@ timeout -k 5 "$tmo" qemu-system-x86_64 -M pc -nodefaults -no-user-config \
     -no-reboot -display none -monitor none -m 1G -smp 2 \
     -kernel "$kernel" -initrd "$tmp/initrd" \
     -append "$cmdline $debug $kargs" \
-    -serial "file:$tmp/console" -serial "file:$tmp/out" </dev/null
+    -serial "file:$tmp/console" -serial "file:$tmp/out" $netargs </dev/null
 qrc=$?
 set -e
 t2=$(now)

@@ -14,8 +14,7 @@ step "4-port learning switch: flooding, learning, unicast"
 
 # xfer PORT-A PORT-B COUNT SEND-ARGS RECV-ARGS: one checked transfer.
 xfer() {
-	# the previous receiver's "ready" must not pass for this one's
-	rm -f /tmp/recv.out
+	: >/tmp/recv.out	# wait_ready must not see the last "ready"
 	./nmtest recv -n "$3" $5 "$2" >/tmp/recv.out &
 	rpid=$!
 	wait_ready /tmp/recv.out
