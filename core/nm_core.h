@@ -25,6 +25,14 @@
  * another lock: senders (under q_lock) and the receiver (under lock) meet
  * only through nr_hwtail and nr_hwcur, each written by one side with a
  * release store and read by the other with an acquire load.
+ * Monitors (nm_monitor.c): the sync of a monitored ring, under that
+ * ring's kring->lock (TX or RX), takes the q_lock of each monitor RX ring
+ * it feeds, one at a time, and nothing inside it; a monitor's list on a
+ * ring (kring->mon) changes under nm_core.lock and that ring's
+ * kring->lock, and is read by the ring's syncs under the latter.
+ *   nm_core.lock nests the host's own locks when it makes or destroys
+ *   a persistent port's interface (nm_os_vp_ifnet_*: rtnl_lock in the
+ *   module); the host never enters the core holding those.
  * A NIC's RX rings (nm_nic.c) have a spinlock instead of q_lock, their
  * producer being the host's receive context (softirq): a leaf, held for
  * one frame's copy. The host's own interface locks (rtnl on Linux) are
@@ -215,6 +223,7 @@ struct nm_kring {
 	struct nm_os_waitq *wq;
 	struct nm_kring *pipe;		/* the peer ring of a pipe */
 	void *fwd;			/* VALE TX: the batch scratch */
+	struct nm_mon_link *mon;	/* monitors of this ring, or NULL */
 	uint64_t ring_ofs;		/* of the ring in the region */
 	uint32_t users;			/* control path, core lock */
 	bool exclusive;
@@ -228,7 +237,8 @@ struct nm_kring {
 	/* producers: the owner (TX), the senders under q_lock (VALE RX) */
 	NM_CACHE_PAD(pad_producer);
 	uint32_t nr_hwtail;
-	uint64_t drops;			/* VALE: frames lost at this RX ring */
+	uint64_t drops;			/* VALE: frames lost, RX: no room, */
+					/* TX: NS_INDIRECT refused */
 
 	/* the pipe peer: how far it let us go */
 	NM_CACHE_PAD(pad_peer);
@@ -241,6 +251,7 @@ enum nm_adapter_type {
 	NM_AD_VP,		/* VALE-style port with no switch (pipe parent) */
 	NM_AD_PIPE,
 	NM_AD_NULL,
+	NM_AD_MONITOR,
 	NM_AD_NIC,		/* a network interface of the host */
 };
 
@@ -255,6 +266,7 @@ struct nm_adapter_ops {
 
 struct nm_bridge;
 struct nm_pipe;
+struct nm_monitor;
 struct nm_nic;
 
 struct nm_adapter {
@@ -275,13 +287,19 @@ struct nm_adapter {
 	/* VALE */
 	struct nm_bridge *bdg;
 	int bdg_port;
+	bool persistent;		/* NEWIF's, until DELIF */
+	void *ifp;			/* the host's interface for it */
+	bool host_up;			/* the host says: ifp is up */
+	bool host_tx_ok;		/* attached: the host may send */
+	uint64_t netns;			/* found by name there only */
 
 	/* pipe parent: its pipes; pipe end: its parent and peer */
 	struct nm_adapter *pipes[2 * NM_MAXPIPES];	/* both ends */
 	int npipes;
-	struct nm_adapter *parent;
+	struct nm_adapter *parent;	/* also a monitor's port */
 	struct nm_adapter *peer;
 
+	struct nm_monitor *monitor;	/* a monitor's own state */
 	/* NIC: the emulated adapter's state (nm_nic.c) */
 	struct nm_nic *nic;
 };
@@ -336,6 +354,15 @@ nm_clamp_req(uint32_t v, uint32_t def, uint32_t max)
 	return v > max ? max : v;
 }
 
+/* Start of the frame in a buffer, with the slot's offset if enabled. */
+static inline uint32_t
+nm_slot_offset(const struct nm_kring *k, uint64_t ptr)
+{
+	uint64_t off = ptr & k->offset_mask;
+
+	return (uint32_t)(off > k->offset_max ? k->offset_max : off);
+}
+
 /* Characters allowed in switch, port and pipe names. */
 static inline bool
 nm_is_id_char(char c)
@@ -355,12 +382,14 @@ nm_dist(uint32_t a, uint32_t b, uint32_t n)
 struct nm_core {
 	struct nm_os_mutex *lock;
 	struct nm_os_rwlock *vale_lock;	/* bridges table */
-	struct nm_adapter **ports;	/* named adapters, for lookup */
+	struct nm_adapter **ports;	/* named adapters, for lookup, */
+					/* each in its namespace */
 	int nports, ports_cap;
 };
 extern struct nm_core nm_core;
 
 struct nm_adapter *nm_port_find(const char *name);
+int nm_port_lookup(const char *name, struct nm_adapter **out);
 int nm_port_add(struct nm_adapter *na);
 void nm_port_remove(struct nm_adapter *na);
 
@@ -400,13 +429,25 @@ int nm_port_hdr(struct nm_req *req, bool set);
 int nm_txsync_prologue(struct nm_kring *kring, uint32_t *head);
 int nm_rxsync_prologue(struct nm_kring *kring, uint32_t *head);
 void nm_sync_finalize(struct nm_kring *kring);
+int nm_kring_sync_locked(struct nm_kring *kring);
 int nm_ring_reinit(struct nm_kring *kring);
+
+/* ---- monitors (nm_monitor.c) ---- */
+
+/* The sync of a ring that has monitors: nm_kring_sync's slow branch. */
+void nm_monitor_sync(struct nm_kring *k);
 
 /* ---- VALE (nm_vale.c) ---- */
 
 int nm_vale_get(const char *name, const struct nmreq_register *reg,
     bool create, struct nm_adapter **out);
 int nm_vale_list(struct nm_req *req);
+int nm_vale_newif(struct nm_req *req);
+int nm_vale_delif(struct nm_req *req);
+int nm_vale_attach(struct nm_req *req);
+int nm_vale_detach(struct nm_req *req);
+void nm_vale_persist_fini(void);
+bool nm_vale_persist_any(void);
 bool nm_is_vale_name(const char *name);
 int nm_vp_create(const char *name, enum nm_adapter_type type,
     const struct nmreq_register *reg, struct nm_adapter **out);
@@ -434,6 +475,19 @@ int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 /* The region a registered descriptor may map, or EINVAL. */
 int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
     uint64_t *size);
+/*
+ * A network namespace went away: its persistent ports go, and nothing of
+ * it is found by name any more (what descriptors hold stays theirs).
+ */
+void nm_core_netns_exit(uint64_t netns);
+/*
+ * A persistent port's interface (nm_os_vp_ifnet_create): the host's
+ * stack sends a frame on it, in process context, with no lock held.
+ * 0, or why it was dropped.
+ */
+int nm_vp_host_tx(struct nm_adapter *na, const void *data, uint32_t len);
+/* ... and the interface went up or down (no lock needed). */
+void nm_vp_host_up(struct nm_adapter *na, bool up);
 /* Legacy NIOCREGIF / NIOCGINFO on a struct nmreq already copied in. */
 int nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *nmr);
 

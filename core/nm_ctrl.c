@@ -6,10 +6,10 @@
  * is fixed by the request type, and a user-space linked list of options.
  * Copy-in follows spec 2.7 to the letter, because applications and the
  * upstream test-suite observe it: one bounded buffer holds the body and
- * every option, so a long or looping list ends in EMSGSIZE; each option
- * starts as EOPNOTSUPP and its handler sets 0 or an errno; a zero type or
- * a duplicate type is EINVAL; unknown types are copied (header only) and
- * left EOPNOTSUPP. Copy-out always writes every option header back, and
+ * every option, so a long list, or one that loops through unknown types,
+ * ends in EMSGSIZE; each option starts as EOPNOTSUPP and its handler sets
+ * 0 or an errno; a zero type or a duplicate type is EINVAL and ends the
+ * walk there; unknown types are copied (header only) and left EOPNOTSUPP. Copy-out always writes every option header back, and
  * option and request bodies only on success.
  */
 #include "nm_core.h"
@@ -85,7 +85,6 @@ nm_opts_copyin(struct nm_req *req, struct nm_req_buf *rb, uint64_t pos,
     uint64_t rqsz)
 {
 	uint64_t next = req->hdr->nr_options;
-	int error = 0;
 
 	while (next != 0) {
 		struct nm_req_opt *e;
@@ -108,10 +107,14 @@ nm_opts_copyin(struct nm_req *req, struct nm_req_buf *rb, uint64_t pos,
 		e->unext = opt->nro_next;
 		next = opt->nro_next;
 		opt->nro_status = EOPNOTSUPP;
+		/*
+		 * A zero or a repeated type ends the walk, as upstream's
+		 * does: nothing after it is read, so a known type that
+		 * loops on itself answers EINVAL, not EMSGSIZE.
+		 */
 		if (opt->nro_reqtype == 0) {
 			opt->nro_status = EINVAL;
-			error = EINVAL;
-			continue;
+			return EINVAL;
 		}
 		if (opt->nro_reqtype >= NETMAP_REQ_OPT_MAX) {
 			/* stays EOPNOTSUPP: fails a REGISTER (spec 2.7) */
@@ -121,8 +124,7 @@ nm_opts_copyin(struct nm_req *req, struct nm_req_buf *rb, uint64_t pos,
 		if (req->opt[opt->nro_reqtype] != NULL) {
 			opt->nro_status = EINVAL;
 			req->opt[opt->nro_reqtype]->nro_status = EINVAL;
-			error = EINVAL;
-			continue;
+			return EINVAL;
 		}
 		req->opt[opt->nro_reqtype] = opt;
 		optsz = nm_opt_body_size(opt->nro_reqtype, opt->nro_size);
@@ -141,7 +143,7 @@ nm_opts_copyin(struct nm_req *req, struct nm_req_buf *rb, uint64_t pos,
 			pos += optsz;
 		}
 	}
-	return error;
+	return 0;
 }
 
 static void
@@ -173,6 +175,8 @@ nm_ctrl_dispatch(struct nm_priv *priv, struct nm_req *req)
 		return nm_register_req(priv, req);
 	case NETMAP_REQ_VALE_LIST:
 		return nm_vale_list(req);
+	case NETMAP_REQ_VALE_ATTACH:
+		return nm_vale_attach(req);
 	default:
 		break;
 	}
@@ -190,14 +194,23 @@ nm_ctrl_dispatch(struct nm_priv *priv, struct nm_req *req)
 	case NETMAP_REQ_PORT_HDR_GET:
 		error = nm_port_hdr(req, false);
 		break;
+	case NETMAP_REQ_VALE_NEWIF:
+		error = nm_vale_newif(req);
+		break;
+	case NETMAP_REQ_VALE_DELIF:
+		error = nm_vale_delif(req);
+		break;
+	case NETMAP_REQ_VALE_DETACH:
+		error = nm_vale_detach(req);
+		break;
 	case NETMAP_REQ_CSB_ENABLE:
 		error = req->opt[NETMAP_REQ_OPT_CSB] == NULL ? EINVAL :
 		    EOPNOTSUPP;
 		break;
 	default:
 		/*
-		 * Attaching NICs, persistent ports, polling, kloop and CSB
-		 * need host services the core does not have yet.
+		 * Polling, kloop and CSB need host services the core does
+		 * not have yet.
 		 */
 		error = EOPNOTSUPP;
 		break;

@@ -193,6 +193,38 @@ void nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq);
  */
 int nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len);
 int nm_os_copyout(void *uctx, uint64_t uaddr, const void *src, size_t len);
+/*
+ * Syncs: len bytes at uaddr in the memory of the process whose sync is
+ * running, with its rights (NS_INDIRECT slots). 0, EFAULT, or EOPNOTSUPP
+ * from a host that cannot read that process's memory honestly.
+ */
+int nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len);
+
+/*
+ * The network namespace of the caller of a control request, as a non-zero
+ * key no other live namespace has (switches and port names are per
+ * namespace); the host calls nm_core_netns_exit() when one goes away.
+ * A host with a single namespace returns a constant.
+ */
+uint64_t nm_os_netns(void);
+
+/*
+ * The host's network interface for persistent VALE port `na` (NEWIF),
+ * named as the port, in the caller's namespace: 0 and *ifp (NULL from a
+ * host that makes none), EEXIST if the host has an interface of that
+ * name, or an errno. Called with the core lock held, as is the destroy,
+ * after which the host calls nm_vp_host_tx() for `na` no more. What the
+ * stack sends goes to nm_vp_host_tx(); the core hands the host what the
+ * switch sends to the port while the interface is up and no descriptor
+ * has the port bound, one frame (nfrags pieces) at a time.
+ */
+struct nm_adapter;
+int nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp);
+void nm_os_vp_ifnet_destroy(void *ifp);
+void nm_os_vp_ifnet_rx(void *ifp, const void *const *data,
+    const uint32_t *len, int nfrags);
+/* Whether the host has a network interface `name` (caller's namespace). */
+bool nm_os_ifnet_exists(const char *name);
 
 void nm_os_gettime(struct timeval *tv);
 

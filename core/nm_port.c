@@ -29,8 +29,11 @@ nm_port_find(const char *name)
 {
 	int i;
 
+	uint64_t ns = nm_os_netns();
+
 	for (i = 0; i < nm_core.nports; i++)
-		if (__builtin_strcmp(nm_core.ports[i]->name, name) == 0)
+		if (nm_core.ports[i]->netns == ns &&
+		    __builtin_strcmp(nm_core.ports[i]->name, name) == 0)
 			return nm_core.ports[i];
 	return NULL;
 }
@@ -93,6 +96,7 @@ nm_adapter_new(const char *name, enum nm_adapter_type type,
 	na->ops = ops;
 	na->refcount = 1;
 	na->bdg_port = -1;
+	na->netns = nm_os_netns();
 	na->wq[NM_TX] = nm_os_waitq_create();
 	na->wq[NM_RX] = nm_os_waitq_create();
 	if (na->wq[NM_TX] == NULL || na->wq[NM_RX] == NULL)
@@ -512,16 +516,32 @@ static const struct nm_port_kind *const nm_port_kinds[] = { NM_PORT_KINDS };
 
 /* The port `name` names, from the first kind that claims the name. */
 static int
-nm_get_adapter(struct nm_req *req, const struct nmreq_register *reg,
+nm_kind_get(const char *name, const struct nmreq_register *reg,
     bool create, struct nm_adapter **na)
 {
-	const char *name = req->hdr->nr_name;
 	size_t i;
 
 	for (i = 0; i < sizeof(nm_port_kinds) / sizeof(nm_port_kinds[0]); i++)
 		if (nm_port_kinds[i]->claim(name, reg))
 			return nm_port_kinds[i]->get(name, reg, create, na);
 	return ENXIO;
+}
+
+static int
+nm_get_adapter(struct nm_req *req, const struct nmreq_register *reg,
+    bool create, struct nm_adapter **na)
+{
+	return nm_kind_get(req->hdr->nr_name, reg, create, na);
+}
+
+/*
+ * An existing port by name, as a request other than REGISTER finds it,
+ * for kinds built on another port (monitors). Core lock held.
+ */
+int
+nm_port_lookup(const char *name, struct nm_adapter **out)
+{
+	return nm_kind_get(name, NULL, false, out);
 }
 
 /* Build this descriptor's netmap_if: ring offsets for bound rings only. */
@@ -564,6 +584,15 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
 }
 
 /*
+ * The nr_flags bits REGISTER implements. NR_DO_RX_POLL is in: upstream
+ * accepts it and gives it no effect, which is what we do too. Any other
+ * bit is refused with EOPNOTSUPP rather than accepted and ignored.
+ */
+#define NM_REG_FLAGS	(NR_EXCLUSIVE | NR_RX_RINGS_ONLY | NR_TX_RINGS_ONLY | \
+			 NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL | NR_NO_TX_POLL | \
+			 NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
+
+/*
  * REGISTER, first step (core lock held): the port, created if need be,
  * with a reference for the caller. Nothing is bound yet.
  */
@@ -585,6 +614,8 @@ nm_register_port(struct nm_req *req, struct nm_adapter **nap)
 	default:
 		return EINVAL;
 	}
+	if (reg->nr_flags & ~(uint64_t)NM_REG_FLAGS)
+		return EOPNOTSUPP;
 	if (reg->nr_mem_id != 0 && nm_mem_find(reg->nr_mem_id) == NULL)
 		return EINVAL;
 	error = nm_get_adapter(req, reg, true, &na);
@@ -852,19 +883,23 @@ nm_kring_notify(struct nm_kring *k)
 	nm_os_waitq_wake(k->na->wq[k->dir]);
 }
 
-/* One sync of one ring. Returns non-zero if the ring was re-initialised. */
-static int
-nm_kring_sync(struct nm_kring *k)
+/*
+ * One sync of one ring, its lock held. Returns non-zero if the ring was
+ * re-initialised.
+ */
+int
+nm_kring_sync_locked(struct nm_kring *k)
 {
 	struct netmap_ring *ring = k->ring;
 	uint32_t head;
 	int bad;
 
-	nm_os_mutex_lock(k->lock);
 	bad = k->dir == NM_TX ? nm_txsync_prologue(k, &head) :
 	    nm_rxsync_prologue(k, &head);
 	if (bad) {
 		nm_ring_reinit(k);
+	} else if (unlikely(k->mon != NULL)) {
+		nm_monitor_sync(k);
 	} else {
 		k->sync(k);
 		nm_sync_finalize(k);
@@ -872,6 +907,16 @@ nm_kring_sync(struct nm_kring *k)
 	if ((k->dir == NM_RX && !nm_params.no_timestamp) ||
 	    (nm_load_relaxed(&ring->flags) & NR_TIMESTAMP))
 		nm_os_gettime(&ring->ts);
+	return bad;
+}
+
+static int
+nm_kring_sync(struct nm_kring *k)
+{
+	int bad;
+
+	nm_os_mutex_lock(k->lock);
+	bad = nm_kring_sync_locked(k);
 	nm_os_mutex_unlock(k->lock);
 	return bad;
 }
@@ -1047,6 +1092,11 @@ nm_core_init(void)
 void
 nm_core_fini(void)
 {
+	if (nm_core.lock != NULL) {
+		nm_os_mutex_lock(nm_core.lock);
+		nm_vale_persist_fini();
+		nm_os_mutex_unlock(nm_core.lock);
+	}
 	nm_vale_destroy_all();
 	nm_mem_destroy_all();
 	nm_os_free(nm_core.ports);

@@ -28,6 +28,7 @@
 struct nm_bridge {
 	char name[NM_VALE_NAME_MAX + 1];
 	bool in_use;
+	uint64_t netns;		/* found by name there only */
 	struct nm_os_rwlock *lock;
 	struct nm_adapter *ports[NM_VALE_MAX_PORTS];
 	uint8_t active[NM_VALE_MAX_PORTS];	/* compact list of indices */
@@ -105,7 +106,8 @@ nm_bridge_find(const char *name, int len)
 	for (i = 0; i < NM_MAX_BRIDGES; i++) {
 		struct nm_bridge *b = &nm_bridges[i];
 
-		if (b->in_use && __builtin_strncmp(b->name, name, len) == 0 &&
+		if (b->in_use && b->netns == nm_os_netns() &&
+		    __builtin_strncmp(b->name, name, len) == 0 &&
 		    b->name[len] == '\0')
 			return b;
 	}
@@ -128,6 +130,7 @@ nm_bridge_create(const char *name, int len)
 			return NULL;
 		nm_memcpy(b->name, name, len);
 		b->name[len] = '\0';
+		b->netns = nm_os_netns();
 		b->in_use = true;
 		return b;
 	}
@@ -152,15 +155,6 @@ nm_mac_load(const uint8_t *p)
 {
 	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
 	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
-}
-
-/* Start of the frame in a buffer, with the slot's offset if enabled. */
-static uint32_t
-nm_slot_offset(const struct nm_kring *k, uint64_t ptr)
-{
-	uint64_t off = ptr & k->offset_mask;
-
-	return (uint32_t)(off > k->offset_max ? k->offset_max : off);
 }
 
 /* Learn the source, find the destination of one packet. */
@@ -228,6 +222,22 @@ nm_vale_copy(struct nm_kring *src, struct nm_fwd *f, struct nm_fpkt *p,
 	}
 }
 
+/* The next packet of list *head merged in order with list *bhead. */
+static struct nm_fpkt *
+nm_vale_next_pkt(struct nm_fwd *f, uint16_t *head, uint16_t *bhead)
+{
+	struct nm_fpkt *p;
+
+	if (*bhead == NM_FNIL || (*head != NM_FNIL && *head < *bhead)) {
+		p = &f->pkt[*head];
+		*head = p->next;
+	} else {
+		p = &f->pkt[*bhead];
+		*bhead = p->next;
+	}
+	return p;
+}
+
 /*
  * Deliver the packets of list `head` (and, merged in order, of list
  * `bhead`) to one destination ring.
@@ -244,15 +254,8 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 	/* acquire: the receiver is done with the slots it released */
 	room = nm_dist(j, nm_prev(nm_load_acquire(&dst->nr_hwcur), n), n);
 	while (head != NM_FNIL || bhead != NM_FNIL) {
-		struct nm_fpkt *p;
+		struct nm_fpkt *p = nm_vale_next_pkt(f, &head, &bhead);
 
-		if (bhead == NM_FNIL || (head != NM_FNIL && head < bhead)) {
-			p = &f->pkt[head];
-			head = p->next;
-		} else {
-			p = &f->pkt[bhead];
-			bhead = p->next;
-		}
 		if (p->nfrags > room) {
 			dst->drops++;
 			continue;
@@ -267,6 +270,46 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 	nm_os_mutex_unlock(dst->q_lock);
 	if (moved)
 		nm_kring_notify(dst);
+}
+
+/*
+ * A persistent port whose interface is up and that no descriptor has
+ * bound (its one activation is the attachment's) is a host interface
+ * on the switch: what the switch sends it goes to the host's stack.
+ * Read without a lock: a frame racing a bind or an `ip link set down`
+ * goes one way or the other.
+ */
+static bool
+nm_vale_to_host(const struct nm_adapter *na)
+{
+	return na->ifp != NULL && nm_load_relaxed(&na->host_up) &&
+	    nm_load_relaxed(&na->active) == 1;
+}
+
+/* Hand the packets of the lists to the host, as nm_vale_deliver. */
+static void
+nm_vale_host_deliver(struct nm_kring *src, struct nm_fwd *f, void *ifp,
+    uint16_t head, uint16_t bhead)
+{
+	struct nm_mem *sm = src->na->mem;
+	uint32_t sbufsz = nm_mem_bufsize(sm);
+	const void *data[NETMAP_MAX_FRAGS];
+	uint32_t len[NETMAP_MAX_FRAGS];
+
+	while (head != NM_FNIL || bhead != NM_FNIL) {
+		struct nm_fpkt *p = nm_vale_next_pkt(f, &head, &bhead);
+		int i;
+
+		for (i = 0; i < p->nfrags; i++) {
+			struct nm_fslot *fs = &f->slot[p->first + i];
+			uint32_t soff = nm_slot_offset(src, fs->ptr);
+
+			data[i] = nm_mem_buf(sm, fs->idx) + soff;
+			len[i] = fs->len > sbufsz - soff ? sbufsz - soff :
+			    fs->len;
+		}
+		nm_os_vp_ifnet_rx(ifp, data, len, p->nfrags);
+	}
 }
 
 static void
@@ -315,6 +358,10 @@ nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
 
 		if (d == src_port || (uh == NM_FNIL && f->bhead == NM_FNIL))
 			continue;
+		if (unlikely(dna->ifp != NULL) && nm_vale_to_host(dna)) {
+			nm_vale_host_deliver(k, f, dna->ifp, uh, f->bhead);
+			continue;
+		}
 		if (ur == 0) {
 			nm_vale_deliver(k, f, &dna->krings[NM_RX][0], uh,
 			    f->bhead);
@@ -329,6 +376,26 @@ nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
 	}
 	for (i = 0; i < f->ntouched; i++)
 		f->head[f->touched[i]] = NM_FNIL;
+}
+
+/*
+ * NS_INDIRECT: the fragment lies at fs->ptr in the sender's memory. It is
+ * brought into the slot's own buffer, which the core owns for the time
+ * of the txsync, and then forwarded like any other. False, the frame to
+ * be dropped, if that cannot be: a bad address, a fragment longer than a
+ * buffer, or a host that cannot read the sender's memory (netmapd).
+ */
+static bool
+nm_vale_indirect(struct nm_kring *k, struct nm_fslot *fs)
+{
+	struct nm_mem *m = k->na->mem;
+
+	if (fs->len > nm_mem_bufsize(m) || fs->idx < 2 ||
+	    fs->idx >= nm_mem_nbufs(m) ||
+	    nm_os_sync_copyin(nm_mem_buf(m, fs->idx), fs->ptr, fs->len))
+		return false;
+	fs->ptr = 0;	/* the data starts the buffer: offset 0 */
+	return true;
 }
 
 /*
@@ -352,6 +419,7 @@ nm_vale_txsync(struct nm_kring *k)
 	while (cur != head) {
 		uint32_t avail = nm_dist(cur, head, n), ns = 0, pstart = 0;
 		int npkts = 0;
+		bool bad = false;	/* an NS_INDIRECT fragment failed */
 
 		if (avail > batch)
 			avail = batch;
@@ -363,20 +431,29 @@ nm_vale_txsync(struct nm_kring *k)
 			fs->len = nm_load_relaxed(&s->len);
 			fs->flags = nm_load_relaxed(&s->flags);
 			fs->ptr = nm_load_relaxed(&s->ptr);
+			if (unlikely(fs->flags & NS_INDIRECT) &&
+			    !nm_vale_indirect(k, fs))
+				bad = true;
 			ns++;
 			cur = nm_next(cur, n);
 			if (!(fs->flags & NS_MOREFRAG) || cur == head ||
 			    ns - pstart == NETMAP_MAX_FRAGS) {
-				f->pkt[npkts].first = (uint16_t)pstart;
-				f->pkt[npkts].nfrags = (uint8_t)(ns - pstart);
-				npkts++;
+				if (unlikely(bad)) {
+					k->drops++;
+					bad = false;
+				} else {
+					f->pkt[npkts].first = (uint16_t)pstart;
+					f->pkt[npkts].nfrags =
+					    (uint8_t)(ns - pstart);
+					npkts++;
+				}
 				pstart = ns;
 			}
 		}
 		if (pstart != ns) {
 			/* a chain crosses the batch end: leave it for later */
 			cur = (cur + n - (ns - pstart)) % n;
-			if (npkts == 0)
+			if (pstart == 0)
 				break;
 		}
 		nm_vale_flush(b, k, f, npkts);
@@ -409,35 +486,36 @@ nm_vale_free_fwd(struct nm_adapter *na)
 	}
 }
 
-/* First bind: rings, batch scratch, then a port index on the switch. */
+/* The batch scratch of each TX ring, in `f` (not yet in the krings). */
 static int
-nm_vale_activate(struct nm_adapter *na)
+nm_vale_alloc_fwd(struct nm_adapter *na, struct nm_fwd **f)
 {
-	int blen = (int)(__builtin_strchr(na->name, ':') - na->name);
-	struct nm_bridge *b;
 	uint32_t i;
-	int error, port;
 
-	error = nm_rings_create(na, true);
-	if (error)
-		return error;
 	for (i = 0; i < na->num_rings[NM_TX]; i++) {
-		struct nm_fwd *f = nm_os_malloc(sizeof(*f));
-
-		if (f == NULL) {
-			error = ENOMEM;
-			goto fail;
+		f[i] = nm_os_malloc(sizeof(*f[i]));
+		if (f[i] == NULL) {
+			while (i-- > 0)
+				nm_os_free(f[i]);
+			return ENOMEM;
 		}
-		nm_memset(f->head, 0xff, sizeof(f->head));
-		na->krings[NM_TX][i].fwd = f;
+		nm_memset(f[i]->head, 0xff, sizeof(f[i]->head));
 	}
-	b = nm_bridge_find(na->name, blen);
+	return 0;
+}
+
+/* A port of switch name[0, blen) for na, the switch made if need be. */
+static int
+nm_vale_join(struct nm_adapter *na, const char *name, int blen)
+{
+	struct nm_bridge *b;
+	int port;
+
+	b = nm_bridge_find(name, blen);
 	if (b == NULL)
-		b = nm_bridge_create(na->name, blen);
-	if (b == NULL) {
-		error = ENOMEM;
-		goto fail;
-	}
+		b = nm_bridge_create(name, blen);
+	if (b == NULL)
+		return ENOMEM;
 	nm_os_rwlock_wlock(b->lock);
 	for (port = 0; port < NM_VALE_MAX_PORTS; port++)
 		if (b->ports[port] == NULL)
@@ -446,8 +524,7 @@ nm_vale_activate(struct nm_adapter *na)
 		nm_os_rwlock_wunlock(b->lock);
 		if (b->nactive == 0)
 			nm_bridge_destroy(b);
-		error = ENOMEM;
-		goto fail;
+		return ENOMEM;
 	}
 	b->ports[port] = na;
 	b->active[b->nactive++] = (uint8_t)port;
@@ -455,14 +532,38 @@ nm_vale_activate(struct nm_adapter *na)
 	na->bdg_port = port;
 	nm_os_rwlock_wunlock(b->lock);
 	return 0;
+}
+
+/* First bind: rings, batch scratch, then a port index on the switch. */
+static int
+nm_vale_activate(struct nm_adapter *na)
+{
+	int blen = (int)(__builtin_strchr(na->name, ':') - na->name);
+	struct nm_fwd *f[NM_VALE_MAX_RINGS];
+	uint32_t i;
+	int error;
+
+	error = nm_rings_create(na, true);
+	if (error)
+		return error;
+	error = nm_vale_alloc_fwd(na, f);
+	if (error)
+		goto fail;
+	for (i = 0; i < na->num_rings[NM_TX]; i++)
+		na->krings[NM_TX][i].fwd = f[i];
+	error = nm_vale_join(na, na->name, blen);
+	if (error)
+		goto fail;
+	return 0;
 fail:
 	nm_vale_free_fwd(na);
 	nm_rings_delete(na, true);
 	return error;
 }
 
+/* Leave the switch; the switch goes with its last port. */
 static void
-nm_vale_deactivate(struct nm_adapter *na)
+nm_vale_leave(struct nm_adapter *na)
 {
 	struct nm_bridge *b = na->bdg;
 	int i, port = na->bdg_port;
@@ -483,6 +584,12 @@ nm_vale_deactivate(struct nm_adapter *na)
 		nm_bridge_destroy(b);
 	na->bdg = NULL;
 	na->bdg_port = -1;
+}
+
+static void
+nm_vale_deactivate(struct nm_adapter *na)
+{
+	nm_vale_leave(na);
 	nm_vale_free_fwd(na);
 	nm_rings_delete(na, true);
 }
@@ -504,14 +611,19 @@ static const struct nm_adapter_ops nm_vale_ops = {
 };
 
 /*
- * A switchless port, the parent that `NAME{ID` creates when NAME does not
- * exist (upstream makes it a persistent VALE port, reachable as
- * netmap:NAME). Bound on its own it is a port on no switch: what it sends
- * is dropped and nothing ever arrives.
+ * A persistent VALE port (VALE_NEWIF), or the autodelete one that
+ * `NAME{ID` creates when NAME does not exist: reachable as netmap:NAME.
+ * On no switch, what it sends is dropped and nothing ever arrives; once
+ * attached (VALE_ATTACH valeX:NAME) it is a port of valeX, reachable as
+ * valeX:NAME too, and its TX rings forward: the attachment gives them
+ * their batch scratch, under the ring's lock, so that a txsync sees
+ * either no switch or the whole of it.
  */
 static int
 nm_vp_txsync(struct nm_kring *k)
 {
+	if (k->fwd != NULL)
+		return nm_vale_txsync(k);
 	k->nr_hwcur = k->rhead;
 	k->nr_hwtail = nm_prev(k->rhead, k->num_slots);
 	return 0;
@@ -599,10 +711,18 @@ nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
     struct nm_adapter **out)
 {
 	struct nm_adapter *na;
+	int blen = nm_vale_name_validate(name);
 
-	if (nm_vale_name_validate(name) < 0)
+	if (blen < 0)
 		return EINVAL;
 	na = nm_port_find(name);
+	if (na == NULL) {
+		/* valeX:NAME, NAME a persistent port: only while on valeX */
+		na = nm_port_find(name + blen + 1);
+		if (na != NULL && (na->type != NM_AD_VP || na->bdg == NULL ||
+		    na->bdg != nm_bridge_find(name, blen)))
+			return EINVAL;
+	}
 	if (na != NULL) {
 		nm_adapter_get(na);
 		*out = na;
@@ -611,6 +731,350 @@ nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
 	if (!create)
 		return ENXIO;
 	return nm_vp_create(name, NM_AD_VALE, reg, out);
+}
+
+/* ---- persistent ports: NEWIF, DELIF, ATTACH, DETACH ---- */
+
+/*
+ * VALE_NEWIF: a persistent port NAME, with the rings, slots and region
+ * of the request (written back), reachable as netmap:NAME until DELIF.
+ * The port's first reference is the creation's own. Core lock held.
+ */
+int
+nm_vale_newif(struct nm_req *req)
+{
+	struct nmreq_vale_newif *nif = req->body;
+	const char *name = req->hdr->nr_name;
+	struct nmreq_register reg;
+	struct nm_adapter *na;
+	int i, error;
+
+	if (name[0] == '\0' || nm_is_vale_name(name))
+		return EINVAL;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!nm_is_id_char(name[i]) || i >= NM_VALE_NAME_MAX - 1)
+			return EINVAL;
+	if (nm_port_lookup(name, &na) == 0) {
+		nm_adapter_put(na);
+		return EEXIST;
+	}
+	/* netmap:NAME must not hide an interface of the host */
+	if (nm_os_ifnet_exists(name))
+		return EEXIST;
+	nm_memset(&reg, 0, sizeof(reg));
+	reg.nr_tx_slots = nif->nr_tx_slots;
+	reg.nr_rx_slots = nif->nr_rx_slots;
+	reg.nr_tx_rings = nif->nr_tx_rings;
+	reg.nr_rx_rings = nif->nr_rx_rings;
+	reg.nr_mem_id = nif->nr_mem_id;
+	error = nm_vp_create(name, NM_AD_VP, &reg, &na);
+	if (error)
+		return error;
+	error = nm_os_vp_ifnet_create(na, &na->ifp);
+	if (error) {
+		nm_adapter_put(na);
+		return error;
+	}
+	na->persistent = true;
+	nif->nr_tx_slots = na->num_slots[NM_TX];
+	nif->nr_rx_slots = na->num_slots[NM_RX];
+	nif->nr_tx_rings = (uint16_t)na->num_rings[NM_TX];
+	nif->nr_rx_rings = (uint16_t)na->num_rings[NM_RX];
+	nif->nr_mem_id = na->mem->mem_id;
+	return 0;
+}
+
+/* A persistent port is one no more: its interface and its reference go. */
+static void
+nm_vp_unpersist(struct nm_adapter *na)
+{
+	if (na->ifp != NULL)
+		nm_os_vp_ifnet_destroy(na->ifp);
+	na->ifp = NULL;
+	na->persistent = false;
+	nm_adapter_put(na);
+}
+
+/*
+ * VALE_DELIF: as upstream, a port still attached to a switch or still
+ * open (descriptors, pipes, monitors) is EBUSY. Core lock held.
+ */
+int
+nm_vale_delif(struct nm_req *req)
+{
+	struct nm_adapter *na = nm_port_find(req->hdr->nr_name);
+
+	if (na == NULL || na->type != NM_AD_VP || !na->persistent)
+		return ENXIO;
+	if (na->bdg != NULL || na->refcount > 1)
+		return EBUSY;
+	nm_vp_unpersist(na);
+	return 0;
+}
+
+/* Hand the TX rings their scratch (or take it back), under their locks. */
+static void
+nm_vp_publish_fwd(struct nm_adapter *na, struct nm_fwd **f)
+{
+	uint32_t i;
+
+	for (i = 0; i < na->num_rings[NM_TX]; i++) {
+		struct nm_kring *k = &na->krings[NM_TX][i];
+		struct nm_fwd *old;
+
+		nm_os_mutex_lock(k->lock);
+		old = k->fwd;
+		k->fwd = f != NULL ? f[i] : NULL;
+		nm_os_mutex_unlock(k->lock);
+		nm_os_free(old);
+	}
+}
+
+/*
+ * The persistent port that valeX:NAME names, with a reference, or an
+ * errno: ENXIO if there is none, EOPNOTSUPP if NAME is another kind of
+ * port (an interface: NIC attach is not there yet). Core lock held.
+ */
+static int
+nm_vp_lookup(const char *name, int *blen, struct nm_adapter **out)
+{
+	struct nm_adapter *na;
+	int error;
+
+	*blen = nm_vale_name_validate(name);
+	if (*blen < 0)
+		return EINVAL;
+	error = nm_port_lookup(name + *blen + 1, &na);
+	if (error == ENXIO && nm_os_ifnet_exists(name + *blen + 1))
+		return EOPNOTSUPP;
+	if (error)
+		return error;
+	if (na->type != NM_AD_VP) {
+		nm_adapter_put(na);
+		return EOPNOTSUPP;
+	}
+	*out = na;
+	return 0;
+}
+
+/*
+ * VALE_ATTACH valeX:NAME of a persistent port: it becomes a port of
+ * valeX, in netmap mode (rings made, frames delivered into them) whether
+ * or not anybody has it open, until DETACH. The attachment holds a
+ * reference. Called without the core lock, as REGISTER: the port's
+ * region may have to be made first (see nm_core.h).
+ */
+int
+nm_vale_attach(struct nm_req *req)
+{
+	struct nmreq_vale_attach *a = req->body;
+	struct nm_fwd *f[NM_VALE_MAX_RINGS];
+	struct nm_adapter *na;
+	int blen, error;
+
+	if (a->reg.nr_mode == NR_REG_NIC_SW)
+		return EOPNOTSUPP;	/* host rings: with NICs */
+	if (a->reg.nr_mode != NR_REG_ALL_NIC || a->reg.nr_ringid != 0)
+		return EINVAL;
+	nm_os_mutex_lock(nm_core.lock);
+	error = nm_vp_lookup(req->hdr->nr_name, &blen, &na);
+	nm_os_mutex_unlock(nm_core.lock);
+	if (error)
+		return error;
+	error = nm_mem_finalize(na->mem);
+	nm_os_mutex_lock(nm_core.lock);
+	if (error)
+		goto put;
+	error = EBUSY;
+	if (na->bdg != NULL)
+		goto put;
+	error = EINVAL;
+	if (a->reg.nr_mem_id != 0 && a->reg.nr_mem_id != na->mem->mem_id)
+		goto put;
+	if (na->krings[NM_TX] == NULL) {
+		error = nm_krings_create(na);
+		if (error)
+			goto put;
+	}
+	if (na->active == 0) {
+		error = na->ops->activate(na);
+		if (error)
+			goto put;
+	}
+	na->active++;
+	error = nm_vale_alloc_fwd(na, f);
+	if (error)
+		goto deactivate;
+	error = nm_vale_join(na, req->hdr->nr_name, blen);
+	if (error) {
+		nm_vp_publish_fwd(na, NULL);
+		goto deactivate;
+	}
+	nm_vp_publish_fwd(na, f);
+	nm_store_release(&na->host_tx_ok, true);
+	a->port_index = (uint32_t)na->bdg_port;
+	nm_os_mutex_unlock(nm_core.lock);
+	return 0;
+deactivate:
+	if (--na->active == 0)
+		na->ops->deactivate(na);
+put:
+	nm_adapter_put(na);
+	nm_os_mutex_unlock(nm_core.lock);
+	return error;
+}
+
+/* Undo an attachment: the rings first, then the switch. Core lock held. */
+static void
+nm_vp_detach(struct nm_adapter *na)
+{
+	nm_store_release(&na->host_tx_ok, false);
+	nm_vp_publish_fwd(na, NULL);
+	nm_vale_leave(na);
+	if (--na->active == 0)
+		na->ops->deactivate(na);
+	nm_adapter_put(na);
+}
+
+/* VALE_DETACH valeX:NAME. Core lock held. */
+int
+nm_vale_detach(struct nm_req *req)
+{
+	struct nmreq_vale_detach *d = req->body;
+	struct nm_adapter *na;
+	int blen, error;
+
+	error = nm_vp_lookup(req->hdr->nr_name, &blen, &na);
+	if (error)
+		return error;
+	if (na->bdg == NULL ||
+	    na->bdg != nm_bridge_find(req->hdr->nr_name, blen)) {
+		nm_adapter_put(na);
+		return EINVAL;
+	}
+	d->port_index = (uint32_t)na->bdg_port;
+	nm_vp_detach(na);
+	nm_adapter_put(na);
+	return 0;
+}
+
+/*
+ * The persistent ports of namespace `netns` (all if `all`) go, detached
+ * first. Core lock held.
+ */
+static void
+nm_vale_persist_drop(bool all, uint64_t netns)
+{
+	int i;
+
+	for (i = nm_core.nports - 1; i >= 0; i--) {
+		struct nm_adapter *na = nm_core.ports[i];
+
+		if (na->type != NM_AD_VP || !na->persistent ||
+		    (!all && na->netns != netns))
+			continue;
+		if (na->bdg != NULL)
+			nm_vp_detach(na);
+		nm_vp_unpersist(na);
+		i = nm_core.nports;	/* the table changed */
+	}
+}
+
+/*
+ * The host's stack sends on a persistent port's interface: while the
+ * port is attached and no descriptor has it bound, the frame enters TX
+ * ring 0 as a client's would, and the ring's own txsync forwards it
+ * (monitors see it too). The ring's lock makes the host its one user
+ * for that time; an attachment hands out (and takes back) kring->fwd
+ * under that lock before its rings are made (after they are gone), so
+ * a non-NULL fwd under it means the rings are there.
+ */
+int
+nm_vp_host_tx(struct nm_adapter *na, const void *data, uint32_t len)
+{
+	struct nm_kring *k;
+	struct netmap_slot *s;
+	uint32_t idx;
+	int error = 0;
+
+	if (!nm_load_acquire(&na->host_tx_ok))
+		return ENXIO;
+	k = &na->krings[NM_TX][0];
+	nm_os_mutex_lock(k->lock);
+	if (k->fwd == NULL) {
+		error = ENXIO;
+	} else if (nm_load_relaxed(&k->users) != 0) {
+		error = EBUSY;
+	} else if (k->rhead == k->rtail) {
+		error = ENOSPC;
+	} else if (len > nm_mem_bufsize(na->mem)) {
+		error = EMSGSIZE;
+	} else {
+		s = &k->ring->slot[k->rhead];
+		idx = nm_load_relaxed(&s->buf_idx);
+		if (idx < 2 || idx >= nm_mem_nbufs(na->mem)) {
+			error = EINVAL;
+		} else {
+			nm_memcpy(nm_mem_buf(na->mem, idx), data, len);
+			s->len = (uint16_t)len;
+			s->flags = 0;
+			s->ptr = 0;
+			k->ring->head = k->ring->cur =
+			    nm_next(k->rhead, k->num_slots);
+			nm_kring_sync_locked(k);
+		}
+	}
+	nm_os_mutex_unlock(k->lock);
+	return error;
+}
+
+void
+nm_vp_host_up(struct nm_adapter *na, bool up)
+{
+	nm_store_release(&na->host_up, up);
+}
+
+/* At unload: every persistent port goes. Core lock held. */
+void
+nm_vale_persist_fini(void)
+{
+	nm_vale_persist_drop(true, 0);
+}
+
+/*
+ * Its persistent ports go; its switches and the ports still held by
+ * descriptors (passed to other namespaces, or not closed yet) stay for
+ * those, but leave the namespace: no name finds them, even in a new
+ * namespace that the host gives the same key.
+ */
+void
+nm_core_netns_exit(uint64_t netns)
+{
+	int i;
+
+	nm_os_mutex_lock(nm_core.lock);
+	nm_vale_persist_drop(false, netns);
+	for (i = 0; i < nm_core.nports; i++)
+		if (nm_core.ports[i]->netns == netns)
+			nm_core.ports[i]->netns = 0;
+	for (i = 0; i < NM_MAX_BRIDGES; i++)
+		if (nm_bridges[i].in_use && nm_bridges[i].netns == netns)
+			nm_bridges[i].netns = 0;
+	nm_os_mutex_unlock(nm_core.lock);
+}
+
+/* Whether a persistent port exists (a daemon then stays). */
+bool
+nm_vale_persist_any(void)
+{
+	bool any = false;
+	int i;
+
+	nm_os_mutex_lock(nm_core.lock);
+	for (i = 0; i < nm_core.nports && !any; i++)
+		any = nm_core.ports[i]->persistent;
+	nm_os_mutex_unlock(nm_core.lock);
+	return any;
 }
 
 static bool
@@ -654,6 +1118,26 @@ NM_PORT_KIND(40, nm_vp_kind) = {
 };
 
 /*
+ * A switch port's name as VALE_LIST gives it: an attached persistent
+ * port NAME of switch valeX is valeX:NAME.
+ */
+static void
+nm_vale_port_name(const struct nm_bridge *b, const struct nm_adapter *na,
+    char *out)
+{
+	size_t bl = __builtin_strlen(b->name), nl;
+
+	if (na->type != NM_AD_VP) {
+		nm_memcpy(out, na->name, NETMAP_REQ_IFNAMSIZ);
+		return;
+	}
+	nl = __builtin_strlen(na->name);
+	nm_memcpy(out, b->name, bl);
+	out[bl] = ':';
+	nm_memcpy(out + bl + 1, na->name, nl + 1);
+}
+
+/*
  * VALE_LIST: with a name, where that port is; with an empty name, the
  * first port at or after (nr_bridge_idx, nr_port_idx), so that callers
  * iterate by incrementing nr_port_idx.
@@ -686,8 +1170,12 @@ nm_vale_list(struct nm_req *req)
 		l->nr_port_idx = NM_VALE_NOPORT;
 		error = 0;
 		for (j = 0; j < NM_VALE_MAX_PORTS; j++) {
-			if (b->ports[j] != NULL &&
-			    __builtin_strcmp(b->ports[j]->name, name) == 0) {
+			char pn[NETMAP_REQ_IFNAMSIZ];
+
+			if (b->ports[j] == NULL)
+				continue;
+			nm_vale_port_name(b, b->ports[j], pn);
+			if (__builtin_strcmp(pn, name) == 0) {
 				l->nr_port_idx = j;
 				break;
 			}
@@ -699,10 +1187,11 @@ nm_vale_list(struct nm_req *req)
 	for (; i < NM_MAX_BRIDGES; i++, j = 0) {
 		struct nm_bridge *b = &nm_bridges[i];
 
+		if (b->netns != nm_os_netns())
+			continue;
 		for (; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
 			if (b->ports[j] != NULL) {
-				__builtin_memcpy(name, b->ports[j]->name,
-				    NETMAP_REQ_IFNAMSIZ);
+				nm_vale_port_name(b, b->ports[j], name);
 				l->nr_bridge_idx = (uint16_t)i;
 				l->nr_port_idx = j;
 				error = 0;

@@ -376,19 +376,28 @@ nm_linux_init(void)
 	error = nm_linux_nic_init();
 	if (error) {
 		pr_err("cannot watch interfaces: %d\n", error);
-		nm_core_fini();
-		return error;
+		goto fini;
+	}
+	error = nm_linux_netns_init();
+	if (error) {
+		pr_err("cannot register the namespace hooks: %d\n", error);
+		goto nic_exit;
 	}
 	error = misc_register(&nm_linux_miscdev);
 	if (error) {
 		pr_err("cannot register /dev/netmap: %d\n", error);
-		nm_linux_nic_exit();
-		nm_core_fini();
-		return error;
+		goto netns_fini;
 	}
 	if (nm_params.verbose)
 		pr_info("loaded, minor %d\n", nm_linux_miscdev.minor);
 	return 0;
+netns_fini:
+	nm_linux_netns_fini();
+nic_exit:
+	nm_linux_nic_exit();
+fini:
+	nm_core_fini();
+	return error;
 }
 
 static void __exit
@@ -396,6 +405,7 @@ nm_linux_exit(void)
 {
 	/* No descriptor is open (each pins the module): the core is idle. */
 	misc_deregister(&nm_linux_miscdev);
+	nm_linux_netns_fini();
 	nm_linux_nic_exit();
 	nm_core_fini();
 	nm_linux_leak_check();

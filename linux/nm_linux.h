@@ -38,6 +38,8 @@ struct page *nm_linux_region_page(const struct nm_os_region *r,
 void nm_linux_region_get(struct nm_os_region *r);
 void nm_linux_region_put(struct nm_os_region *r);
 void nm_linux_leak_check(void);
+int nm_linux_netns_init(void);
+void nm_linux_netns_fini(void);
 int nm_linux_nic_init(void);
 void nm_linux_nic_exit(void);
 

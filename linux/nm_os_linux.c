@@ -36,6 +36,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/poll.h>
 #include <linux/printk.h>
 #include <linux/rwsem.h>
@@ -45,6 +46,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#include <net/net_namespace.h>
 
 #include "nm_linux.h"
 
@@ -432,6 +434,58 @@ nm_os_poll_wait(void *poll_ctx, struct nm_os_waitq *wq)
 
 int
 nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
+{
+	if (copy_from_user(dst, u64_to_user_ptr(uaddr), len))
+		return EFAULT;
+	return 0;
+}
+
+/*
+ * Switches and port names are per network namespace: the key is the
+ * caller's struct net, which the core forgets (nm_core_netns_exit) when
+ * the namespace goes, before the address can be reused.
+ */
+static uint64_t
+nm_linux_netns_key(const struct net *net)
+{
+	return (uint64_t)(uintptr_t)net;
+}
+
+uint64_t
+nm_os_netns(void)
+{
+	struct nsproxy *ns = current->nsproxy;
+
+	/* a task past exit_task_namespaces() has none: init's */
+	return nm_linux_netns_key(ns != NULL ? ns->net_ns : &init_net);
+}
+
+static void __net_exit
+nm_linux_net_exit(struct net *net)
+{
+	nm_core_netns_exit(nm_linux_netns_key(net));
+}
+
+static struct pernet_operations nm_linux_net_ops = {
+	.exit = nm_linux_net_exit,
+};
+
+int
+nm_linux_netns_init(void)
+{
+	return register_pernet_subsys(&nm_linux_net_ops);
+}
+
+/* Runs the exit of every namespace: their persistent ports go. */
+void
+nm_linux_netns_fini(void)
+{
+	unregister_pernet_subsys(&nm_linux_net_ops);
+}
+
+/* Syncs run in the caller's context (ioctl, poll): its own memory. */
+int
+nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len)
 {
 	if (copy_from_user(dst, u64_to_user_ptr(uaddr), len))
 		return EFAULT;

@@ -1471,6 +1471,9 @@ nmd_main_loop(int lsock, int sfd, int idle)
 			    nmd_now_ns() / 1000000 - nmd.idle_since >=
 			    (uint64_t)idle * 1000;
 			pthread_mutex_unlock(&nmd.lock);
+			/* persistent ports live until deleted */
+			if (quit && nm_vale_persist_any())
+				quit = false;
 			if (quit)
 				break;
 		}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -494,6 +495,62 @@ nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
 	    (ssize_t)len)
 		return EFAULT;
 	return 0;
+}
+
+uint64_t nm_user_netns = 1;
+
+/* One namespace, the daemon's; the test host may pretend otherwise. */
+uint64_t
+nm_os_netns(void)
+{
+	return __atomic_load_n(&nm_user_netns, __ATOMIC_RELAXED);
+}
+
+/*
+ * Persistent ports have no interface of the host here (a tap device, with
+ * CAP_NET_ADMIN, is not done yet): the daemon's ports are netmap's only.
+ */
+int
+nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
+{
+	*ifp = NULL;
+	return 0;
+}
+
+void
+nm_os_vp_ifnet_rx(void *ifp, const void *const *data, const uint32_t *len,
+    int nfrags)
+{
+}
+
+void
+nm_os_vp_ifnet_destroy(void *ifp)
+{
+}
+
+bool
+nm_os_ifnet_exists(const char *name)
+{
+	return if_nametoindex(name) != 0;
+}
+
+int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
+
+/*
+ * netmapd syncs in its own threads, for clients whose memory it has no
+ * honest way to read: the process behind a descriptor is not known at a
+ * sync (a doorbell is shared by every process holding the descriptor),
+ * and reading another process's memory needs ptrace rights that the
+ * client never granted. So it leaves nm_user_sync_copyin NULL and
+ * NS_INDIRECT slots are refused (dropped and counted); a host that runs
+ * the core in the syncing process itself (the test host) sets it.
+ */
+int
+nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len)
+{
+	if (nm_user_sync_copyin == NULL)
+		return EOPNOTSUPP;
+	return nm_user_sync_copyin(dst, uaddr, len);
 }
 
 int

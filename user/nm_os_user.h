@@ -40,6 +40,12 @@ void nm_user_account_put(struct nm_user_account *a);
 void nm_user_account_use(struct nm_user_account *a);
 void nm_user_set_region_limit(uint64_t bytes);
 
+/* nm_os_netns()'s answer: 1, unless a test pretends another namespace. */
+extern uint64_t nm_user_netns;
+
+/* nm_os_sync_copyin() for a host whose syncs run in the caller. */
+extern int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
+
 /*
  * The `uctx` of a request. NULL means "the calling process": addresses are
  * read with process_vm_readv on ourselves, so a bad pointer is EFAULT and

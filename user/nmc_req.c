@@ -447,7 +447,8 @@ nmc_opt_body_size(uint32_t type, uint64_t nro_size)
  * The core copies a request in through one bounded buffer (nm_ctrl.c,
  * spec 2.7); we walk the option list with the same accounting, so that
  * we ship everything the core will read and stop where it would stop
- * (EMSGSIZE, or a pointer it cannot read: EFAULT).
+ * (EMSGSIZE; EINVAL at a zero or repeated type; or a pointer it cannot
+ * read: EFAULT).
  */
 #define NMC_REQ_BUFSZ	((2 + NETMAP_REQ_OPT_MAX) * 8 + NETMAP_REQ_MAXSIZE + \
 			 NETMAP_REQ_OPT_MAX * 8)
@@ -512,7 +513,7 @@ nmc_req_options(struct nmc_req *q, const struct nmreq_header *hdr,
 {
 	uint64_t pos = 16 + bodysz + NETMAP_REQ_OPT_MAX * 8;
 	uint64_t rqsz = bodysz, next = hdr->nr_options;
-	bool seen[NETMAP_REQ_OPT_MAX] = { false };
+	bool seen[NETMAP_REQ_OPT_MAX] = { false }, stop;
 	unsigned nent = 0;
 
 	while (next != 0) {
@@ -528,9 +529,11 @@ nmc_req_options(struct nmc_req *q, const struct nmreq_header *hdr,
 		if (nmc_peek(&opt, next, sizeof(opt)) != 0)
 			return;
 		optsz = 0;
-		if (opt.nro_reqtype != 0 &&
-		    opt.nro_reqtype < NETMAP_REQ_OPT_MAX &&
-		    !seen[opt.nro_reqtype]) {
+		/* the core stops after a zero or a repeated type: EINVAL */
+		stop = opt.nro_reqtype == 0 ||
+		    (opt.nro_reqtype < NETMAP_REQ_OPT_MAX &&
+		    seen[opt.nro_reqtype]);
+		if (!stop && opt.nro_reqtype < NETMAP_REQ_OPT_MAX) {
 			seen[opt.nro_reqtype] = true;
 			optsz = nmc_opt_body_size(opt.nro_reqtype,
 			    opt.nro_size);
@@ -545,6 +548,8 @@ nmc_req_options(struct nmc_req *q, const struct nmreq_header *hdr,
 		if (!nmc_req_seen(q, next) &&
 		    nmc_req_add(q, next, sizeof(opt) + optsz) != 0 &&
 		    (optsz == 0 || nmc_req_add(q, next, sizeof(opt)) != 0))
+			return;
+		if (stop)
 			return;
 		next = opt.nro_next;
 	}

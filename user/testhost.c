@@ -48,9 +48,17 @@ real_poll(struct pollfd *fds, nfds_t n, int timeout)
 	return real_ppoll(fds, n, tsp, NULL);
 }
 
+/* The core runs in the test process: NS_INDIRECT reads our memory. */
+static int
+th_sync_copyin(void *dst, uint64_t uaddr, size_t len)
+{
+	return nm_os_copyin(NULL, dst, uaddr, len);
+}
+
 __attribute__((constructor)) static void
 th_init(void)
 {
+	nm_user_sync_copyin = th_sync_copyin;
 	nm_core_init();
 }
 

@@ -7,8 +7,9 @@
  * multi-ring ports, multi-slot packets (NS_MOREFRAG) with the RX fragment
  * count, the 64-fragment cut and an open trailing chain, the port and
  * switch limits, batches larger than the forwarding batch, and two
- * threads sending into one receiver at once. Every delivered frame is
- * compared byte by byte with what was sent.
+ * threads sending into one receiver at once, NS_INDIRECT frames (good and
+ * bad pointers). Every delivered frame is compared byte by byte with what
+ * was sent.
  */
 #include "unit.h"
 
@@ -600,6 +601,111 @@ test_threads(void)
 	unit_port_close(&r);
 }
 
+/* The drops counted at TX ring 0 of port `name`. */
+static uint64_t
+tx_drops(const char *name)
+{
+	struct nm_adapter *na;
+	uint64_t n = 0;
+
+	nm_os_mutex_lock(nm_core.lock);
+	na = nm_port_find(name);
+	if (na != NULL)
+		n = na->krings[NM_TX][0].drops;
+	nm_os_mutex_unlock(nm_core.lock);
+	return n;
+}
+
+/*
+ * NS_INDIRECT: the frame is at slot->ptr in the sender's memory, not in
+ * its buffer. Good pointers arrive intact, also as fragments of a
+ * multi-slot frame; a bad pointer, or a fragment longer than a buffer,
+ * drops that frame only, and counts it at the sender's ring.
+ */
+static void
+test_indirect(void)
+{
+	struct unit_port a, b;
+	struct netmap_ring *tx;
+	uint8_t ma[6], mb[6];
+	static char frames[8][2048];
+	static char big[4096];
+	uint32_t tags[16], i, h;
+
+	mac(ma, 1);
+	mac(mb, 2);
+	open_port(&a, "vale6:a", 1, 1, 64, 64);
+	open_port(&b, "vale6:b", 1, 1, 64, 64);
+	tx = NETMAP_TXRING(a.nifp, 0);
+	/* frames 0, 1, 3: indirect; 2: a bad pointer; 4: in the buffer */
+	h = tx->head;
+	for (i = 0; i < 5; i++) {
+		struct netmap_slot *sl = &tx->slot[(h + i) % tx->num_slots];
+		uint32_t len = 60 + 300 * i;
+
+		fill(frames[i], BCAST, ma, len, 100 + i);
+		sl->len = (uint16_t)len;
+		sl->flags = i == 4 ? 0 : NS_INDIRECT;
+		sl->ptr = i == 2 ? 8 : (uintptr_t)frames[i];
+		if (i == 4)
+			memcpy(NETMAP_BUF(tx, sl->buf_idx), frames[i], len);
+	}
+	/* 5 and 6: a frame in two slots, the second one indirect */
+	fill(frames[5], BCAST, ma, 1000, 105);
+	tx->slot[(h + 5) % tx->num_slots].len = 600;
+	tx->slot[(h + 5) % tx->num_slots].flags = NS_MOREFRAG;
+	memcpy(NETMAP_BUF(tx, tx->slot[(h + 5) % tx->num_slots].buf_idx),
+	    frames[5], 600);
+	tx->slot[(h + 6) % tx->num_slots].len = 400;
+	tx->slot[(h + 6) % tx->num_slots].flags = NS_INDIRECT;
+	tx->slot[(h + 6) % tx->num_slots].ptr = (uintptr_t)frames[5] + 600;
+	/* 7: longer than a buffer */
+	fill(big, BCAST, ma, 3000, 107);
+	tx->slot[(h + 7) % tx->num_slots].len = 3000;
+	tx->slot[(h + 7) % tx->num_slots].flags = NS_INDIRECT;
+	tx->slot[(h + 7) % tx->num_slots].ptr = (uintptr_t)big;
+	tx->head = tx->cur = (h + 8) % tx->num_slots;
+	CHECK_EQ(ioctl(a.fd, NIOCTXSYNC, 0), 0);
+	CHECK_EQ(tx_drops("vale6:a"), 2);
+
+	/* b: 0, 1, 3, 4 whole, then the two-slot frame */
+	{
+		struct netmap_ring *rx = NETMAP_RXRING(b.nifp, 0);
+		static const uint32_t want[] = { 100, 101, 103, 104 };
+		uint32_t tag;
+		char buf[1000];
+
+		CHECK_EQ(ioctl(b.fd, NIOCRXSYNC, 0), 0);
+		CHECK_EQ(nm_ring_space(rx), 6);
+		for (i = 0; i < 4; i++) {
+			struct netmap_slot *sl = &rx->slot[rx->head];
+
+			CHECK_EQ(sl->len, 60 + 300 * (want[i] - 100));
+			CHECK(check_frame(NETMAP_BUF(rx, sl->buf_idx), sl->len,
+			    &tag));
+			CHECK_EQ(tag, want[i]);
+			rx->head = rx->cur = nm_ring_next(rx, rx->head);
+		}
+		CHECK_EQ(rx->slot[rx->head].len, 600);
+		memcpy(buf, NETMAP_BUF(rx, rx->slot[rx->head].buf_idx), 600);
+		rx->head = rx->cur = nm_ring_next(rx, rx->head);
+		CHECK_EQ(rx->slot[rx->head].len, 400);
+		memcpy(buf + 600, NETMAP_BUF(rx, rx->slot[rx->head].buf_idx),
+		    400);
+		rx->head = rx->cur = nm_ring_next(rx, rx->head);
+		CHECK(check_frame(buf, 1000, &tag));
+		CHECK_EQ(tag, 105);
+		CHECK_EQ(ioctl(b.fd, NIOCRXSYNC, 0), 0);
+	}
+	/* the switch and the sender go on */
+	xmit(&a, 0, BCAST, ma, 60, 200, 10);
+	CHECK_EQ(recv_ring(&b, 0, tags, 16), 10);
+	CHECK_EQ(tags[9], 209);
+	CHECK_EQ(tx_drops("vale6:a"), 2);
+	unit_port_close(&a);
+	unit_port_close(&b);
+}
+
 int
 main(void)
 {
@@ -610,6 +716,7 @@ main(void)
 	test_batches();
 	test_limits();
 	test_threads();
+	test_indirect();
 	CHECK_EQ(th_open_count(), 0);
 	UNIT_DONE("vale");
 }

@@ -47,7 +47,8 @@ $(NMD_TDIR)/nmd_raw: tests/user/nmd_raw.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-# tests/vm's raw-ABI sender and checking receiver, for the bridge test.
+# tests/vm's raw-ABI test program, for LD_PRELOAD (nmtest.sh) and as
+# the sender and checking receiver of the bridge test.
 $(NMD_TDIR)/nmtest: tests/vm/nmtest.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
@@ -62,7 +63,7 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
-		   test-netmapd-bridge
+		   test-netmapd-bridge test-netmapd-nmtest
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

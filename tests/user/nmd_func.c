@@ -566,10 +566,24 @@ t_ctrl(void)
 	CHECK_ERR(ioctl(fd, NIOCCTRL, &h), EFAULT);
 	CHECK_ERR(ioctl(fd, NIOCCTRL, (void *)16), EFAULT);
 
-	/* Option lists: a loop ends in EMSGSIZE, a bad pointer EFAULT. */
+	/*
+	 * Option lists (spec 2.7): a loop of an unknown type ends in
+	 * EMSGSIZE; a zero or a repeated type stops the walk with EINVAL;
+	 * a bad pointer is EFAULT.
+	 */
 	memset(&loop, 0, sizeof(loop));
+	loop.nro_reqtype = 1000;
 	loop.nro_next = (uintptr_t)&loop;
 	CHECK_ERR(unit_register(fd, "valeC:a", &reg, &loop), EMSGSIZE);
+	loop.nro_reqtype = 0;
+	CHECK_ERR(unit_register(fd, "valeC:a", &reg, &loop), EINVAL);
+	CHECK_EQ(loop.nro_status, EINVAL);
+	memset(&off, 0, sizeof(off));
+	off.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+	off.nro_opt.nro_next = (uintptr_t)&off;
+	CHECK_ERR(unit_register(fd, "valeC:a", &reg, &off), EINVAL);
+	CHECK_EQ(off.nro_opt.nro_status, EINVAL);
+	CHECK_EQ(off.nro_opt.nro_next, (uintptr_t)&off);
 	memset(&bad, 0, sizeof(bad));
 	bad.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
 	bad.nro_next = 8;
@@ -579,6 +593,21 @@ t_ctrl(void)
 	bad.nro_reqtype = 1000;
 	CHECK_ERR(unit_register(fd, "valeC:a", &reg, &bad), EOPNOTSUPP);
 	CHECK_EQ(bad.nro_status, EOPNOTSUPP);
+	/* nr_flags bits the core does not implement are refused */
+	for (n = 0; n < 64; n++) {
+		uint64_t bit = 1ull << n;
+
+		if (bit & (NR_EXCLUSIVE | NR_RX_RINGS_ONLY |
+		    NR_TX_RINGS_ONLY | NR_ACCEPT_VNET_HDR | NR_DO_RX_POLL |
+		    NR_NO_TX_POLL | NR_MONITOR_TX | NR_MONITOR_RX |
+		    NR_ZCOPY_MON))
+			continue;
+		unit_reg_init(&reg, NR_REG_ALL_NIC);
+		reg.nr_flags = bit;
+		CHECK_ERR(unit_register(fd, "valeC:a", &reg, NULL),
+		    EOPNOTSUPP);
+	}
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
 
 	/* Offsets: accepted, status and body written back. */
 	memset(&off, 0, sizeof(off));

@@ -14,12 +14,13 @@
 VM_DIR		:= $(O)/tests/vm
 VM_C_PROGS	:= smoke nmtest harden params storm
 VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen \
-		   $(VM_DIR)/bridge
+		   $(VM_DIR)/bridge $(VM_DIR)/vale-ctl
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
 		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
-		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh
+		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh \
+		   tests/vm/persist.sh tests/vm/netns.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
@@ -32,6 +33,11 @@ VM_AFP		:= $(VM_DIR)/afp-tx $(VM_DIR)/afp-rx
 $(VM_AFP): $(VM_DIR)/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $< $(LDLIBS)
+
+# vale-ctl as built for the host, linked static for the guest.
+$(VM_DIR)/vale-ctl: $(O)/apps/vale-ctl/vale-ctl.o $(LIBNETMAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LDLIBS)
 
 # pkt-gen as built for the host, linked static for the guest.
 $(VM_DIR)/pkt-gen: $(PKTGEN_OBJS) $(LIBNETMAP)

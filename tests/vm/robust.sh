@@ -2,16 +2,23 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # robust.sh - netmap.ko against misuse, inside the test VM: hostile
 # requests, rings and mappings; a registered descriptor passed to another
-# process; 1000 open/register/mmap/close cycles; senders, receivers and
-# pollers killed with SIGKILL mid-traffic; unload and reload.  The
-# harness then unloads the module once more (failing if it will not) and
-# fails on any kernel warning, including the module's own leak check.
+# process; 1000 open/register/mmap/close cycles; senders, receivers,
+# pollers and monitors killed with SIGKILL mid-traffic; unload and
+# reload.  The harness then unloads the module once more (failing if it
+# will not) and fails on any kernel warning, including the module's own
+# leak check.
 set -eu
 . ./lib.sh
 nm_load
 
 step "hostile requests, rings, slots and mappings"
 ./nmtest hostile vale1
+step "nr_flags and option lists as upstream"
+./nmtest conform vale1
+step "monitors: every frame, copy and zero-copy; SIGKILL mid-traffic"
+./nmtest monitor vale8
+step "NS_INDIRECT: frames from the sender's memory, bad pointers dropped"
+./nmtest indirect vale9
 step "a registered descriptor passed with SCM_RIGHTS"
 ./nmtest scm vale2
 step "1000 open/register/mmap/close cycles"
