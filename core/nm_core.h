@@ -70,7 +70,10 @@
  *           after the queueing), then reads the rings.
  * So either the waker sees the poller queued and wakes it, or the poller
  * sees the progress: a wake-up is never lost between the two. Each host
- * provides both barriers in those two functions.
+ * provides both barriers in those two functions. A NIC's RX ring may
+ * have its frames published late (mitigation, nm_os_nic_rx_notify()):
+ * nm_nic_rx_publish() then stores hwtail and wakes, in that order, as
+ * any waker; the frames are only hidden until then.
  */
 #ifndef NM_CORE_H
 #define NM_CORE_H
@@ -469,6 +472,7 @@ int nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *hdr, void *uctx);
 /* A NIC's host reports traffic (see nm_os.h's nm_os_nic_*). */
 int nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
     uint32_t len);
+void nm_nic_rx_publish(struct nm_adapter *na, uint32_t r);
 void nm_nic_tx_done(void *done, bool report);
 /* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
 int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);

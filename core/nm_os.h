@@ -256,6 +256,11 @@ void nm_os_gettime(struct timeval *tv);
  * host's stack as if the interface had received it, with the same
  * completion; q there only tells frames of different rings apart.
  * frame_copy copies bytes [off, off + len) of a received frame out.
+ *
+ * rx_notify: nm_nic_rx() has put frames on RX kring r of the adapter
+ * (host rings included); the host calls nm_nic_rx_publish(na, r) for
+ * them, now or later (mitigation: a burst is shown, and wakes the
+ * poller, once), always after this call and until detach.
  */
 struct nm_os_nic;
 struct nm_os_nic_info {
@@ -276,6 +281,7 @@ int nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
 int nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
     void *done, bool report);
 void nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len);
+void nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

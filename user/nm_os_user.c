@@ -651,3 +651,8 @@ void
 nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
 {
 }
+
+void
+nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
+{
+}

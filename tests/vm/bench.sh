@@ -75,16 +75,26 @@ run_nictx() {
 	echo "$((rx1 - rx0)) $SECS" | awk '{ printf "%.0f", $1 / $2 }'
 }
 
+# sleeps PID: the times the process's threads went to sleep (woken since).
+sleeps() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+	    awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+
 # nicrx LEN: afp-tx on vb to pkt-gen on netmap:va; prints pps received.
+# Also, for the record, how often the receiver was woken (generic_mit).
 run_nicrx() {
 	./pkt-gen -i netmap:va -f rx -w 0 >/tmp/rx.out 2>&1 &
 	rx=$!
 	sleep 0.3
+	w0=$(sleeps $rx)
 	./afp-tx -i vb -t "$SECS" -l "$1" >/tmp/tx.out 2>&1 || :
+	w1=$(sleeps $rx)
 	sleep 0.3
 	kill -INT $rx
 	wait $rx || :
 	show
+	echo "    pkt-gen rx woken $((w1 - w0)) times" >&2
 	echo "$(received /tmp/rx.out) $SECS" | awk '{ printf "%.0f", $1 / $2 }'
 }
 

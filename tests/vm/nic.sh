@@ -101,6 +101,16 @@ step "netmap:veth0 -> veth1: 1000 frames of 60 bytes, checked"
 to_peer -n 1000 -l 60 -- -n 1000 -l 60
 step "veth1 -> netmap:veth0: 1000 frames of 60 bytes, checked"
 from_peer -n 1000 -l 60 -- -n 1000 -l 60
+# RX mitigation off, then an interval longer than the burst: frames are
+# shown a quarter ring at a time, the last ones by the interval's end.
+MIT=/sys/module/netmap/parameters/generic_mit
+mit0=$(cat $MIT)
+for mit in 0 1000000000; do
+	step "the same with generic_mit=$mit"
+	echo $mit >$MIT
+	from_peer -n 1000 -l 60 -- -n 1000 -l 60
+done
+echo "$mit0" >$MIT
 stack_ok "after close"
 
 step "MTU 9000: 200 frames of 9000 bytes in 5 slots, both ways"
