@@ -9,8 +9,9 @@
  * every option, so a long list, or one that loops through unknown types,
  * ends in EMSGSIZE; each option starts as EOPNOTSUPP and its handler sets
  * 0 or an errno; a zero type or a duplicate type is EINVAL and ends the
- * walk there; unknown types are copied (header only) and left EOPNOTSUPP. Copy-out always writes every option header back, and
- * option and request bodies only on success.
+ * walk there; unknown types are copied (header only) and left EOPNOTSUPP.
+ * Copy-out always writes every option header back, and option and
+ * request bodies only on success.
  */
 #include "nm_core.h"
 

@@ -8,9 +8,10 @@
  * the frames, zero-copy ones when the port is done with them (and the
  * port's slot gets another buffer, NS_BUF_CHANGED); on VALE ports,
  * pipes and persistent ports; several monitors on one port; a full
- * monitor drops whole frames; the errors (no such port, port not in netmap mode, bad mode or ring, a
- * named monitor, a second zero-copy monitor of a ring); and nothing is
- * left when monitors and ports close in any order.
+ * monitor drops whole frames; the errors (no such port, port not in
+ * netmap mode, bad mode or ring, a named monitor, a second zero-copy
+ * monitor of a ring); and nothing is left when monitors and ports close
+ * in any order.
  */
 #include "unit.h"
 
