@@ -5,7 +5,8 @@
  * The core (the .c files of core/) is compiled three ways: into
  * netmap.ko, into netmapd and into the userspace test binaries. It
  * includes no OS header: every type, constant and service it needs comes
- * from here, and every service is implemented once per host (linux/nm_os_linux.c, user/nm_os_user.c).
+ * from here, and every service is implemented once per host
+ * (linux/nm_os_linux.c, user/nm_os_user.c).
  *
  * Return conventions: functions returning int give 0 or a positive errno;
  * allocators return NULL on failure.
