@@ -140,10 +140,10 @@ enum { NM_POOL_IF, NM_POOL_RING, NM_POOL_BUF, NM_POOL_COUNT };
 struct nm_mem {
 	uint16_t mem_id;
 	bool is_private;
-	int refcount;		/* adapters and priv bindings; under core lock */
+	int refcount;		/* adapters, priv bindings; under core lock */
 	struct nm_pool pools[NM_POOL_COUNT];
 	uint64_t size;
-	char *base;		/* core view of the region, NULL until finalized */
+	char *base;		/* core view of the region, NULL until made */
 	struct nm_os_region *region;
 	struct nm_os_mutex *lock;
 	struct nm_os_mutex *region_lock;	/* making the region */
@@ -251,7 +251,7 @@ struct nm_kring {
 
 enum nm_adapter_type {
 	NM_AD_VALE = 1,		/* ephemeral VALE port valeX:Y */
-	NM_AD_VP,		/* VALE-style port with no switch (pipe parent) */
+	NM_AD_VP,		/* VALE-style port, no switch (pipe parent) */
 	NM_AD_PIPE,
 	NM_AD_NULL,
 	NM_AD_MONITOR,

@@ -552,11 +552,14 @@ nm_nifp_create(struct nm_priv *priv, struct nm_adapter *na)
 	struct netmap_if *nifp;
 	uint64_t nifp_ofs, need;
 	uint32_t ntx = na->num_rings[NM_TX], nrx = na->num_rings[NM_RX];
-	/* the netmap_if counts at least one host ring (spec 2.3) */
-	uint32_t htx = na->num_host_rings[NM_TX] ? na->num_host_rings[NM_TX] : 1;
-	uint32_t hrx = na->num_host_rings[NM_RX] ? na->num_host_rings[NM_RX] : 1;
+	uint32_t htx = na->num_host_rings[NM_TX];
+	uint32_t hrx = na->num_host_rings[NM_RX];
 	uint32_t i;
 	int t;
+
+	/* the netmap_if counts at least one host ring (spec 2.3) */
+	htx = htx ? htx : 1;
+	hrx = hrx ? hrx : 1;
 
 	need = sizeof(struct netmap_if) + (ntx + htx + nrx + hrx) *
 	    sizeof(ssize_t);
