@@ -8,21 +8,13 @@
 
 BR=${1:?usage: test_cli.sh bridge}
 MAN=$(dirname "$0")/../../docs/man/bridge.8
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-fails=0
-cases=0
 
+# run NAME ARGS...: see run_tool
 run() {
-	name=$1
-	shift
-	cases=$((cases + 1))
-	timeout 30 "$BR" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	cat "$T/err" >>"$T/out"
+	run_tool "$BR" "$@"
 }
 
-# fail, expect, expect_rc
+# T, fails, cases; fail, expect, expect_rc, run_tool, check_end
 . "$(dirname "$0")/../../tests/lib/check.sh"
 
 # bad NAME MESSAGE ARGS...: exit 1, MESSAGE and the usage on stderr
@@ -82,5 +74,4 @@ done >"$T/missing"
 grep -q '^usage: bridge \[-chLv\] \[-b burst\] \[-w wait\] -i port \[-i port\]$' \
     "$T/help" || fail "-h synopsis changed: update the man page too"
 
-echo "bridge test_cli.sh: $cases cases, $fails failures"
-[ "$fails" -eq 0 ]
+check_end "bridge test_cli.sh"

@@ -7,21 +7,13 @@
 
 PG=${1:?usage: test_cli.sh pkt-gen}
 MAN=$(dirname "$0")/../../docs/man/pkt-gen.8
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-fails=0
-cases=0
 
+# run NAME ARGS...: see run_tool
 run() {
-	name=$1
-	shift
-	cases=$((cases + 1))
-	timeout 30 "$PG" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	cat "$T/err" >>"$T/out"
+	run_tool "$PG" "$@"
 }
 
-# fail, expect, expect_rc
+# T, fails, cases; fail, expect, expect_rc, run_tool, check_end
 . "$(dirname "$0")/../../tests/lib/check.sh"
 
 # bad NAME MESSAGE ARGS...: exit 1 with MESSAGE on stderr
@@ -90,5 +82,4 @@ done >"$T/missing"
 [ -s "$T/missing" ] &&
     fail "help and man page disagree on: $(cat "$T/missing")"
 
-echo "pkt-gen test_cli.sh: $cases cases, $fails failures"
-[ "$fails" -eq 0 ]
+check_end "pkt-gen test_cli.sh"

@@ -7,10 +7,6 @@
 # usage: test_fake.sh path/to/pkt-gen-fake
 
 PG=${1:?usage: test_fake.sh pkt-gen-fake}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-fails=0
-cases=0
 
 # run NAME [VAR=value...] -- pkt-gen arguments
 run() {
@@ -28,7 +24,7 @@ run() {
 	rc=$?
 }
 
-# fail, expect, expect_rc
+# T, fails, cases; fail, expect, expect_rc, check_end
 . "$(dirname "$0")/../../tests/lib/check.sh"
 
 clean_tx() {
@@ -176,5 +172,4 @@ for sig in INT TERM; do
 	expect "fake: tx_pkts [0-9]+ .*bad 0 seq_err 0 no_report 0"
 done
 
-echo "test_fake.sh: $cases cases, $fails failures"
-[ "$fails" -eq 0 ]
+check_end "test_fake.sh"

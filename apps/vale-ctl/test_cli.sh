@@ -9,10 +9,6 @@
 VC=${1:?usage: test_cli.sh vale-ctl vale-ctl-fake}
 FK=${2:?usage: test_cli.sh vale-ctl vale-ctl-fake}
 MAN=$(dirname "$0")/../../docs/man/vale-ctl.8
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-fails=0
-cases=0
 
 # run NAME PROGRAM ARGS...: output of both streams in $T/out
 run() {
@@ -23,7 +19,7 @@ run() {
 	rc=$?
 }
 
-# fail, expect, expect_rc
+# T, fails, cases; fail, expect, expect_rc, check_end
 . "$(dirname "$0")/../../tests/lib/check.sh"
 
 run "bad option" "$VC" -x
@@ -123,5 +119,4 @@ rc=$?
 expect_rc 1
 expect "failed to attach vale0:eth0: Device or resource busy"
 
-echo "vale-ctl test_cli.sh: $cases cases, $fails failures"
-[ "$fails" -eq 0 ]
+check_end "vale-ctl test_cli.sh"
