@@ -139,14 +139,24 @@ nmc_unref_locked(struct nmc_port *p)
 	return p != NULL && --p->refs == 0;
 }
 
-/* Clear a slot whose count is zero; close the descriptor if asked. */
+/*
+ * Clear a slot whose count is zero; close the descriptor if asked. The
+ * descriptor is closed before the slot is cleared, both under the table
+ * lock: until then a call finds the slot closing (EBADF), never an empty
+ * slot on a live socket, which it would take for a descriptor passed to
+ * us and attach to anew; and a netmap descriptor that reuses the number
+ * meanwhile is adopted (under the same lock) only once the slot is clear.
+ */
 static int
 nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 {
 	struct nmc_port *old;
 	bool dead;
+	int rv = 0;
 
 	pthread_mutex_lock(&nmc.lock);
+	if (do_close)
+		rv = real_close(fd);
 	old = s->port;
 	__atomic_store_n(&s->port, NULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
@@ -154,7 +164,7 @@ nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 	pthread_mutex_unlock(&nmc.lock);
 	if (dead)
 		nmc_port_free(old);
-	return do_close ? real_close(fd) : 0;
+	return rv;
 }
 
 void

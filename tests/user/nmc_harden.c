@@ -69,6 +69,9 @@ racer_run(void *arg)
 		switch (r->kind) {
 		case 0:
 			rv = ioctl(r->fd, NIOCTXSYNC, NULL);
+			if (rv != 0 && errno != EBADF)
+				fprintf(stderr, "race: txsync: %s\n",
+				    strerror(errno));
 			CHECK(rv == 0 || errno == EBADF);
 			break;
 		case 1:
