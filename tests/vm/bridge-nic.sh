@@ -15,27 +15,6 @@ set -eu
 nm_load
 modprobe veth
 
-# bridge_start NAME ARGS...: start bridge, wait for its "bridging" line.
-bridge_start() {
-	bname=$1
-	shift
-	./bridge "$@" >"/tmp/$bname.br" 2>&1 &
-	br_pid=$!
-	n=0
-	until grep -q '^bridging ' "/tmp/$bname.br" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -lt 200 ] || { echo "FAIL: $bname: bridge did not" \
-		    "start" >&2; cat "/tmp/$bname.br" >&2; exit 1; }
-		sleep 0.05
-	done
-}
-
-bridge_stop() {
-	kill -INT $br_pid
-	wait_pid $br_pid "bridge $bname"
-	cat "/tmp/$bname.br"
-}
-
 # has FILE PATTERN: a line of FILE matches (grep -E), or the test fails.
 has() {
 	grep -Eq -- "$2" "$1" ||
@@ -55,7 +34,7 @@ ping -c 3 -W 2 10.9.0.2 >/dev/null	# the path works without bridge
 bridge_start host -w 0 -i netmap:v0
 has /tmp/host.br "^bridging netmap:v0\^ <-> netmap:v0, zero copy,"
 ping -c 5 -W 2 10.9.0.2
-bridge_stop
+bridge_stop INT
 # ARP and ICMP went each way: host -> NIC and NIC -> host.
 has /tmp/host.br "^netmap:v0\^ -> netmap:v0: [1-9][0-9]* packets .* 0 copied, 0 dropped$"
 has /tmp/host.br "^netmap:v0 -> netmap:v0\^: [1-9][0-9]* packets .* 0 copied, 0 dropped$"
@@ -76,7 +55,7 @@ bridge_start two -w 0 -i netmap:ba -i netmap:bb
 has /tmp/two.br "^bridging netmap:ba <-> netmap:bb, zero copy,"
 ip netns exec a ping -c 5 -W 2 10.9.1.2
 ip netns exec b ping -c 5 -W 2 10.9.1.1
-bridge_stop
+bridge_stop INT
 has /tmp/two.br "^netmap:ba -> netmap:bb: [1-9][0-9]* packets .* 0 copied, 0 dropped$"
 has /tmp/two.br "^netmap:bb -> netmap:ba: [1-9][0-9]* packets .* 0 copied, 0 dropped$"
 

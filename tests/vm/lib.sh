@@ -44,3 +44,26 @@ wait_log() {
 	wait "$1" || { echo "FAIL: $3 (status $?)" >&2; cat "$2" >&2; exit 1; }
 	cat "$2"
 }
+
+# bridge_start NAME ARGS...: start bridge, wait for its "bridging" line.
+bridge_start() {
+	bname=$1
+	shift
+	: >"/tmp/$bname.br"	# no "bridging" line of a previous run
+	./bridge "$@" >"/tmp/$bname.br" 2>&1 &
+	br_pid=$!
+	n=0
+	until grep -q '^bridging ' "/tmp/$bname.br" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 200 ] || { echo "FAIL: $bname: bridge did not" \
+		    "start" >&2; cat "/tmp/$bname.br" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+# bridge_stop SIGNAL: a clean exit, and its output.
+bridge_stop() {
+	kill -"$1" $br_pid
+	wait_pid $br_pid "bridge $bname"
+	cat "/tmp/$bname.br"
+}
