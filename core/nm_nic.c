@@ -229,7 +229,7 @@ nm_nic_send(struct nm_kring *k, uint32_t cur, uint32_t end, uint32_t len,
 	void *frame, *data;
 	int error;
 
-	error = nm_os_nic_tx_alloc(os, len, &frame, &data);
+	error = nm_os_nic_tx_alloc(os, q, len, &frame, &data);
 	if (error)
 		return error;
 	nm_nic_tx_gather(k, cur, end, data, len);
@@ -522,10 +522,12 @@ nm_nic_create(const char *name, const struct nmreq_register *reg,
 	    NM_NIC_MAX_RINGS : info->tx_queues;
 	na->num_rings[NM_RX] = info->rx_queues > NM_NIC_MAX_RINGS ?
 	    NM_NIC_MAX_RINGS : info->rx_queues;
-	na->num_host_rings[NM_TX] = nm_clamp_req(reg->nr_host_tx_rings, 1,
-	    NM_NIC_MAX_HOST_RINGS);
-	na->num_host_rings[NM_RX] = nm_clamp_req(reg->nr_host_rx_rings, 1,
-	    NM_NIC_MAX_HOST_RINGS);
+	if (!info->no_host_rings) {
+		na->num_host_rings[NM_TX] = nm_clamp_req(
+		    reg->nr_host_tx_rings, 1, NM_NIC_MAX_HOST_RINGS);
+		na->num_host_rings[NM_RX] = nm_clamp_req(
+		    reg->nr_host_rx_rings, 1, NM_NIC_MAX_HOST_RINGS);
+	}
 	na->num_slots[NM_TX] = nm_clamp_req(reg->nr_tx_slots,
 	    NM_VALE_DEF_SLOTS, NM_MAX_SLOTS);
 	na->num_slots[NM_RX] = nm_clamp_req(reg->nr_rx_slots,
@@ -547,7 +549,7 @@ static int
 nm_nic_get(const char *name, const struct nmreq_register *reg, bool create,
     struct nm_adapter **out)
 {
-	struct nm_os_nic_info info;
+	struct nm_os_nic_info info = { 0 };
 	struct nm_os_nic *os;
 	struct nm_nic *nic, *next;
 	int error;
@@ -555,6 +557,13 @@ nm_nic_get(const char *name, const struct nmreq_register *reg, bool create,
 	error = nm_os_nic_open(name, &os, &info);
 	if (error)
 		return error;
+	/* a host without host rings refuses them, rather than fake them */
+	if (info.no_host_rings && reg != NULL &&
+	    (reg->nr_mode == NR_REG_SW || reg->nr_mode == NR_REG_NIC_SW ||
+	    reg->nr_mode == NR_REG_ONE_SW)) {
+		nm_os_nic_close(os);
+		return EOPNOTSUPP;
+	}
 	for (nic = nm_nics; nic != NULL; nic = next) {
 		next = nic->next;
 		if (nm_os_nic_gone(nic->os)) {

@@ -249,7 +249,9 @@ void nm_os_gettime(struct timeval *tv);
  * with ENXIO, detach still waits for the frames in flight.
  *
  * Sending: tx_alloc gives a frame of `len` bytes to fill at *data (ENXIO:
- * the interface is gone; EMSGSIZE: not a frame its MTU allows; ENOMEM),
+ * the interface is gone; EMSGSIZE: not a frame its MTU allows; ENOMEM;
+ * EBUSY: queue q has no room now, try later), to be passed to tx or
+ * stack_rx with the same q (a host may keep the queue for it meanwhile),
  * tx sends it on the interface's queue q: 0 (the frame is the host's now,
  * and unless `done` is NULL the host calls nm_nic_tx_done(done, report)
  * exactly once when it has left, in any context) or EBUSY (the queue is
@@ -257,6 +259,9 @@ void nm_os_gettime(struct timeval *tv);
  * host's stack as if the interface had received it, with the same
  * completion; q there only tells frames of different rings apart.
  * frame_copy copies bytes [off, off + len) of a received frame out.
+ * A host that cannot reach the interface's stack (netmapd) sets
+ * info->no_host_rings: the port has none, and a REGISTER of host rings
+ * fails with EOPNOTSUPP.
  *
  * rx_notify: nm_nic_rx() has put frames on RX kring r of the adapter
  * (host rings included); the host calls nm_nic_rx_publish(na, r) for
@@ -266,6 +271,7 @@ void nm_os_gettime(struct timeval *tv);
 struct nm_os_nic;
 struct nm_os_nic_info {
 	uint32_t tx_queues, rx_queues;	/* real ones, at least 1 */
+	bool no_host_rings;		/* the host cannot reach its stack */
 };
 struct nm_adapter;
 int nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
@@ -275,8 +281,8 @@ bool nm_os_nic_same(const struct nm_os_nic *a, const struct nm_os_nic *b);
 bool nm_os_nic_gone(const struct nm_os_nic *nic);
 int nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na);
 void nm_os_nic_detach(struct nm_os_nic *nic);
-int nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
-    void **data);
+int nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
+    void **frame, void **data);
 int nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
     bool report);
 int nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,

@@ -317,8 +317,8 @@ nm_linux_nic_up_done(struct sk_buff *skb)
 }
 
 int
-nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t len, void **frame,
-    void **data)
+nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
+    void **frame, void **data)
 {
 	struct net_device *dev;
 	unsigned int head, tail;

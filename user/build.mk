@@ -9,15 +9,20 @@
 # LD_PRELOAD object for programs that use the raw ABI. nmd_proto.c is
 # what both sides share.
 
-USER_OS_SRCS	:= user/nm_os_user.c
+USER_OS_SRCS	:= user/nm_os_user.c user/nm_os_nonic.c
 TESTHOST_SAN_OBJS := $(CORE_SAN_OBJS) $(USER_OS_SRCS:%.c=$(O)/san/%.o) \
 		   $(O)/san/user/testhost.o
 TESTHOST_LIBS	:= -pthread
 
+# Interfaces (nm_os_nic_*): AF_XDP through Debian's libxdp and libbpf,
+# AF_PACKET as the fallback.
+NETMAPD_NIC_SRCS := user/nm_nic_user.c user/nm_xdp.c user/nm_afp.c
+NETMAPD_LIBS	:= -lxdp -lbpf $(LDLIBS)
 NETMAPD_OBJS	:= $(CORE_OBJS) $(O)/user/nm_os_user.o $(O)/user/netmapd.o \
-		   $(O)/user/nmd_proto.o
+		   $(O)/user/nmd_proto.o $(NETMAPD_NIC_SRCS:%.c=$(O)/%.o)
 NETMAPD_SAN_OBJS := $(CORE_SAN_OBJS) $(O)/san/user/nm_os_user.o \
-		   $(O)/san/user/netmapd.o $(O)/san/user/nmd_proto.o
+		   $(O)/san/user/netmapd.o $(O)/san/user/nmd_proto.o \
+		   $(NETMAPD_NIC_SRCS:%.c=$(O)/san/%.o)
 NETMAPD		:= $(O)/netmapd
 NETMAPD_SAN	:= $(O)/san/netmapd
 PRELOAD		:= $(O)/libnetmap-preload.so
@@ -27,12 +32,12 @@ NMC_SRCS	:= user/nmclient.c user/nmc_req.c user/nmc_poll.c \
 BINS		+= $(NETMAPD) $(PRELOAD)
 
 $(NETMAPD): $(NETMAPD_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(NETMAPD_LIBS)
 
 # netmapd under AddressSanitizer and UBSan, for the multi-process tests.
 $(NETMAPD_SAN): $(NETMAPD_SAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(NETMAPD_LIBS)
 
 # Position-independent objects for the preload library.
 $(O)/pic/%.o: %.c

@@ -37,7 +37,7 @@ $(O)/fuzz/tests/fuzz/%.o: tests/fuzz/%.c
 	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/tests/fuzz_%: $(O)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_CORE_OBJS) \
-    $(O)/fuzz/user/nm_os_user.o
+    $(O)/fuzz/user/nm_os_user.o $(O)/fuzz/user/nm_os_nonic.o
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -pthread
 

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nm_os_nonic.c: nm_os.h's network interfaces for the userspace hosts that
+ * have none (the unit-test host, the fuzzers): no interface is found, so
+ * the core never holds one and the other calls are never made. netmapd
+ * has its own (nm_nic_user.c, with AF_XDP and AF_PACKET).
+ */
+#include <errno.h>
+
+#include "nm_os.h"
+
+int
+nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
+    struct nm_os_nic_info *info)
+{
+	return ENXIO;
+}
+
+void
+nm_os_nic_close(struct nm_os_nic *nic)
+{
+}
+
+bool
+nm_os_nic_same(const struct nm_os_nic *a, const struct nm_os_nic *b)
+{
+	return false;
+}
+
+bool
+nm_os_nic_gone(const struct nm_os_nic *nic)
+{
+	return true;
+}
+
+int
+nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
+{
+	return ENXIO;
+}
+
+void
+nm_os_nic_detach(struct nm_os_nic *nic)
+{
+}
+
+int
+nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
+    void **frame, void **data)
+{
+	return ENXIO;
+}
+
+int
+nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
+    bool report)
+{
+	return ENXIO;
+}
+
+int
+nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
+    void *done, bool report)
+{
+	return ENXIO;
+}
+
+void
+nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
+{
+}
+
+void
+nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
+{
+}

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nm_xdp.c: netmapd's AF_XDP path to an interface (nm_nic_user.h).
+ *
+ * One XDP socket per queue (libxdp's xsk_socket), each with a UMEM of
+ * its own: NM_XDP_RX chunks that live in the fill and RX rings, then
+ * NM_XDP_TX chunks used as a ring buffer by TX. Frames are copied once,
+ * between a chunk and a netmap buffer, by the core (nm_nic.c). A frame
+ * longer than a chunk takes several, as AF_XDP multi-buffer does
+ * (XDP_USE_SG, descriptors chained by XDP_PKT_CONTD), where the kernel
+ * has it (6.6); older ones take frames up to a chunk.
+ *
+ * The program: six instructions, built here (no BPF compiler needed),
+ * that redirect a frame to the socket of its queue in an XSKMAP, and
+ * pass it to the stack when that queue has none. It is attached through
+ * a BPF link (native mode where the driver has it, else generic): a
+ * link lives as long as its descriptor, so the program goes when the
+ * port is closed and also when netmapd dies, even by SIGKILL, with
+ * nothing pinned and nothing to clean up at the next start. A program
+ * already on the interface (another tool's) makes the attach fail with
+ * EBUSY, and nm_nic_user.c falls back to AF_PACKET.
+ *
+ * RX (the receive thread): the descriptors of complete frames go to
+ * nm_nic_rx() as pieces of one struct nm_user_frame, and their chunks
+ * straight back to the fill ring: there are exactly as many RX chunks as
+ * fill ring entries, so it never overflows.
+ *
+ * TX (the txsync of the queue's ring, under q->lock from tx_alloc to
+ * tx): a frame takes consecutive chunks of the TX ring buffer (skipping
+ * to its start rather than wrapping a frame), one descriptor each. The
+ * kernel completes a socket's descriptors in order, so a FIFO of frames
+ * (chunks spanned, descriptors) turns completions back into whole frames
+ * for nm_nic_tx_done() and frees their chunks. The socket is kicked
+ * (sendto, only when XDP_USE_NEED_WAKEUP says so) at the last frame of a
+ * sync and every NM_XDP_KICK descriptors; a kick the kernel could not
+ * finish (EAGAIN) is retried by the receive thread's reap.
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* nm_os.h's bool first: libbpf's headers bring <stdbool.h> */
+#include "nm_os.h"
+#include "nm_core.h"
+#include "nm_nic_user.h"
+
+#include <bpf/bpf.h>
+#include <xdp/xsk.h>
+
+/* Linux 6.6's multi-buffer AF_XDP, for older uapi headers. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG		(1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD		(1 << 0)
+#endif
+
+#define NM_XDP_CHUNK		2048	/* a netmap buffer's size */
+#define NM_XDP_RX		2048	/* chunks (and fill, RX entries) */
+#define NM_XDP_TX		2048	/* chunks (and TX, completion entries) */
+#define NM_XDP_BATCH		64	/* descriptors per RX pass */
+#define NM_XDP_KICK		64	/* descriptors between TX kicks */
+
+/* A frame in flight: chunks it took (a skip included), descriptors. */
+struct nm_xdp_txf {
+	uint32_t span, ndesc;
+	void *done;
+	bool report;
+};
+
+struct nm_xdp_q {
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	uint8_t *area;			/* RX chunks, then TX chunks */
+	int fd;
+	/* the receive thread's */
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod fill;
+	/* TX, under lock */
+	pthread_mutex_t lock;
+	struct xsk_ring_prod tx;
+	struct xsk_ring_cons comp;
+	uint32_t tx_head, tx_tail;	/* TX chunks taken, freed (counters) */
+	struct nm_xdp_txf *fifo;	/* NM_XDP_TX frames at most */
+	uint32_t fifo_head, fifo_count;
+	uint32_t comp_seen;		/* completions of the oldest frame */
+	uint32_t unkicked;		/* descriptors since the last kick */
+	uint32_t stage_skip, stage_len;	/* between tx_alloc and tx */
+	bool dead;			/* the interface went away */
+};
+
+struct nm_xdp {
+	int map_fd, prog_fd, link_fd;
+	bool sg;			/* multi-buffer frames */
+	uint32_t nq;
+	struct nm_xdp_q q[];
+};
+
+/* bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS) */
+static int
+nm_xdp_prog_load(int map_fd, bool frags)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_LDX | BPF_W | BPF_MEM, .dst_reg = BPF_REG_2,
+		  .src_reg = BPF_REG_1,
+		  .off = offsetof(struct xdp_md, rx_queue_index) },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map_fd },
+		{ .code = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3,
+		  .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_redirect_map },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+	    .expected_attach_type = BPF_XDP,
+	    .prog_flags = frags ? BPF_F_XDP_HAS_FRAGS : 0);
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "netmapd_xsk", "Dual BSD/GPL",
+	    insns, sizeof(insns) / sizeof(insns[0]), &opts);
+}
+
+/* The program on the interface: native mode, else generic. */
+static int
+nm_xdp_link(struct nm_os_nic *nic, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	int fd;
+
+	fd = bpf_link_create(prog_fd, nic->ifindex, BPF_XDP, &opts);
+	if (fd >= 0)
+		return fd;
+	opts.flags = XDP_FLAGS_SKB_MODE;
+	return bpf_link_create(prog_fd, nic->ifindex, BPF_XDP, &opts);
+}
+
+static void
+nm_xdp_q_close(struct nm_xdp_q *xq)
+{
+	if (xq->xsk != NULL)
+		xsk_socket__delete(xq->xsk);
+	if (xq->umem != NULL)
+		xsk_umem__delete(xq->umem);
+	if (xq->area != NULL)
+		munmap(xq->area, (size_t)(NM_XDP_RX + NM_XDP_TX) *
+		    NM_XDP_CHUNK);
+	free(xq->fifo);
+	pthread_mutex_destroy(&xq->lock);
+}
+
+/* The socket of queue q, in the map, its fill ring full. */
+static int
+nm_xdp_q_open(struct nm_os_nic *nic, struct nm_xdp *x, uint32_t q)
+{
+	struct nm_xdp_q *xq = &x->q[q];
+	size_t size = (size_t)(NM_XDP_RX + NM_XDP_TX) * NM_XDP_CHUNK;
+	struct xsk_umem_config ucfg = {
+		.fill_size = NM_XDP_RX, .comp_size = NM_XDP_TX,
+		.frame_size = NM_XDP_CHUNK,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = NM_XDP_RX, .tx_size = NM_XDP_TX,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_USE_NEED_WAKEUP | (x->sg ? XDP_USE_SG : 0),
+	};
+	uint32_t i, idx;
+	int error, fd;
+
+	pthread_mutex_init(&xq->lock, NULL);
+	xq->fifo = calloc(NM_XDP_TX, sizeof(*xq->fifo));
+	if (xq->fifo == NULL)
+		return ENOMEM;
+	xq->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (xq->area == MAP_FAILED) {
+		xq->area = NULL;
+		return errno;
+	}
+	error = -xsk_umem__create(&xq->umem, xq->area, size, &xq->fill,
+	    &xq->comp, &ucfg);
+	if (error) {
+		xq->umem = NULL;
+		return error;
+	}
+	error = -xsk_socket__create(&xq->xsk, nic->name, q, xq->umem, &xq->rx,
+	    &xq->tx, &scfg);
+	if (error == EINVAL && x->sg && q == 0) {
+		/* a kernel without multi-buffer: one chunk per frame */
+		x->sg = false;
+		scfg.bind_flags &= (uint16_t)~XDP_USE_SG;
+		error = -xsk_socket__create(&xq->xsk, nic->name, q, xq->umem,
+		    &xq->rx, &xq->tx, &scfg);
+	}
+	if (error) {
+		xq->xsk = NULL;
+		return error;
+	}
+	xq->fd = xsk_socket__fd(xq->xsk);
+	if (xsk_ring_prod__reserve(&xq->fill, NM_XDP_RX, &idx) != NM_XDP_RX)
+		return ENOMEM;
+	for (i = 0; i < NM_XDP_RX; i++)
+		*xsk_ring_prod__fill_addr(&xq->fill, idx + i) =
+		    (uint64_t)i * NM_XDP_CHUNK;
+	xsk_ring_prod__submit(&xq->fill, NM_XDP_RX);
+	fd = xq->fd;
+	if (bpf_map_update_elem(x->map_fd, &q, &fd, 0) != 0)
+		return errno;
+	return 0;
+}
+
+static void
+nm_xdp_free(struct nm_xdp *x)
+{
+	uint32_t q;
+
+	/* the program first, so that no frame meets a closing socket */
+	if (x->link_fd >= 0)
+		close(x->link_fd);
+	for (q = 0; q < x->nq; q++)
+		nm_xdp_q_close(&x->q[q]);
+	if (x->prog_fd >= 0)
+		close(x->prog_fd);
+	if (x->map_fd >= 0)
+		close(x->map_fd);
+	free(x);
+}
+
+static int
+nm_xdp_attach(struct nm_os_nic *nic)
+{
+	struct nm_xdp *x;
+	uint32_t q;
+	int error;
+
+	x = calloc(1, sizeof(*x) + nic->nq * sizeof(x->q[0]));
+	if (x == NULL)
+		return ENOMEM;
+	x->link_fd = x->prog_fd = -1;
+	x->map_fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "netmapd_xsks",
+	    sizeof(uint32_t), sizeof(int), nic->nq, NULL);
+	if (x->map_fd < 0) {
+		error = errno;
+		goto fail;
+	}
+	x->sg = true;
+	x->prog_fd = nm_xdp_prog_load(x->map_fd, true);
+	if (x->prog_fd < 0) {
+		x->sg = false;
+		x->prog_fd = nm_xdp_prog_load(x->map_fd, false);
+	}
+	if (x->prog_fd < 0) {
+		error = errno;
+		goto fail;
+	}
+	for (q = 0; q < nic->nq; q++) {
+		x->nq = q + 1;
+		error = nm_xdp_q_open(nic, x, q);
+		if (error)
+			goto fail;
+	}
+	x->link_fd = nm_xdp_link(nic, x->prog_fd);
+	if (x->link_fd < 0) {
+		error = errno;
+		goto fail;
+	}
+	nic->priv = x;
+	return 0;
+fail:
+	nm_xdp_free(x);
+	return error;
+}
+
+static void
+nm_xdp_detach(struct nm_os_nic *nic)
+{
+	nm_xdp_free(nic->priv);
+	nic->priv = NULL;
+}
+
+static int
+nm_xdp_fd(struct nm_os_nic *nic, uint32_t q)
+{
+	return ((struct nm_xdp *)nic->priv)->q[q].fd;
+}
+
+/* ---- RX ---- */
+
+/*
+ * The complete frames among up to NM_XDP_BATCH descriptors to the core;
+ * a frame cut by the batch waits for the next pass. Chunks go back to
+ * the fill ring as their frames are copied.
+ */
+static uint32_t
+nm_xdp_rx_batch(struct nm_os_nic *nic, struct nm_xdp_q *xq, uint32_t q)
+{
+	struct nm_user_frame f;
+	uint32_t n, i, idx, fidx, used = 0, len = 0;
+
+	n = xsk_ring_cons__peek(&xq->rx, NM_XDP_BATCH, &idx);
+	f.n = 0;
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&xq->rx,
+		    idx + i);
+
+		if (f.n < NM_USER_FRAME_SEGS) {
+			f.seg[f.n].p = xsk_umem__get_data(xq->area,
+			    xsk_umem__add_offset_to_addr(d->addr));
+			f.seg[f.n].len = d->len;
+		}
+		f.n++;
+		len += d->len;
+		if (d->options & XDP_PKT_CONTD)
+			continue;
+		/* a frame of more pieces than a netmap frame: dropped */
+		if (f.n <= NM_USER_FRAME_SEGS)
+			nm_nic_rx(nic->na, q, false, &f, len);
+		f.n = 0;
+		len = 0;
+		used = i + 1;
+	}
+	if (used == 0 && n == NM_XDP_BATCH)
+		used = n;	/* cannot be a frame: let it go */
+	if (used < n)
+		xsk_ring_cons__cancel(&xq->rx, n - used);
+	if (used == 0)
+		return 0;
+	if (xsk_ring_prod__reserve(&xq->fill, used, &fidx) != used) {
+		/* cannot happen: each chunk is in one ring or the other */
+		nm_os_log("%s: AF_XDP fill ring full", nic->name);
+		xsk_ring_cons__release(&xq->rx, used);
+		return used;
+	}
+	for (i = 0; i < used; i++)
+		*xsk_ring_prod__fill_addr(&xq->fill, fidx + i) =
+		    xsk_ring_cons__rx_desc(&xq->rx, idx + i)->addr &
+		    ~(uint64_t)(NM_XDP_CHUNK - 1);
+	xsk_ring_prod__submit(&xq->fill, used);
+	xsk_ring_cons__release(&xq->rx, used);
+	return used;
+}
+
+static void
+nm_xdp_rx(struct nm_os_nic *nic, uint32_t q)
+{
+	struct nm_xdp_q *xq = &((struct nm_xdp *)nic->priv)->q[q];
+	int i;
+
+	/* a few batches, then the rings are published */
+	for (i = 0; i < 8; i++)
+		if (nm_xdp_rx_batch(nic, xq, q) < NM_XDP_BATCH)
+			break;
+	if (xsk_ring_prod__needs_wakeup(&xq->fill))
+		recvfrom(xq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+/* ---- TX ---- */
+
+/* Have the kernel send what the TX ring holds (copy mode: now). */
+static void
+nm_xdp_kick(struct nm_xdp_q *xq)
+{
+	if (!xsk_ring_prod__needs_wakeup(&xq->tx)) {
+		xq->unkicked = 0;
+		return;
+	}
+	if (sendto(xq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+		/* EAGAIN, EBUSY, ENOBUFS: the reap tries again */
+		if (errno == ENXIO)
+			xq->dead = true;
+		return;
+	}
+	xq->unkicked = 0;
+}
+
+/* Completed descriptors to whole frames, to the core. Under xq->lock. */
+static void
+nm_xdp_reap_q(struct nm_xdp_q *xq)
+{
+	uint32_t idx, n;
+
+	n = xsk_ring_cons__peek(&xq->comp, NM_XDP_TX, &idx);
+	if (n == 0)
+		return;
+	xsk_ring_cons__release(&xq->comp, n);
+	xq->comp_seen += n;
+	while (xq->fifo_count > 0 &&
+	    xq->comp_seen >= xq->fifo[xq->fifo_head].ndesc) {
+		struct nm_xdp_txf *f = &xq->fifo[xq->fifo_head];
+
+		xq->comp_seen -= f->ndesc;
+		xq->tx_tail += f->span;
+		nm_nic_tx_done(f->done, f->report);
+		if (++xq->fifo_head == NM_XDP_TX)
+			xq->fifo_head = 0;
+		xq->fifo_count--;
+	}
+}
+
+static bool
+nm_xdp_reap(struct nm_os_nic *nic)
+{
+	struct nm_xdp *x = nic->priv;
+	bool inflight = false;
+	uint32_t q;
+
+	for (q = 0; q < x->nq; q++) {
+		struct nm_xdp_q *xq = &x->q[q];
+
+		pthread_mutex_lock(&xq->lock);
+		if (xq->fifo_count > 0 && !xq->dead)
+			nm_xdp_kick(xq);
+		nm_xdp_reap_q(xq);
+		inflight |= xq->fifo_count > 0 && !xq->dead;
+		pthread_mutex_unlock(&xq->lock);
+	}
+	return inflight;
+}
+
+/* Chunks for a frame of len bytes: 0 and the queue kept, or an errno. */
+static int
+nm_xdp_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
+    void **data)
+{
+	struct nm_xdp *x = nic->priv;
+	struct nm_xdp_q *xq = &x->q[q];
+	uint32_t need = (len + NM_XDP_CHUNK - 1) / NM_XDP_CHUNK, pos, skip;
+
+	if (need == 0)
+		need = 1;
+	if (need > 1 && !x->sg)
+		return EMSGSIZE;
+	pthread_mutex_lock(&xq->lock);
+	if (xq->dead) {
+		pthread_mutex_unlock(&xq->lock);
+		return ENXIO;
+	}
+	pos = xq->tx_head % NM_XDP_TX;
+	skip = pos + need > NM_XDP_TX ? NM_XDP_TX - pos : 0;
+	if (xq->tx_head + skip + need - xq->tx_tail > NM_XDP_TX ||
+	    xq->fifo_count == NM_XDP_TX) {
+		nm_xdp_kick(xq);
+		nm_xdp_reap_q(xq);
+		if (xq->tx_head + skip + need - xq->tx_tail > NM_XDP_TX ||
+		    xq->fifo_count == NM_XDP_TX) {
+			pthread_mutex_unlock(&xq->lock);
+			return EBUSY;
+		}
+	}
+	xq->stage_skip = skip;
+	xq->stage_len = len;
+	*data = xq->area + (size_t)(NM_XDP_RX + (pos + skip) % NM_XDP_TX) *
+	    NM_XDP_CHUNK;
+	return 0;
+}
+
+/*
+ * The staged frame to the TX ring, one descriptor per chunk. There is
+ * room: a descriptor per chunk, as many entries as chunks.
+ */
+static int
+nm_xdp_tx(struct nm_os_nic *nic, uint32_t q, void *data, void *done,
+    bool report)
+{
+	struct nm_xdp_q *xq = &((struct nm_xdp *)nic->priv)->q[q];
+	uint32_t len = xq->stage_len, need, i, idx, start, l, t;
+	struct nm_xdp_txf *f;
+
+	need = len == 0 ? 1 : (len + NM_XDP_CHUNK - 1) / NM_XDP_CHUNK;
+	start = xq->tx_head + xq->stage_skip;
+	if (xsk_ring_prod__reserve(&xq->tx, need, &idx) != need) {
+		pthread_mutex_unlock(&xq->lock);
+		return EBUSY;
+	}
+	for (i = 0; i < need; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&xq->tx, idx + i);
+
+		l = len > NM_XDP_CHUNK ? NM_XDP_CHUNK : len;
+		d->addr = (uint64_t)(NM_XDP_RX + (start + i) % NM_XDP_TX) *
+		    NM_XDP_CHUNK;
+		d->len = l;
+		d->options = i + 1 < need ? XDP_PKT_CONTD : 0;
+		len -= l;
+	}
+	xsk_ring_prod__submit(&xq->tx, need);
+	t = xq->fifo_head + xq->fifo_count;
+	f = &xq->fifo[t % NM_XDP_TX];
+	f->span = xq->stage_skip + need;
+	f->ndesc = need;
+	f->done = done;
+	f->report = report;
+	xq->fifo_count++;
+	xq->tx_head += f->span;
+	xq->unkicked += need;
+	if (report || xq->unkicked >= NM_XDP_KICK)
+		nm_xdp_kick(xq);
+	nm_xdp_reap_q(xq);
+	pthread_mutex_unlock(&xq->lock);
+	return 0;
+}
+
+static void
+nm_xdp_tx_cancel(struct nm_os_nic *nic, uint32_t q)
+{
+	pthread_mutex_unlock(&((struct nm_xdp *)nic->priv)->q[q].lock);
+}
+
+const struct nm_user_nic_path nm_user_xdp_path = {
+	.name = "AF_XDP",
+	.attach = nm_xdp_attach,
+	.detach = nm_xdp_detach,
+	.fd = nm_xdp_fd,
+	.rx = nm_xdp_rx,
+	.reap = nm_xdp_reap,
+	.tx_alloc = nm_xdp_tx_alloc,
+	.tx = nm_xdp_tx,
+	.tx_cancel = nm_xdp_tx_cancel,
+};
