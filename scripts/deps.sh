@@ -5,9 +5,13 @@
 # Usage: deps.sh test|vm|bench|deb|pcap|plot
 set -e
 pkgs="clang llvm libclang-rt-14-dev"
+# netmapd's interfaces: libxdp, libbpf (AF_XDP); their tests: iproute2,
+# ping, bpftool
+nic="libxdp-dev libbpf-dev iproute2 iputils-ping bpftool"
 case "$1" in
+test)	pkgs="$pkgs $nic" ;;
 vm)	pkgs="$pkgs qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio xz-utils iproute2" ;;
-bench)	pkgs="$pkgs dpdk dpdk-dev librte-net-memif23 librte-mempool-ring23 iproute2" ;;
+bench)	pkgs="$pkgs $nic dpdk dpdk-dev librte-net-memif23 librte-mempool-ring23" ;;
 deb)	pkgs="$pkgs dpkg-dev debhelper dh-dkms dkms lintian" ;;
 pcap)	pkgs="$pkgs gcc make dpkg-dev xz-utils flex bison perl tcpdump" ;;
 plot)	pkgs="gnuplot-nox jq" ;;

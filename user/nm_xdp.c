@@ -68,6 +68,8 @@
 #define NM_XDP_TX		2048	/* chunks (and TX, completion entries) */
 #define NM_XDP_BATCH		64	/* descriptors per RX pass */
 #define NM_XDP_KICK		64	/* descriptors between TX kicks */
+#define NM_XDP_BUSY_TRIES	200	/* a queue's last UMEM still going */
+#define NM_XDP_BUSY_US		5000
 
 /* A frame in flight: chunks it took (a skip included), descriptors. */
 struct nm_xdp_txf {
@@ -156,6 +158,27 @@ nm_xdp_q_close(struct nm_xdp_q *xq)
 	pthread_mutex_destroy(&xq->lock);
 }
 
+/*
+ * The socket of queue q. The kernel lets go of a closed socket's UMEM
+ * on a queue later (a work item): until then a bind there fails with
+ * EBUSY, so a port closed and opened again retries for a while.
+ */
+static int
+nm_xdp_socket(struct nm_os_nic *nic, struct nm_xdp_q *xq, uint32_t q,
+    const struct xsk_socket_config *scfg)
+{
+	int error, tries;
+
+	for (tries = 0; tries < NM_XDP_BUSY_TRIES; tries++) {
+		error = -xsk_socket__create(&xq->xsk, nic->name, q, xq->umem,
+		    &xq->rx, &xq->tx, scfg);
+		if (error != EBUSY)
+			break;
+		usleep(NM_XDP_BUSY_US);
+	}
+	return error;
+}
+
 /* The socket of queue q, in the map, its fill ring full. */
 static int
 nm_xdp_q_open(struct nm_os_nic *nic, struct nm_xdp *x, uint32_t q)
@@ -190,14 +213,12 @@ nm_xdp_q_open(struct nm_os_nic *nic, struct nm_xdp *x, uint32_t q)
 		xq->umem = NULL;
 		return error;
 	}
-	error = -xsk_socket__create(&xq->xsk, nic->name, q, xq->umem, &xq->rx,
-	    &xq->tx, &scfg);
+	error = nm_xdp_socket(nic, xq, q, &scfg);
 	if (error == EINVAL && x->sg && q == 0) {
 		/* a kernel without multi-buffer: one chunk per frame */
 		x->sg = false;
 		scfg.bind_flags &= (uint16_t)~XDP_USE_SG;
-		error = -xsk_socket__create(&xq->xsk, nic->name, q, xq->umem,
-		    &xq->rx, &xq->tx, &scfg);
+		error = nm_xdp_socket(nic, xq, q, &scfg);
 	}
 	if (error) {
 		xq->xsk = NULL;

@@ -1,0 +1,334 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# test-netmapd-nic: interfaces as netmap ports in netmapd (AF_XDP, and
+# AF_PACKET forced with NETMAPD_NIC=afpacket), natively, on veth pairs
+# between two network namespaces this test creates: netmapd and the
+# netmap programs in namespace A, the peer driven through AF_PACKET in B
+# (nmtest afsend / afrecv: counts, order and every byte), as
+# tests/vm/nic.sh checks the module's:
+#   - pkt-gen on netmap:IF reaches the peer, and pkt-gen receives what
+#     the peer sends; nmtest's frames both ways, 60 and 1514 bytes, and
+#     9000 bytes (MTU 9000, 5-slot NS_MOREFRAG frames) both ways;
+#   - a frame longer than the MTU is dropped, not sent;
+#   - bad requests (nmtest nicerr), host rings refused (EOPNOTSUPP);
+#   - a 4-queue pair: 4 ring pairs, frames on each TX ring;
+#   - AF_XDP: while bound, the stack gets nothing; the program is on the
+#     interface while bound and gone (ip link, bpftool) after close,
+#     after SIGKILL of the client and after SIGKILL of the daemon;
+#   - without CAP_NET_RAW the REGISTER fails with EPERM and the log says
+#     which capability is missing; with CAP_NET_RAW but not CAP_NET_ADMIN
+#     and CAP_BPF the automatic choice is AF_PACKET, and says why.
+# Needs root (namespaces) and a kernel with AF_XDP; skips otherwise.
+. tests/user/lib.sh
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: test-netmapd-nic needs root (network namespaces)"
+	exit 0
+fi
+if ! grep -q '^XDP ' /proc/net/protocols 2>/dev/null; then
+	echo "SKIP: test-netmapd-nic: this kernel has no AF_XDP"
+	exit 0
+fi
+
+NT=$(command -v timeout) || fail "no timeout(1)"
+NMTEST="$PWD/$O/tests/user/nmtest"
+PG="$PWD/$O/pkt-gen"
+PRELOAD_SO="$PWD/$O/libnetmap-preload.so"
+# namespaces of our own, removed by the cleanup
+NSA=nmxa$$
+NSB=nmxb$$
+IFA=nmxa$$
+IFB=nmxb$$
+A="ip netns exec $NSA"
+B="ip netns exec $NSB"
+
+nic_cleanup() {
+	nmd_cleanup
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+}
+trap nic_cleanup EXIT
+ip netns add "$NSA" && ip netns add "$NSB" || fail "ip netns add"
+
+# pair NQUEUES: IFA (10.9.0.1, in A) <-> IFB (10.9.0.2, in B)
+pair() {
+	ip -n "$NSA" link del "$IFA" 2>/dev/null
+	ip link add "$IFA" numtxqueues "$1" numrxqueues "$1" netns "$NSA" \
+	    type veth peer name "$IFB" numtxqueues "$1" numrxqueues "$1" \
+	    netns "$NSB" || fail "ip link add"
+	ip -n "$NSA" addr add 10.9.0.1/24 dev "$IFA"
+	ip -n "$NSB" addr add 10.9.0.2/24 dev "$IFB"
+	ip -n "$NSA" link set "$IFA" up
+	ip -n "$NSB" link set "$IFB" up
+}
+
+# The daemon in namespace A (sanitized), with the given environment.
+nic_start() {
+	: >"$T/netmapd.log"
+	$A env "$@" "$O/san/netmapd" -f -s "$NETMAP_SOCKET" \
+	    2>"$T/netmapd.log" &
+	NMD_PID=$!
+	i=0
+	while [ ! -S "$NETMAP_SOCKET" ]; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && fail "netmapd did not start"
+		sleep 0.01
+	done
+}
+
+stack_ok() {
+	$A ping -c 1 -W 5 10.9.0.2 >/dev/null || fail "ping A -> B: $*"
+}
+
+# no_prog WHEN: no XDP program on the interface, none of ours loaded
+# (the daemon detaches once it has seen its client's close; the kernel
+# frees a program after an RCU grace period).
+prog_left() {
+	ip -n "$NSA" link show "$IFA" | grep -q 'prog/xdp' && return 0
+	command -v bpftool >/dev/null &&
+	    bpftool prog show 2>/dev/null | grep -q netmapd_xsk
+}
+
+no_prog() {
+	i=0
+	while prog_left; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && fail "an XDP program left $1:" \
+		    "$(ip -n "$NSA" link show "$IFA")" \
+		    "$(bpftool prog show 2>/dev/null | grep -A1 netmapd_xsk)"
+		sleep 0.01
+	done
+	return 0
+}
+
+has_prog() {
+	ip -n "$NSA" link show "$IFA" | grep -q 'prog/xdp' ||
+	    fail "no XDP program on $IFA $1"
+}
+
+nmt() {
+	$A env LD_PRELOAD="$PRELOAD_SO" "$NT" 30 "$NMTEST" "$@"
+}
+
+# wait_ready FILE: a background program printed its "ready" line.
+wait_ready() {
+	i=0
+	while ! grep -q ready "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && fail "not ready: $(cat "$1")"
+		sleep 0.01
+	done
+}
+
+wait_ok() {
+	wait "$1" || fail "$2: $(tail -3 "$3")"
+	tail -1 "$3"
+}
+
+# to_peer SEND-ARGS -- AFRECV-ARGS: netmap:IFA -> AF_PACKET on IFB
+to_peer() {
+	sargs=
+	while [ "$1" != -- ]; do sargs="$sargs $1"; shift; done
+	shift
+	: >"$T/af.out"
+	$B "$NT" 30 "$NMTEST" afrecv "$@" "$IFB" >"$T/af.out" 2>&1 &
+	rpid=$!
+	wait_ready "$T/af.out"
+	# one CPU: veth queues a frame on the backlog of the sender's CPU
+	# shellcheck disable=SC2086
+	nmt send -w $sargs "$IFA" >"$T/send.out" 2>&1 ||
+	    fail "send$sargs: $(cat "$T/send.out")"
+	wait_ok $rpid "afrecv $*" "$T/af.out"
+}
+
+# from_peer AFSEND-ARGS -- RECV-ARGS: AF_PACKET on IFB -> netmap:IFA
+from_peer() {
+	sargs=
+	while [ "$1" != -- ]; do sargs="$sargs $1"; shift; done
+	shift
+	: >"$T/nm.out"
+	nmt recv -x "$@" "$IFA" >"$T/nm.out" 2>&1 &
+	rpid=$!
+	wait_ready "$T/nm.out"
+	# shellcheck disable=SC2086
+	$B "$NMTEST" afsend $sargs "$IFB" >/dev/null ||
+	    fail "afsend$sargs"
+	wait_ok $rpid "recv $*" "$T/nm.out"
+}
+
+# traffic PATH: what both paths must pass.
+traffic() {
+	path=$1
+	pair 1
+	stack_ok "before any binding ($path)"
+
+	echo "== $path: pkt-gen on netmap:$IFA -> AF_PACKET on $IFB"
+	: >"$T/af.out"
+	$B "$NT" 30 "$NMTEST" afrecv -P -S 1 -D 2 -l 60 -n 1000 "$IFB" \
+	    >"$T/af.out" 2>&1 &
+	rpid=$!
+	wait_ready "$T/af.out"
+	$A taskset 1 "$NT" 30 "$PG" -i "netmap:$IFA" -f tx -n 1000 -l 60 \
+	    -S 02:00:00:00:00:01 -D 02:00:00:00:00:02 -s 10.9.0.1 \
+	    -d 10.9.0.2 >"$T/pg.out" 2>&1 || fail "pkt-gen tx: $(cat "$T/pg.out")"
+	wait_ok $rpid "afrecv of pkt-gen's frames" "$T/af.out"
+	grep -q "$IFA: $path" "$T/netmapd.log" ||
+	    fail "the log does not say $path"
+
+	echo "== $path: AF_PACKET on $IFB -> pkt-gen on netmap:$IFA"
+	: >"$T/pg.out"
+	$A "$NT" 30 "$PG" -i "netmap:$IFA" -f rx -n 1000 >"$T/pg.out" 2>&1 &
+	rpid=$!
+	sleep 1
+	$B "$NMTEST" afsend -n 1000 -l 60 "$IFB" >/dev/null || fail afsend
+	wait $rpid || fail "pkt-gen rx: $(tail -3 "$T/pg.out")"
+	grep -q "^Received 1000 packets" "$T/pg.out" ||
+	    fail "pkt-gen rx: $(tail -3 "$T/pg.out")"
+
+	echo "== $path: 60 and 1514 bytes both ways, checked"
+	to_peer -n 1000 -l 60 -- -n 1000 -l 60
+	from_peer -n 1000 -l 60 -- -n 1000 -l 60
+	to_peer -n 500 -l 1514 -- -n 500 -l 1514
+	from_peer -n 500 -l 1514 -- -n 500 -l 1514
+
+	echo "== $path: MTU 9000, 9000-byte frames in 5 slots both ways"
+	ip -n "$NSA" link set "$IFA" mtu 9000
+	ip -n "$NSB" link set "$IFB" mtu 9000
+	to_peer -n 200 -l 9000 -F 5 -- -n 200 -l 9000
+	from_peer -n 200 -l 9000 -- -n 200 -l 9000
+	grep -q 'in 1000 slots' "$T/nm.out" ||
+	    fail "9000-byte frames not in 5 slots each: $(cat "$T/nm.out")"
+
+	echo "== $path: a frame longer than the MTU is not sent"
+	ip -n "$NSA" link set "$IFA" mtu 1500
+	ip -n "$NSB" link set "$IFB" mtu 1500
+	: >"$T/af.out"
+	$B "$NT" 30 "$NMTEST" afrecv -n 1 -l 1500 -t 3000 "$IFB" \
+	    >"$T/af.out" 2>&1 &
+	rpid=$!
+	wait_ready "$T/af.out"
+	nmt send -w -n 1 -l 2000 -F 1 "$IFA" >/dev/null ||
+	    fail "send of an oversize frame"
+	nmt send -w -n 1 -l 1500 "$IFA" >/dev/null || fail "send after it"
+	wait_ok $rpid "afrecv after an oversize frame" "$T/af.out"
+
+	echo "== $path: bad requests, host rings refused"
+	nmt nicerr "$IFA" || fail "nicerr"
+	for p in "$IFA^" "$IFA*"; do
+		nmt send -n 1 "$p" >"$T/host.out" 2>&1 &&
+		    fail "host rings of $p bound"
+		grep -q "Operation not supported" "$T/host.out" ||
+		    fail "host rings of $p: $(cat "$T/host.out")"
+	done
+	stack_ok "after the traffic ($path)"
+
+	echo "== $path: 4 queues, 4 ring pairs, frames on each TX ring"
+	pair 4
+	nmt nicrings "$IFA" 4 4 || fail "nicrings"
+	to_peer -q -n 1000 -l 60 -- -u -n 1000 -l 60
+	from_peer -n 1000 -l 60 -- -n 1000 -l 60
+	stack_ok "after the 4-queue tests ($path)"
+	grep -q "AF_PACKET instead" "$T/netmapd.log" &&
+	    [ "$path" = AF_XDP ] && fail "AF_XDP fell back to AF_PACKET"
+	return 0
+}
+
+# SIGKILL of a client mid-traffic, then of the daemon: nothing left.
+kills() {
+	path=$1
+	echo "== $path: SIGKILL of the client mid-traffic"
+	$A env LD_PRELOAD="$PRELOAD_SO" "$NMTEST" send -n 0 -l 60 "$IFA" \
+	    >/dev/null 2>&1 &
+	spid=$!
+	sleep 1
+	[ "$path" = AF_XDP ] && has_prog "while bound"
+	kill -KILL $spid
+	wait $spid 2>/dev/null
+	no_prog "after SIGKILL of the client"
+	stack_ok "after SIGKILL of the client"
+
+	echo "== $path: SIGKILL of the daemon mid-traffic"
+	$A env LD_PRELOAD="$PRELOAD_SO" "$NMTEST" send -n 0 -l 60 "$IFA" \
+	    >/dev/null 2>&1 &
+	spid=$!
+	sleep 1
+	[ "$path" = AF_XDP ] && has_prog "while bound"
+	kill -KILL "$NMD_PID"
+	wait "$NMD_PID" 2>/dev/null
+	NMD_PID=
+	# the client sees the daemon gone (EIO) and exits; or is killed
+	sleep 1
+	kill -KILL $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	no_prog "after SIGKILL of the daemon"
+	stack_ok "after SIGKILL of the daemon"
+	rm -f "$NETMAP_SOCKET" "$NETMAP_SOCKET.lock" "$NETMAP_SOCKET.pid"
+}
+
+# --- AF_XDP, the automatic choice
+nic_start
+traffic AF_XDP
+echo "== AF_XDP: while bound, the stack gets nothing"
+: >"$T/nm.out"
+# not through nmt: a function in the background is a subshell, which
+# SIGTERM would kill instead of the receiver
+$A env LD_PRELOAD="$PRELOAD_SO" "$NMTEST" recv -x -n 0 -t 0 "$IFA" \
+    >"$T/nm.out" 2>&1 &
+rpid=$!
+wait_ready "$T/nm.out"
+has_prog "while bound"
+$A ping -c 1 -W 1 10.9.0.2 >/dev/null 2>&1 &&
+    fail "ping through a bound interface"
+kill -TERM $rpid
+wait $rpid
+no_prog "after close"
+stack_ok "after close"
+stop_daemon
+no_prog "after the daemon's SIGTERM"
+nic_start
+kills AF_XDP
+
+# --- AF_PACKET, forced
+nic_start NETMAPD_NIC=afpacket
+traffic AF_PACKET
+no_prog "with AF_PACKET"
+stop_daemon
+nic_start NETMAPD_NIC=afpacket
+kills AF_PACKET
+
+# --- privileges
+echo "== without CAP_NET_RAW: EPERM, and the log says why"
+$A setpriv --bounding-set=-net_raw,-net_admin,-bpf,-sys_admin \
+    --inh-caps=-all "$O/san/netmapd" -f -s "$NETMAP_SOCKET" \
+    2>"$T/netmapd.log" &
+NMD_PID=$!
+i=0
+while [ ! -S "$NETMAP_SOCKET" ]; do
+	i=$((i + 1))
+	[ $i -gt 500 ] && fail "netmapd did not start"
+	sleep 0.01
+done
+nmt send -n 1 "$IFA" >"$T/perm.out" 2>&1 && fail "bound without CAP_NET_RAW"
+grep -q "Operation not permitted" "$T/perm.out" ||
+    fail "not EPERM: $(cat "$T/perm.out")"
+grep -q "lacks CAP_NET_RAW" "$T/netmapd.log" ||
+    fail "the log does not name CAP_NET_RAW"
+grep "lacks CAP_NET_RAW" "$T/netmapd.log"
+stop_daemon
+
+echo "== CAP_NET_RAW only: AF_PACKET, and the log says why"
+$A setpriv --bounding-set=-net_admin,-bpf,-sys_admin --inh-caps=-all \
+    "$O/san/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
+NMD_PID=$!
+i=0
+while [ ! -S "$NETMAP_SOCKET" ]; do
+	i=$((i + 1))
+	[ $i -gt 500 ] && fail "netmapd did not start"
+	sleep 0.01
+done
+to_peer -n 100 -l 60 -- -n 100 -l 60
+grep -q "AF_XDP needs CAP_NET_ADMIN and CAP_BPF: AF_PACKET" \
+    "$T/netmapd.log" || fail "no fallback for want of capabilities"
+no_prog "with CAP_NET_RAW only"
+stop_daemon
+echo "test-netmapd-nic: ok"
