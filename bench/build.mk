@@ -3,10 +3,15 @@
 # netmapd) against the peers a user would pick instead, DPDK memif and
 # AF_PACKET over veth, and prints figures, never pass/fail.  See
 # bench/README.md.  The AF_PACKET sender and receiver are built with
-# everything else so that they always compile.
+# everything else so that they always compile, as is xsk-bench (AF_XDP
+# used directly, for the rows of interfaces through netmapd).
 
-BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx
+BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx $(O)/bench/xsk-bench
 BINS		+= $(BENCH_BINS)
+
+# AF_XDP used directly (rxdrop, txonly), against netmapd's interfaces.
+$(O)/bench/xsk-bench: $(O)/bench/xsk-bench.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ -lxdp -lbpf $(LDLIBS)
 
 $(O)/bench/afp-tx: $(O)/bench/afp-tx.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)

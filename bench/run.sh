@@ -3,7 +3,10 @@
 # run.sh: the body of `make bench`.  Measures packet rates between two
 # processes pinned to two cores: VALE and netmap pipes (pkt-gen through
 # a private netmapd), DPDK memif (two dpdk-testpmd), and AF_PACKET over
-# a veth pair between two network namespaces (bench/afp-tx, afp-rx).
+# a veth pair between two network namespaces (bench/afp-tx, afp-rx);
+# and on that veth pair, interfaces through netmapd (pkt-gen on
+# netmap:IF, AF_XDP or AF_PACKET inside netmapd) against AF_XDP used
+# directly (bench/xsk-bench) and AF_PACKET (the nic_* rows, run_nic).
 # Each figure is the median of $BENCH_RUNS runs of $BENCH_SECS seconds,
 # counted at the receiver after a warm-up.  Prints a table, writes
 # bench/results/<date>-<host>.json and bench/results/latest.json, and
@@ -20,11 +23,14 @@ WARM=${BENCH_WARM:-1}		# seconds of traffic ignored before counting
 CPU_TX=${BENCH_CPU_TX:-0}
 CPU_RX=${BENCH_CPU_RX:-1}
 SIZES=${BENCH_SIZES:-"60 1514"}
-ROWS=${BENCH_ROWS:-"vale pipe memif afpacket"}
+# Interfaces: TX rows end in AF_XDP rxdrop, RX rows start at AF_XDP txonly.
+NIC_ROWS="nic_xsk nic_nmd_tx nic_afp_tx nic_nmd_rx nic_afp_rx nic_nmdp_tx nic_nmdp_rx"
+ROWS=${BENCH_ROWS:-"vale pipe memif afpacket $NIC_ROWS"}
 PKTGEN=$O/pkt-gen
 NETMAPD=$O/netmapd
 AFP_TX=$O/bench/afp-tx
 AFP_RX=$O/bench/afp-rx
+XSK=$O/bench/xsk-bench
 RESULTS=bench/results
 HP_PAGES=400			# 2 MB pages the two testpmd need, at most
 
@@ -366,6 +372,87 @@ run_afpacket() {
 	fi
 }
 
+# One side of an interface row: KIND (xsk, afp, nmd: pkt-gen through
+# netmapd with AF_XDP, nmdp: the same with NETMAPD_NIC=afpacket), ROLE
+# (tx, rx), namespace, interface, cpu, frame size, seconds; sets PID.
+nic_side() {
+	_nk=$1 _nr=$2 _nns=$3 _nif=$4 _ncpu=$5 _nlen=$6 _nsecs=$7
+	case $_nk$_nr in
+	xsktx)	start "$TMP/$_nr.log" /dev/null ip netns exec "$_nns" taskset \
+		    -c "$_ncpu" "$XSK" -i "$_nif" -m tx -D "$AFP_MAC" -l "$_nlen" \
+		    -t "$_nsecs" ;;
+	xskrx)	start "$TMP/$_nr.log" /dev/null ip netns exec "$_nns" taskset \
+		    -c "$_ncpu" "$XSK" -i "$_nif" -m rx -t "$_nsecs" ;;
+	afptx)	start "$TMP/$_nr.log" /dev/null ip netns exec "$_nns" taskset \
+		    -c "$_ncpu" "$AFP_TX" -i "$_nif" -D "$AFP_MAC" -l "$_nlen" \
+		    -t "$_nsecs" ;;
+	afprx)	start "$TMP/$_nr.log" /dev/null ip netns exec "$_nns" taskset \
+		    -c "$_ncpu" "$AFP_RX" -i "$_nif" -t "$_nsecs" ;;
+	nmd*)
+		_nsock=$TMP/nic-$_nr.sock
+		_nmode=xdp
+		[ "$_nk" = nmdp ] && _nmode=afpacket
+		rm -f "$_nsock"
+		start "$TMP/netmapd-$_nr.log" /dev/null ip netns exec "$_nns" \
+		    env NETMAPD_NIC=$_nmode "$NETMAPD" -f -t 0 -s "$_nsock"
+		NIC_NMD="$NIC_NMD $PID"
+		_ni=0
+		while [ ! -S "$_nsock" ] && [ $_ni -lt 50 ]; do
+			sleep 0.1
+			_ni=$((_ni + 1))
+		done
+		ls /proc/"$PID"/task >"$TMP/tids-$_nr" 2>/dev/null || true
+		_nd=$PID
+		if [ "$_nr" = tx ]; then
+			start "$TMP/$_nr.log" /dev/null ip netns exec "$_nns" env \
+			    NETMAP_SOCKET="$_nsock" timeout "$_nsecs" taskset -c \
+			    "$_ncpu" "$PKTGEN" -i "netmap:$_nif" -f tx -l "$_nlen" \
+			    -D "$AFP_MAC" -N -w 0
+		else
+			start "$TMP/$_nr.log" /dev/null ip netns exec "$_nns" env \
+			    NETMAP_SOCKET="$_nsock" timeout "$_nsecs" taskset -c \
+			    "$_ncpu" "$PKTGEN" -i "netmap:$_nif" -f rx -N -w 0
+		fi
+		_np=$PID
+		sleep 0.5
+		# the connection's thread and the interface's receive thread
+		pin_new_threads "$_nd" "$TMP/tids-$_nr" "$_ncpu"
+		PID=$_np ;;
+	esac
+}
+
+# One run of row $1 (nic_SENDER_tx: that sender into AF_XDP rxdrop,
+# nic_RECEIVER_rx: AF_XDP txonly into that receiver, nic_xsk: AF_XDP
+# both sides) with frames of $2 bytes; the rate is the receiver's.
+run_nic() {
+	R=
+	NIC_NMD=
+	others_mark
+	case $1 in
+	nic_xsk)	_tk=xsk _rk=xsk ;;
+	nic_*_tx)	_tk=${1#nic_} _tk=${_tk%_tx} _rk=xsk ;;
+	nic_*_rx)	_tk=xsk _rk=${1#nic_} _rk=${_rk%_rx} ;;
+	esac
+	_nt=$((WARM + SECS + 3))
+	nic_side "$_rk" rx "$NS_RX" nmb$$r "$CPU_RX" "$2" $_nt
+	_rx=$PID
+	sleep 0.3
+	nic_side "$_tk" tx "$NS_TX" nmb$$t "$CPU_TX" "$2" $((_nt - 1))
+	_tx=$PID
+	sleep $((_nt - 1))
+	OTHERS=$(others_pct)
+	stop "$_tx"
+	stop "$_rx"
+	for _p in $NIC_NMD; do
+		stop "$_p"
+	done
+	R=$(rate_from_reports "$TMP/rx.log")
+	if [ -z "$R" ]; then
+		log "bench: $1 gave no rate; last lines:"
+		tail -n 4 "$TMP/tx.log" "$TMP/rx.log" >&2 || true
+	fi
+}
+
 # Sets WHY to the reason row $1 cannot run, or to "" if it can, and
 # prepares what the row needs (in this shell, for cleanup to see it).
 unavailable() {
@@ -393,7 +480,23 @@ unavailable() {
 		elif ! netns_setup; then
 			WHY="cannot make namespaces"
 		fi ;;
+	nic_*)	nic_unavailable "$1" ;;
 	esac
+}
+
+# Sets WHY for an interface row $1.
+nic_unavailable() {
+	if [ ! -x "$XSK" ] || [ ! -x "$AFP_TX" ] || [ ! -x "$AFP_RX" ]; then
+		WHY="xsk-bench, afp-tx or afp-rx not built"
+	elif [ ! -x "$PKTGEN" ] || [ ! -x "$NETMAPD" ]; then
+		WHY="pkt-gen or netmapd not built"
+	elif [ "$(id -u)" -ne 0 ]; then
+		WHY="needs root"
+	elif ! grep -q '^XDP ' /proc/net/protocols; then
+		WHY="no AF_XDP in this kernel"
+	elif ! netns_setup; then
+		WHY="cannot make namespaces"
+	fi
 }
 
 # Measures row $1 at size $2: sets RESULT (median pps or n/a) and RUNLIST.
@@ -417,6 +520,7 @@ measure() {
 		pipe)	run_pktgen "netmap:bp{1" "netmap:bp}1" "$2" ;;
 		memif)	run_memif "$2" ;;
 		afpacket) run_afpacket "$2" ;;
+		nic_*)	run_nic "$1" "$2" ;;
 		esac
 		log "bench: $1 $2 B run $_k: ${R:-failed} pps;" \
 		    "other processes used $OTHERS% of the cpus"
@@ -470,6 +574,19 @@ label() {
 	pipe)	echo "pipe bp{1->bp}1 (netmapd)" ;;
 	memif)	echo "DPDK memif testpmd tx->rx" ;;
 	afpacket) echo "AF_PACKET veth, netns" ;;
+	nic_*)	nic_label "$1" ;;
+	esac
+}
+
+nic_label() {
+	case $1 in
+	nic_xsk)	echo "veth AF_XDP txonly->rxdrop" ;;
+	nic_nmd_tx)	echo "veth pkt-gen/netmapd XDP->rxdrop" ;;
+	nic_nmdp_tx)	echo "veth pkt-gen/netmapd AFP->rxdrop" ;;
+	nic_afp_tx)	echo "veth afp-tx->AF_XDP rxdrop" ;;
+	nic_nmd_rx)	echo "veth txonly->pkt-gen/netmapd XDP" ;;
+	nic_nmdp_rx)	echo "veth txonly->pkt-gen/netmapd AFP" ;;
+	nic_afp_rx)	echo "veth AF_XDP txonly->afp-rx" ;;
 	esac
 }
 
@@ -538,6 +655,23 @@ while read -r row size pps others rest; do
 		busy=1
 	fi
 done <"$TMP/rows"
+# Interfaces: netmapd against AF_XDP used directly and AF_PACKET.
+nic_ratios() {
+	printf '\n%-34s %6s %9s %9s %9s %9s\n' "interface ratios" bytes \
+	    TX/xsk TX/afp RX/xsk RX/afp
+	for size in $SIZES; do
+		printf '%-34s %6s %9s %9s %9s %9s\n' "netmapd AF_XDP" "$size" \
+		    "$(ratio "$(get nic_nmd_tx "$size")" "$(get nic_xsk "$size")")" \
+		    "$(ratio "$(get nic_nmd_tx "$size")" "$(get nic_afp_tx "$size")")" \
+		    "$(ratio "$(get nic_nmd_rx "$size")" "$(get nic_xsk "$size")")" \
+		    "$(ratio "$(get nic_nmd_rx "$size")" "$(get nic_afp_rx "$size")")"
+		printf '%-34s %6s %9s %9s %9s %9s\n' "netmapd AF_PACKET" "$size" \
+		    "$(ratio "$(get nic_nmdp_tx "$size")" "$(get nic_xsk "$size")")" \
+		    "$(ratio "$(get nic_nmdp_tx "$size")" "$(get nic_afp_tx "$size")")" \
+		    "$(ratio "$(get nic_nmdp_rx "$size")" "$(get nic_xsk "$size")")" \
+		    "$(ratio "$(get nic_nmdp_rx "$size")" "$(get nic_afp_rx "$size")")"
+	done
+}
 printf '\n%-34s %6s %9s %9s %9s\n' ratios bytes VALE/memif pipe/memif \
     VALE/AFP
 for size in $SIZES; do
@@ -546,6 +680,7 @@ for size in $SIZES; do
 	    "$(ratio "$(get pipe "$size")" "$(get memif "$size")")" \
 	    "$(ratio "$(get vale "$size")" "$(get afpacket "$size")")"
 done
+nic_ratios
 echo "(median of $RUNS runs of $SECS s; Gbit/s counts frame bytes without" \
     "CRC, preamble and gap)"
 echo "(others: the most that other processes used of the cpus during a" \

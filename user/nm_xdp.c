@@ -384,21 +384,31 @@ nm_xdp_rx(struct nm_os_nic *nic, uint32_t q)
 
 /* ---- TX ---- */
 
-/* Have the kernel send what the TX ring holds (copy mode: now). */
+/*
+ * Have the kernel send what the TX ring holds (copy mode: now). One
+ * sendto() sends at most 32 frames in copy mode and then says EAGAIN:
+ * it is called again while that is so, a bounded number of times.
+ */
 static void
 nm_xdp_kick(struct nm_xdp_q *xq)
 {
+	int i;
+
 	if (!xsk_ring_prod__needs_wakeup(&xq->tx)) {
 		xq->unkicked = 0;
 		return;
 	}
-	if (sendto(xq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
-		/* EAGAIN, EBUSY, ENOBUFS: the reap tries again */
-		if (errno == ENXIO)
-			xq->dead = true;
-		return;
+	for (i = 0; i < NM_XDP_TX / 32; i++) {
+		if (sendto(xq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
+			xq->unkicked = 0;
+			return;
+		}
+		if (errno != EAGAIN)
+			break;
 	}
-	xq->unkicked = 0;
+	/* EBUSY, ENOBUFS, EAGAIN still: the reap tries again */
+	if (errno == ENXIO)
+		xq->dead = true;
 }
 
 /* Completed descriptors to whole frames, to the core. Under xq->lock. */
