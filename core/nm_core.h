@@ -119,6 +119,7 @@ struct nm_params {
 	uint32_t bridge_batch;
 	uint32_t no_timestamp;
 	uint32_t verbose;
+	uint32_t buf_pool_pad;	/* the global buffer pool's page offset */
 };
 extern struct nm_params nm_params;
 
@@ -474,6 +475,12 @@ int nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
     uint32_t len);
 void nm_nic_rx_publish(struct nm_adapter *na, uint32_t r);
 void nm_nic_tx_done(void *done, bool report);
+/* ... zero copy: buffers by index (nm_nic.c, nm_os.h) */
+void nm_nic_zerocopy(struct nm_adapter *na);
+int nm_nic_rx_bufs(struct nm_adapter *na, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n);
+void nm_nic_rx_return(struct nm_adapter *na, uint32_t r, const uint32_t *idx,
+    uint32_t n);
 /* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
 int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 /* The region a registered descriptor may map, or EINVAL. */

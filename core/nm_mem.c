@@ -9,7 +9,11 @@
  * region can be mapped as is. A bitmap per pool tracks free objects.
  *
  * mem_id 1 is the global allocator, sized by the if/ring/buf tunables and
- * materialised on first use. Each VALE port gets a private allocator sized
+ * materialised on first use. A host may have its buffer pool start
+ * buf_pool_pad bytes past a page boundary (netmapd: the AF_XDP headroom,
+ * so that a frame the kernel writes at a UMEM chunk's start plus 256
+ * lands at a buffer's start); ring->buf_ofs says where buffers are, so
+ * applications see no difference. Each VALE port gets a private allocator sized
  * for its rings (spec 2.9). Buffers 0 and 1 are never handed out: 0 is
  * where a bad index lands, so a hostile index can never reach outside the
  * region.
@@ -29,6 +33,7 @@ struct nm_params nm_params = {
 	.priv_ring_size = 5 * NM_PAGE_SIZE, .priv_ring_num = 4,
 	.priv_buf_size = 2048,	.priv_buf_num = 4098,
 	.bridge_batch = NM_VALE_BATCH,
+	.buf_pool_pad = 0,
 };
 
 struct nm_pool_limits {
@@ -187,6 +192,25 @@ nm_mem_unlink_free(struct nm_mem *m)
 	nm_os_free(m);
 }
 
+/*
+ * The pools one after the other, the buffer pool `pad` bytes further
+ * (page-aligned otherwise); the region in whole pages.
+ */
+static void
+nm_mem_layout(struct nm_mem *m, uint32_t pad)
+{
+	uint64_t off = 0;
+	int i;
+
+	for (i = 0; i < NM_POOL_COUNT; i++) {
+		if (i == NM_POOL_BUF)
+			off += pad;
+		m->pools[i].offset = off;
+		off += m->pools[i].size;
+	}
+	m->size = (off + NM_PAGE_SIZE - 1) & ~(uint64_t)(NM_PAGE_SIZE - 1);
+}
+
 struct nm_mem *
 nm_mem_global(void)
 {
@@ -204,6 +228,7 @@ nm_mem_global(void)
 	    nm_params.ring_size, nm_params.ring_num, false);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF, nm_params.buf_size,
 	    nm_params.buf_num, false);
+	nm_mem_layout(m, nm_params.buf_pool_pad % NM_PAGE_SIZE);
 	nm_mem_global_publish(m);
 	return m;
 }
@@ -268,6 +293,7 @@ nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr, uint32_t rxd,
 	    (uint32_t)ringnum, true);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF,
 	    nm_params.priv_buf_size, (uint32_t)bufnum, true);
+	nm_mem_layout(m, 0);
 	*error = 0;
 	return m;
 }
@@ -294,7 +320,6 @@ nm_pool_reset(struct nm_pool *p, int which)
 static int
 nm_mem_populate(struct nm_mem *m)
 {
-	uint64_t off = 0;
 	int i;
 	void *kva;
 
@@ -302,14 +327,11 @@ nm_mem_populate(struct nm_mem *m)
 		struct nm_pool *p = &m->pools[i];
 		uint32_t words = (p->objtotal + 31) / 32;
 
-		p->offset = off;
-		off += p->size;
 		p->bitmap = nm_os_malloc(words * sizeof(uint32_t));
 		if (p->bitmap == NULL)
 			goto fail;
 		nm_pool_reset(p, i);
 	}
-	m->size = off;
 	m->region = nm_os_region_create(m->size, &kva);
 	if (m->region == NULL)
 		goto fail;
@@ -451,15 +473,15 @@ nm_mem_pools_info(const struct nm_mem *m, struct nmreq_pools_info *pi)
 {
 	const struct nm_pool *p = m->pools;
 
-	pi->nr_memsize = p[0].size + p[1].size + p[2].size;
+	pi->nr_memsize = m->size;
 	pi->nr_mem_id = m->mem_id;
-	pi->nr_if_pool_offset = 0;
+	pi->nr_if_pool_offset = p[NM_POOL_IF].offset;
 	pi->nr_if_pool_objtotal = p[NM_POOL_IF].objtotal;
 	pi->nr_if_pool_objsize = p[NM_POOL_IF].objsize;
-	pi->nr_ring_pool_offset = p[NM_POOL_IF].size;
+	pi->nr_ring_pool_offset = p[NM_POOL_RING].offset;
 	pi->nr_ring_pool_objtotal = p[NM_POOL_RING].objtotal;
 	pi->nr_ring_pool_objsize = p[NM_POOL_RING].objsize;
-	pi->nr_buf_pool_offset = p[NM_POOL_IF].size + p[NM_POOL_RING].size;
+	pi->nr_buf_pool_offset = p[NM_POOL_BUF].offset;
 	pi->nr_buf_pool_objtotal = p[NM_POOL_BUF].objtotal;
 	pi->nr_buf_pool_objsize = p[NM_POOL_BUF].objsize;
 }

@@ -43,11 +43,24 @@
  * NS_FORWARD on the frame): released frames of a NIC RX ring go up the
  * stack, of a host RX ring out on the wire, copied (nm_nic_forward).
  *
+ * Zero copy (a host whose interface reads and writes the region's
+ * buffers itself, as netmapd's AF_XDP with the buffer pool as its UMEM:
+ * it calls nm_nic_zerocopy() while attaching): TX hands the host the
+ * frame's buffer indices (nm_os_nic_tx_bufs), same completion
+ * accounting; RX takes the buffers the host filled (nm_nic_rx_bufs)
+ * into the slots at tail in place of theirs, and the buffers of the free
+ * slots [tail, hwcur - 1) are the host's to fill: given at activation
+ * and by every rxsync for the slots it releases (nm_os_nic_rx_refill,
+ * before hwcur moves), given back by the host at detach
+ * (nm_nic_rx_return) into the free slots. Indices are checked before
+ * they reach the host; a bad one is not given (its frame is dropped on
+ * TX).
+ *
  * Not done yet, refused: slot offsets (NETMAP_REQ_OPT_OFFSETS: EOPNOTSUPP
  * on a NIC). Checksum and segmentation offloads are the host's business:
  * what arrives in a ring is always a complete frame with its checksums.
- * Nothing is zero-copy: every frame is copied between a netmap buffer and
- * a host frame, once.
+ * Without zero copy every frame is copied between a netmap buffer and a
+ * host frame, once.
  */
 #include "nm_core.h"
 
@@ -59,6 +72,9 @@
  */
 #define NM_NIC_MAX_RINGS	32
 #define NM_NIC_MAX_HOST_RINGS	8
+/* Zero copy: slots of one TX frame, buffers per refill call. */
+#define NM_NIC_ZC_FRAGS		32
+#define NM_NIC_ZC_BATCH		64
 
 /* A TX ring's completion accounting. */
 struct nm_nic_txq {
@@ -90,6 +106,7 @@ struct nm_nic {
 	struct nm_os_nic *os;
 	struct nm_nic_txq *txq;
 	struct nm_nic_rxq *rxq;
+	bool zc;			/* the host moves buffers by index */
 	struct nm_nic *next;		/* nm_nics, under the core lock */
 };
 
@@ -215,6 +232,35 @@ nm_nic_frame(struct nm_kring *k, uint32_t cur, uint32_t limit, uint32_t *endp,
 }
 
 /*
+ * Zero copy: the frame in slots [cur, end) leaves from its own buffers.
+ * EINVAL (dropped) for a bad index or more than NM_NIC_ZC_FRAGS slots.
+ */
+static int
+nm_nic_send_bufs(struct nm_kring *k, uint32_t cur, uint32_t end, uint32_t q,
+    struct nm_nic_txq *done, bool report)
+{
+	struct nm_mem *m = k->na->mem;
+	uint32_t idx[NM_NIC_ZC_FRAGS], len[NM_NIC_ZC_FRAGS], n = 0;
+	uint32_t bufsz = nm_mem_bufsize(m), nbufs = nm_mem_nbufs(m);
+
+	for (; cur != end; cur = nm_next(cur, k->num_slots)) {
+		struct netmap_slot *s = &k->ring->slot[cur];
+
+		if (n == NM_NIC_ZC_FRAGS)
+			return EINVAL;
+		idx[n] = nm_load_relaxed(&s->buf_idx);
+		len[n] = nm_load_relaxed(&s->len);
+		if (idx[n] < 2 || idx[n] >= nbufs)
+			return EINVAL;
+		if (len[n] > bufsz)
+			len[n] = bufsz;
+		n++;
+	}
+	return nm_os_nic_tx_bufs(k->na->nic->os, q, idx, len, n, done,
+	    report);
+}
+
+/*
  * One frame of ring k, slots [cur, end), to the wire (a NIC ring or, from
  * a host RX ring, a forwarded frame) or up the host stack (a host TX ring
  * or, from a NIC RX ring, a forwarded one). `done` NULL: no completion.
@@ -229,6 +275,8 @@ nm_nic_send(struct nm_kring *k, uint32_t cur, uint32_t end, uint32_t len,
 	void *frame, *data;
 	int error;
 
+	if (k->na->nic->zc && done != NULL && !to_stack)
+		return nm_nic_send_bufs(k, cur, end, q, done, report);
 	error = nm_os_nic_tx_alloc(os, q, len, &frame, &data);
 	if (error)
 		return error;
@@ -278,6 +326,29 @@ nm_nic_txsync(struct nm_kring *k)
 /* ---- RX ---- */
 
 /*
+ * Frames put on RX ring r up to `tail` (under rq->lock, released here):
+ * a quarter of the ring hidden is shown now, lest the ring fill up;
+ * less waits for the host's nm_nic_rx_publish().
+ */
+static void
+nm_nic_rx_produced(struct nm_adapter *na, uint32_t r, uint32_t tail)
+{
+	struct nm_nic_rxq *rq = &na->nic->rxq[r];
+	struct nm_kring *k = rq->kring;
+	bool full;
+
+	rq->tail = tail;
+	full = nm_dist(k->nr_hwtail, tail, k->num_slots) >= k->num_slots / 4;
+	if (full)
+		nm_store_release(&k->nr_hwtail, tail);
+	nm_os_spin_unlock(rq->lock);
+	if (full)
+		nm_kring_notify(k);
+	else
+		nm_os_nic_rx_notify(na->nic->os, r);
+}
+
+/*
  * Called by the host for each frame its interface received (host false,
  * q its queue) or its stack sent on the interface (host true, q any
  * number spreading flows over the host rings), from its receive or
@@ -295,7 +366,6 @@ nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
 	struct nm_mem *m = na->mem;
 	uint32_t n = k->num_slots, bufsz = nm_mem_bufsize(m);
 	uint32_t need = (len + bufsz - 1) / bufsz, tail, off, l;
-	bool full;
 
 	if (len == 0)
 		return 0;
@@ -318,17 +388,89 @@ nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
 		    (uint16_t)(off + l < len ? NS_MOREFRAG : 0));
 		tail = nm_next(tail, n);
 	}
-	rq->tail = tail;
-	/* a quarter of the ring hidden: shown now, lest the ring fill up */
-	full = nm_dist(k->nr_hwtail, tail, n) >= n / 4;
-	if (full)
-		nm_store_release(&k->nr_hwtail, tail);
-	nm_os_spin_unlock(rq->lock);
-	if (full)
-		nm_kring_notify(k);
-	else
-		nm_os_nic_rx_notify(na->nic->os, r);
+	nm_nic_rx_produced(na, r, tail);
 	return 0;
+}
+
+/*
+ * Zero copy: a frame the host received in buffers idx[0..n) (len[i]
+ * bytes each) takes the slots at tail, whose buffers the host had.
+ * ENOSPC: no room, nothing taken (the buffers stay the host's).
+ */
+int
+nm_nic_rx_bufs(struct nm_adapter *na, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n)
+{
+	uint32_t r = q % na->num_rings[NM_RX], tail, i;
+	struct nm_nic_rxq *rq = &na->nic->rxq[r];
+	struct nm_kring *k = rq->kring;
+
+	nm_os_spin_lock(rq->lock);
+	tail = rq->tail;
+	if (nm_dist(tail, nm_prev(nm_load_acquire(&k->nr_hwcur),
+	    k->num_slots), k->num_slots) < n) {
+		k->drops++;
+		nm_os_spin_unlock(rq->lock);
+		return ENOSPC;
+	}
+	for (i = 0; i < n; i++) {
+		struct netmap_slot *s = &k->ring->slot[tail];
+
+		nm_store_relaxed(&s->buf_idx, idx[i]);
+		nm_store_relaxed(&s->len, (uint16_t)len[i]);
+		nm_store_relaxed(&s->flags,
+		    (uint16_t)(i + 1 < n ? NS_MOREFRAG : 0));
+		tail = nm_next(tail, k->num_slots);
+	}
+	nm_nic_rx_produced(na, r, tail);
+	return 0;
+}
+
+/*
+ * Zero copy, from the host's detach: the buffers it still had for RX
+ * ring r go back into the free slots, from tail on.
+ */
+void
+nm_nic_rx_return(struct nm_adapter *na, uint32_t r, const uint32_t *idx,
+    uint32_t n)
+{
+	struct nm_nic_rxq *rq = &na->nic->rxq[r];
+	struct nm_kring *k = rq->kring;
+	uint32_t end = nm_prev(k->nr_hwcur, k->num_slots), i;
+
+	for (i = 0; i < n && rq->tail != end; i++) {
+		nm_store_relaxed(&k->ring->slot[rq->tail].buf_idx, idx[i]);
+		rq->tail = nm_next(rq->tail, k->num_slots);
+	}
+}
+
+/* The host fills the free slots [from, to) of RX ring k (zero copy). */
+static void
+nm_nic_rx_refill(struct nm_kring *k, uint32_t from, uint32_t to)
+{
+	uint32_t idx[NM_NIC_ZC_BATCH], n = 0, nbufs = nm_mem_nbufs(k->na->mem);
+
+	for (; from != to; from = nm_next(from, k->num_slots)) {
+		uint32_t b = nm_load_relaxed(&k->ring->slot[from].buf_idx);
+
+		if (b < 2 || b >= nbufs)
+			continue;
+		idx[n++] = b;
+		if (n == NM_NIC_ZC_BATCH) {
+			nm_os_nic_rx_refill(k->na->nic->os, k->ring_id, idx,
+			    n);
+			n = 0;
+		}
+	}
+	if (n > 0)
+		nm_os_nic_rx_refill(k->na->nic->os, k->ring_id, idx, n);
+}
+
+/* Called by the host while attaching: it moves buffers by index. */
+void
+nm_nic_zerocopy(struct nm_adapter *na)
+{
+	na->nic->zc = true;
 }
 
 /*
@@ -375,6 +517,9 @@ nm_nic_rxsync(struct nm_kring *k)
 {
 	if (nm_load_relaxed(&k->ring->flags) & NR_FORWARD)
 		nm_nic_forward(k, k->rhead);
+	/* the released buffers to the host before their slots are free */
+	if (k->na->nic->zc)
+		nm_nic_rx_refill(k, k->nr_hwcur, k->rhead);
 	nm_store_release(&k->nr_hwcur, k->rhead);
 	return 0;
 }
@@ -450,6 +595,16 @@ nm_nic_activate(struct nm_adapter *na)
 	error = nm_os_nic_attach(na->nic->os, na);
 	if (error)
 		goto fail_queues;
+	if (na->nic->zc) {
+		uint32_t i;
+
+		for (i = 0; i < na->num_rings[NM_RX]; i++) {
+			struct nm_kring *k = &na->krings[NM_RX][i];
+
+			nm_nic_rx_refill(k, na->nic->rxq[i].tail,
+			    nm_prev(k->nr_hwcur, k->num_slots));
+		}
+	}
 	return 0;
 fail_queues:
 	nm_nic_queues_free(na);
@@ -463,6 +618,7 @@ static void
 nm_nic_deactivate(struct nm_adapter *na)
 {
 	nm_os_nic_detach(na->nic->os);
+	na->nic->zc = false;
 	nm_nic_queues_free(na);
 	nm_rings_delete(na, true);
 }

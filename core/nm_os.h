@@ -289,6 +289,17 @@ int nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
     void *done, bool report);
 void nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len);
 void nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r);
+/*
+ * Zero copy, only for a host that called nm_nic_zerocopy() in attach
+ * (nm_nic.c): tx_bufs sends the frame in buffers idx[0..n) (len[i] bytes
+ * each, indices checked) on queue q, as tx does (0 or EBUSY; the same
+ * completion); rx_refill gives the host buffers to receive into for RX
+ * ring r, from the ring's sync (any thread, one at a time per ring).
+ */
+int nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n, void *done, bool report);
+void nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r,
+    const uint32_t *idx, uint32_t n);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -652,3 +652,17 @@ nm_linux_nic_exit(void)
 	/* their destructors may still be returning */
 	synchronize_rcu();
 }
+
+/* No zero copy here: nm_nic_zerocopy() is never called. */
+int
+nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n, void *done, bool report)
+{
+	return EOPNOTSUPP;
+}
+
+void
+nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
+    uint32_t n)
+{
+}

@@ -51,6 +51,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "nm_os.h"
 #include "nm_core.h"
 #include "nm_os_user.h"
+#include "nm_nic_user.h"
 #include "nmd_proto.h"
 
 /* What a message handler returns besides 0: the client went away. */
@@ -1541,6 +1542,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(1);
 	nm_user_set_region_limit(total_mem);
+	/* interfaces: the buffer pool placed for AF_XDP (nm_xdp.c) */
+	nm_params.buf_pool_pad = NM_USER_XDP_HEADROOM;
 	env = getenv("NETMAP_SOCKET");
 	standard = spath == NULL && (env == NULL || env[0] == '\0');
 	if (spath != NULL) {

@@ -11,7 +11,8 @@
  * counts its queues. attach (the first bind) picks the path: AF_XDP
  * (nm_xdp.c) where its program attaches, else AF_PACKET (nm_afp.c);
  * NETMAPD_NIC=xdp or =afpacket in netmapd's environment forces one (no
- * fallback then). The choice goes to the log.
+ * fallback then), =xdp-copy AF_XDP without zero copy. The choice goes
+ * to the log.
  *
  * One receive thread per attached interface does what the module's
  * rx_handler does: it polls the queues' sockets, hands every frame to
@@ -89,21 +90,27 @@ nm_user_xdp_missing(uint64_t caps)
 	return NULL;
 }
 
-/* The user's choice of path (NETMAPD_NIC), NULL for automatic. */
+/*
+ * The user's choice of path (NETMAPD_NIC), NULL for automatic; *copy:
+ * AF_XDP without zero copy.
+ */
 static int
-nm_user_forced(const struct nm_user_nic_path **pathp)
+nm_user_forced(const struct nm_user_nic_path **pathp, bool *copy)
 {
 	const char *m = getenv("NETMAPD_NIC");
 
 	*pathp = NULL;
+	*copy = false;
 	if (m == NULL || m[0] == '\0' || strcmp(m, "auto") == 0)
 		return 0;
-	if (strcmp(m, "xdp") == 0)
+	if (strcmp(m, "xdp") == 0 || strcmp(m, "xdp-copy") == 0) {
 		*pathp = &nm_user_xdp_path;
-	else if (strcmp(m, "afpacket") == 0)
+		*copy = strcmp(m, "xdp-copy") == 0;
+	} else if (strcmp(m, "afpacket") == 0) {
 		*pathp = &nm_user_afp_path;
-	else {
-		nm_os_log("NETMAPD_NIC=%s: not auto, xdp or afpacket", m);
+	} else {
+		nm_os_log("NETMAPD_NIC=%s: not auto, xdp, xdp-copy or afpacket",
+		    m);
 		return EINVAL;
 	}
 	return 0;
@@ -153,6 +160,7 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 	struct nm_os_nic *nic;
 	struct ifreq ifr;
 	uint64_t caps;
+	bool copy;
 	int error;
 	unsigned idx;
 
@@ -166,7 +174,7 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		return error == ENODEV ? ENXIO : error;
 	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
 		return EOPNOTSUPP;
-	error = nm_user_forced(&forced);
+	error = nm_user_forced(&forced, &copy);
 	if (error)
 		return error;
 	caps = nm_user_caps();
@@ -325,15 +333,16 @@ nm_user_nic_pick(struct nm_os_nic *nic)
 	const char *missing;
 	int error;
 
-	error = nm_user_forced(&forced);
+	error = nm_user_forced(&forced, &nic->copy);
 	if (error)
 		return error;
+	nic->mode = "";
 	if (forced != NULL) {
 		nic->path = forced;
 		error = forced->attach(nic);
 		if (error == 0)
-			nm_os_log("%s: %s (NETMAPD_NIC), %u queues", nic->name,
-			    forced->name, nic->nq);
+			nm_os_log("%s: %s%s (NETMAPD_NIC), %u queues",
+			    nic->name, forced->name, nic->mode, nic->nq);
 		return error;
 	}
 	missing = nm_user_xdp_missing(nm_user_caps());
@@ -341,7 +350,8 @@ nm_user_nic_pick(struct nm_os_nic *nic)
 		nic->path = &nm_user_xdp_path;
 		error = nic->path->attach(nic);
 		if (error == 0) {
-			nm_os_log("%s: AF_XDP, %u queues", nic->name, nic->nq);
+			nm_os_log("%s: AF_XDP%s, %u queues", nic->name,
+			    nic->mode, nic->nq);
 			return 0;
 		}
 		nm_os_log("%s: AF_XDP: %s: AF_PACKET instead", nic->name,
@@ -447,6 +457,21 @@ nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
 		len -= l;
 		off = 0;
 	}
+}
+
+int
+nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n, void *done, bool report)
+{
+	return nic->path->tx_bufs(nic, q % nic->nq, idx, len, n, done,
+	    report);
+}
+
+void
+nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
+    uint32_t n)
+{
+	nic->path->rx_refill(nic, r, idx, n);
 }
 
 /* Called by nm_nic_rx() in the receive thread: published by it. */

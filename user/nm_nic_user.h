@@ -20,6 +20,14 @@
 
 #include "nm_os.h"
 
+/*
+ * AF_XDP writes a received frame this far into a UMEM chunk
+ * (XDP_PACKET_HEADROOM): netmapd's global buffer pool starts this far
+ * into a page (nm_params.buf_pool_pad), so that a UMEM starting at that
+ * page puts every frame at a buffer's start (nm_xdp.c).
+ */
+#define NM_USER_XDP_HEADROOM	256
+
 /* At most this many queues get a socket (the core's ring limit). */
 #define NM_USER_NIC_MAX_QUEUES	32
 /* The pieces of a received frame (AF_XDP multi-buffer: 9 KB in 2 KB). */
@@ -50,6 +58,11 @@ struct nm_user_nic_path {
 	int (*tx)(struct nm_os_nic *nic, uint32_t q, void *data,
 	    void *done, bool report);
 	void (*tx_cancel)(struct nm_os_nic *nic, uint32_t q);
+	/* zero copy (the path called nm_nic_zerocopy()): nm_os.h's */
+	int (*tx_bufs)(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
+	    const uint32_t *len, uint32_t n, void *done, bool report);
+	void (*rx_refill)(struct nm_os_nic *nic, uint32_t r,
+	    const uint32_t *idx, uint32_t n);
 };
 
 struct nm_os_nic {
@@ -59,7 +72,8 @@ struct nm_os_nic {
 	uint32_t nq;			/* sockets: max of both, capped */
 	uint32_t max_frame;		/* bytes: MTU + Ethernet + VLAN */
 	const struct nm_user_nic_path *path;
-	bool forced;			/* chosen by the user, no fallback */
+	bool copy;			/* NETMAPD_NIC=xdp-copy */
+	const char *mode;		/* the path's, for the log */
 	void *priv;			/* the path's state, while attached */
 	struct nm_adapter *na;		/* while attached */
 	/* the receive thread, while attached */

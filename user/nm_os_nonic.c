@@ -6,6 +6,7 @@
  * has its own (nm_nic_user.c, with AF_XDP and AF_PACKET).
  */
 #include <errno.h>
+#include <sys/time.h>
 
 #include "nm_os.h"
 
@@ -72,5 +73,19 @@ nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len)
 
 void
 nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
+{
+}
+
+/* No zero copy here: nm_nic_zerocopy() is never called. */
+int
+nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n, void *done, bool report)
+{
+	return EOPNOTSUPP;
+}
+
+void
+nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
+    uint32_t n)
 {
 }

@@ -2,11 +2,34 @@
 /*
  * nm_xdp.c: netmapd's AF_XDP path to an interface (nm_nic_user.h).
  *
- * One XDP socket per queue (libxdp's xsk_socket), each with a UMEM of
- * its own: NM_XDP_RX chunks that live in the fill and RX rings, then
- * NM_XDP_TX chunks used as a ring buffer by TX. Frames are copied once,
- * between a chunk and a netmap buffer, by the core (nm_nic.c). A frame
- * longer than a chunk takes several, as AF_XDP multi-buffer does
+ * One XDP socket per queue (libxdp's xsk_socket), in one of two modes:
+ *
+ * Zero copy (the default): one UMEM for all queues, the global
+ * allocator's buffer pool itself (NIC ports use mem_id 1). The pool
+ * starts NM_USER_XDP_HEADROOM (256) bytes into a page of the region
+ * (nm_params.buf_pool_pad), so the UMEM starts at that page, and its
+ * chunk for buffer b starts at b * 2048: unaligned chunks of 2048 + 256
+ * bytes, each overlapping the previous buffer's last 256 bytes, where
+ * the kernel writes nothing (the headroom: data goes at chunk + 256,
+ * which is buffer b's start, up to 2048 bytes). So a received frame is
+ * in a netmap buffer and reaches the ring by its index (nm_nic_rx_bufs),
+ * and a TX slot leaves from its own buffer (descriptor at b * 2048 +
+ * 256). Each queue's fill ring holds the buffers of its RX ring's free
+ * slots, given by the core (rx_refill: at activation and by every
+ * rxsync) and tracked in a bitmap (`held`): a buffer given twice goes
+ * in once, and at detach the ones the kernel still has go back into the
+ * ring's free slots (nm_nic_rx_return). A frame the ring has no room
+ * for goes straight back to the fill ring. The copy into the socket's
+ * skb that veth's copy mode makes is the kernel's; a driver with AF_XDP
+ * zero copy DMAs into the buffer itself.
+ *
+ * Copy (NETMAPD_NIC=xdp-copy, or where the pool cannot be registered):
+ * each socket has a UMEM of its own: NM_XDP_RX chunks that live in the
+ * fill and RX rings, then NM_XDP_TX chunks used as a ring buffer by TX,
+ * and the core copies each frame once, between a chunk and a netmap
+ * buffer.
+ *
+ * A frame longer than a chunk takes several, as AF_XDP multi-buffer does
  * (XDP_USE_SG, descriptors chained by XDP_PKT_CONTD), where the kernel
  * has it (6.6); older ones take frames up to a chunk.
  *
@@ -20,17 +43,18 @@
  * already on the interface (another tool's) makes the attach fail with
  * EBUSY, and nm_nic_user.c falls back to AF_PACKET.
  *
- * RX (the receive thread): the descriptors of complete frames go to
- * nm_nic_rx() as pieces of one struct nm_user_frame, and their chunks
- * straight back to the fill ring: there are exactly as many RX chunks as
- * fill ring entries, so it never overflows.
+ * RX in copy mode (the receive thread): the descriptors of complete
+ * frames go to nm_nic_rx() as pieces of one struct nm_user_frame, and
+ * their chunks straight back to the fill ring: there are exactly as many
+ * RX chunks as fill ring entries, so it never overflows.
  *
- * TX (the txsync of the queue's ring, under q->lock from tx_alloc to
- * tx): a frame takes consecutive chunks of the TX ring buffer (skipping
- * to its start rather than wrapping a frame), one descriptor each. The
- * kernel completes a socket's descriptors in order, so a FIFO of frames
- * (chunks spanned, descriptors) turns completions back into whole frames
- * for nm_nic_tx_done() and frees their chunks. The socket is kicked
+ * TX in copy mode (the txsync of the queue's ring, under q->lock from
+ * tx_alloc to tx): a frame takes consecutive chunks of the TX ring
+ * buffer (skipping to its start rather than wrapping a frame), one
+ * descriptor each. In both modes the kernel completes a socket's
+ * descriptors in order, so a FIFO of frames (chunks spanned,
+ * descriptors) turns completions back into whole frames for
+ * nm_nic_tx_done(), which in zero copy gives the slots back. The socket is kicked
  * (sendto, only when XDP_USE_NEED_WAKEUP says so) at the last frame of a
  * sync and every NM_XDP_KICK descriptors; a kick the kernel could not
  * finish (EAGAIN) is retried by the receive thread's reap.
@@ -70,6 +94,8 @@
 #define NM_XDP_KICK		64	/* descriptors between TX kicks */
 #define NM_XDP_BUSY_TRIES	200	/* a queue's last UMEM still going */
 #define NM_XDP_BUSY_US		5000
+/* zero copy: a chunk is a buffer and the headroom before it */
+#define NM_XDP_ZC_CHUNK		(NM_XDP_CHUNK + NM_USER_XDP_HEADROOM)
 
 /* A frame in flight: chunks it took (a skip included), descriptors. */
 struct nm_xdp_txf {
@@ -79,13 +105,16 @@ struct nm_xdp_txf {
 };
 
 struct nm_xdp_q {
-	struct xsk_umem *umem;
+	struct xsk_umem *umem;		/* copy mode: the queue's own */
 	struct xsk_socket *xsk;
 	uint8_t *area;			/* RX chunks, then TX chunks */
 	int fd;
 	/* the receive thread's */
 	struct xsk_ring_cons rx;
+	/* copy: the receive thread's; zero copy: under fill_lock */
+	pthread_mutex_t fill_lock;
 	struct xsk_ring_prod fill;
+	uint32_t *held;			/* zero copy: buffers the kernel has */
 	/* TX, under lock */
 	pthread_mutex_t lock;
 	struct xsk_ring_prod tx;
@@ -102,6 +131,10 @@ struct nm_xdp_q {
 struct nm_xdp {
 	int map_fd, prog_fd, link_fd;
 	bool sg;			/* multi-buffer frames */
+	/* zero copy: the buffer pool as the UMEM of every queue */
+	bool zc;
+	struct xsk_umem *umem;
+	uint32_t nbufs, fill_size;
 	uint32_t nq;
 	struct nm_xdp_q q[];
 };
@@ -155,7 +188,9 @@ nm_xdp_q_close(struct nm_xdp_q *xq)
 		munmap(xq->area, (size_t)(NM_XDP_RX + NM_XDP_TX) *
 		    NM_XDP_CHUNK);
 	free(xq->fifo);
+	free(xq->held);
 	pthread_mutex_destroy(&xq->lock);
+	pthread_mutex_destroy(&xq->fill_lock);
 }
 
 /*
@@ -165,13 +200,13 @@ nm_xdp_q_close(struct nm_xdp_q *xq)
  */
 static int
 nm_xdp_socket(struct nm_os_nic *nic, struct nm_xdp_q *xq, uint32_t q,
-    const struct xsk_socket_config *scfg)
+    struct xsk_umem *umem, const struct xsk_socket_config *scfg)
 {
 	int error, tries;
 
 	for (tries = 0; tries < NM_XDP_BUSY_TRIES; tries++) {
-		error = -xsk_socket__create(&xq->xsk, nic->name, q, xq->umem,
-		    &xq->rx, &xq->tx, scfg);
+		error = -xsk_socket__create_shared(&xq->xsk, nic->name, q,
+		    umem, &xq->rx, &xq->tx, &xq->fill, &xq->comp, scfg);
 		if (error != EBUSY)
 			break;
 		usleep(NM_XDP_BUSY_US);
@@ -179,7 +214,11 @@ nm_xdp_socket(struct nm_os_nic *nic, struct nm_xdp_q *xq, uint32_t q,
 	return error;
 }
 
-/* The socket of queue q, in the map, its fill ring full. */
+/*
+ * The socket of queue q, in the map; in copy mode with a UMEM of its own
+ * and its fill ring full, in zero copy on the shared UMEM (whose rings
+ * queue 0 took when it was made), its fill ring empty until rx_refill.
+ */
 static int
 nm_xdp_q_open(struct nm_os_nic *nic, struct nm_xdp *x, uint32_t q)
 {
@@ -190,63 +229,155 @@ nm_xdp_q_open(struct nm_os_nic *nic, struct nm_xdp *x, uint32_t q)
 		.frame_size = NM_XDP_CHUNK,
 	};
 	struct xsk_socket_config scfg = {
-		.rx_size = NM_XDP_RX, .tx_size = NM_XDP_TX,
+		.rx_size = x->zc ? x->fill_size : NM_XDP_RX,
+		.tx_size = NM_XDP_TX,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_USE_NEED_WAKEUP | (x->sg ? XDP_USE_SG : 0),
 	};
+	struct xsk_umem *umem = x->umem;
 	uint32_t i, idx;
 	int error, fd;
 
 	pthread_mutex_init(&xq->lock, NULL);
+	pthread_mutex_init(&xq->fill_lock, NULL);
 	xq->fifo = calloc(NM_XDP_TX, sizeof(*xq->fifo));
 	if (xq->fifo == NULL)
 		return ENOMEM;
-	xq->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (xq->area == MAP_FAILED) {
-		xq->area = NULL;
-		return errno;
+	if (x->zc) {
+		xq->held = calloc((x->nbufs + 31) / 32, sizeof(uint32_t));
+		if (xq->held == NULL)
+			return ENOMEM;
+	} else {
+		xq->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (xq->area == MAP_FAILED) {
+			xq->area = NULL;
+			return errno;
+		}
+		error = -xsk_umem__create(&xq->umem, xq->area, size,
+		    &xq->fill, &xq->comp, &ucfg);
+		if (error) {
+			xq->umem = NULL;
+			return error;
+		}
+		umem = xq->umem;
 	}
-	error = -xsk_umem__create(&xq->umem, xq->area, size, &xq->fill,
-	    &xq->comp, &ucfg);
-	if (error) {
-		xq->umem = NULL;
-		return error;
-	}
-	error = nm_xdp_socket(nic, xq, q, &scfg);
+	error = nm_xdp_socket(nic, xq, q, umem, &scfg);
 	if (error == EINVAL && x->sg && q == 0) {
 		/* a kernel without multi-buffer: one chunk per frame */
 		x->sg = false;
 		scfg.bind_flags &= (uint16_t)~XDP_USE_SG;
-		error = nm_xdp_socket(nic, xq, q, &scfg);
+		error = nm_xdp_socket(nic, xq, q, umem, &scfg);
 	}
 	if (error) {
 		xq->xsk = NULL;
 		return error;
 	}
 	xq->fd = xsk_socket__fd(xq->xsk);
-	if (xsk_ring_prod__reserve(&xq->fill, NM_XDP_RX, &idx) != NM_XDP_RX)
-		return ENOMEM;
-	for (i = 0; i < NM_XDP_RX; i++)
-		*xsk_ring_prod__fill_addr(&xq->fill, idx + i) =
-		    (uint64_t)i * NM_XDP_CHUNK;
-	xsk_ring_prod__submit(&xq->fill, NM_XDP_RX);
+	if (!x->zc) {
+		if (xsk_ring_prod__reserve(&xq->fill, NM_XDP_RX, &idx) !=
+		    NM_XDP_RX)
+			return ENOMEM;
+		for (i = 0; i < NM_XDP_RX; i++)
+			*xsk_ring_prod__fill_addr(&xq->fill, idx + i) =
+			    (uint64_t)i * NM_XDP_CHUNK;
+		xsk_ring_prod__submit(&xq->fill, NM_XDP_RX);
+	}
 	fd = xq->fd;
 	if (bpf_map_update_elem(x->map_fd, &q, &fd, 0) != 0)
 		return errno;
 	return 0;
 }
 
+/*
+ * Zero copy: the buffer pool as the UMEM, from the page before it (see
+ * the top). False, and copy mode, where that cannot be: the user's
+ * choice, a pool not placed for it, or a kernel that refuses (an old
+ * one without unaligned chunks, or the memory lock limit).
+ */
+static bool
+nm_xdp_zc_umem(struct nm_os_nic *nic, struct nm_xdp *x)
+{
+	struct nm_mem *m = nic->na->mem;
+	uint8_t *area = (uint8_t *)nm_mem_buf(m, 0) - NM_USER_XDP_HEADROOM;
+	uint32_t slots = nic->na->num_slots[NM_RX];
+	struct xsk_umem_config ucfg = {
+		.comp_size = NM_XDP_TX,
+		.frame_size = NM_XDP_ZC_CHUNK,
+		.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
+	};
+	int error;
+
+	if (nic->copy || nm_mem_bufsize(m) != NM_XDP_CHUNK ||
+	    (uintptr_t)area % (uintptr_t)sysconf(_SC_PAGESIZE) != 0)
+		return false;
+	/* room for every free slot of the RX ring */
+	for (x->fill_size = 64; x->fill_size < slots; x->fill_size *= 2)
+		;
+	ucfg.fill_size = x->fill_size;
+	x->nbufs = nm_mem_nbufs(m);
+	error = -xsk_umem__create(&x->umem, area, NM_USER_XDP_HEADROOM +
+	    (uint64_t)x->nbufs * NM_XDP_CHUNK, &x->q[0].fill, &x->q[0].comp,
+	    &ucfg);
+	if (error) {
+		nm_os_log("%s: AF_XDP: the buffer pool as UMEM: %s: copy mode",
+		    nic->name, strerror(error));
+		x->umem = NULL;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Zero copy, at detach (the sockets closed): the buffers the kernel
+ * still had for each RX ring back into its free slots.
+ */
 static void
-nm_xdp_free(struct nm_xdp *x)
+nm_xdp_zc_return(struct nm_os_nic *nic, struct nm_xdp *x)
+{
+	uint32_t q, w, idx[64], n;
+
+	for (q = 0; q < x->nq && q < nic->nrings; q++) {
+		uint32_t *held = x->q[q].held;
+
+		if (held == NULL)
+			continue;
+		n = 0;
+		for (w = 0; w < (x->nbufs + 31) / 32; w++) {
+			while (held[w] != 0) {
+				idx[n++] = w * 32 +
+				    (uint32_t)__builtin_ctz(held[w]);
+				held[w] &= held[w] - 1;
+				if (n == 64) {
+					nm_nic_rx_return(nic->na, q, idx, n);
+					n = 0;
+				}
+			}
+		}
+		if (n > 0)
+			nm_nic_rx_return(nic->na, q, idx, n);
+	}
+}
+
+static void
+nm_xdp_free(struct nm_os_nic *nic, struct nm_xdp *x)
 {
 	uint32_t q;
 
 	/* the program first, so that no frame meets a closing socket */
 	if (x->link_fd >= 0)
 		close(x->link_fd);
+	for (q = 0; q < x->nq; q++) {
+		if (x->q[q].xsk != NULL)
+			xsk_socket__delete(x->q[q].xsk);
+		x->q[q].xsk = NULL;
+	}
+	if (x->zc)
+		nm_xdp_zc_return(nic, x);
 	for (q = 0; q < x->nq; q++)
 		nm_xdp_q_close(&x->q[q]);
+	if (x->umem != NULL)
+		xsk_umem__delete(x->umem);
 	if (x->prog_fd >= 0)
 		close(x->prog_fd);
 	if (x->map_fd >= 0)
@@ -281,6 +412,7 @@ nm_xdp_attach(struct nm_os_nic *nic)
 		error = errno;
 		goto fail;
 	}
+	x->zc = nm_xdp_zc_umem(nic, x);
 	for (q = 0; q < nic->nq; q++) {
 		x->nq = q + 1;
 		error = nm_xdp_q_open(nic, x, q);
@@ -293,16 +425,19 @@ nm_xdp_attach(struct nm_os_nic *nic)
 		goto fail;
 	}
 	nic->priv = x;
+	nic->mode = x->zc ? " zero-copy" : " copy";
+	if (x->zc)
+		nm_nic_zerocopy(nic->na);
 	return 0;
 fail:
-	nm_xdp_free(x);
+	nm_xdp_free(nic, x);
 	return error;
 }
 
 static void
 nm_xdp_detach(struct nm_os_nic *nic)
 {
-	nm_xdp_free(nic->priv);
+	nm_xdp_free(nic, nic->priv);
 	nic->priv = NULL;
 }
 
@@ -368,16 +503,151 @@ nm_xdp_rx_batch(struct nm_os_nic *nic, struct nm_xdp_q *xq, uint32_t q)
 	return used;
 }
 
+/* Zero copy: a buffer's chunk in the UMEM, and the other way round. */
+static uint64_t
+nm_xdp_zc_addr(uint32_t b)
+{
+	return (uint64_t)b * NM_XDP_CHUNK;
+}
+
+/* The buffer whose start the data at UMEM offset `data` is, or 0. */
+static uint32_t
+nm_xdp_zc_buf(const struct nm_xdp *x, uint64_t data)
+{
+	uint64_t b;
+
+	if (data < NM_USER_XDP_HEADROOM ||
+	    (data - NM_USER_XDP_HEADROOM) % NM_XDP_CHUNK != 0)
+		return 0;
+	b = (data - NM_USER_XDP_HEADROOM) / NM_XDP_CHUNK;
+	return b < x->nbufs ? (uint32_t)b : 0;
+}
+
+/*
+ * Buffers back to queue q's fill ring (under fill_lock): those in
+ * idx[0..n) that the kernel does not have already.
+ */
+static void
+nm_xdp_zc_fill(struct nm_xdp_q *xq, const uint32_t *idx, uint32_t n)
+{
+	uint32_t i, k = 0, pos, give[NM_XDP_BATCH];
+
+	while (n > 0) {
+		uint32_t m = n > NM_XDP_BATCH ? NM_XDP_BATCH : n;
+
+		for (i = 0, k = 0; i < m; i++) {
+			uint32_t b = idx[i], bit = 1u << (b % 32);
+
+			if (xq->held[b / 32] & bit)
+				continue;	/* given twice: once */
+			xq->held[b / 32] |= bit;
+			give[k++] = b;
+		}
+		/* never short: the ring holds a slot per free ring slot */
+		if (k > 0 && xsk_ring_prod__reserve(&xq->fill, k, &pos) == k) {
+			for (i = 0; i < k; i++)
+				*xsk_ring_prod__fill_addr(&xq->fill, pos + i) =
+				    nm_xdp_zc_addr(give[i]);
+			xsk_ring_prod__submit(&xq->fill, k);
+		}
+		idx += m;
+		n -= m;
+	}
+}
+
+/*
+ * Zero copy: complete frames among up to NM_XDP_BATCH descriptors into
+ * the RX ring by their buffers' indices; a frame the ring has no room
+ * for (or that is not at buffers' starts) goes back to the fill ring.
+ */
+static uint32_t
+nm_xdp_rx_batch_zc(struct nm_os_nic *nic, struct nm_xdp *x,
+    struct nm_xdp_q *xq, uint32_t q)
+{
+	uint32_t idx[NM_USER_FRAME_SEGS], len[NM_USER_FRAME_SEGS];
+	uint32_t back[NM_XDP_BATCH], taken[NM_XDP_BATCH];
+	uint32_t n, i, j, ri, used = 0, nf = 0, nback = 0, ntaken = 0;
+	bool bad = false;
+
+	n = xsk_ring_cons__peek(&xq->rx, NM_XDP_BATCH, &ri);
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&xq->rx,
+		    ri + i);
+		uint32_t b = nm_xdp_zc_buf(x,
+		    xsk_umem__add_offset_to_addr(d->addr));
+
+		if (b == 0 || nf == NM_USER_FRAME_SEGS) {
+			bad = true;
+			/* its chunk, by its address, goes back */
+			b = (uint32_t)(xsk_umem__extract_addr(d->addr) /
+			    NM_XDP_CHUNK);
+		}
+		if (nf < NM_USER_FRAME_SEGS) {
+			idx[nf] = b;
+			len[nf] = d->len;
+		}
+		nf++;
+		if (d->options & XDP_PKT_CONTD)
+			continue;
+		if (!bad && nm_nic_rx_bufs(nic->na, q, idx, len, nf) == 0) {
+			for (j = 0; j < nf; j++)
+				taken[ntaken++] = idx[j];
+		} else {
+			for (j = 0; j < nf && j < NM_USER_FRAME_SEGS; j++)
+				back[nback++] = idx[j];
+		}
+		nf = 0;
+		bad = false;
+		used = i + 1;
+	}
+	if (used == 0 && n == NM_XDP_BATCH)
+		used = n;	/* cannot be a frame: let it go */
+	if (used < n)
+		xsk_ring_cons__cancel(&xq->rx, n - used);
+	if (used == 0)
+		return 0;
+	xsk_ring_cons__release(&xq->rx, used);
+	pthread_mutex_lock(&xq->fill_lock);
+	for (j = 0; j < ntaken; j++)
+		xq->held[taken[j] / 32] &= ~(1u << (taken[j] % 32));
+	for (j = 0; j < nback; j++)
+		xq->held[back[j] / 32] &= ~(1u << (back[j] % 32));
+	nm_xdp_zc_fill(xq, back, nback);
+	pthread_mutex_unlock(&xq->fill_lock);
+	return used;
+}
+
+/* Zero copy: the core's buffers for RX ring r (its rxsync). */
+static void
+nm_xdp_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
+    uint32_t n)
+{
+	struct nm_xdp *x = nic->priv;
+	struct nm_xdp_q *xq;
+
+	if (r >= x->nq)
+		return;
+	xq = &x->q[r];
+	pthread_mutex_lock(&xq->fill_lock);
+	nm_xdp_zc_fill(xq, idx, n);
+	pthread_mutex_unlock(&xq->fill_lock);
+}
+
 static void
 nm_xdp_rx(struct nm_os_nic *nic, uint32_t q)
 {
-	struct nm_xdp_q *xq = &((struct nm_xdp *)nic->priv)->q[q];
+	struct nm_xdp *x = nic->priv;
+	struct nm_xdp_q *xq = &x->q[q];
+	uint32_t got;
 	int i;
 
 	/* a few batches, then the rings are published */
-	for (i = 0; i < 8; i++)
-		if (nm_xdp_rx_batch(nic, xq, q) < NM_XDP_BATCH)
+	for (i = 0; i < 8; i++) {
+		got = x->zc ? nm_xdp_rx_batch_zc(nic, x, xq, q) :
+		    nm_xdp_rx_batch(nic, xq, q);
+		if (got < NM_XDP_BATCH)
 			break;
+	}
 	if (xsk_ring_prod__needs_wakeup(&xq->fill))
 		recvfrom(xq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
@@ -464,6 +734,8 @@ nm_xdp_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
 	struct nm_xdp_q *xq = &x->q[q];
 	uint32_t need = (len + NM_XDP_CHUNK - 1) / NM_XDP_CHUNK, pos, skip;
 
+	if (x->zc)
+		return EOPNOTSUPP;	/* frames leave from their buffers */
 	if (need == 0)
 		need = 1;
 	if (need > 1 && !x->sg)
@@ -537,6 +809,58 @@ nm_xdp_tx(struct nm_os_nic *nic, uint32_t q, void *data, void *done,
 	return 0;
 }
 
+/*
+ * Zero copy: a frame leaves from its buffers, one descriptor each at the
+ * buffer's start; its slots go back at its completion.
+ */
+static int
+nm_xdp_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
+    const uint32_t *len, uint32_t n, void *done, bool report)
+{
+	struct nm_xdp *x = nic->priv;
+	struct nm_xdp_q *xq = &x->q[q];
+	struct nm_xdp_txf *f;
+	uint32_t i, pos;
+
+	if (n > 1 && !x->sg)
+		return EMSGSIZE;
+	pthread_mutex_lock(&xq->lock);
+	if (xq->dead) {
+		pthread_mutex_unlock(&xq->lock);
+		return ENXIO;
+	}
+	if (xq->fifo_count == NM_XDP_TX ||
+	    xsk_ring_prod__reserve(&xq->tx, n, &pos) != n) {
+		nm_xdp_kick(xq);
+		nm_xdp_reap_q(xq);
+		if (xq->fifo_count == NM_XDP_TX ||
+		    xsk_ring_prod__reserve(&xq->tx, n, &pos) != n) {
+			pthread_mutex_unlock(&xq->lock);
+			return EBUSY;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&xq->tx, pos + i);
+
+		d->addr = nm_xdp_zc_addr(idx[i]) + NM_USER_XDP_HEADROOM;
+		d->len = len[i];
+		d->options = i + 1 < n ? XDP_PKT_CONTD : 0;
+	}
+	xsk_ring_prod__submit(&xq->tx, n);
+	f = &xq->fifo[(xq->fifo_head + xq->fifo_count) % NM_XDP_TX];
+	f->span = 0;
+	f->ndesc = n;
+	f->done = done;
+	f->report = report;
+	xq->fifo_count++;
+	xq->unkicked += n;
+	if (report || xq->unkicked >= NM_XDP_KICK)
+		nm_xdp_kick(xq);
+	nm_xdp_reap_q(xq);
+	pthread_mutex_unlock(&xq->lock);
+	return 0;
+}
+
 static void
 nm_xdp_tx_cancel(struct nm_os_nic *nic, uint32_t q)
 {
@@ -553,4 +877,6 @@ const struct nm_user_nic_path nm_user_xdp_path = {
 	.tx_alloc = nm_xdp_tx_alloc,
 	.tx = nm_xdp_tx,
 	.tx_cancel = nm_xdp_tx_cancel,
+	.tx_bufs = nm_xdp_tx_bufs,
+	.rx_refill = nm_xdp_rx_refill,
 };

@@ -6,6 +6,8 @@
 # netmap programs in namespace A, the peer driven through AF_PACKET in B
 # (nmtest afsend / afrecv: counts, order and every byte), as
 # tests/vm/nic.sh checks the module's:
+#   - AF_XDP in zero copy (the default: the buffer pool is the UMEM) and
+#     in copy mode (NETMAPD_NIC=xdp-copy), then AF_PACKET, each:
 #   - pkt-gen on netmap:IF reaches the peer, and pkt-gen receives what
 #     the peer sends; nmtest's frames both ways, 60 and 1514 bytes, and
 #     9000 bytes (MTU 9000, 5-slot NS_MOREFRAG frames) both ways;
@@ -156,9 +158,10 @@ from_peer() {
 	wait_ok $rpid "recv $*" "$T/nm.out"
 }
 
-# traffic PATH: what both paths must pass.
+# traffic PATH LOGLINE: what every path must pass; the log names it.
 traffic() {
 	path=$1
+	logline=$2
 	pair 1
 	stack_ok "before any binding ($path)"
 
@@ -172,8 +175,8 @@ traffic() {
 	    -S 02:00:00:00:00:01 -D 02:00:00:00:00:02 -s 10.9.0.1 \
 	    -d 10.9.0.2 >"$T/pg.out" 2>&1 || fail "pkt-gen tx: $(cat "$T/pg.out")"
 	wait_ok $rpid "afrecv of pkt-gen's frames" "$T/af.out"
-	grep -q "$IFA: $path" "$T/netmapd.log" ||
-	    fail "the log does not say $path"
+	grep -q "$IFA: $logline" "$T/netmapd.log" ||
+	    fail "the log does not say $logline"
 
 	echo "== $path: AF_PACKET on $IFB -> pkt-gen on netmap:$IFA"
 	: >"$T/pg.out"
@@ -265,9 +268,9 @@ kills() {
 	rm -f "$NETMAP_SOCKET" "$NETMAP_SOCKET.lock" "$NETMAP_SOCKET.pid"
 }
 
-# --- AF_XDP, the automatic choice
+# --- AF_XDP, the automatic choice: zero copy
 nic_start
-traffic AF_XDP
+traffic AF_XDP "AF_XDP zero-copy"
 echo "== AF_XDP: while bound, the stack gets nothing"
 : >"$T/nm.out"
 # not through nmt: a function in the background is a subshell, which
@@ -288,9 +291,15 @@ no_prog "after the daemon's SIGTERM"
 nic_start
 kills AF_XDP
 
+# --- AF_XDP in copy mode, forced
+nic_start NETMAPD_NIC=xdp-copy
+traffic AF_XDP "AF_XDP copy"
+stop_daemon
+no_prog "after the daemon's SIGTERM"
+
 # --- AF_PACKET, forced
 nic_start NETMAPD_NIC=afpacket
-traffic AF_PACKET
+traffic AF_PACKET AF_PACKET
 no_prog "with AF_PACKET"
 stop_daemon
 nic_start NETMAPD_NIC=afpacket
