@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <malloc.h>
 #include <poll.h>
@@ -117,6 +118,14 @@ static struct {
 	/* Limits, set from the options before any thread starts. */
 	int max_conns, max_conns_uid, first_ms;
 	uint64_t conn_mem;
+	/*
+	 * -g: the group whose members may connect (a system daemon's
+	 * clients of other users): directory 0750, socket 0660, both that
+	 * group's. A client trusts a root daemon in a root directory that
+	 * others cannot write (nmc_daemon.c), so nothing changes there.
+	 */
+	gid_t gid;
+	bool group;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int verbose;
 } nmd = {
@@ -980,6 +989,26 @@ nmd_pending_expire(uint64_t now)
  * descriptors or memory: the caller backs off rather than finding the
  * listening socket readable again at once, forever.
  */
+/* -g: the peer of socket s is in the group (primary or supplementary). */
+static bool
+nmd_group_member(int s, const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (!nmd.group)
+		return false;
+	if (cred->gid == nmd.gid)
+		return true;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == nmd.gid)
+			return true;
+	return false;
+}
+
 static int
 nmd_accept(int lsock)
 {
@@ -1004,9 +1033,13 @@ nmd_accept(int lsock)
 		    error == ENOBUFS || error == ENOMEM ? error : 0;
 	}
 	c->sock = s;
-	/* Only our own user (the socket is 0600 in a 0700 directory too). */
+	/*
+	 * Only our own user (the socket is 0600 in a 0700 directory too),
+	 * or with -g members of the group (0660 in 0750).
+	 */
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
-	    cred.uid != geteuid() || nmd.npending >= nmd.max_conns) {
+	    (cred.uid != geteuid() && !nmd_group_member(s, &cred)) ||
+	    nmd.npending >= nmd.max_conns) {
 		nmd_conn_free(c);
 		return 0;
 	}
@@ -1108,7 +1141,15 @@ nmd_open_dir(const char *sockpath, bool standard)
 		    (unsigned)st.st_uid);
 		goto fail;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if (nmd.group) {
+		if ((st.st_gid != nmd.gid &&
+		    fchown(fd, (uid_t)-1, nmd.gid) < 0) ||
+		    ((st.st_mode & 0777) != 0750 && fchmod(fd, 0750) < 0)) {
+			nmd_log("%s: group %u, mode 0750: %s", dir,
+			    (unsigned)nmd.gid, strerror(errno));
+			goto fail;
+		}
+	} else if ((st.st_mode & 077) != 0) {
 		if (!standard) {
 			nmd_log("%s: not private (mode %03o): others could "
 			    "replace our socket; make it 0700 or use "
@@ -1210,7 +1251,10 @@ nmd_listen(const char *path, bool standard, int *lockfd)
 		nmd_log("%s: the directory changed under us", path);
 		goto fail_sock;
 	}
-	if (fchmodat(nmd_files.dirfd, nmd_files.sock, 0600, 0) < 0 ||
+	if (fchmodat(nmd_files.dirfd, nmd_files.sock,
+	    nmd.group ? 0660 : 0600, 0) < 0 ||
+	    (nmd.group && fchownat(nmd_files.dirfd, nmd_files.sock,
+	    (uid_t)-1, nmd.gid, AT_SYMLINK_NOFOLLOW) < 0) ||
 	    listen(s, 128) < 0)
 		goto fail_unlink;
 	*lockfd = lk;
@@ -1334,11 +1378,13 @@ static void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: netmapd [-fhPSv] [-c conns] [-l logfile] [-M bytes] "
-	    "[-m bytes]\n"
-	    "               [-s socket] [-t idle_seconds] [-u conns] "
-	    "[-w ms]\n"
+	    "usage: netmapd [-fhPSv] [-c conns] [-g group] [-l logfile] "
+	    "[-M bytes]\n"
+	    "               [-m bytes] [-s socket] [-t idle_seconds] "
+	    "[-u conns] [-w ms]\n"
 	    "  -f            stay in the foreground, log to stderr\n"
+	    "  -g group      members of group may connect (socket 0660, its "
+	    "directory 0750)\n"
 	    "  -s socket     listen on this path (default: $NETMAP_SOCKET,\n"
 	    "                $XDG_RUNTIME_DIR/netmap/netmapd.sock,\n"
 	    "                /run/netmap/netmapd.sock for root)\n"
@@ -1376,6 +1422,28 @@ nmd_opt_count(const char *arg, long min, long max)
 		usage(1);
 	}
 	return (int)v;
+}
+
+/* -g: a group by name or number, or usage. */
+static void
+nmd_opt_group(const char *arg)
+{
+	struct group *gr = getgrnam(arg);
+	char *end;
+	long v;
+
+	if (gr != NULL) {
+		nmd.gid = gr->gr_gid;
+	} else {
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || v < 0) {
+			fprintf(stderr, "netmapd: no group %s\n", arg);
+			usage(1);
+		}
+		nmd.gid = (gid_t)v;
+	}
+	nmd.group = true;
 }
 
 /* Bytes, with an optional K, M or G (binary) suffix, or usage. */
@@ -1494,10 +1562,13 @@ main(int argc, char **argv)
 	/* By default regions may take half the RAM: no OOM killer for us. */
 	total_mem = (uint64_t)sysconf(_SC_PHYS_PAGES) *
 	    (uint64_t)sysconf(_SC_PAGESIZE) / 2;
-	while ((ch = getopt(argc, argv, "c:fhl:M:m:Ps:St:u:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fg:hl:M:m:Ps:St:u:vw:")) != -1) {
 		switch (ch) {
 		case 'c':
 			nmd.max_conns = nmd_opt_count(optarg, 1, 1 << 20);
+			break;
+		case 'g':
+			nmd_opt_group(optarg);
 			break;
 		case 'f':
 			foreground = true;

@@ -340,4 +340,36 @@ grep -q "AF_XDP needs CAP_NET_ADMIN and CAP_BPF: AF_PACKET" \
     "$T/netmapd.log" || fail "no fallback for want of capabilities"
 no_prog "with CAP_NET_RAW only"
 stop_daemon
+
+echo "== netmapd -g: the group's members reach the root daemon, others not"
+# a directory nobody (uid 65534) can traverse, the socket's made 0750
+chmod 0711 "$T"
+GSOCK=$T/sys/netmapd.sock
+mkdir "$T/sys"
+$A "$O/san/netmapd" -f -g 4242 -s "$GSOCK" 2>"$T/netmapd.log" &
+NMD_PID=$!
+i=0
+while [ ! -S "$GSOCK" ]; do
+	i=$((i + 1))
+	[ $i -gt 500 ] && fail "netmapd -g did not start"
+	sleep 0.01
+done
+[ "$(command stat -c '%a %g' "$T/sys")" = "750 4242" ] &&
+    [ "$(command stat -c '%a %g' "$GSOCK")" = "660 4242" ] ||
+    fail "-g: $(command stat -c '%n %a %g' "$T/sys" "$GSOCK")"
+: >"$T/af.out"
+$B "$NT" 30 "$NMTEST" afrecv -n 100 -l 60 "$IFB" >"$T/af.out" 2>&1 &
+rpid=$!
+wait_ready "$T/af.out"
+$A setpriv --reuid=65534 --regid=65534 --groups=4242 env \
+    NETMAP_SOCKET="$GSOCK" LD_PRELOAD="$PRELOAD_SO" "$NMTEST" send -w \
+    -n 100 -l 60 "$IFA" >"$T/send.out" 2>&1 ||
+    fail "a member of the group: $(cat "$T/send.out")"
+wait_ok $rpid "afrecv of a group member's frames" "$T/af.out"
+$A setpriv --reuid=65534 --regid=65534 --clear-groups env \
+    NETMAP_SOCKET="$GSOCK" LD_PRELOAD="$PRELOAD_SO" "$NMTEST" send \
+    -n 1 "$IFA" >"$T/send.out" 2>&1 && fail "a non-member got through"
+grep -q "Permission denied" "$T/send.out" ||
+    fail "a non-member: $(cat "$T/send.out")"
+NETMAP_SOCKET=$GSOCK stop_daemon
 echo "test-netmapd-nic: ok"
