@@ -24,7 +24,7 @@ CPU_TX=${BENCH_CPU_TX:-0}
 CPU_RX=${BENCH_CPU_RX:-1}
 SIZES=${BENCH_SIZES:-"60 1514"}
 # Interfaces: TX rows end in AF_XDP rxdrop, RX rows start at AF_XDP txonly.
-NIC_ROWS="nic_xsk nic_nmd_tx nic_afp_tx nic_nmd_rx nic_afp_rx nic_nmdp_tx nic_nmdp_rx"
+NIC_ROWS="nic_xsk nic_nmd_tx nic_nmdc_tx nic_nmdp_tx nic_afp_tx nic_nmd_rx nic_nmdc_rx nic_nmdp_rx nic_afp_rx"
 ROWS=${BENCH_ROWS:-"vale pipe memif afpacket $NIC_ROWS"}
 PKTGEN=$O/pkt-gen
 NETMAPD=$O/netmapd
@@ -373,7 +373,8 @@ run_afpacket() {
 }
 
 # One side of an interface row: KIND (xsk, afp, nmd: pkt-gen through
-# netmapd with AF_XDP, nmdp: the same with NETMAPD_NIC=afpacket), ROLE
+# netmapd with AF_XDP, nmdc: the same in copy mode, nmdp: with
+# AF_PACKET), ROLE
 # (tx, rx), namespace, interface, cpu, frame size, seconds; sets PID.
 nic_side() {
 	_nk=$1 _nr=$2 _nns=$3 _nif=$4 _ncpu=$5 _nlen=$6 _nsecs=$7
@@ -390,8 +391,11 @@ nic_side() {
 		    -c "$_ncpu" "$AFP_RX" -i "$_nif" -t "$_nsecs" ;;
 	nmd*)
 		_nsock=$TMP/nic-$_nr.sock
-		_nmode=xdp
-		[ "$_nk" = nmdp ] && _nmode=afpacket
+		case $_nk in
+		nmdc)	_nmode=xdp-copy ;;
+		nmdp)	_nmode=afpacket ;;
+		*)	_nmode=xdp ;;
+		esac
 		rm -f "$_nsock"
 		start "$TMP/netmapd-$_nr.log" /dev/null ip netns exec "$_nns" \
 		    env NETMAPD_NIC=$_nmode "$NETMAPD" -f -t 0 -s "$_nsock"
@@ -582,9 +586,11 @@ nic_label() {
 	case $1 in
 	nic_xsk)	echo "veth AF_XDP txonly->rxdrop" ;;
 	nic_nmd_tx)	echo "veth pkt-gen/netmapd XDP->rxdrop" ;;
+	nic_nmdc_tx)	echo "veth pkt-gen/netmapd XDPcopy->rxdrop" ;;
 	nic_nmdp_tx)	echo "veth pkt-gen/netmapd AFP->rxdrop" ;;
 	nic_afp_tx)	echo "veth afp-tx->AF_XDP rxdrop" ;;
 	nic_nmd_rx)	echo "veth txonly->pkt-gen/netmapd XDP" ;;
+	nic_nmdc_rx)	echo "veth txonly->pkt-gen/netmapd XDPcopy" ;;
 	nic_nmdp_rx)	echo "veth txonly->pkt-gen/netmapd AFP" ;;
 	nic_afp_rx)	echo "veth AF_XDP txonly->afp-rx" ;;
 	esac
@@ -665,6 +671,11 @@ nic_ratios() {
 		    "$(ratio "$(get nic_nmd_tx "$size")" "$(get nic_afp_tx "$size")")" \
 		    "$(ratio "$(get nic_nmd_rx "$size")" "$(get nic_xsk "$size")")" \
 		    "$(ratio "$(get nic_nmd_rx "$size")" "$(get nic_afp_rx "$size")")"
+		printf '%-34s %6s %9s %9s %9s %9s\n' "netmapd AF_XDP copy" "$size" \
+		    "$(ratio "$(get nic_nmdc_tx "$size")" "$(get nic_xsk "$size")")" \
+		    "$(ratio "$(get nic_nmdc_tx "$size")" "$(get nic_afp_tx "$size")")" \
+		    "$(ratio "$(get nic_nmdc_rx "$size")" "$(get nic_xsk "$size")")" \
+		    "$(ratio "$(get nic_nmdc_rx "$size")" "$(get nic_afp_rx "$size")")"
 		printf '%-34s %6s %9s %9s %9s %9s\n' "netmapd AF_PACKET" "$size" \
 		    "$(ratio "$(get nic_nmdp_tx "$size")" "$(get nic_xsk "$size")")" \
 		    "$(ratio "$(get nic_nmdp_tx "$size")" "$(get nic_afp_tx "$size")")" \

@@ -463,6 +463,12 @@ int
 nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
     const uint32_t *len, uint32_t n, void *done, bool report)
 {
+	uint32_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += len[i];
+	if (total > nic->max_frame)
+		return EMSGSIZE;
 	return nic->path->tx_bufs(nic, q % nic->nq, idx, len, n, done,
 	    report);
 }
