@@ -14,6 +14,8 @@
 #   - a frame longer than the MTU is dropped, not sent;
 #   - bad requests (nmtest nicerr), host rings refused (EOPNOTSUPP);
 #   - a 4-queue pair: 4 ring pairs, frames on each TX ring;
+#   - ip link del of the bound interface mid-traffic: clients live on,
+#     close cleanly, and a new interface of that name is a new port;
 #   - AF_XDP: while bound, the stack gets nothing; the program is on the
 #     interface while bound and gone (ip link, bpftool) after close,
 #     after SIGKILL of the client and after SIGKILL of the daemon;
@@ -236,6 +238,34 @@ traffic() {
 	return 0
 }
 
+# ip link del of the bound interface mid-traffic: the clients live on
+# (frames dropped), close cleanly; a new interface of that name is a
+# new port.
+del_bound() {
+	echo "== $1: ip link del of the bound interface"
+	$A env LD_PRELOAD="$PRELOAD_SO" "$NMTEST" send -n 0 -l 60 "$IFA" \
+	    >"$T/send.out" 2>&1 &
+	spid=$!
+	: >"$T/nm.out"
+	$A env LD_PRELOAD="$PRELOAD_SO" "$NMTEST" recv -x -g -n 0 -t 0 \
+	    "$IFA" >"$T/nm.out" 2>&1 &
+	rpid=$!
+	wait_ready "$T/nm.out"
+	$B "$NMTEST" afsend -n 20000 -l 60 "$IFB" >/dev/null 2>&1 &
+	apid=$!
+	sleep 1
+	ip -n "$NSA" link del "$IFA"
+	sleep 1
+	kill -0 $spid $rpid || fail "a client of a deleted interface died"
+	kill -TERM $spid $rpid
+	wait $spid || fail "send to a deleted interface: $(cat "$T/send.out")"
+	wait $rpid || fail "recv from a deleted interface: $(cat "$T/nm.out")"
+	wait $apid 2>/dev/null
+	pair 1
+	to_peer -n 100 -l 60 -- -n 100 -l 60
+	stack_ok "after the deletion ($1)"
+}
+
 # SIGKILL of a client mid-traffic, then of the daemon: nothing left.
 kills() {
 	path=$1
@@ -286,6 +316,7 @@ kill -TERM $rpid
 wait $rpid
 no_prog "after close"
 stack_ok "after close"
+del_bound AF_XDP
 stop_daemon
 no_prog "after the daemon's SIGTERM"
 nic_start
@@ -294,6 +325,7 @@ kills AF_XDP
 # --- AF_XDP in copy mode, forced
 nic_start NETMAPD_NIC=xdp-copy
 traffic AF_XDP "AF_XDP copy"
+del_bound "AF_XDP copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
 
@@ -301,6 +333,7 @@ no_prog "after the daemon's SIGTERM"
 nic_start NETMAPD_NIC=afpacket
 traffic AF_PACKET AF_PACKET
 no_prog "with AF_PACKET"
+del_bound AF_PACKET
 stop_daemon
 nic_start NETMAPD_NIC=afpacket
 kills AF_PACKET
