@@ -44,7 +44,7 @@
 #define NM_AFP_TX_FRAMES	1024
 #define NM_AFP_KICK		64	/* frames between TX kicks */
 /* where a TPACKET_V2 TX frame's data starts, without PACKET_TX_HAS_OFF */
-#define NM_AFP_TX_DATA		(TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
+#define NM_AFP_TX_DATA	(TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 
 struct nm_afp_txf {
 	void *done;
@@ -54,10 +54,10 @@ struct nm_afp_txf {
 struct nm_afp_q {
 	int rx_fd, tx_fd;
 	uint8_t *rx_map, *tx_map;
-	uint32_t block;			/* the receive thread's next block */
+	uint32_t block;			/* the receive thread's next */
 	/* TX, under lock */
 	pthread_mutex_t lock;
-	uint32_t tx_head, tx_tail;	/* frames taken, completed (counters) */
+	uint32_t tx_head, tx_tail;	/* frames taken, completed */
 	struct nm_afp_txf fifo[NM_AFP_TX_FRAMES];
 	uint32_t unkicked;
 	bool dead;			/* the interface went away */

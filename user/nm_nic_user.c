@@ -45,7 +45,7 @@
 #include "nm_core.h"
 #include "nm_nic_user.h"
 
-#define NM_USER_REAP_MS		1	/* while TX frames are in flight */
+#define NM_USER_REAP_MS		1	/* while TX frames are out */
 
 /* The capabilities in the daemon's effective set, as a mask. */
 static uint64_t

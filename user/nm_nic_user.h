@@ -74,7 +74,7 @@ struct nm_os_nic {
 	const struct nm_user_nic_path *path;
 	bool copy;			/* NETMAPD_NIC=xdp-copy */
 	const char *mode;		/* the path's, for the log */
-	void *priv;			/* the path's state, while attached */
+	void *priv;			/* the path's, while attached */
 	struct nm_adapter *na;		/* while attached */
 	/* the receive thread, while attached */
 	pthread_t thread;

@@ -54,10 +54,11 @@
  * descriptor each. In both modes the kernel completes a socket's
  * descriptors in order, so a FIFO of frames (chunks spanned,
  * descriptors) turns completions back into whole frames for
- * nm_nic_tx_done(), which in zero copy gives the slots back. The socket is kicked
- * (sendto, only when XDP_USE_NEED_WAKEUP says so) at the last frame of a
- * sync and every NM_XDP_KICK descriptors; a kick the kernel could not
- * finish (EAGAIN) is retried by the receive thread's reap.
+ * nm_nic_tx_done(), which in zero copy gives the slots back. The
+ * socket is kicked (sendto, only when XDP_USE_NEED_WAKEUP says so) at
+ * the last frame of a sync and every NM_XDP_KICK descriptors, again
+ * while a copy-mode kick says EAGAIN (32 frames per call); what is left
+ * is retried by the receive thread's reap.
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -89,10 +90,10 @@
 
 #define NM_XDP_CHUNK		2048	/* a netmap buffer's size */
 #define NM_XDP_RX		2048	/* chunks (and fill, RX entries) */
-#define NM_XDP_TX		2048	/* chunks (and TX, completion entries) */
+#define NM_XDP_TX		2048	/* chunks, TX, completions */
 #define NM_XDP_BATCH		64	/* descriptors per RX pass */
 #define NM_XDP_KICK		64	/* descriptors between TX kicks */
-#define NM_XDP_BUSY_TRIES	200	/* a queue's last UMEM still going */
+#define NM_XDP_BUSY_TRIES	200	/* a queue's old UMEM going */
 #define NM_XDP_BUSY_US		5000
 /* zero copy: a chunk is a buffer and the headroom before it */
 #define NM_XDP_ZC_CHUNK		(NM_XDP_CHUNK + NM_USER_XDP_HEADROOM)
@@ -114,12 +115,12 @@ struct nm_xdp_q {
 	/* copy: the receive thread's; zero copy: under fill_lock */
 	pthread_mutex_t fill_lock;
 	struct xsk_ring_prod fill;
-	uint32_t *held;			/* zero copy: buffers the kernel has */
+	uint32_t *held;			/* zero copy: the kernel has */
 	/* TX, under lock */
 	pthread_mutex_t lock;
 	struct xsk_ring_prod tx;
 	struct xsk_ring_cons comp;
-	uint32_t tx_head, tx_tail;	/* TX chunks taken, freed (counters) */
+	uint32_t tx_head, tx_tail;	/* TX chunks taken, freed */
 	struct nm_xdp_txf *fifo;	/* NM_XDP_TX frames at most */
 	uint32_t fifo_head, fifo_count;
 	uint32_t comp_seen;		/* completions of the oldest frame */
