@@ -2,17 +2,19 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages a target needs when they are missing, so that
 # the README's commands work on a fresh Debian 12 machine run as root.
-# Usage: deps.sh test|vm|bench|deb|pcap|plot
+# Usage: deps.sh build|test|vm|bench|deb|pcap|plot
 set -e
 pkgs="clang llvm libclang-rt-14-dev"
-# netmapd's interfaces: libxdp, libbpf (AF_XDP); their tests: iproute2,
-# ping, bpftool
-nic="libxdp-dev libbpf-dev iproute2 iputils-ping bpftool"
+# netmapd's interfaces build with libxdp and libbpf (AF_XDP); their tests
+# use iproute2, ping and bpftool
+xdp="libxdp-dev libbpf-dev"
+nic="$xdp iproute2 iputils-ping bpftool"
 case "$1" in
+build)	pkgs="$pkgs $xdp" ;;
 test)	pkgs="$pkgs $nic" ;;
 vm)	pkgs="$pkgs qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio xz-utils iproute2" ;;
 bench)	pkgs="$pkgs $nic dpdk dpdk-dev librte-net-memif23 librte-mempool-ring23" ;;
-deb)	pkgs="$pkgs dpkg-dev debhelper dh-dkms dkms lintian" ;;
+deb)	pkgs="$pkgs $xdp dpkg-dev debhelper dh-dkms dkms lintian" ;;
 pcap)	pkgs="$pkgs gcc make dpkg-dev xz-utils flex bison perl tcpdump" ;;
 plot)	pkgs="gnuplot-nox jq" ;;
 esac

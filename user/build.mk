@@ -48,5 +48,8 @@ $(PRELOAD): $(NMC_SRCS:%.c=$(O)/pic/%.o)
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,defs -o $@ $^ $(LDLIBS)
 
 # The demo: netmapd started on demand, pkt-gen over VALE, then a pipe.
-demo: $(NETMAPD) $(O)/pkt-gen
+# netmapd links libxdp and libbpf: installed first (as root) if missing.
+demo:
+	@./scripts/deps.sh build
+	@$(MAKE) --no-print-directory $(NETMAPD) $(O)/pkt-gen
 	@O=$(O) sh user/demo.sh
