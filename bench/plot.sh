@@ -32,6 +32,7 @@ LABELS='{"vale": "VALE (netmap)", "pipe": "netmap pipe",
 # The rows of a panel, in the order drawn, as jq's $r: with "rtt_us" for
 # the round-trip panel ($rtt true), without for the rate panel; only
 # those with a figure.
+# shellcheck disable=SC2016
 PANEL='[.rows[] | select((.rtt_us != null) == $rtt) |
     select(.[$f] != null)] as $r |
     ($r | map(.path) | unique |

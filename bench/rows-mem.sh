@@ -8,6 +8,8 @@
 # (pps; round trips a second for a ping row) or to "" on failure, and a
 # ping row also RTT, the average round trip in ns.
 
+# R, RTT and OTHERS are read by run.sh.
+# shellcheck disable=SC2034
 COPYRING=$O/bench/copyring
 MEMIF_PING=$O/bench/memif-ping
 
@@ -16,6 +18,7 @@ MEMIF_PING=$O/bench/memif-ping
 # first one with replies, then takes $SECS lines.  Sets R to the round
 # trips a second and RTT to their average in ns, or both to "".
 rtt_from_reports() {
+	# shellcheck disable=SC2046
 	set -- $(awk -v want="$SECS" '
 	/count [0-9]+ RTT:/ {
 		for (i = 1; i < NF; i++) {
@@ -142,6 +145,7 @@ mem_table() {
 # is the frames a second back at the pinger, the round trips a second.
 mem_json_fields() {
 	[ -f "$TMP/rtt.$1.$2" ] || return 0
+	# shellcheck disable=SC2046
 	set -- $(cat "$TMP/rtt.$1.$2")
 	printf ', "rtt_us": %s' "$(json_num "$(usecs "$1")")"
 	shift

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # run.sh: the body of `make bench`.  Measures packet rates between two
 # processes pinned to two cores: VALE and netmap pipes (pkt-gen through
-# a private netmapd), DPDK memif (two dpdk-testpmd), and AF_PACKET over
-# a veth pair between two network namespaces (bench/afp-tx, afp-rx).
+# a private netmapd; also with nothing pinned), DPDK memif (two
+# dpdk-testpmd), AF_PACKET over a veth pair between two network
+# namespaces (bench/afp-tx, afp-rx) and a plain shared-memory copy ring
+# (bench/copyring, the ceiling); and the round trip of one frame through
+# VALE and through memif (bench/rows-mem.sh has those rows).
 # Each figure is the median of $BENCH_RUNS runs of $BENCH_SECS seconds,
 # counted at the receiver after a warm-up.  Prints a table, writes
 # bench/results/<date>-<host>.json and bench/results/latest.json, and
@@ -205,7 +208,8 @@ run_pktgen() {
 		_frx=pong
 	fi
 	if [ "${4:-}" = unpinned ]; then
-		_ptx= _prx=
+		_ptx=
+		_prx=
 	else
 		_ptx="taskset -c $CPU_TX" _prx="taskset -c $CPU_RX"
 	fi
