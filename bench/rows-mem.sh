@@ -14,12 +14,13 @@ COPYRING=$O/bench/copyring
 MEMIF_PING=$O/bench/memif-ping
 
 # Round trips from "count N RTT: min X av Y ns" lines (pkt-gen -f ping,
-# memif-ping), one a second: skips the lines before replies came and the
-# first one with replies, then takes $SECS lines.  Sets R to the round
-# trips a second and RTT to their average in ns, or both to "".
+# memif-ping), one a second: skips the lines before replies came and
+# the first one with replies, then takes $PING_SECS lines.  Sets R to
+# the round trips a second and RTT to their average in ns, or both to
+# "".
 rtt_from_reports() {
 	# shellcheck disable=SC2046
-	set -- $(awk -v want="$SECS" '
+	set -- $(awk -v want="$PING_SECS" '
 	/count [0-9]+ RTT:/ {
 		for (i = 1; i < NF; i++) {
 			if ($i == "count") c = $(i + 1)
@@ -77,7 +78,8 @@ run_memif_ping() {
 	memif_server_wait "$_rx"
 	# shellcheck disable=SC2046
 	start "$TMP/tx.log" /dev/null "$MEMIF_PING" \
-	    $(eal_args client "$CPU_TX") -- -l "$1" -t $((WARM + SECS + 3))
+	    $(eal_args client "$CPU_TX") -- -l "$1" \
+	    -t $((WARM + PING_SECS + 2))
 	_tx=$PID
 	wait "$_tx" 2>/dev/null || true
 	OTHERS=$(others_pct)
@@ -138,6 +140,7 @@ mem_table() {
 		    "$(ratio "$(rtt_of vale_ping "$_s")" \
 		    "$(rtt_of memif_ping "$_s")")"
 	done
+	echo "(round trips: median of $RUNS runs of $PING_SECS s)"
 }
 
 # The JSON fields of row $1 at size $2 that only these rows have: the

@@ -26,6 +26,7 @@ SIZES=${BENCH_SIZES:-"60 1514"}
 ROWS=${BENCH_ROWS:-"vale pipe vale_unpinned pipe_unpinned copyring memif \
 afpacket vale_ping memif_ping"}
 PING_SIZES=${BENCH_PING_SIZES:-60}	# frame sizes of the round trips
+PING_SECS=${BENCH_PING_SECS:-2}		# ... and their seconds per run
 UNPINNED_SIZES=${BENCH_UNPINNED_SIZES:-60}	# ... of the unpinned rows
 PKTGEN=$O/pkt-gen
 NETMAPD=$O/netmapd
@@ -203,9 +204,11 @@ run_pktgen() {
 	RTT=
 	_ftx=tx
 	_frx=rx
+	_secs=$SECS
 	if [ "${4:-}" = ping ]; then
 		_ftx=ping
 		_frx=pong
+		_secs=$PING_SECS
 	fi
 	if [ "${4:-}" = unpinned ]; then
 		_ptx=
@@ -245,7 +248,7 @@ run_pktgen() {
 	if [ -n "$_ptx" ]; then
 		pin_new_threads "$_nmd" "$TMP/tids" "$CPU_TX"
 	fi
-	sleep $((WARM + SECS + 1))
+	sleep $((WARM + _secs + 1))
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		for _t in /proc/"$_nmd"/task/*; do
 			echo "${_t##*/} $(taskset -p "${_t##*/}" 2>&1)"
@@ -654,7 +657,8 @@ json=$RESULTS/$DATE-$HOST.json
 	    "$RUNS" "$SECS" "$WARM"
 	printf ' "sender_cpu": %s, "receiver_cpu": %s, "figure": "median",' \
 	    "$CPU_TX" "$CPU_RX"
-	printf ' "gbps": "frame bytes without CRC",'
+	printf ' "gbps": "frame bytes without CRC", "ping_seconds": %s,' \
+	    "$PING_SECS"
 	printf ' "idle_pct_before": %s, "idle_pct_after": %s},\n' \
 	    "$IDLE_BEFORE" "$IDLE_AFTER"
 	printf '  "rows": [\n'
