@@ -8,9 +8,8 @@
  * publishes each batch with one release store, the consumer copies each
  * frame out into a buffer of its own and frees the slots the same way.
  * No system call, no lock, no sleep: both sides spin on the other's
- * index, without PAUSE, which under KVM makes the host deschedule a
- * spinning vCPU (pause-loop exiting) and costs the ring most of its
- * rate. Each frame carries a sequence number that the consumer checks,
+ * index with plain loads, as DPDK's pollers do (a PAUSE loop may have
+ * KVM deschedule the spinning vCPU: pause-loop exiting). Each frame carries a sequence number that the consumer checks,
  * so a figure is only printed for frames that arrived whole and in
  * order.
  *
