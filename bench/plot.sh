@@ -7,7 +7,8 @@
 # dot.  Our paths (VALE, pipe) come first, then the peers, on a log scale
 # so that AF_PACKET's figures stay readable next to netmap's.  Rows with
 # a round trip ("rtt_us": ping-pong) go to a second panel below it, in
-# microseconds, drawn the same way.
+# microseconds, drawn the same way (a log scale too: a run stalled by a
+# busy machine would flatten the others).
 #
 # Usage: plot.sh [JSON...]     (default: every bench/results/*.json)
 # Each X.json gives X.svg.  Reads the records with jq; both tools come
@@ -68,7 +69,7 @@ sizes_of() {
 }
 
 # panel FILE TICS SIZES YLABEL: the gnuplot commands of one panel of
-# bars from the lines of rows_of in FILE.
+# bars from the lines of rows_of in FILE, on a log scale.
 panel() {
 	_n=$(awk '{ print $1 }' "$1" | sort -u | wc -l)
 	_last=$(awk 'NF > n { n = NF } END { print n }' "$1")
@@ -77,6 +78,17 @@ panel() {
 	echo "w = 0.8 / nsizes"
 	echo "xpos(slot, s) = slot + (s - (nsizes - 1) / 2.0) * w"
 	echo "set ylabel '$4'"
+	# A log axis from the power of ten below the smallest run: a slow
+	# path or an outlier does not flatten the others.
+	awk 'NR == 1 || $4 < m { m = $4 }
+	    END {
+		if (m <= 0)
+			m = 0.01
+		for (e = int(log(m) / log(10)) + 1; 10 ^ e >= m; e--)
+			;
+		print "set logscale y"
+		print "set yrange [" 10 ^ e ":*]"
+	    }' "$1"
 	echo "set boxwidth w * 0.9"
 	echo "set xtics ($2) noenhanced"
 	echo "set xrange [-0.6:$((_n - 1)).6]"
@@ -139,34 +151,16 @@ plot_one() {
 		echo " noenhanced"
 	} >"$TMP/plot.gp"
 	if [ -s "$TMP/rows" ]; then
-		# The log axis starts at the power of ten below the slowest
-		# run.
-		_ymin=$(awk 'NR == 1 || $4 < m { m = $4 }
-		    END {
-			if (m <= 0)
-				m = 0.01
-			for (e = int(log(m) / log(10)) + 1; 10 ^ e >= m; e--)
-				;
-			print 10 ^ e
-		    }' "$TMP/rows")
 		_tics=$(tics_of "$_in" false pps) || return 1
 		_sizes=$(sizes_of "$_in" false pps) || return 1
-		{
-			echo "set logscale y"
-			echo "set yrange [$_ymin:*]"
-			panel "$TMP/rows" "$_tics" "$_sizes" \
-			    "Mpps (million frames per second)"
-		} >>"$TMP/plot.gp"
+		panel "$TMP/rows" "$_tics" "$_sizes" \
+		    "Mpps (million frames per second)" >>"$TMP/plot.gp"
 	fi
 	if [ -s "$TMP/rtt" ]; then
 		_tics=$(tics_of "$_in" true rtt_us) || return 1
 		_sizes=$(sizes_of "$_in" true rtt_us) || return 1
-		{
-			echo "unset logscale y"
-			echo "set yrange [0:*]"
-			panel "$TMP/rtt" "$_tics" "$_sizes" \
-			    "round trip, one frame in flight (us)"
-		} >>"$TMP/plot.gp"
+		panel "$TMP/rtt" "$_tics" "$_sizes" \
+		    "round trip, one frame in flight (us)" >>"$TMP/plot.gp"
 	fi
 	echo "unset multiplot" >>"$TMP/plot.gp"
 	gnuplot "$TMP/plot.gp" 2>"$TMP/gp.err" || {
