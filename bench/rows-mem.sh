@@ -50,8 +50,9 @@ rtt_from_reports() {
 run_copyring() {
 	R=
 	others_mark
+	# It reports at the end of each second: $SECS and the first one.
 	start "$TMP/rx.log" /dev/null "$COPYRING" -l "$1" -c "$CPU_TX" \
-	    -C "$CPU_RX" -t $((WARM + SECS + 1))
+	    -C "$CPU_RX" -t $((WARM + SECS))
 	_cr=$PID
 	wait "$_cr" 2>/dev/null || true
 	OTHERS=$(others_pct)
@@ -79,7 +80,7 @@ run_memif_ping() {
 	# shellcheck disable=SC2046
 	start "$TMP/tx.log" /dev/null "$MEMIF_PING" \
 	    $(eal_args client "$CPU_TX") -- -l "$1" \
-	    -t $((WARM + PING_SECS + 2))
+	    -t $((WARM + PING_SECS + 1))
 	_tx=$PID
 	wait "$_tx" 2>/dev/null || true
 	OTHERS=$(others_pct)

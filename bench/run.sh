@@ -137,6 +137,26 @@ rate_from_reports() {
 	}' "$1"
 }
 
+# How many one-second reports in file $1 saw traffic: rate lines (see
+# rate_from_reports) with packets, round-trip lines (rtt_from_reports)
+# with replies.
+reports_with_traffic() {
+	awk '/ pps \(/ {
+		for (i = 1; i < NF; i++)
+			if ($(i + 1) == "pkts") {
+				p = $i
+				sub(/^\(/, "", p)
+				n += p + 0 > 0
+			}
+	}
+	/count [0-9]+ RTT:/ {
+		for (i = 1; i < NF; i++)
+			if ($i == "count")
+				n += $(i + 1) + 0 > 0
+	}
+	END { print n + 0 }' "$1" 2>/dev/null || echo 0
+}
+
 # The median of its arguments ("n/a" when there are none).
 median() {
 	if [ $# -eq 0 ]; then
@@ -248,7 +268,19 @@ run_pktgen() {
 	if [ -n "$_ptx" ]; then
 		pin_new_threads "$_nmd" "$TMP/tids" "$CPU_TX"
 	fi
-	sleep $((WARM + _secs + 1))
+	# Until the receiver (the pinger) has reported the first second of
+	# traffic, which is not counted, and the $_secs that are; at most
+	# WARM + _secs + 1 s.
+	_log=$TMP/rx.log
+	if [ $_ftx = ping ]; then
+		_log=$TMP/tx.log
+	fi
+	_i=0
+	while [ $_i -lt $(((WARM + _secs + 1) * 4)) ] &&
+	    [ "$(reports_with_traffic "$_log")" -le "$_secs" ]; do
+		sleep 0.25
+		_i=$((_i + 1))
+	done
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		for _t in /proc/"$_nmd"/task/*; do
 			echo "${_t##*/} $(taskset -p "${_t##*/}" 2>&1)"
