@@ -148,7 +148,14 @@ mem_table() {
 # round trip, "rtt_us" (median) and "runs_rtt_us"; "pps" of such a row
 # is the frames a second back at the pinger, the round trips a second.
 mem_json_fields() {
-	[ -f "$TMP/rtt.$1.$2" ] || return 0
+	case $1 in
+	*_ping)	;;
+	*)	return 0 ;;
+	esac
+	if [ ! -f "$TMP/rtt.$1.$2" ]; then	# not run
+		printf ', "rtt_us": null, "runs_rtt_us": []'
+		return 0
+	fi
 	# shellcheck disable=SC2046
 	set -- $(cat "$TMP/rtt.$1.$2")
 	printf ', "rtt_us": %s' "$(json_num "$(usecs "$1")")"
