@@ -173,9 +173,9 @@ test_attach(void)
 	CHECK_EQ(newif(fd, "pa", 1, 0, &nif), 0);
 	/* errors */
 	CHECK_ERR(attach(fd, "vale5:nosuch", NR_REG_ALL_NIC, &a), ENXIO);
-	/* an interface of the host: NIC attach is not there yet */
-	CHECK_ERR(attach(fd, "vale5:lo", NR_REG_ALL_NIC, &a), EOPNOTSUPP);
-	CHECK_ERR(detach(fd, "vale5:lo", &d), EOPNOTSUPP);
+	/* an interface of the host: this host opens none (ENXIO) */
+	CHECK_ERR(attach(fd, "vale5:lo", NR_REG_ALL_NIC, &a), ENXIO);
+	CHECK_ERR(detach(fd, "vale5:lo", &d), ENXIO);
 	CHECK_ERR(attach(fd, "vale5:", NR_REG_ALL_NIC, &a), EINVAL);
 	CHECK_ERR(attach(fd, "pa", NR_REG_ALL_NIC, &a), EINVAL);
 	CHECK_ERR(attach(fd, "vale5:pa", NR_REG_ONE_NIC, &a), EINVAL);
@@ -244,6 +244,25 @@ test_attach(void)
 	/* valeX:NAME on another switch is no way to it */
 	unit_reg_init(&reg, NR_REG_ALL_NIC);
 	CHECK_ERR(unit_register(fd, "vale6:pa", &reg, NULL), EINVAL);
+	/* valeX:IFNAME of an interface not on valeX: EINVAL (spec 1.4) */
+	CHECK_ERR(unit_register(fd, "vale5:lo", &reg, NULL), EINVAL);
+	/* polling mode is for interfaces on a switch, upstream's errnos */
+	{
+		struct nmreq_vale_polling pl;
+		const uint16_t on = NETMAP_REQ_VALE_POLLING_ENABLE;
+		const uint16_t off = NETMAP_REQ_VALE_POLLING_DISABLE;
+
+		memset(&pl, 0, sizeof(pl));
+		pl.nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU;
+		pl.nr_num_polling_cpus = 1;
+		CHECK_ERR(ctrl(fd, on, "vale5:pa", &pl), EOPNOTSUPP);
+		CHECK_ERR(ctrl(fd, off, "vale5:pa", &pl), EOPNOTSUPP);
+		CHECK_ERR(ctrl(fd, on, "vale5:e", &pl), EOPNOTSUPP);
+		CHECK_ERR(ctrl(fd, on, "vale5:nosuch", &pl), ENXIO);
+		CHECK_ERR(ctrl(fd, on, "vale9:pa", &pl), ENXIO);
+		CHECK_ERR(ctrl(fd, on, "pa", &pl), EINVAL);
+		CHECK_ERR(ctrl(fd, off, "vale5:", &pl), EINVAL);
+	}
 
 	/* detach */
 	CHECK_ERR(detach(fd, "vale6:pa", &d), EINVAL);
