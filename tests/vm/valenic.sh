@@ -138,6 +138,13 @@ from_peer -n 1000 -l 60 -- -n 1000 -l 60
 
 step "polling, single CPU: forwards with no client of veth0"
 pollers 0
+# vale-ctl's errors, as upstream's: the kernel's errno in its words
+./vale-ctl -P vale0:veth0 2>/tmp/err && exit 1
+grep -qx 'failed to disable polling on vale0:veth0: Bad address' /tmp/err
+./vale-ctl -p vale0:veth0 -C 1,0,9 2>/tmp/err && exit 1
+grep -qx 'failed to enable polling on vale0:veth0: Invalid argument' /tmp/err
+./vale-ctl -d vale0:nosuch 2>/tmp/err && exit 1
+grep -qx 'failed to detach vale0:nosuch: No such device or address' /tmp/err
 ./vale-ctl -p vale0:veth0
 pollers 1
 from_peer -n 1000 -l 60 -- -n 1000 -l 60
