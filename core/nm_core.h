@@ -506,8 +506,9 @@ int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
     uint64_t *size);
 /*
- * A network namespace went away: its persistent ports go, and nothing of
- * it is found by name any more (what descriptors hold stays theirs).
+ * A network namespace went away: interfaces leave its switches, its
+ * persistent ports go, and nothing of it is found by name any more
+ * (what descriptors hold stays theirs).
  */
 void nm_core_netns_exit(uint64_t netns);
 /*

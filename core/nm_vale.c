@@ -1314,13 +1314,15 @@ nm_nic_detach(struct nm_adapter *na)
 }
 
 /*
- * Interfaces on switches whose interface went away (`ip link del`; the
- * host lets it go at once, and never calls the core from there) leave
- * their switches at the next control request that looks at switches.
- * Core lock held.
+ * Interfaces leave their switches: those whose interface went away
+ * (`ip link del`: the host lets it go at once and never calls the core
+ * from there, lock order), at the next control request that looks at
+ * switches; those on the switches of namespace `netns` when it goes
+ * (an interface that outlives it, moved back to the initial namespace,
+ * is free again); every one, `all`, at unload. Core lock held.
  */
 static void
-nm_vale_nic_reap(void)
+nm_vale_nic_sweep(bool all, uint64_t netns)
 {
 	int i, j;
 
@@ -1330,11 +1332,20 @@ nm_vale_nic_reap(void)
 		for (j = 0; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
 			struct nm_adapter *na = b->ports[j];
 
-			if (na != NULL && na->type == NM_AD_NIC &&
-			    na->parent == NULL && nm_nic_gone(na))
+			if (na == NULL || na->type != NM_AD_NIC ||
+			    na->parent != NULL)
+				continue;
+			if (all || (netns != 0 && b->netns == netns) ||
+			    nm_nic_gone(na))
 				nm_nic_detach(na);
 		}
 	}
+}
+
+static void
+nm_vale_nic_reap(void)
+{
+	nm_vale_nic_sweep(false, 0);
 }
 
 /*
@@ -1379,24 +1390,11 @@ nm_vale_detach(struct nm_req *req)
 	return 0;
 }
 
-/* At unload: every interface leaves its switch. */
 void
 nm_core_detach_all(void)
 {
-	int i, j;
-
 	nm_os_mutex_lock(nm_core.lock);
-	for (i = 0; i < NM_MAX_BRIDGES; i++) {
-		struct nm_bridge *b = &nm_bridges[i];
-
-		for (j = 0; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
-			struct nm_adapter *na = b->ports[j];
-
-			if (na != NULL && na->type == NM_AD_NIC &&
-			    na->parent == NULL)
-				nm_nic_detach(na);
-		}
-	}
+	nm_vale_nic_sweep(true, 0);
 	nm_os_mutex_unlock(nm_core.lock);
 }
 
@@ -1484,10 +1482,11 @@ nm_vale_persist_fini(void)
 }
 
 /*
- * Its persistent ports go; its switches and the ports still held by
- * descriptors (passed to other namespaces, or not closed yet) stay for
- * those, but leave the namespace: no name finds them, even in a new
- * namespace that the host gives the same key.
+ * Its interfaces leave its switches, its persistent ports go; its
+ * switches and the ports still held by descriptors (passed to other
+ * namespaces, or not closed yet) stay for those, but leave the
+ * namespace: no name finds them, even in a new namespace that the host
+ * gives the same key.
  */
 void
 nm_core_netns_exit(uint64_t netns)
@@ -1495,6 +1494,7 @@ nm_core_netns_exit(uint64_t netns)
 	int i;
 
 	nm_os_mutex_lock(nm_core.lock);
+	nm_vale_nic_sweep(false, netns);
 	nm_vale_persist_drop(false, netns);
 	for (i = 0; i < nm_core.nports; i++)
 		if (nm_core.ports[i]->netns == netns)

@@ -16,8 +16,10 @@
 #   - `ip link del` of an attached, polled interface: it leaves the
 #     switch and its threads stop; SIGKILL of VALE clients mid-traffic;
 #     rmmod with an interface attached and polled, after which veth0's
-#     stack works again.
-# run-vm-args: -c 4
+#     stack works again;
+#   - a namespace going away lets go of the (virtio, -n 1) interface its
+#     switch had: back in the initial namespace it binds again.
+# run-vm-args: -c 4 -n 1
 set -eu
 . ./lib.sh
 
@@ -177,6 +179,27 @@ pollers 2
 ip link del veth0
 [ -z "$(./vale-ctl)" ]
 pollers 0
+
+step "a namespace goes: its switch lets go of a (virtio) interface"
+modprobe virtio_pci
+modprobe virtio_net
+nic=$(basename "$(dirname "$(grep -l 52:54:00:00:00:01 \
+    /sys/class/net/*/address)")")
+ip netns add c
+ip link set "$nic" netns c
+ip netns exec c ./vale-ctl -a "vale0:$nic"
+ip netns exec c ./vale-ctl -p "vale0:$nic"
+pollers 1
+ip netns del c
+# the kernel gives the interface back to the initial namespace
+n=0
+until ip link show "$nic" >/dev/null 2>&1; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || { echo "FAIL: $nic never came back" >&2; exit 1; }
+	sleep 0.05
+done
+pollers 0
+./nmtest nicrings "$nic" 1 1
 
 step "SIGKILL of VALE clients mid-traffic, then rmmod with veth0 attached"
 pair 1
