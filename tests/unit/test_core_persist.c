@@ -370,6 +370,66 @@ test_fini(void)
 	CHECK_EQ(nm_core_init(), 0);
 }
 
+/*
+ * The legacy forms (NIOCREGIF with nr_cmd, an older vale-ctl's): NEWIF
+ * with its geometry written back, ATTACH, DETACH, DELIF, polling, each
+ * answering as its NIOCCTRL request.
+ */
+static void
+test_legacy(void)
+{
+	struct nmreq nmr;
+	struct unit_port e, p;
+	int fd = unit_open();
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	strcpy(nmr.nr_name, "lg");
+	nmr.nr_cmd = NETMAP_BDG_NEWIF;
+	nmr.nr_tx_slots = nmr.nr_rx_slots = 128;
+	nmr.nr_tx_rings = 2;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_EQ(nmr.nr_tx_slots, 128);
+	CHECK_EQ(nmr.nr_tx_rings, 2);
+	CHECK_EQ(nmr.nr_rx_rings, 1);
+	CHECK(nmr.nr_arg2 > 1);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EEXIST);
+	CHECK_ERR(ioctl(fd, NIOCGINFO, &nmr), EINVAL);
+
+	unit_port_open(&e, "vale7:e", NULL);
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	strcpy(nmr.nr_name, "vale7:lg");
+	nmr.nr_cmd = NETMAP_BDG_ATTACH;
+	nmr.nr_arg1 = NETMAP_BDG_HOST;	/* no host rings here */
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	nmr.nr_arg1 = 0;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EBUSY);
+	/* attached: frames of the switch reach it */
+	unit_port_open(&p, "lg", NULL);
+	send_one(&e, 1);
+	recv_tags(&p, 1, 1);
+	unit_port_close(&p);
+	nmr.nr_cmd = NETMAP_BDG_POLLING_ON;
+	nmr.nr_arg1 = 1;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	nmr.nr_cmd = NETMAP_BDG_POLLING_OFF;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	nmr.nr_cmd = NETMAP_BDG_DETACH;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EINVAL);
+	nmr.nr_cmd = NETMAP_BDG_REGOPS;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	unit_port_close(&e);
+
+	strcpy(nmr.nr_name, "lg");
+	nmr.nr_cmd = NETMAP_BDG_DELIF;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), ENXIO);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -377,6 +437,7 @@ main(void)
 	test_attach();
 	test_pipes();
 	test_autodelete();
+	test_legacy();
 	CHECK_EQ(nm_core.nports, 0);
 	test_fini();
 	CHECK_EQ(th_open_count(), 0);
