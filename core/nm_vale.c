@@ -1203,10 +1203,11 @@ nm_vale_poll_cfg(const struct nmreq_vale_polling *req, uint32_t nrx,
 {
 	uint32_t first = req->nr_first_cpu_id, n = req->nr_num_polling_cpus;
 
+	/* first and n below ncpus: their sum cannot wrap */
 	if (n == 0 || n >= ncpus || first >= ncpus)
 		return EINVAL;
 	if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU)
-		return n > nrx - first || n > ncpus - first ? EINVAL : 0;
+		return first + n > nrx || first + n > ncpus ? EINVAL : 0;
 	if (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU)
 		return n == 1 ? 0 : EINVAL;
 	return EINVAL;

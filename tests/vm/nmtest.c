@@ -2148,6 +2148,8 @@ cmd_valenic(int argc, char **argv)
 	expect_err("polling mode 3", polling(on, bp, 3, 0, 1), EINVAL);
 	expect_err("polling multi, rings past the last", polling(on, bp,
 	    multi, 1, 1), EINVAL);
+	expect_err("polling multi, first ring past the last", polling(on,
+	    bp, multi, 2, 1), EINVAL);
 	expect_err("polling a name without valeX:", polling(on, "nm_x",
 	    single, 0, 1), EINVAL);
 	if (ncpus >= 2) {
