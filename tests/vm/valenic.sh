@@ -13,6 +13,8 @@
 #   - polling mode (vale-ctl -p/-P), single CPU and, on a 2-queue pair,
 #     multi CPU: threads forward with no client of the interface, and
 #     are gone after -P;
+#   - 20 cycles of attach (-a or -h), polling on and off, detach while
+#     a VALE port and veth1 send at full speed;
 #   - `ip link del` of an attached, polled interface: it leaves the
 #     switch and its threads stop; SIGKILL of VALE clients mid-traffic;
 #     rmmod with an interface attached and polled, after which veth0's
@@ -173,7 +175,33 @@ to_peer -n 1000 -l 60 -- -n 1000 -l 60
 ./vale-ctl -P vale0:veth0
 pollers 0
 
+step "attach, poll, unpoll, detach 20 times under traffic both ways"
+./vale-ctl -d vale0:veth0
+./nmtest send -n 0 -l 60 vale0:t >/dev/null 2>&1 &
+tpid=$!
+$B ./nmtest afsend -n 100000000 -l 60 veth1 >/dev/null 2>&1 &
+apid=$!
+i=0
+while [ $i -lt 20 ]; do
+	if [ $((i % 2)) = 0 ]; then
+		./vale-ctl -h vale0:veth0
+	else
+		./vale-ctl -a vale0:veth0
+	fi
+	[ $((i % 3)) = 0 ] || ./vale-ctl -p vale0:veth0 -C 1,0,2
+	[ $((i % 3)) = 0 ] || ./vale-ctl -P vale0:veth0
+	./vale-ctl -d vale0:veth0
+	i=$((i + 1))
+done
+kill -0 $tpid && kill -0 $apid ||
+    { echo "FAIL: a sender died during the cycles" >&2; exit 1; }
+kill -TERM $tpid $apid
+wait $tpid $apid 2>/dev/null || :
+pollers 0
+[ "$(./vale-ctl)" = "" ]
+
 step "ip link del of an attached, polled interface"
+./vale-ctl -a vale0:veth0
 ./vale-ctl -p vale0:veth0 -C 1,0,2
 pollers 2
 ip link del veth0
