@@ -2134,6 +2134,16 @@ cmd_valenic(int argc, char **argv)
 	    nic_register(argv[2], NR_REG_ALL_NIC, 0, NULL, &reg), EBUSY);
 	expect_err("REGISTER IFNAME^ while attached",
 	    nic_register(argv[2], NR_REG_SW, 0, NULL, &reg), EBUSY);
+	{
+		int fd = open("/dev/netmap", O_RDWR);
+
+		if (fd < 0)
+			err(1, "valenic: open");
+		expect_err("a monitor of IFNAME while attached",
+		    do_register(fd, argv[2], NR_REG_ALL_NIC, NR_MONITOR_RX,
+		    0, &reg), EBUSY);
+		close(fd);
+	}
 	expect_err("DETACH from a second switch",
 	    pctl(NETMAP_REQ_VALE_DETACH, other, &dt), ENXIO);
 
