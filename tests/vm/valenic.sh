@@ -9,7 +9,8 @@
 #     60 bytes and, at MTU 9000, 9000 bytes in 5 slots) and what veth1
 #     sends reaches the VALE port; the stack is off veth0 (ping fails);
 #   - vale-ctl -h: the host stack is a second port, ping goes both ways
-#     through the switch;
+#     through the switch, and checked frames between veth0's stack
+#     (AF_PACKET on veth0) and a VALE port;
 #   - polling mode (vale-ctl -p/-P), single CPU and, on a 2-queue pair,
 #     multi CPU: threads forward with no client of the interface, and
 #     are gone after -P;
@@ -139,6 +140,19 @@ ping -c 3 -W 5 10.0.0.2 >/dev/null ||
 $B ping -c 3 -W 5 10.0.0.1 >/dev/null ||
     { echo "FAIL: ping veth1 -> veth0 through vale0" >&2; exit 1; }
 from_peer -n 1000 -l 60 -- -n 1000 -l 60
+step "-h: veth0's stack (AF_PACKET) <-> vale0:p, 1000 checked frames each way"
+: >/tmp/nm.out
+./nmtest recv -x -n 1000 -l 60 vale0:p >/tmp/nm.out 2>&1 &
+rpid=$!
+wait_ready /tmp/nm.out
+./nmtest afsend -n 1000 -l 60 veth0
+wait_log $rpid /tmp/nm.out "recv of the stack's frames"
+: >/tmp/af.out
+./nmtest afrecv -n 1000 -l 60 veth0 >/tmp/af.out 2>&1 &
+rpid=$!
+wait_ready /tmp/af.out
+taskset 1 ./nmtest send -w -n 1000 -l 60 vale0:p
+wait_log $rpid /tmp/af.out "afrecv of the host port's frames"
 
 step "polling, single CPU: forwards with no client of veth0"
 pollers 0
