@@ -1,17 +1,35 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/: `make bench` measures VALE and netmap pipes (pkt-gen through
 # netmapd) against the peers a user would pick instead, DPDK memif and
-# AF_PACKET over veth, and prints figures, never pass/fail.  See
-# bench/README.md.  The AF_PACKET sender and receiver are built with
-# everything else so that they always compile, as is xsk-bench (AF_XDP
-# used directly, for the rows of interfaces through netmapd).
+# AF_PACKET over veth, and against a plain shared-memory copy ring (the
+# ceiling), and prints figures, never pass/fail.  See bench/README.md.
+# The AF_PACKET pair, the copy ring and xsk-bench (AF_XDP used directly,
+# for the rows of interfaces through netmapd) are built with everything
+# else so that they always compile.
 
-BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx $(O)/bench/xsk-bench
+BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx $(O)/bench/copyring \
+		   $(O)/bench/xsk-bench
 BINS		+= $(BENCH_BINS)
 
 # AF_XDP used directly (rxdrop, txonly), against netmapd's interfaces.
 $(O)/bench/xsk-bench: $(O)/bench/xsk-bench.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ -lxdp -lbpf $(LDLIBS)
+
+# The shared-memory copy ring: the ceiling row.
+$(O)/bench/copyring: $(O)/bench/copyring.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The memif round trip's pinger needs DPDK's headers (libdpdk-dev, from
+# scripts/deps.sh bench): built by `make bench` only, its row reads n/a
+# without them. DPDK's headers are system headers to our warnings.
+MEMIF_PING	:= $(O)/bench/memif-ping
+DPDK_CFLAGS	= $(patsubst -I%,-isystem %,\
+		  $(shell pkg-config --cflags libdpdk))
+DPDK_LIBS	= $(shell pkg-config --libs libdpdk)
+
+$(MEMIF_PING): bench/memif-ping.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DPDK_CFLAGS) -o $@ $< $(DPDK_LIBS) $(LDLIBS)
 
 $(O)/bench/afp-tx: $(O)/bench/afp-tx.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
@@ -26,6 +44,8 @@ bench: $(BENCH_BINS)
 	    echo "bench: packages missing; their rows will read n/a"
 	@$(MAKE) --no-print-directory -k $(O)/pkt-gen $(O)/netmapd || \
 	    echo "bench: pkt-gen or netmapd did not build; their rows will read n/a"
+	@$(MAKE) --no-print-directory $(MEMIF_PING) || \
+	    echo "bench: memif-ping did not build; its row will read n/a"
 	@O=$(O) ./bench/run.sh
 
 # The plots: bench/plot.sh draws every record in bench/results/ (or the

@@ -56,6 +56,13 @@
  * they reach the host; a bad one is not given (its frame is dropped on
  * TX).
  *
+ * On a switch (VALE_ATTACH, nm_vale.c): the adapter is the switch's, as
+ * if a client had bound every ring. What nm_nic_rx() takes is forwarded
+ * by nm_nic_rx_forward() in a context that may sleep (the host's worker,
+ * nm_os_nic_rx_defer(), or a polling thread), and what the switch sends
+ * to the port leaves through nm_nic_bdg_tx(), copied, without its TX
+ * rings (there is no client to give slots back to).
+ *
  * Not done yet, refused: slot offsets (NETMAP_REQ_OPT_OFFSETS: EOPNOTSUPP
  * on a NIC). Checksum and segmentation offloads are the host's business:
  * what arrives in a ring is always a complete frame with its checksums.
@@ -328,24 +335,30 @@ nm_nic_txsync(struct nm_kring *k)
 /*
  * Frames put on RX ring r up to `tail` (under rq->lock, released here):
  * a quarter of the ring hidden is shown now, lest the ring fill up;
- * less waits for the host's nm_nic_rx_publish().
+ * less waits for the host's nm_nic_rx_publish(). On a switch it is the
+ * forwarder's to show (it may sleep).
  */
 static void
 nm_nic_rx_produced(struct nm_adapter *na, uint32_t r, uint32_t tail)
 {
 	struct nm_nic_rxq *rq = &na->nic->rxq[r];
 	struct nm_kring *k = rq->kring;
-	bool full;
+	bool sw = nm_load_relaxed(&na->nic_switched), full;
 
 	rq->tail = tail;
-	full = nm_dist(k->nr_hwtail, tail, k->num_slots) >= k->num_slots / 4;
+	full = !sw &&
+	    nm_dist(k->nr_hwtail, tail, k->num_slots) >= k->num_slots / 4;
 	if (full)
 		nm_store_release(&k->nr_hwtail, tail);
 	nm_os_spin_unlock(rq->lock);
 	if (full)
 		nm_kring_notify(k);
-	else
+	else if (!sw)
 		nm_os_nic_rx_notify(na->nic->os, r);
+	else if (r >= 64 ||
+	    !(nm_load_relaxed(&na->nic_polled) & (uint64_t)1 << r))
+		nm_os_nic_rx_defer(na->nic->os, r);
+	/* else a polling thread finds the frames */
 }
 
 /*
@@ -487,6 +500,91 @@ nm_nic_rx_publish(struct nm_adapter *na, uint32_t r)
 	nm_store_release(&rq->kring->nr_hwtail, rq->tail);
 	nm_os_spin_unlock(rq->lock);
 	nm_kring_notify(rq->kring);
+}
+
+/*
+ * A NIC on a switch: the frames nm_nic_rx() put on RX kring r go to the
+ * switch, in the forwarder's context (it may sleep). The attachment
+ * gives the ring its batch scratch (kring->fwd) under the ring's lock,
+ * and takes it back under it before the rings go: a ring without one
+ * is only published, as nm_nic_rx_publish() does. No client has the
+ * ring meanwhile (REGISTER is EBUSY), so its lock is the forwarder's.
+ */
+bool
+nm_nic_rx_forward(struct nm_adapter *na, uint32_t r)
+{
+	struct nm_nic_rxq *rq = &na->nic->rxq[r];
+	struct nm_kring *k = rq->kring;
+	uint32_t tail;
+	bool found;
+
+	nm_os_mutex_lock(k->lock);
+	if (k->fwd == NULL) {
+		nm_os_mutex_unlock(k->lock);
+		nm_nic_rx_publish(na, r);
+		return false;
+	}
+	nm_os_spin_lock(rq->lock);
+	tail = rq->tail;
+	nm_store_release(&k->nr_hwtail, tail);
+	nm_os_spin_unlock(rq->lock);
+	found = tail != k->nr_hwcur;
+	/* gives the slots back to nm_nic_rx(): hwcur, release store */
+	if (found) {
+		uint32_t cur = k->nr_hwcur;
+
+		nm_vale_nic_forward(k, tail);
+		/*
+		 * Zero copy: the switch copied the frames out; their
+		 * buffers go back to the host, which calls this function
+		 * from its receive thread, nm_nic_rx_bufs()'s (netmapd
+		 * has no polling threads).
+		 */
+		if (na->nic->zc)
+			nm_nic_rx_refill(k, cur, k->nr_hwcur);
+	}
+	nm_os_mutex_unlock(k->lock);
+	return found;
+}
+
+/* The interface went away (`ip link del`) while the adapter lives. */
+bool
+nm_nic_gone(struct nm_adapter *na)
+{
+	return nm_os_nic_gone(na->nic->os);
+}
+
+/*
+ * A frame the switch sends to a NIC port (out on its queue q modulo its
+ * queues) or to its host port (`parent` the NIC: up its stack), nfrags
+ * pieces copied into one host frame. No completion accounting: the
+ * frame is the host's once sent, and one the host cannot take now is
+ * dropped (the switch never waits), its errno returned.
+ */
+int
+nm_nic_bdg_tx(struct nm_adapter *na, uint32_t q, const void *const *data,
+    const uint32_t *len, int nfrags)
+{
+	struct nm_adapter *nic_na = na->parent != NULL ? na->parent : na;
+	struct nm_os_nic *os = nic_na->nic->os;
+	uint32_t total = 0, off = 0;
+	void *frame;
+	char *d;
+	int i, error;
+
+	for (i = 0; i < nfrags; i++)
+		total += len[i];
+	q %= nic_na->num_rings[NM_TX];
+	error = nm_os_nic_tx_alloc(os, q, total, &frame, (void **)&d);
+	if (error)
+		return error;
+	for (i = 0; i < nfrags; i++) {
+		nm_memcpy(d + off, data[i], len[i]);
+		off += len[i];
+	}
+	if (na->parent != NULL)
+		return nm_os_nic_stack_rx(os, frame, q, NULL, false);
+	return nm_os_nic_tx(os, frame, q, NULL, false);
 }
 
 /*

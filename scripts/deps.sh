@@ -13,7 +13,7 @@ case "$1" in
 build)	pkgs="$pkgs $xdp" ;;
 test)	pkgs="$pkgs $nic" ;;
 vm)	pkgs="$pkgs qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio xz-utils iproute2" ;;
-bench)	pkgs="$pkgs $nic dpdk dpdk-dev librte-net-memif23 librte-mempool-ring23" ;;
+bench)	pkgs="$pkgs $nic dpdk dpdk-dev libdpdk-dev pkgconf librte-net-memif23 librte-mempool-ring23" ;;
 deb)	pkgs="$pkgs $xdp dpkg-dev debhelper dh-dkms dkms lintian" ;;
 pcap)	pkgs="$pkgs gcc make dpkg-dev xz-utils flex bison perl tcpdump" ;;
 plot)	pkgs="gnuplot-nox jq" ;;

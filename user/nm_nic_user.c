@@ -18,8 +18,9 @@
  * rx_handler does: it polls the queues' sockets, hands every frame to
  * nm_nic_rx() (ring of the queue it came on) and publishes the rings it
  * filled once per wake-up (a burst is shown, and wakes the receiver,
- * once). It also reaps TX completions while frames are in flight, since
- * nothing else would tell the core of a frame that left late.
+ * once), or on a VALE switch forwards them (nm_nic_rx_forward). It also
+ * reaps TX completions while frames are in flight, since nothing else
+ * would tell the core of a frame that left late.
  *
  * Host rings: neither path can hand a frame to the interface's own stack
  * as if received, nor take what the stack sends, so ports have none
@@ -46,6 +47,9 @@
 #include "nm_nic_user.h"
 
 #define NM_USER_REAP_MS		1	/* while TX frames are out */
+/* What the receive thread does for an RX ring after a wake-up. */
+#define NM_USER_RX_PUBLISH	1	/* show the frames to its user */
+#define NM_USER_RX_FORWARD	2	/* on a switch: forward them */
 
 /* The capabilities in the daemon's effective set, as a mask. */
 static uint64_t
@@ -259,10 +263,13 @@ nm_user_nic_thread(void *arg)
 				p[q].fd = -1;
 		}
 		for (r = 0; r < nic->nrings; r++) {
-			if (nic->rx_pending[r]) {
-				nic->rx_pending[r] = 0;
+			uint8_t what = nic->rx_pending[r];
+
+			nic->rx_pending[r] = 0;
+			if (what == NM_USER_RX_PUBLISH)
 				nm_nic_rx_publish(nic->na, r);
-			}
+			else if (what == NM_USER_RX_FORWARD)
+				nm_nic_rx_forward(nic->na, r);
 		}
 		inflight = nic->path->reap(nic);
 	}
@@ -484,5 +491,15 @@ nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
 void
 nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
 {
-	nic->rx_pending[r] = 1;
+	nic->rx_pending[r] = NM_USER_RX_PUBLISH;
+}
+
+/*
+ * On a VALE switch: forwarded by the receive thread too, which may
+ * sleep (netmapd has no polling threads).
+ */
+void
+nm_os_nic_rx_defer(struct nm_os_nic *nic, uint32_t r)
+{
+	nic->rx_pending[r] = NM_USER_RX_FORWARD;
 }

@@ -76,6 +76,11 @@ nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
 {
 }
 
+void
+nm_os_nic_rx_defer(struct nm_os_nic *nic, uint32_t r)
+{
+}
+
 /* No zero copy here: nm_nic_zerocopy() is never called. */
 int
 nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,

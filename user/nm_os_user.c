@@ -585,3 +585,27 @@ nm_os_log(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 }
+
+/*
+ * Polling threads serve interfaces on switches: none here (netmapd's
+ * interfaces are served by their receive threads, nm_nic_user.c).
+ */
+int
+nm_os_kthread_start(bool (*fn)(void *), void *arg, uint32_t cpu,
+    struct nm_os_kthread **out)
+{
+	return EOPNOTSUPP;
+}
+
+void
+nm_os_kthread_stop(struct nm_os_kthread *t)
+{
+}
+
+uint32_t
+nm_os_ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (uint32_t)n : 1;
+}

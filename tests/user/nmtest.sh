@@ -31,7 +31,8 @@ printf '%s\n' 'valeQ:pv0 bridge_idx 0 port_idx 0' \
     'valeQ:pv1 bridge_idx 0 port_idx 1' | cmp - "$T/list" ||
     fail "vale-ctl list: $(cat "$T/list")"
 vc -l valeQ:pv1 | grep -q '^port_idx: *1$' || fail "vale-ctl -l"
-# an interface of the host: NIC attach is not there yet
+# an interface of the host that is not Ethernet: EOPNOTSUPP, as for
+# netmap:lo (netmapd's interfaces: test-netmapd-nic)
 vc -a valeQ:lo 2>"$T/err" && fail "vale-ctl -a valeQ:lo"
 grep -q 'Operation not supported' "$T/err" ||
     fail "vale-ctl -a valeQ:lo: $(cat "$T/err")"
