@@ -1072,9 +1072,12 @@ nm_vale_attach(struct nm_req *req)
 	nm_os_mutex_lock(nm_core.lock);
 	nm_vale_nic_reap();
 	error = nm_vale_attach_lookup(req->hdr->nr_name, &blen, &na);
-	if (error == 0 && na->type == NM_AD_VP &&
-	    a->reg.nr_mode == NR_REG_NIC_SW) {
-		/* a persistent port has no host rings */
+	if (error == 0 && a->reg.nr_mode == NR_REG_NIC_SW &&
+	    (na->type == NM_AD_VP || na->num_host_rings[NM_TX] == 0)) {
+		/*
+		 * a persistent port has no host rings, nor an interface
+		 * whose host cannot reach its stack (netmapd's)
+		 */
 		nm_adapter_put(na);
 		error = EOPNOTSUPP;
 	}

@@ -342,7 +342,9 @@ nm_afp_reap_q(struct nm_afp *a, struct nm_afp_q *aq)
 			__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE,
 			    __ATOMIC_RELAXED);
 		aq->tx_tail++;
-		nm_nic_tx_done(f->done, f->report);
+		/* frames of a switch or forwarded ones have no completion */
+		if (f->done != NULL)
+			nm_nic_tx_done(f->done, f->report);
 	}
 }
 

@@ -103,6 +103,7 @@ struct nm_xdp_txf {
 	uint32_t span, ndesc;
 	void *done;
 	bool report;
+	uint32_t tmp;			/* zero copy: a copy's pool buffer */
 };
 
 struct nm_xdp_q {
@@ -126,6 +127,8 @@ struct nm_xdp_q {
 	uint32_t comp_seen;		/* completions of the oldest frame */
 	uint32_t unkicked;		/* descriptors since the last kick */
 	uint32_t stage_skip, stage_len;	/* between tx_alloc and tx */
+	uint32_t stage_buf;		/* ... zero copy: its pool buffer */
+	struct nm_mem *mem;		/* the pool (zero copy) */
 	bool dead;			/* the interface went away */
 };
 
@@ -181,6 +184,15 @@ nm_xdp_link(struct nm_os_nic *nic, int prog_fd)
 static void
 nm_xdp_q_close(struct nm_xdp_q *xq)
 {
+	uint32_t i;
+
+	/* zero copy: copies still in flight give their buffers back */
+	for (i = 0; xq->fifo != NULL && i < xq->fifo_count; i++) {
+		uint32_t tmp = xq->fifo[(xq->fifo_head + i) % NM_XDP_TX].tmp;
+
+		if (tmp != 0)
+			nm_mem_obj_free(xq->mem, NM_POOL_BUF, tmp);
+	}
 	if (xq->xsk != NULL)
 		xsk_socket__delete(xq->xsk);
 	if (xq->umem != NULL)
@@ -241,6 +253,7 @@ nm_xdp_q_open(struct nm_os_nic *nic, struct nm_xdp *x, uint32_t q)
 
 	pthread_mutex_init(&xq->lock, NULL);
 	pthread_mutex_init(&xq->fill_lock, NULL);
+	xq->mem = nic->na->mem;
 	xq->fifo = calloc(NM_XDP_TX, sizeof(*xq->fifo));
 	if (xq->fifo == NULL)
 		return ENOMEM;
@@ -699,7 +712,12 @@ nm_xdp_reap_q(struct nm_xdp_q *xq)
 
 		xq->comp_seen -= f->ndesc;
 		xq->tx_tail += f->span;
-		nm_nic_tx_done(f->done, f->report);
+		if (f->tmp != 0)
+			nm_mem_obj_free(xq->mem, NM_POOL_BUF, f->tmp);
+		f->tmp = 0;
+		/* frames of a switch or forwarded ones have no completion */
+		if (f->done != NULL)
+			nm_nic_tx_done(f->done, f->report);
 		if (++xq->fifo_head == NM_XDP_TX)
 			xq->fifo_head = 0;
 		xq->fifo_count--;
@@ -726,6 +744,34 @@ nm_xdp_reap(struct nm_os_nic *nic)
 	return inflight;
 }
 
+/*
+ * Zero copy, a frame to copy (a VALE switch's, nm_nic_bdg_tx): into a
+ * buffer of the pool for the time it is in flight, so that it is in the
+ * UMEM. Up to a buffer (no multi-buffer copies).
+ */
+static int
+nm_xdp_zc_tx_alloc(struct nm_xdp_q *xq, uint32_t len, void **data)
+{
+	uint32_t idx;
+	void *b;
+
+	if (len > NM_XDP_CHUNK)
+		return EMSGSIZE;
+	b = nm_mem_obj_alloc(xq->mem, NM_POOL_BUF, &idx);
+	if (b == NULL)
+		return ENOMEM;
+	pthread_mutex_lock(&xq->lock);
+	if (xq->dead) {
+		pthread_mutex_unlock(&xq->lock);
+		nm_mem_obj_free(xq->mem, NM_POOL_BUF, idx);
+		return ENXIO;
+	}
+	xq->stage_buf = idx;
+	xq->stage_len = len;
+	*data = b;
+	return 0;
+}
+
 /* Chunks for a frame of len bytes: 0 and the queue kept, or an errno. */
 static int
 nm_xdp_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
@@ -736,7 +782,7 @@ nm_xdp_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
 	uint32_t need = (len + NM_XDP_CHUNK - 1) / NM_XDP_CHUNK, pos, skip;
 
 	if (x->zc)
-		return EOPNOTSUPP;	/* frames leave from their buffers */
+		return nm_xdp_zc_tx_alloc(xq, len, data);
 	if (need == 0)
 		need = 1;
 	if (need > 1 && !x->sg)
@@ -765,6 +811,40 @@ nm_xdp_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
 	return 0;
 }
 
+/* Zero copy: the staged copy leaves from its pool buffer. */
+static int
+nm_xdp_zc_tx_copy(struct nm_xdp_q *xq, void *done, bool report)
+{
+	uint32_t b = xq->stage_buf, pos;
+	struct xdp_desc *d;
+	struct nm_xdp_txf *f;
+
+	xq->stage_buf = 0;
+	if (xq->fifo_count == NM_XDP_TX ||
+	    xsk_ring_prod__reserve(&xq->tx, 1, &pos) != 1) {
+		pthread_mutex_unlock(&xq->lock);
+		nm_mem_obj_free(xq->mem, NM_POOL_BUF, b);
+		return EBUSY;
+	}
+	d = xsk_ring_prod__tx_desc(&xq->tx, pos);
+	d->addr = nm_xdp_zc_addr(b) + NM_USER_XDP_HEADROOM;
+	d->len = xq->stage_len;
+	d->options = 0;
+	xsk_ring_prod__submit(&xq->tx, 1);
+	f = &xq->fifo[(xq->fifo_head + xq->fifo_count) % NM_XDP_TX];
+	f->span = 0;
+	f->ndesc = 1;
+	f->done = done;
+	f->report = report;
+	f->tmp = b;
+	xq->fifo_count++;
+	if (report || ++xq->unkicked >= NM_XDP_KICK)
+		nm_xdp_kick(xq);
+	nm_xdp_reap_q(xq);
+	pthread_mutex_unlock(&xq->lock);
+	return 0;
+}
+
 /*
  * The staged frame to the TX ring, one descriptor per chunk. There is
  * room: a descriptor per chunk, as many entries as chunks.
@@ -777,6 +857,8 @@ nm_xdp_tx(struct nm_os_nic *nic, uint32_t q, void *data, void *done,
 	uint32_t len = xq->stage_len, need, i, idx, start, l, t;
 	struct nm_xdp_txf *f;
 
+	if (xq->stage_buf != 0)
+		return nm_xdp_zc_tx_copy(xq, done, report);
 	need = len == 0 ? 1 : (len + NM_XDP_CHUNK - 1) / NM_XDP_CHUNK;
 	start = xq->tx_head + xq->stage_skip;
 	if (xsk_ring_prod__reserve(&xq->tx, need, &idx) != need) {
@@ -800,6 +882,7 @@ nm_xdp_tx(struct nm_os_nic *nic, uint32_t q, void *data, void *done,
 	f->ndesc = need;
 	f->done = done;
 	f->report = report;
+	f->tmp = 0;
 	xq->fifo_count++;
 	xq->tx_head += f->span;
 	xq->unkicked += need;
@@ -853,6 +936,7 @@ nm_xdp_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
 	f->ndesc = n;
 	f->done = done;
 	f->report = report;
+	f->tmp = 0;
 	xq->fifo_count++;
 	xq->unkicked += n;
 	if (report || xq->unkicked >= NM_XDP_KICK)
@@ -865,7 +949,13 @@ nm_xdp_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
 static void
 nm_xdp_tx_cancel(struct nm_os_nic *nic, uint32_t q)
 {
-	pthread_mutex_unlock(&((struct nm_xdp *)nic->priv)->q[q].lock);
+	struct nm_xdp_q *xq = &((struct nm_xdp *)nic->priv)->q[q];
+	uint32_t b = xq->stage_buf;
+
+	xq->stage_buf = 0;
+	pthread_mutex_unlock(&xq->lock);
+	if (b != 0)
+		nm_mem_obj_free(xq->mem, NM_POOL_BUF, b);
 }
 
 const struct nm_user_nic_path nm_user_xdp_path = {

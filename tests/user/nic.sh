@@ -16,6 +16,8 @@
 #   - a 4-queue pair: 4 ring pairs, frames on each TX ring;
 #   - ip link del of the bound interface mid-traffic: clients live on,
 #     close cleanly, and a new interface of that name is a new port;
+#   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out; -h
+#     (the host port) EOPNOTSUPP;
 #   - AF_XDP: while bound, the stack gets nothing; the program is on the
 #     interface while bound and gone (ip link, bpftool) after close,
 #     after SIGKILL of the client and after SIGKILL of the daemon;
@@ -266,6 +268,40 @@ del_bound() {
 	stack_ok "after the deletion ($1)"
 }
 
+# vale-ctl -a: the interface on a VALE switch, frames both ways (the
+# peer's three bursts of 1000 cycle the interface's 1024-slot RX ring
+# three times: zero copy's buffers come back through the switch), then
+# vale-ctl -d.
+vale_attach() {
+	echo "== $1: on a VALE switch (vale-ctl -a, -d)"
+	$A "$O/vale-ctl" -h "valeX:$IFA" 2>"$T/err" &&
+	    fail "vale-ctl -h (no host rings) attached"
+	grep -q "Operation not supported" "$T/err" ||
+	    fail "vale-ctl -h: $(cat "$T/err")"
+	$A "$O/vale-ctl" -a "valeX:$IFA" || fail "vale-ctl -a valeX:$IFA"
+	: >"$T/pg.out"
+	$A "$NT" 30 "$PG" -i valeX:p1 -f rx -n 3000 >"$T/pg.out" 2>&1 &
+	rpid=$!
+	sleep 1
+	for b in 1 2 3; do
+		$B "$NMTEST" afsend -n 1000 -l 60 "$IFB" >/dev/null ||
+		    fail afsend
+		sleep 0.3
+	done
+	wait $rpid || fail "through the switch: $(tail -3 "$T/pg.out")"
+	grep -q "^Received 3000 packets" "$T/pg.out" ||
+	    fail "through the switch: $(tail -3 "$T/pg.out")"
+	: >"$T/af.out"
+	$B "$NT" 30 "$NMTEST" afrecv -n 500 -l 60 "$IFB" >"$T/af.out" 2>&1 &
+	rpid=$!
+	wait_ready "$T/af.out"
+	nmt send -w -n 500 -l 60 valeX:p2 >"$T/send.out" 2>&1 ||
+	    fail "send to the switch: $(cat "$T/send.out")"
+	wait_ok $rpid "afrecv from the switch" "$T/af.out"
+	$A "$O/vale-ctl" -d "valeX:$IFA" || fail "vale-ctl -d valeX:$IFA"
+	no_prog "after vale-ctl -d ($1)"
+}
+
 # SIGKILL of a client mid-traffic, then of the daemon: nothing left.
 kills() {
 	path=$1
@@ -317,6 +353,7 @@ wait $rpid
 no_prog "after close"
 stack_ok "after close"
 del_bound AF_XDP
+vale_attach AF_XDP
 stop_daemon
 no_prog "after the daemon's SIGTERM"
 nic_start
@@ -326,6 +363,7 @@ kills AF_XDP
 nic_start NETMAPD_NIC=xdp-copy
 traffic AF_XDP "AF_XDP copy"
 del_bound "AF_XDP copy"
+vale_attach "AF_XDP copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
 
@@ -334,6 +372,7 @@ nic_start NETMAPD_NIC=afpacket
 traffic AF_PACKET AF_PACKET
 no_prog "with AF_PACKET"
 del_bound AF_PACKET
+vale_attach AF_PACKET
 stop_daemon
 nic_start NETMAPD_NIC=afpacket
 kills AF_PACKET
