@@ -103,7 +103,7 @@ struct nm_xdp_txf {
 	uint32_t span, ndesc;
 	void *done;
 	bool report;
-	uint32_t tmp;			/* zero copy: a copy's pool buffer */
+	uint32_t tmp;			/* zero copy: a copy's buffer */
 };
 
 struct nm_xdp_q {
