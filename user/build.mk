@@ -15,14 +15,17 @@ TESTHOST_SAN_OBJS := $(CORE_SAN_OBJS) $(USER_OS_SRCS:%.c=$(O)/san/%.o) \
 TESTHOST_LIBS	:= -pthread
 
 NETMAPD_OBJS	:= $(CORE_OBJS) $(O)/user/nm_os_user.o $(O)/user/netmapd.o \
-		   $(O)/user/nmd_proto.o
+		   $(O)/user/netmapd_cs.o $(O)/user/nmd_proto.o \
+		   $(O)/user/nmd_csync.o
 NETMAPD_SAN_OBJS := $(CORE_SAN_OBJS) $(O)/san/user/nm_os_user.o \
-		   $(O)/san/user/netmapd.o $(O)/san/user/nmd_proto.o
+		   $(O)/san/user/netmapd.o $(O)/san/user/netmapd_cs.o \
+		   $(O)/san/user/nmd_proto.o $(O)/san/user/nmd_csync.o
 NETMAPD		:= $(O)/netmapd
 NETMAPD_SAN	:= $(O)/san/netmapd
 PRELOAD		:= $(O)/libnetmap-preload.so
 NMC_SRCS	:= user/nmclient.c user/nmc_req.c user/nmc_poll.c \
-		   user/nmc_daemon.c user/nmd_proto.c
+		   user/nmc_daemon.c user/nmc_csync.c user/nmd_proto.c \
+		   user/nmd_csync.c
 
 BINS		+= $(NETMAPD) $(PRELOAD)
 
