@@ -120,6 +120,8 @@ void nmc_drain(int sock, struct nmc_port *p);
 /* ---- nmc_csync.c: syncs in the client (nmd_csync.h) ---- */
 
 void nmc_cs_free(struct nmc_cs *cs);
+/* After a REGISTER: fetch the layout now, if the daemon offers it. */
+void nmc_cs_prefetch(int sock, struct nmc_port *p);
 /*
  * NIOCTXSYNC (t 0) or NIOCRXSYNC (1) in the client: 0 or an errno, or
  * NMD_CS_FALLBACK when the doorbell must serve it.

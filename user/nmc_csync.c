@@ -24,6 +24,27 @@
 #include "nmc.h"
 #include "nmd_csync.h"
 
+/*
+ * Set in the child of a fork: it no longer asks for layouts by itself.
+ * Asking allocates, and the child of a multi-threaded process may find
+ * the allocator's lock held by a thread it does not have; the ports it
+ * inherited keep what their parent fetched (at REGISTER), the others
+ * use the doorbell. Its own REGISTERs fetch as usual.
+ */
+static bool nmc_cs_forked;
+
+static void
+nmc_cs_atfork_child(void)
+{
+	nmc_cs_forked = true;
+}
+
+__attribute__((constructor)) static void
+nmc_cs_init(void)
+{
+	pthread_atfork(NULL, NULL, nmc_cs_atfork_child);
+}
+
 struct nmc_cs {
 	struct nmd_cs_port port;
 	struct nmd_cs_kring *kr;
@@ -167,9 +188,12 @@ nmc_cs_fetch(int sock, struct nmc_port *p)
 	return cs;
 }
 
-/* The client-side sync state of p, fetched once; NULL: the doorbell. */
+/*
+ * The client-side sync state of p, fetched once (if `fetch`); NULL: the
+ * doorbell.
+ */
 static struct nmc_cs *
-nmc_cs_get(int sock, struct nmc_port *p)
+nmc_cs_get(int sock, struct nmc_port *p, bool fetch)
 {
 	struct nmc_cs *cs;
 	int state = __atomic_load_n(&p->cs_state, __ATOMIC_ACQUIRE);
@@ -178,7 +202,7 @@ nmc_cs_get(int sock, struct nmc_port *p)
 		return p->cs;
 	/* Only a daemon that offers it is asked (the page says). */
 	if (state == NMC_CS_NONE ||
-	    !__atomic_load_n(&p->bell->cs_ready, __ATOMIC_ACQUIRE))
+	    !__atomic_load_n(&p->bell->cs_ready, __ATOMIC_ACQUIRE) || !fetch)
 		return NULL;
 	cs = nmc_cs_fetch(sock, p);
 	pthread_mutex_lock(&p->mtx);
@@ -215,10 +239,16 @@ nmc_cs_alive(int sock, struct nmc_port *p)
 	return 0;
 }
 
+void
+nmc_cs_prefetch(int sock, struct nmc_port *p)
+{
+	nmc_cs_get(sock, p, true);
+}
+
 int
 nmc_cs_sync(int sock, struct nmc_port *p, int t)
 {
-	struct nmc_cs *cs = nmc_cs_get(sock, p);
+	struct nmc_cs *cs = nmc_cs_get(sock, p, !nmc_cs_forked);
 	int error;
 
 	if (cs == NULL)
@@ -239,7 +269,7 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
 int
 nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 {
-	struct nmc_cs *cs = nmc_cs_get(pfd->fd, p);
+	struct nmc_cs *cs = nmc_cs_get(pfd->fd, p, !nmc_cs_forked);
 	struct nmd_kstate *w[2];
 	uint32_t *words[2], vals[2];
 	uint64_t deadline = 0, now, d;

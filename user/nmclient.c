@@ -340,7 +340,10 @@ nmc_ioctl_held(int fd, struct nmc_port *p, unsigned long cmd, void *arg)
 	case NIOCCTRL:
 	case NIOCREGIF:
 	case NIOCGINFO:
-		return nmc_ioctl_msg(fd, p, cmd, arg);
+		r = nmc_ioctl_msg(fd, p, cmd, arg);
+		if (r == 0 && cmd != NIOCGINFO)
+			nmc_cs_prefetch(fd, p);
+		return r;
 	case FIOCLEX:
 	case FIONCLEX:
 		return real_ioctl(fd, cmd, arg) < 0 ? errno : 0;

@@ -12,7 +12,8 @@ NMD_TDIR	:= $(O)/tests/user
 NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
-		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm
+		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
+		   $(NMD_TDIR)/nmd_csync
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen $(O)/bridge $(NMD_TDIR)/nmtest
 
@@ -24,7 +25,8 @@ $(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # The client's guarantees when things go wrong, and against fake daemons.
-$(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm: \
+$(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm \
+    $(NMD_TDIR)/nmd_csync: \
     $(NMD_TDIR)/%: \
     $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -63,7 +65,7 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
-		   test-netmapd-bridge test-netmapd-nmtest
+		   test-netmapd-bridge test-netmapd-nmtest test-netmapd-csync
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
