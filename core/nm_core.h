@@ -230,7 +230,7 @@ struct nm_kring {
 	struct nm_mon_link *mon;	/* monitors of this ring, or NULL */
 	uint64_t ring_ofs;		/* of the ring in the region */
 	uint32_t users;			/* control path, core lock */
-	uint32_t gen;			/* rings made anew (nm_kring_reset); */
+	uint32_t gen;			/* unique per nm_kring_reset, for */
 					/* hosts that mirror the state */
 	bool exclusive;
 	char name[72];

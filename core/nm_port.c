@@ -215,15 +215,18 @@ nm_kring_offsets_clear(struct nm_kring *k)
 
 /*
  * Fresh-bind state of spec 2.4: TX full of free slots, RX empty, no
- * offsets.
+ * offsets. Each reset gets a generation of its own (core lock held), so
+ * that a host mirroring ring state tells these rings from any rings a
+ * freed kring at the same address had.
  */
 static void
 nm_kring_reset(struct nm_kring *k)
 {
+	static uint32_t gens;
 	struct netmap_ring *ring = k->ring;
 
 	nm_kring_offsets_clear(k);
-	k->gen++;
+	k->gen = ++gens;
 	k->nr_hwcur = 0;
 	k->nr_hwtail = k->dir == NM_TX ? k->num_slots - 1 : 0;
 	k->rhead = k->rcur = 0;

@@ -327,7 +327,7 @@ nmd_cs_poll(const struct nmd_cs_port *p, int events, int lock_ms)
 				return -EBUSY;
 			if (r == 1)
 				revents |= POLLERR;
-			else if (__atomic_load_n(&kr->ring->cur,
+			if (__atomic_load_n(&kr->ring->cur,
 			    __ATOMIC_RELAXED) != tail)
 				found = true;
 		}
@@ -346,7 +346,7 @@ nmd_cs_poll(const struct nmd_cs_port *p, int events, int lock_ms)
 				return -EBUSY;
 			if (r == 1)
 				revents |= POLLERR;
-			else if (__atomic_load_n(&kr->ring->cur,
+			if (__atomic_load_n(&kr->ring->cur,
 			    __ATOMIC_RELAXED) != tail)
 				found = true;
 		}
