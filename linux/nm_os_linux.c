@@ -124,8 +124,11 @@ nm_os_free(void *p)
  * Caps on region memory.  A REGISTER of a new port makes a region sized
  * by its request (up to about 2 GB), so these bound what any user of
  * /dev/netmap can pin in the kernel, on top of the memory cgroup charge.
+ * The 4 GB default is clamped where unsigned long is 32 bits (it would
+ * wrap to 0 and refuse every region).
  */
-static unsigned long nm_region_max_bytes = 4UL << 30;
+static unsigned long nm_region_max_bytes =
+    (unsigned long)(4ULL << 30 > ULONG_MAX ? ULONG_MAX : 4ULL << 30);
 module_param_named(region_max_bytes, nm_region_max_bytes, ulong, 0644);
 MODULE_PARM_DESC(region_max_bytes,
     "Largest region (one allocator's memory), bytes; larger: ENOMEM");
