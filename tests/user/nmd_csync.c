@@ -14,7 +14,11 @@
  *             witness sender syncs in the client, its reader waits in
  *             select(), which the daemon serves: neither crashes nor
  *             hangs, frames flow again once the scribbler stops, and a
- *             fresh pair on the same region is lossless.
+ *             fresh pair on the same region is lossless;
+ *   monitor   a copy monitor attaches to the sending end of a pipe in the
+ *             middle of a transfer: the pair goes back to the doorbell
+ *             (the entries say so), loses nothing and keeps the order,
+ *             and the monitor sees the frames sent after it, in order.
  *
  * The region itself (rings, slots) is the application's ABI memory, not
  * scribbled here: an application that follows a scribbled buf_idx
@@ -82,36 +86,45 @@ cs_entry(const struct cs_view *v, int t)
 	return &v->ks[v->l->ring[t == 0 ? 0 : v->l->nrings[0]].ks];
 }
 
-/* Send n sequenced frames on port name (TX ring 0); EBUSY is retried. */
+/*
+ * Send sequenced frames [*seq, n) on p's TX ring 0; EBUSY is retried.
+ * Then flush what is queued.
+ */
+static void
+send_range(struct unit_port *p, uint32_t *seq, uint32_t n, uint64_t until_ms)
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	uint8_t f[FLEN], src[6];
+
+	nt_mac(src, 1);
+	nt_frame(f, FLEN, NULL, src, 1);
+	while (*seq < n && nt_now_ms() < until_ms) {
+		struct pollfd pfd = { p->fd, POLLOUT, 0 };
+
+		memcpy(f + 14, seq, sizeof(*seq));
+		if (nt_send(r, f, FLEN) == 0) {
+			(*seq)++;
+			continue;
+		}
+		if (ioctl(p->fd, NIOCTXSYNC, NULL) != 0)
+			CHECK_EQ(errno, EBUSY);
+		poll(&pfd, 1, 100);
+	}
+	while (nm_tx_pending(r) && nt_now_ms() < until_ms) {
+		ioctl(p->fd, NIOCTXSYNC, NULL);
+		usleep(1000);
+	}
+}
+
+/* Send n sequenced frames on port name (TX ring 0). */
 static void
 sender(const char *name, uint32_t n, uint64_t until_ms)
 {
 	struct unit_port p;
-	struct netmap_ring *r;
-	uint8_t f[FLEN], src[6];
 	uint32_t seq = 0;
 
 	unit_port_open(&p, name, NULL);
-	r = NETMAP_TXRING(p.nifp, 0);
-	nt_mac(src, 1);
-	nt_frame(f, FLEN, NULL, src, 1);
-	while (seq < n && nt_now_ms() < until_ms) {
-		struct pollfd pfd = { p.fd, POLLOUT, 0 };
-
-		memcpy(f + 14, &seq, sizeof(seq));
-		if (nt_send(r, f, FLEN) == 0) {
-			seq++;
-			continue;
-		}
-		if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0)
-			CHECK_EQ(errno, EBUSY);
-		poll(&pfd, 1, 100);
-	}
-	/* flush what is queued */
-	while (nm_tx_pending(r) && nt_now_ms() < until_ms) {
-		ioctl(p.fd, NIOCTXSYNC, NULL);
-		usleep(1000);
-	}
+	send_range(&p, &seq, n, until_ms);
 	unit_port_close(&p);
 }
 
@@ -234,6 +247,87 @@ t_lock(const char *pipe, int t)
 	    "in order after it\n", t == 0 ? "tx" : "rx", NFRAMES);
 }
 
+/*
+ * A copy monitor of the sending end attaches half-way: the pair goes
+ * back to the doorbell without losing or reordering a frame.
+ */
+static void
+t_monitor(void)
+{
+	uint64_t until = nt_now_ms() + 20000;
+	struct nmreq_register reg;
+	struct unit_port keep, m;
+	struct cs_view view;
+	struct netmap_ring *mr;
+	uint32_t seen = 0, last = 0, seq;
+	int go[2], half[2];
+	pid_t rx, tx;
+	char c;
+
+	CHECK_EQ(pipe(go), 0);
+	CHECK_EQ(pipe(half), 0);
+	rx = fork();
+	CHECK(rx >= 0);
+	if (rx == 0) {
+		CHECK_EQ(receiver("mp}1", NFRAMES, until, true, NULL, NULL),
+		    NFRAMES);
+		_exit(0);
+	}
+	usleep(100000);
+	tx = fork();
+	CHECK(tx >= 0);
+	if (tx == 0) {
+		struct unit_port p;
+
+		seq = 0;
+		unit_port_open(&p, "mp{1", NULL);
+		send_range(&p, &seq, NFRAMES / 2, until);
+		CHECK_EQ(write(half[1], "h", 1), 1);
+		CHECK_EQ(read(go[0], &c, 1), 1);
+		send_range(&p, &seq, NFRAMES, until);
+		unit_port_close(&p);
+		_exit(0);
+	}
+	CHECK_EQ(read(half[0], &c, 1), 1);
+	unit_port_open(&keep, "mp}1", NULL);
+	cs_view(keep.fd, &view);
+	CHECK_EQ(__atomic_load_n(&cs_entry(&view, 1)->mode, __ATOMIC_ACQUIRE),
+	    NMD_CS_CLIENT);
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	reg.nr_flags = NR_MONITOR_TX;
+	reg.nr_rx_slots = 4096;
+	unit_port_open(&m, "mp{1", &reg);
+	/* the pair is the core's again: a monitor needs its syncs */
+	CHECK_EQ(__atomic_load_n(&cs_entry(&view, 1)->mode, __ATOMIC_ACQUIRE),
+	    NMD_CS_DAEMON);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	mr = NETMAP_RXRING(m.nifp, 0);
+	while (seen < NFRAMES / 2 && nt_now_ms() < until) {
+		struct pollfd pfd = { m.fd, POLLIN, 0 };
+
+		poll(&pfd, 1, 100);
+		while (!nm_ring_empty(mr)) {
+			struct netmap_slot *s = &mr->slot[mr->head];
+
+			CHECK(s->len >= 18 && s->len <= mr->nr_buf_size);
+			memcpy(&seq, NETMAP_BUF(mr, s->buf_idx) + 14,
+			    sizeof(seq));
+			CHECK(seen == 0 || seq > last);
+			last = seq;
+			seen++;
+			mr->head = mr->cur = nm_ring_next(mr, mr->head);
+		}
+	}
+	reap(tx);
+	reap(rx);
+	CHECK(seen > 0);
+	printf("monitor: the pair lost nothing; its monitor saw %u frames "
+	    "after it attached, in order\n", seen);
+	unit_port_close(&m);
+	munmap(view.ks, view.ks_size);
+	unit_port_close(&keep);
+}
+
 static uint64_t
 xorshift(uint64_t *s)
 {
@@ -316,5 +410,7 @@ main(int argc, char **argv)
 		t_lock("lkr", 1);
 	if (all || strcmp(which, "scribble") == 0)
 		t_scribble();
+	if (all || strcmp(which, "monitor") == 0)
+		t_monitor();
 	UNIT_DONE("nmd_csync");
 }
