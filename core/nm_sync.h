@@ -100,14 +100,16 @@ nm_pipe_fwd(struct netmap_slot *ts, struct netmap_slot *rs, uint32_t n,
 	uint32_t k = *kp, complete = n;
 
 	while (k != head) {
-		uint16_t flags;
+		struct netmap_slot s = ts[k];
 
-		rs[k] = ts[k];
-		flags = rs[k].flags & ~NS_BUF_CHANGED;
-		rs[k].flags = flags;
-		ts[k].flags &= ~NS_BUF_CHANGED;
+		/* a store to the sender's slot only when there is a flag */
+		if (unlikely(s.flags & NS_BUF_CHANGED)) {
+			s.flags &= ~NS_BUF_CHANGED;
+			ts[k].flags = s.flags;
+		}
+		rs[k] = s;
 		k = nm_next(k, n);
-		if (!(flags & NS_MOREFRAG))
+		if (!(s.flags & NS_MOREFRAG))
 			complete = k;
 	}
 	*kp = k;
