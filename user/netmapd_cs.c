@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nm_os.h"
@@ -40,7 +41,11 @@ struct nmd_ks_region {
 	struct nmd_ks_rec *rec;
 };
 
-/* A switch's stuck owner: take the lock over after this long. */
+/*
+ * Moving a pair back to the core waits this long in all for the owners
+ * of its rings' locks (under the core lock: a client that holds them
+ * all must not stall the daemon for long), then goes on.
+ */
 #define NMD_CS_SWITCH_MS	1000
 
 static void
@@ -169,16 +174,27 @@ static void
 nmd_ks_release_pair(struct nmd_ks_region *kr, const struct nm_mem *m,
     struct nm_adapter *na)
 {
+	struct timespec ts;
 	struct nm_adapter *a;
 	struct nm_kring *k;
+	uint64_t now, deadline;
 	uint32_t i;
 	int t;
 
-	NMD_PAIR_FOREACH(na, a, t, i, k)
+	if (kr->rec[nmd_ks_index(m, &na->krings[0][0])].mode != NMD_CS_CLIENT)
+		return;		/* the core's already */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec /
+	    1000000 + NMD_CS_SWITCH_MS;
+	NMD_PAIR_FOREACH(na, a, t, i, k) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec /
+		    1000000;
 		if (nmd_cs_lock(&kr->ks[nmd_ks_index(m, k)],
-		    NMD_CS_SWITCH_MS) == EBUSY)
+		    now < deadline ? (int)(deadline - now) : 0) == EBUSY)
 			nm_os_log("a stopped client holds a ring "
 			    "of %s; taken over", na->name);
+	}
 	NMD_PAIR_FOREACH(na, a, t, i, k) {
 		uint32_t x = nmd_ks_index(m, k), n = k->num_slots;
 		struct nmd_kstate *ks = &kr->ks[x];

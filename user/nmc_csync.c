@@ -278,10 +278,12 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 
 	if (cs == NULL)
 		return NMC_CS_DOORBELL;
+	nw = nmd_cs_wait_words(&cs->port, pfd->events, w);
+	if (nw == 0)
+		return NMC_CS_DOORBELL;	/* no ring to wait for: the core's */
 	if (ts != NULL)
 		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
 		    (uint64_t)ts->tv_nsec;
-	nw = nmd_cs_wait_words(&cs->port, pfd->events, w);
 	for (;;) {
 		bool block = ts == NULL || nmc_now_ns() < deadline;
 
@@ -295,7 +297,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 		if (r < 0)
 			r = POLLERR;
 		pfd->revents = (short)(r & (pfd->events | POLLERR | POLLHUP));
-		if (pfd->revents != 0 || !block || nw == 0)
+		if (pfd->revents != 0 || !block)
 			return pfd->revents != 0;
 		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
