@@ -308,6 +308,18 @@ struct nm_adapter {
 	struct nm_monitor *monitor;	/* a monitor's own state */
 	/* NIC: the emulated adapter's state (nm_nic.c) */
 	struct nm_nic *nic;
+	/*
+	 * NIC on a switch (VALE_ATTACH): its RX rings are forwarded, not
+	 * published to a client, those of nic_polled (a bit per ring) by
+	 * polling threads, the others by the host's worker; both read by
+	 * the host's receive context without a lock. With NR_REG_NIC_SW
+	 * host_port is the switch port of its host rings (an adapter of
+	 * its own, whose `parent` is the NIC's).
+	 */
+	bool nic_switched;
+	uint64_t nic_polled;
+	struct nm_adapter *host_port;
+	struct nm_vale_poll *poll;	/* polling threads, or NULL */
 };
 
 struct nm_priv {
@@ -432,6 +444,14 @@ int nm_vale_newif(struct nm_req *req);
 int nm_vale_delif(struct nm_req *req);
 int nm_vale_attach(struct nm_req *req);
 int nm_vale_detach(struct nm_req *req);
+int nm_vale_polling(struct nm_req *req, bool enable);
+/* Forward [hwcur, head) of the RX kring of a NIC on a switch. */
+void nm_vale_nic_forward(struct nm_kring *k, uint32_t head);
+/* A NIC port's interface went away while the adapter lives. */
+bool nm_nic_gone(struct nm_adapter *na);
+/* A frame of the switch leaves by a NIC (or, host_port, up its stack). */
+int nm_nic_bdg_tx(struct nm_adapter *na, uint32_t q,
+    const void *const *data, const uint32_t *len, int nfrags);
 void nm_vale_persist_fini(void);
 bool nm_vale_persist_any(void);
 bool nm_is_vale_name(const char *name);
@@ -456,6 +476,12 @@ int nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *hdr, void *uctx);
 int nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
     uint32_t len);
 void nm_nic_rx_publish(struct nm_adapter *na, uint32_t r);
+/*
+ * The same, in a context that may sleep (nm_os_nic_rx_defer's worker,
+ * a polling thread): a NIC on a switch has the frames forwarded.
+ * Whether there were frames to forward.
+ */
+bool nm_nic_rx_forward(struct nm_adapter *na, uint32_t r);
 void nm_nic_tx_done(void *done, bool report);
 /* netmap's poll(): implicit syncs, then readiness; registers wait queues. */
 int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
@@ -463,8 +489,9 @@ int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
     uint64_t *size);
 /*
- * A network namespace went away: its persistent ports go, and nothing of
- * it is found by name any more (what descriptors hold stays theirs).
+ * A network namespace went away: interfaces leave its switches, its
+ * persistent ports go, and nothing of it is found by name any more
+ * (what descriptors hold stays theirs).
  */
 void nm_core_netns_exit(uint64_t netns);
 /*
@@ -475,6 +502,11 @@ void nm_core_netns_exit(uint64_t netns);
 int nm_vp_host_tx(struct nm_adapter *na, const void *data, uint32_t len);
 /* ... and the interface went up or down (no lock needed). */
 void nm_vp_host_up(struct nm_adapter *na, bool up);
+/*
+ * At unload, before the host lets its interfaces go: every interface
+ * attached to a switch is detached (its polling threads stopped).
+ */
+void nm_core_detach_all(void);
 /* Legacy NIOCREGIF / NIOCGINFO on a struct nmreq already copied in. */
 int nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *nmr);
 

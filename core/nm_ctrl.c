@@ -204,15 +204,17 @@ nm_ctrl_dispatch(struct nm_priv *priv, struct nm_req *req)
 	case NETMAP_REQ_VALE_DETACH:
 		error = nm_vale_detach(req);
 		break;
+	case NETMAP_REQ_VALE_POLLING_ENABLE:
+	case NETMAP_REQ_VALE_POLLING_DISABLE:
+		error = nm_vale_polling(req, req->hdr->nr_reqtype ==
+		    NETMAP_REQ_VALE_POLLING_ENABLE);
+		break;
 	case NETMAP_REQ_CSB_ENABLE:
 		error = req->opt[NETMAP_REQ_OPT_CSB] == NULL ? EINVAL :
 		    EOPNOTSUPP;
 		break;
 	default:
-		/*
-		 * Polling, kloop and CSB need host services the core does
-		 * not have yet.
-		 */
+		/* kloop and CSB need host services the core has not */
 		error = EOPNOTSUPP;
 		break;
 	}

@@ -2,9 +2,9 @@
 /*
  * nm_legacy.c: the pre-NIOCCTRL requests, NIOCREGIF and NIOCGINFO on a
  * 60-byte struct nmreq (spec 2.11), still used by the NETMAP_WITH_LIBS
- * helpers (nm_open) and older programs. Each is rewritten into the
- * equivalent NIOCCTRL request and run through the same code; legacy
- * requests carry no options.
+ * helpers (nm_open) and older programs (an older vale-ctl: nr_cmd). Each
+ * is rewritten into the equivalent NIOCCTRL request and run through the
+ * same code; legacy requests carry no options.
  */
 #include "nm_core.h"
 
@@ -142,6 +142,73 @@ nm_legacy_hdr(struct nmreq *nmr, struct nmreq_header *hdr, bool set)
 	return error;
 }
 
+/*
+ * Switch administration (vale-ctl's old requests): ATTACH (nr_arg1
+ * NETMAP_BDG_HOST for the host stack too), DETACH, NEWIF (the geometry
+ * and nr_arg2, the region, written back), DELIF and polling (ONE_NIC in
+ * nr_flags for multi CPU mode, the first CPU in nr_ringid, the count in
+ * nr_arg1), run as their NIOCCTRL requests.
+ */
+static int
+nm_legacy_vale(struct nmreq *nmr, struct nmreq_header *hdr)
+{
+	union {
+		struct nmreq_vale_attach a;
+		struct nmreq_vale_newif n;
+		struct nmreq_vale_detach d;
+		struct nmreq_vale_polling p;
+	} b;
+	struct nm_req req = { .hdr = hdr, .body = &b };
+	uint16_t cmd = nmr->nr_cmd;
+	int error;
+
+	nm_memset(&b, 0, sizeof(b));
+	if (cmd == NETMAP_BDG_ATTACH) {
+		hdr->nr_reqtype = NETMAP_REQ_VALE_ATTACH;
+		b.a.reg.nr_mode = nmr->nr_arg1 & NETMAP_BDG_HOST ?
+		    NR_REG_NIC_SW : NR_REG_ALL_NIC;
+		b.a.reg.nr_mem_id = nmr->nr_arg2;
+		return nm_vale_attach(&req);
+	}
+	if (cmd == NETMAP_BDG_NEWIF) {
+		b.n.nr_tx_slots = nmr->nr_tx_slots;
+		b.n.nr_rx_slots = nmr->nr_rx_slots;
+		b.n.nr_tx_rings = nmr->nr_tx_rings;
+		b.n.nr_rx_rings = nmr->nr_rx_rings;
+		b.n.nr_mem_id = nmr->nr_arg2;
+	} else if (cmd == NETMAP_BDG_POLLING_ON) {
+		b.p.nr_mode = (nmr->nr_flags & NR_REG_MASK) == NR_REG_ONE_NIC ?
+		    NETMAP_POLLING_MODE_MULTI_CPU :
+		    NETMAP_POLLING_MODE_SINGLE_CPU;
+		b.p.nr_first_cpu_id = nmr->nr_ringid & NETMAP_RING_MASK;
+		b.p.nr_num_polling_cpus = nmr->nr_arg1;
+	}
+	nm_os_mutex_lock(nm_core.lock);
+	switch (cmd) {
+	case NETMAP_BDG_NEWIF:
+		error = nm_vale_newif(&req);
+		break;
+	case NETMAP_BDG_DELIF:
+		error = nm_vale_delif(&req);
+		break;
+	case NETMAP_BDG_DETACH:
+		error = nm_vale_detach(&req);
+		break;
+	default:
+		error = nm_vale_polling(&req, cmd == NETMAP_BDG_POLLING_ON);
+		break;
+	}
+	nm_os_mutex_unlock(nm_core.lock);
+	if (error == 0 && cmd == NETMAP_BDG_NEWIF) {
+		nmr->nr_tx_slots = b.n.nr_tx_slots;
+		nmr->nr_rx_slots = b.n.nr_rx_slots;
+		nmr->nr_tx_rings = b.n.nr_tx_rings;
+		nmr->nr_rx_rings = b.n.nr_rx_rings;
+		nmr->nr_arg2 = b.n.nr_mem_id;
+	}
+	return error;
+}
+
 int
 nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg)
 {
@@ -163,8 +230,15 @@ nm_legacy_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg)
 		return nm_legacy_hdr(nmr, &hdr, true);
 	case NETMAP_VNET_HDR_GET:
 		return nm_legacy_hdr(nmr, &hdr, false);
+	case NETMAP_BDG_ATTACH:
+	case NETMAP_BDG_DETACH:
+	case NETMAP_BDG_NEWIF:
+	case NETMAP_BDG_DELIF:
+	case NETMAP_BDG_POLLING_ON:
+	case NETMAP_BDG_POLLING_OFF:
+		return cmd == NIOCREGIF ? nm_legacy_vale(nmr, &hdr) : EINVAL;
 	default:
-		/* attach, newif, polling: not available yet (see nm_ctrl.c) */
+		/* REGOPS is kernel modules' business; no PT_HOST */
 		return EOPNOTSUPP;
 	}
 }

@@ -4,7 +4,7 @@
  *
  * A monitor is a REGISTER of an existing port that is in netmap mode,
  * with NR_MONITOR_TX, NR_MONITOR_RX or NR_ZCOPY_MON (which implies both);
- * otherwise EINVAL. It is a port of its own, made for that descriptor and
+ * otherwise EINVAL (an interface on a VALE switch: EBUSY). It is a port of its own, made for that descriptor and
  * unnamed: one dummy TX ring, on which nothing is ever sent, and as many
  * RX rings as the port has rings in either direction. Its RX ring i
  * receives what the port's TX ring i sends and/or what its RX ring i
@@ -344,6 +344,15 @@ nm_mon_get(const char *name, const struct nmreq_register *reg, bool create,
 	/* the port must be in netmap mode, and its rings made */
 	if (pa->active == 0 || pa->krings[NM_TX] == NULL) {
 		error = EINVAL;
+		goto put_parent;
+	}
+	/*
+	 * An interface on a switch is the switch's (EBUSY, as for its
+	 * REGISTER): its rings are forwarded without syncs, so a monitor
+	 * would be accepted and never see a frame.
+	 */
+	if (pa->type == NM_AD_NIC && pa->bdg != NULL) {
+		error = EBUSY;
 		goto put_parent;
 	}
 	/* PORT/z, /rt, /t or /r, cut to the name size by nm_adapter_new */

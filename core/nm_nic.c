@@ -43,6 +43,13 @@
  * NS_FORWARD on the frame): released frames of a NIC RX ring go up the
  * stack, of a host RX ring out on the wire, copied (nm_nic_forward).
  *
+ * On a switch (VALE_ATTACH, nm_vale.c): the adapter is the switch's, as
+ * if a client had bound every ring. What nm_nic_rx() takes is forwarded
+ * by nm_nic_rx_forward() in a context that may sleep (the host's worker,
+ * nm_os_nic_rx_defer(), or a polling thread), and what the switch sends
+ * to the port leaves through nm_nic_bdg_tx(), copied, without its TX
+ * rings (there is no client to give slots back to).
+ *
  * Not done yet, refused: slot offsets (NETMAP_REQ_OPT_OFFSETS: EOPNOTSUPP
  * on a NIC). Checksum and segmentation offloads are the host's business:
  * what arrives in a ring is always a complete frame with its checksums.
@@ -295,7 +302,7 @@ nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
 	struct nm_mem *m = na->mem;
 	uint32_t n = k->num_slots, bufsz = nm_mem_bufsize(m);
 	uint32_t need = (len + bufsz - 1) / bufsz, tail, off, l;
-	bool full;
+	bool sw = nm_load_relaxed(&na->nic_switched), full;
 
 	if (len == 0)
 		return 0;
@@ -319,15 +326,22 @@ nm_nic_rx(struct nm_adapter *na, uint32_t q, bool host, void *frame,
 		tail = nm_next(tail, n);
 	}
 	rq->tail = tail;
-	/* a quarter of the ring hidden: shown now, lest the ring fill up */
-	full = nm_dist(k->nr_hwtail, tail, n) >= n / 4;
+	/*
+	 * A quarter of the ring hidden: shown now, lest the ring fill up;
+	 * on a switch it is the forwarder's to show (it may sleep).
+	 */
+	full = !sw && nm_dist(k->nr_hwtail, tail, n) >= n / 4;
 	if (full)
 		nm_store_release(&k->nr_hwtail, tail);
 	nm_os_spin_unlock(rq->lock);
 	if (full)
 		nm_kring_notify(k);
-	else
+	else if (!sw)
 		nm_os_nic_rx_notify(na->nic->os, r);
+	else if (r >= 64 ||
+	    !(nm_load_relaxed(&na->nic_polled) & (uint64_t)1 << r))
+		nm_os_nic_rx_defer(na->nic->os, r);
+	/* else a polling thread finds the frames */
 	return 0;
 }
 
@@ -345,6 +359,80 @@ nm_nic_rx_publish(struct nm_adapter *na, uint32_t r)
 	nm_store_release(&rq->kring->nr_hwtail, rq->tail);
 	nm_os_spin_unlock(rq->lock);
 	nm_kring_notify(rq->kring);
+}
+
+/*
+ * A NIC on a switch: the frames nm_nic_rx() put on RX kring r go to the
+ * switch, in the forwarder's context (it may sleep). The attachment
+ * gives the ring its batch scratch (kring->fwd) under the ring's lock,
+ * and takes it back under it before the rings go: a ring without one
+ * is only published, as nm_nic_rx_publish() does. No client has the
+ * ring meanwhile (REGISTER is EBUSY), so its lock is the forwarder's.
+ */
+bool
+nm_nic_rx_forward(struct nm_adapter *na, uint32_t r)
+{
+	struct nm_nic_rxq *rq = &na->nic->rxq[r];
+	struct nm_kring *k = rq->kring;
+	uint32_t tail;
+	bool found;
+
+	nm_os_mutex_lock(k->lock);
+	if (k->fwd == NULL) {
+		nm_os_mutex_unlock(k->lock);
+		nm_nic_rx_publish(na, r);
+		return false;
+	}
+	nm_os_spin_lock(rq->lock);
+	tail = rq->tail;
+	nm_store_release(&k->nr_hwtail, tail);
+	nm_os_spin_unlock(rq->lock);
+	found = tail != k->nr_hwcur;
+	/* gives the slots back to nm_nic_rx(): hwcur, release store */
+	if (found)
+		nm_vale_nic_forward(k, tail);
+	nm_os_mutex_unlock(k->lock);
+	return found;
+}
+
+/* The interface went away (`ip link del`) while the adapter lives. */
+bool
+nm_nic_gone(struct nm_adapter *na)
+{
+	return nm_os_nic_gone(na->nic->os);
+}
+
+/*
+ * A frame the switch sends to a NIC port (out on its queue q modulo its
+ * queues) or to its host port (`parent` the NIC: up its stack), nfrags
+ * pieces copied into one host frame. No completion accounting: the
+ * frame is the host's once sent, and one the host cannot take now is
+ * dropped (the switch never waits), its errno returned.
+ */
+int
+nm_nic_bdg_tx(struct nm_adapter *na, uint32_t q, const void *const *data,
+    const uint32_t *len, int nfrags)
+{
+	struct nm_adapter *nic_na = na->parent != NULL ? na->parent : na;
+	struct nm_os_nic *os = nic_na->nic->os;
+	uint32_t total = 0, off = 0;
+	void *frame;
+	char *d;
+	int i, error;
+
+	for (i = 0; i < nfrags; i++)
+		total += len[i];
+	error = nm_os_nic_tx_alloc(os, total, &frame, (void **)&d);
+	if (error)
+		return error;
+	for (i = 0; i < nfrags; i++) {
+		nm_memcpy(d + off, data[i], len[i]);
+		off += len[i];
+	}
+	q %= nic_na->num_rings[NM_TX];
+	if (na->parent != NULL)
+		return nm_os_nic_stack_rx(os, frame, q, NULL, false);
+	return nm_os_nic_tx(os, frame, q, NULL, false);
 }
 
 /*

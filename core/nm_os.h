@@ -283,6 +283,27 @@ int nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
     void *done, bool report);
 void nm_os_frame_copy(void *frame, uint32_t off, void *dst, uint32_t len);
 void nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r);
+/*
+ * rx_defer, instead of rx_notify for an adapter on a switch: the host
+ * calls nm_nic_rx_forward(na, r) soon, in a context that may sleep (the
+ * switch takes mutexes), once for any number of rx_defer calls before
+ * it starts, and never after detach has returned.
+ */
+void nm_os_nic_rx_defer(struct nm_os_nic *nic, uint32_t r);
+
+/*
+ * Polling threads (VALE_POLLING_ENABLE): a thread bound to CPU `cpu`
+ * calls fn(arg) over and over, in a context that may sleep, until stop,
+ * which returns once fn runs no more. fn tells whether it found work:
+ * the host may rest the thread a little when it did not. A host
+ * without such threads fails start with EOPNOTSUPP.
+ */
+struct nm_os_kthread;
+int nm_os_kthread_start(bool (*fn)(void *), void *arg, uint32_t cpu,
+    struct nm_os_kthread **out);
+void nm_os_kthread_stop(struct nm_os_kthread *t);
+/* CPUs online now. */
+uint32_t nm_os_ncpus(void);
 
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -654,6 +654,9 @@ nm_register_bind(struct nm_priv *priv, struct nm_req *req,
 	int error, t;
 	uint32_t i;
 
+	/* an interface on a switch is the switch's (spec 2.8) */
+	if (na->type == NM_AD_NIC && na->bdg != NULL)
+		return EBUSY;
 	if (na->virt_hdr_len != 0 && !(reg->nr_flags & NR_ACCEPT_VNET_HDR))
 		return EIO;
 	priv->flags = reg->nr_flags;

@@ -19,6 +19,14 @@
  * Frames that find no room are dropped and counted; the sender's ring is
  * always fully reclaimed.
  *
+ * Interfaces join a switch with VALE_ATTACH (their adapter, nm_nic.c,
+ * is then the switch's): what one receives is forwarded from its RX ring
+ * by nm_vale_nic_forward(), in the host's worker or a polling thread,
+ * as a TX ring's txsync would; what the switch sends it is handed to
+ * the host (nm_nic_bdg_tx), copied, as a persistent port's interface
+ * gets its frames. With its host stack (NR_REG_NIC_SW) its host rings
+ * are a second port, valeX:IFNAME^, an adapter of its own.
+ *
  * The MAC table has 1024 entries written without a lock by concurrent
  * senders; an entry is one 64-bit word (MAC in the low 48 bits, port + 1
  * above) so readers always see a consistent pair.
@@ -74,17 +82,22 @@ nm_is_vale_name(const char *name)
 
 /*
  * valeX:Y with X, Y made of [0-9A-Za-z_], the switch name (up to ':') at
- * most 16 characters, Y 1 to 16. Returns the length of the switch name.
+ * most 16 characters, Y 1 to 16; `host` also takes valeX:Y^, the name of
+ * an interface's host port (for requests that find existing ports only).
+ * Returns the length of the switch name.
  */
 static int
-nm_vale_name_validate(const char *name)
+nm_vale_name_check(const char *name, bool host)
 {
 	int i, colon = -1, plen = 0;
 
 	if (__builtin_strncmp(name, NM_BDG_NAME, 4) != 0)
 		return -1;
 	for (i = 4; name[i] != '\0'; i++) {
-		if (name[i] == ':' && colon < 0) {
+		if (host && name[i] == '^' && name[i + 1] == '\0' &&
+		    plen > 0) {
+			continue;
+		} else if (name[i] == ':' && colon < 0) {
 			colon = i;
 		} else if (!nm_is_id_char(name[i])) {
 			return -1;
@@ -96,6 +109,12 @@ nm_vale_name_validate(const char *name)
 	    plen > NM_VALE_NAME_MAX)
 		return -1;
 	return colon;
+}
+
+static int
+nm_vale_name_validate(const char *name)
+{
+	return nm_vale_name_check(name, false);
 }
 
 static struct nm_bridge *
@@ -142,6 +161,44 @@ nm_bridge_destroy(struct nm_bridge *b)
 {
 	nm_os_rwlock_destroy(b->lock);
 	b->in_use = false;
+}
+
+/*
+ * A switch port's name as VALE_LIST gives it: an attached persistent
+ * port or interface NAME of switch valeX is valeX:NAME (and the host
+ * port of interface IFNAME valeX:IFNAME^).
+ */
+static void
+nm_vale_port_name(const struct nm_bridge *b, const struct nm_adapter *na,
+    char *out)
+{
+	size_t bl = __builtin_strlen(b->name), nl;
+
+	if (na->type == NM_AD_VALE) {
+		nm_memcpy(out, na->name, NETMAP_REQ_IFNAMSIZ);
+		return;
+	}
+	nl = __builtin_strlen(na->name);
+	nm_memcpy(out, b->name, bl);
+	out[bl] = ':';
+	nm_memcpy(out + bl + 1, na->name, nl + 1);
+}
+
+/* The index of the port of b named `name` as VALE_LIST names it, or -1. */
+static int
+nm_bridge_port(const struct nm_bridge *b, const char *name)
+{
+	char pn[NETMAP_REQ_IFNAMSIZ];
+	int j;
+
+	for (j = 0; j < NM_VALE_MAX_PORTS; j++) {
+		if (b->ports[j] == NULL)
+			continue;
+		nm_vale_port_name(b, b->ports[j], pn);
+		if (__builtin_strcmp(pn, name) == 0)
+			return j;
+	}
+	return -1;
 }
 
 static uint32_t
@@ -286,10 +343,15 @@ nm_vale_to_host(const struct nm_adapter *na)
 	    nm_load_relaxed(&na->active) == 1;
 }
 
-/* Hand the packets of the lists to the host, as nm_vale_deliver. */
+/*
+ * Hand the packets of the lists to the host, as nm_vale_deliver: up the
+ * stack of a persistent port's interface, or out of an attached NIC (up
+ * its stack for its host port). What a NIC cannot take now is dropped
+ * and counted on the sending ring.
+ */
 static void
-nm_vale_host_deliver(struct nm_kring *src, struct nm_fwd *f, void *ifp,
-    uint16_t head, uint16_t bhead)
+nm_vale_host_deliver(struct nm_kring *src, struct nm_fwd *f,
+    struct nm_adapter *dna, uint16_t head, uint16_t bhead)
 {
 	struct nm_mem *sm = src->na->mem;
 	uint32_t sbufsz = nm_mem_bufsize(sm);
@@ -308,7 +370,11 @@ nm_vale_host_deliver(struct nm_kring *src, struct nm_fwd *f, void *ifp,
 			len[i] = fs->len > sbufsz - soff ? sbufsz - soff :
 			    fs->len;
 		}
-		nm_os_vp_ifnet_rx(ifp, data, len, p->nfrags);
+		if (dna->type != NM_AD_NIC)
+			nm_os_vp_ifnet_rx(dna->ifp, data, len, p->nfrags);
+		else if (nm_nic_bdg_tx(dna, src->ring_id, data, len,
+		    p->nfrags) != 0)
+			src->drops++;
 	}
 }
 
@@ -323,12 +389,14 @@ nm_vale_append(struct nm_fwd *f, uint16_t *head, uint16_t *tail, uint16_t i)
 	*tail = i;
 }
 
-/* Forward npkts packets already snapshotted in f. Bridge read-locked. */
+/*
+ * Forward npkts packets already snapshotted in f, from port src_port.
+ * Bridge read-locked.
+ */
 static void
-nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
-    int npkts)
+nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, uint16_t src_port,
+    struct nm_fwd *f, int npkts)
 {
-	uint16_t src_port = (uint16_t)k->na->bdg_port;
 	int i, pi;
 
 	f->bhead = f->btail = NM_FNIL;
@@ -358,8 +426,9 @@ nm_vale_flush(struct nm_bridge *b, struct nm_kring *k, struct nm_fwd *f,
 
 		if (d == src_port || (uh == NM_FNIL && f->bhead == NM_FNIL))
 			continue;
-		if (unlikely(dna->ifp != NULL) && nm_vale_to_host(dna)) {
-			nm_vale_host_deliver(k, f, dna->ifp, uh, f->bhead);
+		if (unlikely(dna->type == NM_AD_NIC) ||
+		    (unlikely(dna->ifp != NULL) && nm_vale_to_host(dna))) {
+			nm_vale_host_deliver(k, f, dna, uh, f->bhead);
 			continue;
 		}
 		if (ur == 0) {
@@ -399,18 +468,19 @@ nm_vale_indirect(struct nm_kring *k, struct nm_fslot *fs)
 }
 
 /*
- * Cut [hwcur, head) into batches of whole packets and forward them. A
- * chain longer than NETMAP_MAX_FRAGS is cut there; a chain still open at
- * head is sent as it is (its last slot ends the packet).
+ * Cut [hwcur, head) of ring k into batches of whole packets and forward
+ * them from port src_port of switch b. A chain longer than
+ * NETMAP_MAX_FRAGS is cut there; a chain still open at head is sent as
+ * it is (its last slot ends the packet). NS_INDIRECT is a client's:
+ * `indirect` false (a NIC's RX ring) drops such a frame.
  */
-static int
-nm_vale_txsync(struct nm_kring *k)
+static void
+nm_vale_forward(struct nm_kring *k, struct nm_bridge *b, uint16_t src_port,
+    uint32_t head, bool indirect)
 {
-	struct nm_adapter *na = k->na;
-	struct nm_bridge *b = na->bdg;
 	struct nm_fwd *f = k->fwd;
 	struct netmap_ring *ring = k->ring;
-	uint32_t n = k->num_slots, cur = k->nr_hwcur, head = k->rhead;
+	uint32_t n = k->num_slots, cur = k->nr_hwcur;
 	uint32_t batch = nm_params.bridge_batch;
 
 	if (batch == 0 || batch > NM_VALE_BATCH)
@@ -432,7 +502,7 @@ nm_vale_txsync(struct nm_kring *k)
 			fs->flags = nm_load_relaxed(&s->flags);
 			fs->ptr = nm_load_relaxed(&s->ptr);
 			if (unlikely(fs->flags & NS_INDIRECT) &&
-			    !nm_vale_indirect(k, fs))
+			    (!indirect || !nm_vale_indirect(k, fs)))
 				bad = true;
 			ns++;
 			cur = nm_next(cur, n);
@@ -456,12 +526,35 @@ nm_vale_txsync(struct nm_kring *k)
 			if (pstart == 0)
 				break;
 		}
-		nm_vale_flush(b, k, f, npkts);
+		nm_vale_flush(b, k, src_port, f, npkts);
 	}
 	nm_os_rwlock_runlock(b->lock);
-	k->nr_hwcur = head;
-	k->nr_hwtail = nm_prev(head, n);
+}
+
+static int
+nm_vale_txsync(struct nm_kring *k)
+{
+	nm_vale_forward(k, k->na->bdg, (uint16_t)k->na->bdg_port, k->rhead,
+	    true);
+	k->nr_hwcur = k->rhead;
+	k->nr_hwtail = nm_prev(k->rhead, k->num_slots);
 	return 0;
+}
+
+/*
+ * The frames a NIC on a switch received, [hwcur, head) of its RX ring k
+ * (a host ring: what its stack sent, from its host port), forwarded and
+ * given back to the producer. The ring's lock held (nm_nic.c).
+ */
+void
+nm_vale_nic_forward(struct nm_kring *k, uint32_t head)
+{
+	struct nm_adapter *na = k->na;
+	struct nm_adapter *port = k->ring_id < na->num_rings[NM_RX] ? na :
+	    na->host_port;
+
+	nm_vale_forward(k, port->bdg, (uint16_t)port->bdg_port, head, false);
+	nm_store_release(&k->nr_hwcur, head);
 }
 
 /*
@@ -486,13 +579,19 @@ nm_vale_free_fwd(struct nm_adapter *na)
 	}
 }
 
-/* The batch scratch of each TX ring, in `f` (not yet in the krings). */
+/*
+ * Rings that forward, at most: a VALE port's TX rings, a NIC's RX rings
+ * with its host rings (nm_nic.c: 32 + 8).
+ */
+#define NM_FWD_MAX_RINGS	64
+
+/* The batch scratch of n rings, in f[0, n) (not yet in the krings). */
 static int
-nm_vale_alloc_fwd(struct nm_adapter *na, struct nm_fwd **f)
+nm_vale_alloc_fwd(struct nm_fwd **f, uint32_t n)
 {
 	uint32_t i;
 
-	for (i = 0; i < na->num_rings[NM_TX]; i++) {
+	for (i = 0; i < n; i++) {
 		f[i] = nm_os_malloc(sizeof(*f[i]));
 		if (f[i] == NULL) {
 			while (i-- > 0)
@@ -546,7 +645,7 @@ nm_vale_activate(struct nm_adapter *na)
 	error = nm_rings_create(na, true);
 	if (error)
 		return error;
-	error = nm_vale_alloc_fwd(na, f);
+	error = nm_vale_alloc_fwd(f, na->num_rings[NM_TX]);
 	if (error)
 		goto fail;
 	for (i = 0; i < na->num_rings[NM_TX]; i++)
@@ -723,6 +822,17 @@ nm_vale_get(const char *name, const struct nmreq_register *reg, bool create,
 		    na->bdg != nm_bridge_find(name, blen)))
 			return EINVAL;
 	}
+	if (na == NULL && nm_os_ifnet_exists(name + blen + 1)) {
+		/*
+		 * valeX:IFNAME is for ATTACH, DETACH and polling: as
+		 * upstream, EBUSY once the interface is a port of valeX
+		 * (the switch's), else EINVAL.
+		 */
+		struct nm_bridge *b = nm_bridge_find(name, blen);
+
+		return b != NULL && nm_bridge_port(b, name) >= 0 ? EBUSY :
+		    EINVAL;
+	}
 	if (na != NULL) {
 		nm_adapter_get(na);
 		*out = na;
@@ -812,14 +922,17 @@ nm_vale_delif(struct nm_req *req)
 	return 0;
 }
 
-/* Hand the TX rings their scratch (or take it back), under their locks. */
+/*
+ * Hand n rings their batch scratch (or take it back, f NULL), under
+ * their locks: a sync sees either no switch or the whole of it.
+ */
 static void
-nm_vp_publish_fwd(struct nm_adapter *na, struct nm_fwd **f)
+nm_vale_publish_fwd(struct nm_kring *krings, uint32_t n, struct nm_fwd **f)
 {
 	uint32_t i;
 
-	for (i = 0; i < na->num_rings[NM_TX]; i++) {
-		struct nm_kring *k = &na->krings[NM_TX][i];
+	for (i = 0; i < n; i++) {
+		struct nm_kring *k = &krings[i];
 		struct nm_fwd *old;
 
 		nm_os_mutex_lock(k->lock);
@@ -831,12 +944,12 @@ nm_vp_publish_fwd(struct nm_adapter *na, struct nm_fwd **f)
 }
 
 /*
- * The persistent port that valeX:NAME names, with a reference, or an
- * errno: ENXIO if there is none, EOPNOTSUPP if NAME is another kind of
- * port (an interface: NIC attach is not there yet). Core lock held.
+ * The port that valeX:NAME names for ATTACH, with a reference: a
+ * persistent port or an interface (ENXIO if none, EOPNOTSUPP for
+ * another kind of port). Core lock held.
  */
 static int
-nm_vp_lookup(const char *name, int *blen, struct nm_adapter **out)
+nm_vale_attach_lookup(const char *name, int *blen, struct nm_adapter **out)
 {
 	struct nm_adapter *na;
 	int error;
@@ -845,11 +958,9 @@ nm_vp_lookup(const char *name, int *blen, struct nm_adapter **out)
 	if (*blen < 0)
 		return EINVAL;
 	error = nm_port_lookup(name + *blen + 1, &na);
-	if (error == ENXIO && nm_os_ifnet_exists(name + *blen + 1))
-		return EOPNOTSUPP;
 	if (error)
 		return error;
-	if (na->type != NM_AD_VP) {
+	if (na->type != NM_AD_VP && na->type != NM_AD_NIC) {
 		nm_adapter_put(na);
 		return EOPNOTSUPP;
 	}
@@ -857,27 +968,116 @@ nm_vp_lookup(const char *name, int *blen, struct nm_adapter **out)
 	return 0;
 }
 
+/* A persistent port joins switch name[0, blen). Core lock held. */
+static int
+nm_vp_attach(struct nm_adapter *na, const char *name, int blen)
+{
+	struct nm_fwd *f[NM_VALE_MAX_RINGS];
+	int error;
+
+	error = nm_vale_alloc_fwd(f, na->num_rings[NM_TX]);
+	if (error)
+		return error;
+	error = nm_vale_join(na, name, blen);
+	if (error) {
+		uint32_t i;
+
+		for (i = 0; i < na->num_rings[NM_TX]; i++)
+			nm_os_free(f[i]);
+		return error;
+	}
+	nm_vale_publish_fwd(na->krings[NM_TX], na->num_rings[NM_TX], f);
+	nm_store_release(&na->host_tx_ok, true);
+	return 0;
+}
+
 /*
- * VALE_ATTACH valeX:NAME of a persistent port: it becomes a port of
- * valeX, in netmap mode (rings made, frames delivered into them) whether
- * or not anybody has it open, until DETACH. The attachment holds a
- * reference. Called without the core lock, as REGISTER: the port's
- * region may have to be made first (see nm_core.h).
+ * An interface joins switch name[0, blen), its host stack too as a
+ * second port named IFNAME^ (`host`). Its RX rings (the host ones with
+ * `host`) get their batch scratch last: from then on the host's worker
+ * forwards what it receives (nm_nic_rx_forward). Core lock held, the
+ * interface attached to the adapter (activated).
+ */
+static int
+nm_nic_attach(struct nm_adapter *na, const char *name, int blen, bool host)
+{
+	struct nm_fwd *f[NM_FWD_MAX_RINGS];
+	uint32_t n = host ? nm_all_rings(na, NM_RX) : na->num_rings[NM_RX];
+	char hname[NETMAP_REQ_IFNAMSIZ];
+	struct nm_adapter *hna = NULL;
+	size_t l;
+	int error;
+
+	if (n > NM_FWD_MAX_RINGS)
+		return EINVAL;
+	error = nm_vale_alloc_fwd(f, n);
+	if (error)
+		return error;
+	if (host) {
+		l = __builtin_strlen(na->name);
+		nm_memcpy(hname, na->name, l);
+		hname[l] = '^';
+		hname[l + 1] = '\0';
+		hna = nm_adapter_new(hname, NM_AD_NIC, NULL, &error);
+		if (hna == NULL)
+			goto free_fwd;
+		hna->parent = na;
+		hna->num_rings[NM_TX] = hna->num_rings[NM_RX] = 1;
+	}
+	error = nm_vale_join(na, name, blen);
+	if (error)
+		goto free_hna;
+	if (hna != NULL) {
+		error = nm_vale_join(hna, name, blen);
+		if (error) {
+			nm_vale_leave(na);
+			goto free_hna;
+		}
+	}
+	na->host_port = hna;
+	nm_store_relaxed(&na->nic_switched, true);
+	nm_vale_publish_fwd(na->krings[NM_RX], n, f);
+	return 0;
+free_hna:
+	if (hna != NULL)
+		nm_adapter_free(hna);
+free_fwd:
+	while (n-- > 0)
+		nm_os_free(f[n]);
+	return error;
+}
+
+static void nm_vale_nic_reap(void);
+
+/*
+ * VALE_ATTACH valeX:NAME of a persistent port or of an interface: it
+ * becomes a port of valeX, in netmap mode (rings made, an interface
+ * taken from its stack) whether or not anybody has it open, until
+ * DETACH. The attachment holds a reference and counts as an active
+ * user. An interface must be free (EBUSY if a descriptor has it, or a
+ * switch), and is the switch's while attached (REGISTER: EBUSY).
+ * Called without the core lock, as REGISTER: the port's region may
+ * have to be made first (see nm_core.h).
  */
 int
 nm_vale_attach(struct nm_req *req)
 {
 	struct nmreq_vale_attach *a = req->body;
-	struct nm_fwd *f[NM_VALE_MAX_RINGS];
 	struct nm_adapter *na;
 	int blen, error;
 
-	if (a->reg.nr_mode == NR_REG_NIC_SW)
-		return EOPNOTSUPP;	/* host rings: with NICs */
-	if (a->reg.nr_mode != NR_REG_ALL_NIC || a->reg.nr_ringid != 0)
+	if (a->reg.nr_ringid != 0 || (a->reg.nr_mode != NR_REG_ALL_NIC &&
+	    a->reg.nr_mode != NR_REG_NIC_SW))
 		return EINVAL;
 	nm_os_mutex_lock(nm_core.lock);
-	error = nm_vp_lookup(req->hdr->nr_name, &blen, &na);
+	nm_vale_nic_reap();
+	error = nm_vale_attach_lookup(req->hdr->nr_name, &blen, &na);
+	if (error == 0 && na->type == NM_AD_VP &&
+	    a->reg.nr_mode == NR_REG_NIC_SW) {
+		/* a persistent port has no host rings */
+		nm_adapter_put(na);
+		error = EOPNOTSUPP;
+	}
 	nm_os_mutex_unlock(nm_core.lock);
 	if (error)
 		return error;
@@ -886,7 +1086,7 @@ nm_vale_attach(struct nm_req *req)
 	if (error)
 		goto put;
 	error = EBUSY;
-	if (na->bdg != NULL)
+	if (na->bdg != NULL || (na->type == NM_AD_NIC && na->active > 0))
 		goto put;
 	error = EINVAL;
 	if (a->reg.nr_mem_id != 0 && a->reg.nr_mem_id != na->mem->mem_id)
@@ -902,16 +1102,13 @@ nm_vale_attach(struct nm_req *req)
 			goto put;
 	}
 	na->active++;
-	error = nm_vale_alloc_fwd(na, f);
+	if (na->type == NM_AD_VP)
+		error = nm_vp_attach(na, req->hdr->nr_name, blen);
+	else
+		error = nm_nic_attach(na, req->hdr->nr_name, blen,
+		    a->reg.nr_mode == NR_REG_NIC_SW);
 	if (error)
 		goto deactivate;
-	error = nm_vale_join(na, req->hdr->nr_name, blen);
-	if (error) {
-		nm_vp_publish_fwd(na, NULL);
-		goto deactivate;
-	}
-	nm_vp_publish_fwd(na, f);
-	nm_store_release(&na->host_tx_ok, true);
 	a->port_index = (uint32_t)na->bdg_port;
 	nm_os_mutex_unlock(nm_core.lock);
 	return 0;
@@ -924,19 +1121,239 @@ put:
 	return error;
 }
 
+/*
+ * The port of switch valeX that valeX:NAME names, as VALE_LIST names
+ * ports, without a reference (the switch's holds it): ENXIO if no such
+ * switch or port, EINVAL for a bad name. Core lock held.
+ */
+static int
+nm_vale_port_lookup(const char *name, struct nm_adapter **out)
+{
+	struct nm_bridge *b;
+	int blen = nm_vale_name_check(name, true), port;
+
+	if (blen < 0)
+		return EINVAL;
+	b = nm_bridge_find(name, blen);
+	if (b == NULL)
+		return ENXIO;
+	port = nm_bridge_port(b, name);
+	if (port < 0)
+		return ENXIO;
+	*out = b->ports[port];
+	return 0;
+}
+
+/* ---- polling mode: threads forward an interface's RX rings ---- */
+
+struct nm_vale_poller {
+	struct nm_adapter *na;
+	uint32_t first, last;		/* the RX rings it forwards */
+	struct nm_os_kthread *t;
+};
+
+struct nm_vale_poll {
+	uint32_t n;
+	struct nm_vale_poller th[];
+};
+
+/* One pass of a polling thread; whether it found frames. */
+static bool
+nm_vale_poll_pass(void *arg)
+{
+	struct nm_vale_poller *p = arg;
+	bool found = false;
+	uint32_t r;
+
+	for (r = p->first; r < p->last; r++)
+		found |= nm_nic_rx_forward(p->na, r);
+	return found;
+}
+
+/*
+ * The threads stop; what came after their last pass goes now, and the
+ * host's worker has the rings again. Core lock held.
+ */
+static void
+nm_vale_poll_stop(struct nm_adapter *na)
+{
+	struct nm_vale_poll *vp = na->poll;
+	uint32_t i;
+
+	if (vp == NULL)
+		return;
+	nm_store_relaxed(&na->nic_polled, 0);
+	for (i = 0; i < vp->n; i++)
+		if (vp->th[i].t != NULL)
+			nm_os_kthread_stop(vp->th[i].t);
+	for (i = 0; i < na->num_rings[NM_RX]; i++)
+		nm_nic_rx_forward(na, i);
+	nm_os_free(vp);
+	na->poll = NULL;
+}
+
+/*
+ * Upstream's configuration: n threads, n > 0 and fewer than the CPUs
+ * online; single CPU mode, one thread on CPU first for all RX rings;
+ * multi CPU mode, thread i on CPU first + i for ring first + i.
+ */
+static int
+nm_vale_poll_cfg(const struct nmreq_vale_polling *req, uint32_t nrx,
+    uint32_t ncpus)
+{
+	uint32_t first = req->nr_first_cpu_id, n = req->nr_num_polling_cpus;
+
+	/* first and n below ncpus: their sum cannot wrap */
+	if (n == 0 || n >= ncpus || first >= ncpus)
+		return EINVAL;
+	if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU)
+		return first + n > nrx || first + n > ncpus ? EINVAL : 0;
+	if (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU)
+		return n == 1 ? 0 : EINVAL;
+	return EINVAL;
+}
+
+static int
+nm_vale_poll_start(struct nm_adapter *na, const struct nmreq_vale_polling *req)
+{
+	bool multi = req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU;
+	uint32_t nrx = na->num_rings[NM_RX], n = req->nr_num_polling_cpus;
+	uint32_t first = req->nr_first_cpu_id, i;
+	uint64_t mask = 0;
+	struct nm_vale_poll *vp;
+	int error;
+
+	error = nm_vale_poll_cfg(req, nrx, nm_os_ncpus());
+	if (error)
+		return error;
+	vp = nm_os_malloc(sizeof(*vp) + n * sizeof(vp->th[0]));
+	if (vp == NULL)
+		return ENOMEM;
+	vp->n = n;
+	for (i = 0; i < n; i++) {
+		vp->th[i].na = na;
+		vp->th[i].first = multi ? first + i : 0;
+		vp->th[i].last = multi ? first + i + 1 : nrx;
+	}
+	for (i = multi ? first : 0; i < (multi ? first + n : nrx); i++)
+		mask |= (uint64_t)1 << i;
+	na->poll = vp;
+	/* from here on nm_nic_rx() leaves these rings to the threads */
+	nm_store_relaxed(&na->nic_polled, mask);
+	for (i = 0; i < n; i++) {
+		error = nm_os_kthread_start(nm_vale_poll_pass, &vp->th[i],
+		    multi ? first + i : first, &vp->th[i].t);
+		if (error) {
+			nm_vale_poll_stop(na);
+			return error;
+		}
+	}
+	return 0;
+}
+
+/*
+ * VALE_POLLING_ENABLE / _DISABLE valeX:IFNAME, with upstream's errnos:
+ * ENXIO when the interface is not on valeX, EOPNOTSUPP for a port that
+ * is not an interface, EFAULT when already polling (enable) or not
+ * (disable), EINVAL for a configuration it refuses. Core lock held.
+ */
+int
+nm_vale_polling(struct nm_req *req, bool enable)
+{
+	struct nm_adapter *na;
+	int error;
+
+	nm_vale_nic_reap();
+	error = nm_vale_port_lookup(req->hdr->nr_name, &na);
+	if (error)
+		return error;
+	if (na->type != NM_AD_NIC || na->parent != NULL)
+		return EOPNOTSUPP;
+	if (enable != (na->poll == NULL))
+		return EFAULT;
+	if (!enable) {
+		nm_vale_poll_stop(na);
+		return 0;
+	}
+	return nm_vale_poll_start(na, req->body);
+}
+
 /* Undo an attachment: the rings first, then the switch. Core lock held. */
 static void
 nm_vp_detach(struct nm_adapter *na)
 {
 	nm_store_release(&na->host_tx_ok, false);
-	nm_vp_publish_fwd(na, NULL);
+	nm_vale_publish_fwd(na->krings[NM_TX], na->num_rings[NM_TX], NULL);
 	nm_vale_leave(na);
 	if (--na->active == 0)
 		na->ops->deactivate(na);
 	nm_adapter_put(na);
 }
 
-/* VALE_DETACH valeX:NAME. Core lock held. */
+/*
+ * The same for an interface: its polling threads stop, its RX rings
+ * forward no more (a forward running finishes first, under the ring's
+ * lock), its ports leave, and the interface goes back to its stack
+ * with the last user. Core lock held.
+ */
+static void
+nm_nic_detach(struct nm_adapter *na)
+{
+	nm_vale_poll_stop(na);
+	nm_store_relaxed(&na->nic_switched, false);
+	nm_vale_publish_fwd(na->krings[NM_RX], nm_all_rings(na, NM_RX),
+	    NULL);
+	if (na->host_port != NULL) {
+		nm_vale_leave(na->host_port);
+		nm_adapter_free(na->host_port);
+		na->host_port = NULL;
+	}
+	nm_vale_leave(na);
+	if (--na->active == 0)
+		na->ops->deactivate(na);
+	nm_adapter_put(na);
+}
+
+/*
+ * Interfaces leave their switches: those whose interface went away
+ * (`ip link del`: the host lets it go at once and never calls the core
+ * from there, lock order), at the next control request that looks at
+ * switches; those on the switches of namespace `netns` when it goes
+ * (an interface that outlives it, moved back to the initial namespace,
+ * is free again); every one, `all`, at unload. Core lock held.
+ */
+static void
+nm_vale_nic_sweep(bool all, uint64_t netns)
+{
+	int i, j;
+
+	for (i = 0; i < NM_MAX_BRIDGES; i++) {
+		struct nm_bridge *b = &nm_bridges[i];
+
+		for (j = 0; b->in_use && j < NM_VALE_MAX_PORTS; j++) {
+			struct nm_adapter *na = b->ports[j];
+
+			if (na == NULL || na->type != NM_AD_NIC ||
+			    na->parent != NULL)
+				continue;
+			if (all || (netns != 0 && b->netns == netns) ||
+			    nm_nic_gone(na))
+				nm_nic_detach(na);
+		}
+	}
+}
+
+static void
+nm_vale_nic_reap(void)
+{
+	nm_vale_nic_sweep(false, 0);
+}
+
+/*
+ * VALE_DETACH valeX:NAME. A persistent port not on valeX is EINVAL; an
+ * interface not on it ENXIO, and EBUSY while polling threads run, as
+ * upstream's. Core lock held.
+ */
 int
 nm_vale_detach(struct nm_req *req)
 {
@@ -944,9 +1361,25 @@ nm_vale_detach(struct nm_req *req)
 	struct nm_adapter *na;
 	int blen, error;
 
-	error = nm_vp_lookup(req->hdr->nr_name, &blen, &na);
+	nm_vale_nic_reap();
+	if (nm_vale_port_lookup(req->hdr->nr_name, &na) == 0 &&
+	    na->type == NM_AD_NIC) {
+		/* the host port goes with its NIC */
+		if (na->parent != NULL)
+			return EINVAL;
+		if (na->poll != NULL)
+			return EBUSY;
+		d->port_index = (uint32_t)na->bdg_port;
+		nm_nic_detach(na);
+		return 0;
+	}
+	error = nm_vale_attach_lookup(req->hdr->nr_name, &blen, &na);
 	if (error)
 		return error;
+	if (na->type == NM_AD_NIC) {
+		nm_adapter_put(na);
+		return ENXIO;
+	}
 	if (na->bdg == NULL ||
 	    na->bdg != nm_bridge_find(req->hdr->nr_name, blen)) {
 		nm_adapter_put(na);
@@ -956,6 +1389,14 @@ nm_vale_detach(struct nm_req *req)
 	nm_vp_detach(na);
 	nm_adapter_put(na);
 	return 0;
+}
+
+void
+nm_core_detach_all(void)
+{
+	nm_os_mutex_lock(nm_core.lock);
+	nm_vale_nic_sweep(true, 0);
+	nm_os_mutex_unlock(nm_core.lock);
 }
 
 /*
@@ -1042,10 +1483,11 @@ nm_vale_persist_fini(void)
 }
 
 /*
- * Its persistent ports go; its switches and the ports still held by
- * descriptors (passed to other namespaces, or not closed yet) stay for
- * those, but leave the namespace: no name finds them, even in a new
- * namespace that the host gives the same key.
+ * Its interfaces leave its switches, its persistent ports go; its
+ * switches and the ports still held by descriptors (passed to other
+ * namespaces, or not closed yet) stay for those, but leave the
+ * namespace: no name finds them, even in a new namespace that the host
+ * gives the same key.
  */
 void
 nm_core_netns_exit(uint64_t netns)
@@ -1053,6 +1495,7 @@ nm_core_netns_exit(uint64_t netns)
 	int i;
 
 	nm_os_mutex_lock(nm_core.lock);
+	nm_vale_nic_sweep(false, netns);
 	nm_vale_persist_drop(false, netns);
 	for (i = 0; i < nm_core.nports; i++)
 		if (nm_core.ports[i]->netns == netns)
@@ -1118,26 +1561,6 @@ NM_PORT_KIND(40, nm_vp_kind) = {
 };
 
 /*
- * A switch port's name as VALE_LIST gives it: an attached persistent
- * port NAME of switch valeX is valeX:NAME.
- */
-static void
-nm_vale_port_name(const struct nm_bridge *b, const struct nm_adapter *na,
-    char *out)
-{
-	size_t bl = __builtin_strlen(b->name), nl;
-
-	if (na->type != NM_AD_VP) {
-		nm_memcpy(out, na->name, NETMAP_REQ_IFNAMSIZ);
-		return;
-	}
-	nl = __builtin_strlen(na->name);
-	nm_memcpy(out, b->name, bl);
-	out[bl] = ':';
-	nm_memcpy(out + bl + 1, na->name, nl + 1);
-}
-
-/*
  * VALE_LIST: with a name, where that port is; with an empty name, the
  * first port at or after (nr_bridge_idx, nr_port_idx), so that callers
  * iterate by incrementing nr_port_idx.
@@ -1148,13 +1571,14 @@ nm_vale_list(struct nm_req *req)
 	struct nmreq_vale_list *l = req->body;
 	char *name = req->hdr->nr_name;
 	uint32_t i, j;
-	int blen, error = ENOENT;
+	int blen, port, error = ENOENT;
 
 	nm_os_mutex_lock(nm_core.lock);
+	nm_vale_nic_reap();
 	if (name[0] != '\0') {
 		struct nm_bridge *b;
 
-		blen = nm_vale_name_validate(name);
+		blen = nm_vale_name_check(name, true);
 		if (blen < 0) {
 			error = EINVAL;
 			goto out;
@@ -1167,19 +1591,9 @@ nm_vale_list(struct nm_req *req)
 		if (b == NULL)
 			goto out;
 		l->nr_bridge_idx = (uint16_t)(b - nm_bridges);
-		l->nr_port_idx = NM_VALE_NOPORT;
+		port = nm_bridge_port(b, name);
+		l->nr_port_idx = port < 0 ? NM_VALE_NOPORT : (uint16_t)port;
 		error = 0;
-		for (j = 0; j < NM_VALE_MAX_PORTS; j++) {
-			char pn[NETMAP_REQ_IFNAMSIZ];
-
-			if (b->ports[j] == NULL)
-				continue;
-			nm_vale_port_name(b, b->ports[j], pn);
-			if (__builtin_strcmp(pn, name) == 0) {
-				l->nr_port_idx = j;
-				break;
-			}
-		}
 		goto out;
 	}
 	i = l->nr_bridge_idx;

@@ -403,6 +403,8 @@ nm_linux_exit(void)
 {
 	/* No descriptor is open (each pins the module): the core is idle. */
 	misc_deregister(&nm_linux_miscdev);
+	/* attached interfaces hold their nm_os_nic: let them go first */
+	nm_core_detach_all();
 	nm_linux_netns_fini();
 	nm_linux_nic_exit();
 	nm_core_fini();

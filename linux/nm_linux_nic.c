@@ -16,7 +16,10 @@
  *     nanoseconds together at the end of that interval (an hrtimer,
  *     nm_linux_nic_mit_end), as AF_PACKET's TPACKET_V3 hands over
  *     blocks: a receiver shown each frame as it lands polls for every
- *     one or two and never sleeps.
+ *     one or two and never sleeps.  An adapter on a VALE switch has
+ *     its frames forwarded instead, by a work item per ring
+ *     (nm_os_nic_rx_defer: the switch takes mutexes), which takes what
+ *     came until it runs.
  *   - the stack's own transmissions on the interface are taken by a
  *     netfilter egress hook into the host RX rings (NF_STOLEN), the same
  *     way: the interface belongs to netmap.  Kernels without netfilter
@@ -66,6 +69,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include "nm_linux.h"
@@ -93,6 +97,7 @@ MODULE_PARM_DESC(generic_mit, "Interfaces: RX mitigation interval (ns)");
  */
 struct nm_linux_nic_rxq {
 	struct hrtimer timer;
+	struct work_struct fwd;		/* on a switch: forwarding */
 	spinlock_t lock;
 	bool armed, held;
 	struct nm_adapter *na;
@@ -272,6 +277,22 @@ nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
 	spin_unlock_bh(&rq->lock);
 	if (now)
 		nm_nic_rx_publish(rq->na, r);
+}
+
+/* An adapter on a switch: its frames forwarded where mutexes may sleep. */
+static void
+nm_linux_nic_fwd_work(struct work_struct *w)
+{
+	struct nm_linux_nic_rxq *rq = container_of(w, struct nm_linux_nic_rxq,
+	    fwd);
+
+	nm_nic_rx_forward(rq->na, rq->r);
+}
+
+void
+nm_os_nic_rx_defer(struct nm_os_nic *nic, uint32_t r)
+{
+	queue_work(system_unbound_wq, &nic->rxq[r].fwd);
 }
 
 /*
@@ -551,6 +572,7 @@ nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
 			hrtimer_init(&nic->rxq[i].timer, CLOCK_MONOTONIC,
 			    HRTIMER_MODE_REL_SOFT);
 			nic->rxq[i].timer.function = nm_linux_nic_mit_end;
+			INIT_WORK(&nic->rxq[i].fwd, nm_linux_nic_fwd_work);
 		}
 	}
 	for (i = 0; i < nic->nrxq; i++) {
@@ -613,9 +635,14 @@ nm_os_nic_detach(struct nm_os_nic *nic)
 		RCU_INIT_POINTER(nic->txq[q].done, NULL);
 	if (atomic_read(&nic->inflight) > 0)
 		synchronize_rcu();
-	/* no producer is left: the last intervals end, before the rings go */
-	for (q = 0; q < nic->nrxq; q++)
+	/*
+	 * No producer is left: the last intervals end, and the last
+	 * forwards (an adapter on a switch), before the rings go.
+	 */
+	for (q = 0; q < nic->nrxq; q++) {
 		hrtimer_cancel(&nic->rxq[q].timer);
+		cancel_work_sync(&nic->rxq[q].fwd);
+	}
 }
 
 static int

@@ -31,7 +31,9 @@
 
 #include <linux/atomic.h>
 #include <linux/cache.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -531,4 +533,68 @@ nm_os_log(const char *fmt, ...)
 	vaf.va = &ap;
 	pr_info("%pV\n", &vaf);
 	va_end(ap);
+}
+
+/*
+ * Polling threads: a kthread bound to its CPU calls the core's pass
+ * until stopped; an idle pass rests it for some tens of microseconds
+ * (a timer, not a spin), so that an idle port costs little.
+ */
+struct nm_os_kthread {
+	struct task_struct *task;
+	bool (*fn)(void *);
+	void *arg;
+};
+
+static int
+nm_linux_kthread(void *data)
+{
+	struct nm_os_kthread *t = data;
+
+	while (!kthread_should_stop()) {
+		if (t->fn(t->arg))
+			cond_resched();
+		else
+			usleep_range(20, 50);
+	}
+	return 0;
+}
+
+int
+nm_os_kthread_start(bool (*fn)(void *), void *arg, uint32_t cpu,
+    struct nm_os_kthread **out)
+{
+	struct nm_os_kthread *t;
+	struct task_struct *task;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return EINVAL;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (t == NULL)
+		return ENOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	task = kthread_create(nm_linux_kthread, t, "netmap-poll/%u", cpu);
+	if (IS_ERR(task)) {
+		kfree(t);
+		return -PTR_ERR(task);
+	}
+	kthread_bind(task, cpu);
+	t->task = task;
+	wake_up_process(task);
+	*out = t;
+	return 0;
+}
+
+void
+nm_os_kthread_stop(struct nm_os_kthread *t)
+{
+	kthread_stop(t->task);
+	kfree(t);
+}
+
+uint32_t
+nm_os_ncpus(void)
+{
+	return num_online_cpus();
 }

@@ -674,3 +674,29 @@ void
 nm_os_nic_rx_notify(struct nm_os_nic *nic, uint32_t r)
 {
 }
+
+void
+nm_os_nic_rx_defer(struct nm_os_nic *nic, uint32_t r)
+{
+}
+
+/* Polling threads serve interfaces on switches: none here either. */
+int
+nm_os_kthread_start(bool (*fn)(void *), void *arg, uint32_t cpu,
+    struct nm_os_kthread **out)
+{
+	return EOPNOTSUPP;
+}
+
+void
+nm_os_kthread_stop(struct nm_os_kthread *t)
+{
+}
+
+uint32_t
+nm_os_ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (uint32_t)n : 1;
+}

@@ -77,7 +77,7 @@ expect "^mem_id:     3$"
 
 run "port info failure" "$FK" -g vale9:zz
 expect_rc 1
-expect "failed to obtain info for vale9:zz: No such device or address"
+expect "^failed to obtain info for vale9:zz: No such device or address$"
 
 run "create" "$FK" -v -n vi0 -C 2048,1024,4 -m vale0:c
 expect_rc 0
@@ -117,6 +117,13 @@ name="kernel error"
 FAKE_FAIL=16 timeout 20 "$FK" -a vale0:eth0 >"$T/out" 2>&1
 rc=$?
 expect_rc 1
-expect "failed to attach vale0:eth0: Device or resource busy"
+expect "^failed to attach vale0:eth0: Device or resource busy$"
+
+cases=$((cases + 1))
+name="kernel error while listing"
+FAKE_FAIL=22 timeout 20 "$FK" >"$T/out" 2>&1
+rc=$?
+expect_rc 1
+expect "^failed to list all: Invalid argument$"
 
 check_end "vale-ctl test_cli.sh"

@@ -215,7 +215,9 @@ list_all(int fd)
 		if (ioctl(fd, NIOCCTRL, &hdr) != 0) {
 			if (errno == ENOENT)
 				return (0);
-			warnx("failed to list all: %s", strerror(errno));
+			/* upstream's words, without a program name */
+			fprintf(stderr, "failed to list all: %s\n",
+			    strerror(errno));
 			return (1);
 		}
 		hdr.nr_name[sizeof(hdr.nr_name) - 1] = '\0';
@@ -295,7 +297,7 @@ bdg_ctl(int fd, const struct args *a, struct nmreq_header *hdr,
     union body *b, const char *action)
 {
 	if (ioctl(fd, NIOCCTRL, hdr) != 0) {
-		warnx("failed to %s %s: %s", action, a->name,
+		fprintf(stderr, "failed to %s %s: %s\n", action, a->name,
 		    strerror(errno));
 		return (1);
 	}

@@ -173,9 +173,9 @@ test_attach(void)
 	CHECK_EQ(newif(fd, "pa", 1, 0, &nif), 0);
 	/* errors */
 	CHECK_ERR(attach(fd, "vale5:nosuch", NR_REG_ALL_NIC, &a), ENXIO);
-	/* an interface of the host: NIC attach is not there yet */
-	CHECK_ERR(attach(fd, "vale5:lo", NR_REG_ALL_NIC, &a), EOPNOTSUPP);
-	CHECK_ERR(detach(fd, "vale5:lo", &d), EOPNOTSUPP);
+	/* an interface of the host: this host opens none (ENXIO) */
+	CHECK_ERR(attach(fd, "vale5:lo", NR_REG_ALL_NIC, &a), ENXIO);
+	CHECK_ERR(detach(fd, "vale5:lo", &d), ENXIO);
 	CHECK_ERR(attach(fd, "vale5:", NR_REG_ALL_NIC, &a), EINVAL);
 	CHECK_ERR(attach(fd, "pa", NR_REG_ALL_NIC, &a), EINVAL);
 	CHECK_ERR(attach(fd, "vale5:pa", NR_REG_ONE_NIC, &a), EINVAL);
@@ -244,6 +244,25 @@ test_attach(void)
 	/* valeX:NAME on another switch is no way to it */
 	unit_reg_init(&reg, NR_REG_ALL_NIC);
 	CHECK_ERR(unit_register(fd, "vale6:pa", &reg, NULL), EINVAL);
+	/* valeX:IFNAME of an interface not on valeX: EINVAL (spec 1.4) */
+	CHECK_ERR(unit_register(fd, "vale5:lo", &reg, NULL), EINVAL);
+	/* polling mode is for interfaces on a switch, upstream's errnos */
+	{
+		struct nmreq_vale_polling pl;
+		const uint16_t on = NETMAP_REQ_VALE_POLLING_ENABLE;
+		const uint16_t off = NETMAP_REQ_VALE_POLLING_DISABLE;
+
+		memset(&pl, 0, sizeof(pl));
+		pl.nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU;
+		pl.nr_num_polling_cpus = 1;
+		CHECK_ERR(ctrl(fd, on, "vale5:pa", &pl), EOPNOTSUPP);
+		CHECK_ERR(ctrl(fd, off, "vale5:pa", &pl), EOPNOTSUPP);
+		CHECK_ERR(ctrl(fd, on, "vale5:e", &pl), EOPNOTSUPP);
+		CHECK_ERR(ctrl(fd, on, "vale5:nosuch", &pl), ENXIO);
+		CHECK_ERR(ctrl(fd, on, "vale9:pa", &pl), ENXIO);
+		CHECK_ERR(ctrl(fd, on, "pa", &pl), EINVAL);
+		CHECK_ERR(ctrl(fd, off, "vale5:", &pl), EINVAL);
+	}
 
 	/* detach */
 	CHECK_ERR(detach(fd, "vale6:pa", &d), EINVAL);
@@ -351,6 +370,66 @@ test_fini(void)
 	CHECK_EQ(nm_core_init(), 0);
 }
 
+/*
+ * The legacy forms (NIOCREGIF with nr_cmd, an older vale-ctl's): NEWIF
+ * with its geometry written back, ATTACH, DETACH, DELIF, polling, each
+ * answering as its NIOCCTRL request.
+ */
+static void
+test_legacy(void)
+{
+	struct nmreq nmr;
+	struct unit_port e, p;
+	int fd = unit_open();
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	strcpy(nmr.nr_name, "lg");
+	nmr.nr_cmd = NETMAP_BDG_NEWIF;
+	nmr.nr_tx_slots = nmr.nr_rx_slots = 128;
+	nmr.nr_tx_rings = 2;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_EQ(nmr.nr_tx_slots, 128);
+	CHECK_EQ(nmr.nr_tx_rings, 2);
+	CHECK_EQ(nmr.nr_rx_rings, 1);
+	CHECK(nmr.nr_arg2 > 1);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EEXIST);
+	CHECK_ERR(ioctl(fd, NIOCGINFO, &nmr), EINVAL);
+
+	unit_port_open(&e, "vale7:e", NULL);
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	strcpy(nmr.nr_name, "vale7:lg");
+	nmr.nr_cmd = NETMAP_BDG_ATTACH;
+	nmr.nr_arg1 = NETMAP_BDG_HOST;	/* no host rings here */
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	nmr.nr_arg1 = 0;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EBUSY);
+	/* attached: frames of the switch reach it */
+	unit_port_open(&p, "lg", NULL);
+	send_one(&e, 1);
+	recv_tags(&p, 1, 1);
+	unit_port_close(&p);
+	nmr.nr_cmd = NETMAP_BDG_POLLING_ON;
+	nmr.nr_arg1 = 1;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	nmr.nr_cmd = NETMAP_BDG_POLLING_OFF;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	nmr.nr_cmd = NETMAP_BDG_DETACH;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EINVAL);
+	nmr.nr_cmd = NETMAP_BDG_REGOPS;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EOPNOTSUPP);
+	unit_port_close(&e);
+
+	strcpy(nmr.nr_name, "lg");
+	nmr.nr_cmd = NETMAP_BDG_DELIF;
+	CHECK_EQ(ioctl(fd, NIOCREGIF, &nmr), 0);
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), ENXIO);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -358,6 +437,7 @@ main(void)
 	test_attach();
 	test_pipes();
 	test_autodelete();
+	test_legacy();
 	CHECK_EQ(nm_core.nports, 0);
 	test_fini();
 	CHECK_EQ(th_open_count(), 0);

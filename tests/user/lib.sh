@@ -46,9 +46,15 @@ bg() {
 # start_witness SWITCH COUNT: a sequenced pkt-gen pair on its own switch
 # (30 Kpps into 4096 slots) that must lose nothing while a test attacks
 # the daemon; check_witness waits for it and checks the count and order.
+# A VALE port drops what does not fit its ring, so a receiver starved of
+# CPU for 130 ms by the attackers loses frames without any fault of the
+# daemon's (seen under a loaded make test): as root, the receiver runs
+# at a higher priority than the attack.
 start_witness() {
 	WITNESS_COUNT=$2
-	bg timeout 20 "$O/pkt-gen" -i "$1:b@conf:slots=4096" -f rxseq \
+	_nice=
+	[ "$(id -u)" = 0 ] && _nice="nice -n -10"
+	bg $_nice timeout 20 "$O/pkt-gen" -i "$1:b@conf:slots=4096" -f rxseq \
 	    -n "$2" -w 0 >"$T/witness.rx" 2>&1
 	WITNESS_RX=$LAST
 	sleep 0.3

@@ -20,7 +20,8 @@ VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
 		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
 		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh \
-		   tests/vm/persist.sh tests/vm/netns.sh
+		   tests/vm/persist.sh tests/vm/netns.sh tests/vm/valenic.sh \
+		   tests/vm/monports.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.

@@ -123,6 +123,7 @@ usage(void)
 	    "       nmtest learn|scm|hostile|conform|monitor BRIDGE\n"
 	    "       nmtest indirect [-r] BRIDGE\n"
 	    "       nmtest persist BRIDGE PORT\n"
+	    "       nmtest valenic BRIDGE IFNAME\n"
 	    "       nmtest cycles N BRIDGE\n");
 	exit(2);
 }
@@ -2042,6 +2043,161 @@ cmd_cycles(int argc, char **argv)
 	return 0;
 }
 
+/* The first port index of BRIDGE:NAME in VALE_LIST, or -1 if none. */
+static int
+list_port(const char *name)
+{
+	struct nmreq_vale_list vl;
+
+	memset(&vl, 0, sizeof(vl));
+	if (pctl(NETMAP_REQ_VALE_LIST, name, &vl) != 0 ||
+	    vl.nr_port_idx == 255)
+		return -1;
+	return vl.nr_port_idx;
+}
+
+static int
+polling(uint16_t type, const char *name, uint32_t mode, uint32_t first,
+    uint32_t n)
+{
+	struct nmreq_vale_polling pl;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.nr_mode = mode;
+	pl.nr_first_cpu_id = first;
+	pl.nr_num_polling_cpus = n;
+	return pctl(type, name, &pl);
+}
+
+/*
+ * valenic BRIDGE IFNAME: an interface on a switch, every request with
+ * its errno (upstream's): REGISTER of BRIDGE:IFNAME (EINVAL, EBUSY once
+ * attached), netmap:IFNAME while attached (EBUSY), ATTACH (bad modes,
+ * twice, on two switches, of an interface a descriptor has), DETACH,
+ * the host port (NIC_SW, listed as BRIDGE:IFNAME^), polling (bad
+ * configurations, twice, detach while polling). Leaves nothing attached.
+ */
+static int
+cmd_valenic(int argc, char **argv)
+{
+	const uint16_t on = NETMAP_REQ_VALE_POLLING_ENABLE;
+	const uint16_t off = NETMAP_REQ_VALE_POLLING_DISABLE;
+	const uint32_t single = NETMAP_POLLING_MODE_SINGLE_CPU;
+	const uint32_t multi = NETMAP_POLLING_MODE_MULTI_CPU;
+	struct nmreq_vale_attach at;
+	struct nmreq_vale_detach dt;
+	struct nmreq_register reg;
+	char bp[64], other[64], host[72];
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct port p;
+
+	if (argc != 3)
+		usage();
+	snprintf(bp, sizeof(bp), "%s:%s", argv[1], argv[2]);
+	snprintf(other, sizeof(other), "%sx:%s", argv[1], argv[2]);
+	snprintf(host, sizeof(host), "%s^", bp);
+	expect_err("REGISTER before ATTACH",
+	    nic_register(bp, NR_REG_ALL_NIC, 0, NULL, &reg), EINVAL);
+	memset(&at, 0, sizeof(at));
+	at.reg.nr_mode = NR_REG_ONE_NIC;
+	expect_err("ATTACH ONE_NIC", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at),
+	    EINVAL);
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	at.reg.nr_ringid = 1;
+	expect_err("ATTACH ringid 1", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at),
+	    EINVAL);
+	at.reg.nr_ringid = 0;
+	expect_err("ATTACH nosuch", pctl(NETMAP_REQ_VALE_ATTACH,
+	    "vale0:nm_nosuch0", &at), ENXIO);
+	expect_err("DETACH before ATTACH", pctl(NETMAP_REQ_VALE_DETACH, bp,
+	    &dt), ENXIO);
+	expect_err("polling before ATTACH", polling(on, bp, single, 0, 1),
+	    ENXIO);
+	/* a descriptor has it */
+	port_open(&p, argv[2]);
+	expect_err("ATTACH while bound", pctl(NETMAP_REQ_VALE_ATTACH, bp,
+	    &at), EBUSY);
+	port_close(&p);
+
+	expect_err("ATTACH", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at), 0);
+	expect_err("ATTACH's port index", list_port(bp) ==
+	    (int)at.port_index ? 0 : EINVAL, 0);
+	expect_err("no host port without NIC_SW", list_port(host) < 0 ? 0 :
+	    EEXIST, 0);
+	expect_err("ATTACH again", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at),
+	    EBUSY);
+	expect_err("ATTACH to a second switch",
+	    pctl(NETMAP_REQ_VALE_ATTACH, other, &at), EBUSY);
+	expect_err("REGISTER BRIDGE:IFNAME while attached",
+	    nic_register(bp, NR_REG_ALL_NIC, 0, NULL, &reg), EBUSY);
+	expect_err("REGISTER IFNAME while attached",
+	    nic_register(argv[2], NR_REG_ALL_NIC, 0, NULL, &reg), EBUSY);
+	expect_err("REGISTER IFNAME^ while attached",
+	    nic_register(argv[2], NR_REG_SW, 0, NULL, &reg), EBUSY);
+	{
+		int fd = open("/dev/netmap", O_RDWR);
+
+		if (fd < 0)
+			err(1, "valenic: open");
+		expect_err("a monitor of IFNAME while attached",
+		    do_register(fd, argv[2], NR_REG_ALL_NIC, NR_MONITOR_RX,
+		    0, &reg), EBUSY);
+		close(fd);
+	}
+	expect_err("DETACH from a second switch",
+	    pctl(NETMAP_REQ_VALE_DETACH, other, &dt), ENXIO);
+
+	/* polling: upstream's configuration rules and errnos */
+	expect_err("polling off before on", polling(off, bp, single, 0, 1),
+	    EFAULT);
+	expect_err("polling 0 CPUs", polling(on, bp, single, 0, 0), EINVAL);
+	expect_err("polling all CPUs", polling(on, bp, single, 0,
+	    (uint32_t)ncpus), EINVAL);
+	expect_err("polling single, 2 CPUs", polling(on, bp, single, 0, 2),
+	    EINVAL);
+	expect_err("polling mode 3", polling(on, bp, 3, 0, 1), EINVAL);
+	expect_err("polling multi, rings past the last", polling(on, bp,
+	    multi, 1, 1), EINVAL);
+	expect_err("polling multi, first ring past the last", polling(on,
+	    bp, multi, 2, 1), EINVAL);
+	expect_err("polling a name without valeX:", polling(on, "nm_x",
+	    single, 0, 1), EINVAL);
+	if (ncpus >= 2) {
+		expect_err("polling on", polling(on, bp, single, 0, 1), 0);
+		expect_err("polling on again", polling(on, bp, single, 0, 1),
+		    EFAULT);
+		expect_err("DETACH while polling",
+		    pctl(NETMAP_REQ_VALE_DETACH, bp, &dt), EBUSY);
+		expect_err("polling off", polling(off, bp, single, 0, 1), 0);
+		expect_err("polling multi, ring 0", polling(on, bp, multi,
+		    0, 1), 0);
+		expect_err("polling off (multi)", polling(off, bp, multi, 0,
+		    1), 0);
+	}
+	memset(&dt, 0, sizeof(dt));
+	expect_err("DETACH", pctl(NETMAP_REQ_VALE_DETACH, bp, &dt), 0);
+	expect_err("DETACH's port index", dt.port_index == at.port_index ?
+	    0 : EINVAL, 0);
+	expect_err("DETACH again", pctl(NETMAP_REQ_VALE_DETACH, bp, &dt),
+	    ENXIO);
+	expect_err("REGISTER after DETACH",
+	    nic_register(argv[2], NR_REG_ALL_NIC, 0, NULL, &reg), 0);
+
+	/* with the host stack: a second port */
+	at.reg.nr_mode = NR_REG_NIC_SW;
+	expect_err("ATTACH NIC_SW", pctl(NETMAP_REQ_VALE_ATTACH, bp, &at), 0);
+	expect_err("the host port listed", list_port(host) >= 0 &&
+	    list_port(host) != list_port(bp) ? 0 : ENXIO, 0);
+	expect_err("DETACH of the host port", pctl(NETMAP_REQ_VALE_DETACH,
+	    host, &dt), EINVAL);
+	expect_err("DETACH NIC_SW", pctl(NETMAP_REQ_VALE_DETACH, bp, &dt), 0);
+	expect_err("the host port gone", list_port(host) < 0 ? 0 : EBUSY, 0);
+	if (failures)
+		errx(1, "valenic: %d failures", failures);
+	printf("valenic: %s: ok\n", bp);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2082,6 +2238,8 @@ main(int argc, char **argv)
 		return cmd_persist(argc - 1, argv + 1);
 	if (strcmp(cmd, "cycles") == 0)
 		return cmd_cycles(argc - 1, argv + 1);
+	if (strcmp(cmd, "valenic") == 0)
+		return cmd_valenic(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

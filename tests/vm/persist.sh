@@ -28,7 +28,7 @@ if ./vale-ctl -n lo 2>/tmp/err; then
 	exit 1
 fi
 grep -q 'File exists' /tmp/err
-# attaching an interface (NIC attach) is not there yet
+# lo is no Ethernet interface: no port of a switch (valenic.sh: veth)
 if ./vale-ctl -a vale2:lo 2>/tmp/err; then
 	echo "FAIL: vale-ctl -a vale2:lo succeeded" >&2
 	exit 1

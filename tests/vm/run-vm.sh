@@ -31,10 +31,12 @@
 # directly (no decompression in the guest); it and the base initramfs are
 # cached in build/vm/ (NM_VM_CACHE overrides).
 #
-# Usage: run-vm.sh [-vD] [-k KVER] [-t SECONDS] [-a KERNEL-ARGS]
+# Usage: run-vm.sh [-vD] [-c CPUS] [-k KVER] [-t SECONDS] [-a KERNEL-ARGS]
 #                  [-e NAME=VALUE]... [-n NICS] SCRIPT [FILE...]
 #   -v  also print the kernel console and timings
 #   -D  no kernel memory debugging
+#   -c  virtual CPUs of the guest, default 2 (1 to 8; under TCG each is
+#       a host thread: more than the host has only slows the guest)
 #   -k  kernel release to boot (default: linux/kdir.sh -r)
 #   -t  timeout for the whole run, default 600
 #   -a  more kernel command line
@@ -45,7 +47,8 @@
 set -eu
 
 usage() {
-	echo "usage: run-vm.sh [-vD] [-k KVER] [-t SECONDS] [-a KERNEL-ARGS]" \
+	echo "usage: run-vm.sh [-vD] [-c CPUS] [-k KVER] [-t SECONDS]" \
+	    "[-a KERNEL-ARGS]" \
 	    "[-e NAME=VALUE]... [-n NICS] SCRIPT [FILE...]" >&2
 	exit 2
 }
@@ -67,10 +70,12 @@ tmo=600
 kargs=
 env=
 nics=0
-while getopts vDk:t:a:e:n: opt; do
+cpus=2
+while getopts vDc:k:t:a:e:n: opt; do
 	case $opt in
 	v) verbose=1 ;;
 	D) debug= ;;
+	c) cpus=$OPTARG ;;
 	k) kver=$OPTARG ;;
 	t) tmo=$OPTARG ;;
 	a) kargs=$OPTARG ;;
@@ -95,6 +100,10 @@ case $nics in
 ''|*[!0-9]*) usage ;;
 esac
 [ "$nics" -le 9 ] || usage
+case $cpus in
+[1-8]) ;;
+*) usage ;;
+esac
 # The guest's interfaces: ports of hub 0 (no option ROM: nothing boots
 # from them).
 netargs=
@@ -372,7 +381,7 @@ while :; do
 	set +e
 	timeout -k 5 "$tmo" qemu-system-x86_64 -M pc -nodefaults \
 	    -no-user-config -no-reboot -display none -monitor none -m 1G \
-	    -smp 2 -kernel "$kernel" -initrd "$tmp/initrd" \
+	    -smp "$cpus" -kernel "$kernel" -initrd "$tmp/initrd" \
 	    -append "$cmdline $debug $kargs" \
 	    -serial "file:$tmp/console" -serial "file:$tmp/out" \
 	    $netargs </dev/null
