@@ -403,6 +403,8 @@ main(int argc, char **argv)
 	bool all = strcmp(which, "all") == 0;
 
 	setenv("NETMAP_HOST", "user", 1);
+	/* line by line: a forked child must not print our lines again */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(120);		/* a hang detector, not a timing check */
 	if (all || strcmp(which, "lock-tx") == 0)
 		t_lock("lkt", 0);
