@@ -1,12 +1,29 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/: `make bench` measures VALE and netmap pipes (pkt-gen through
 # netmapd) against the peers a user would pick instead, DPDK memif and
-# AF_PACKET over veth, and prints figures, never pass/fail.  See
-# bench/README.md.  The AF_PACKET sender and receiver are built with
-# everything else so that they always compile.
+# AF_PACKET over veth, and against a plain shared-memory copy ring (the
+# ceiling), and prints figures, never pass/fail.  See bench/README.md.
+# The AF_PACKET pair and the copy ring are built with everything else so
+# that they always compile.
 
-BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx
+BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx $(O)/bench/copyring
 BINS		+= $(BENCH_BINS)
+
+# The shared-memory copy ring: the ceiling row.
+$(O)/bench/copyring: $(O)/bench/copyring.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The memif round trip's pinger needs DPDK's headers (libdpdk-dev, from
+# scripts/deps.sh bench): built by `make bench` only, its row reads n/a
+# without them. DPDK's headers are system headers to our warnings.
+MEMIF_PING	:= $(O)/bench/memif-ping
+DPDK_CFLAGS	= $(patsubst -I%,-isystem %,\
+		  $(shell pkg-config --cflags libdpdk))
+DPDK_LIBS	= $(shell pkg-config --libs libdpdk)
+
+$(MEMIF_PING): bench/memif-ping.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DPDK_CFLAGS) -o $@ $< $(DPDK_LIBS) $(LDLIBS)
 
 $(O)/bench/afp-tx: $(O)/bench/afp-tx.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
@@ -21,6 +38,8 @@ bench: $(BENCH_BINS)
 	    echo "bench: packages missing; their rows will read n/a"
 	@$(MAKE) --no-print-directory -k $(O)/pkt-gen $(O)/netmapd || \
 	    echo "bench: pkt-gen or netmapd did not build; their rows will read n/a"
+	@$(MAKE) --no-print-directory $(MEMIF_PING) || \
+	    echo "bench: memif-ping did not build; its row will read n/a"
 	@O=$(O) ./bench/run.sh
 
 # The plots: bench/plot.sh draws every record in bench/results/ (or the

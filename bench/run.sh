@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # run.sh: the body of `make bench`.  Measures packet rates between two
 # processes pinned to two cores: VALE and netmap pipes (pkt-gen through
-# a private netmapd), DPDK memif (two dpdk-testpmd), and AF_PACKET over
-# a veth pair between two network namespaces (bench/afp-tx, afp-rx).
+# a private netmapd; also with nothing pinned), DPDK memif (two
+# dpdk-testpmd), AF_PACKET over a veth pair between two network
+# namespaces (bench/afp-tx, afp-rx) and a plain shared-memory copy ring
+# (bench/copyring, the ceiling); and the round trip of one frame through
+# VALE and through memif (bench/rows-mem.sh has those rows).
 # Each figure is the median of $BENCH_RUNS runs of $BENCH_SECS seconds,
 # counted at the receiver after a warm-up.  Prints a table, writes
 # bench/results/<date>-<host>.json and bench/results/latest.json, and
@@ -20,7 +23,11 @@ WARM=${BENCH_WARM:-1}		# seconds of traffic ignored before counting
 CPU_TX=${BENCH_CPU_TX:-0}
 CPU_RX=${BENCH_CPU_RX:-1}
 SIZES=${BENCH_SIZES:-"60 1514"}
-ROWS=${BENCH_ROWS:-"vale pipe memif afpacket"}
+ROWS=${BENCH_ROWS:-"vale pipe vale_unpinned pipe_unpinned copyring memif \
+afpacket vale_ping memif_ping"}
+PING_SIZES=${BENCH_PING_SIZES:-60}	# frame sizes of the round trips
+PING_SECS=${BENCH_PING_SECS:-2}		# ... and their seconds per run
+UNPINNED_SIZES=${BENCH_UNPINNED_SIZES:-60}	# ... of the unpinned rows
 PKTGEN=$O/pkt-gen
 NETMAPD=$O/netmapd
 AFP_TX=$O/bench/afp-tx
@@ -99,6 +106,8 @@ trap cleanup EXIT
 trap '' PIPE
 trap 'log "bench: interrupted"; exit 130' INT TERM
 
+. bench/rows-mem.sh
+
 # Rate in pps from report lines "N pps (N pkts N bps in N usec)" (pkt-gen
 # -N, afp-rx): skips the lines before traffic and the first one with
 # traffic (it holds the start), then sums the next $SECS intervals.
@@ -126,6 +135,26 @@ rate_from_reports() {
 		if (n >= want && us > 0)
 			printf "%.0f\n", pk * 1e6 / us
 	}' "$1"
+}
+
+# How many one-second reports in file $1 saw traffic: rate lines (see
+# rate_from_reports) with packets, round-trip lines (rtt_from_reports)
+# with replies.
+reports_with_traffic() {
+	awk '/ pps \(/ {
+		for (i = 1; i < NF; i++)
+			if ($(i + 1) == "pkts") {
+				p = $i
+				sub(/^\(/, "", p)
+				n += p + 0 > 0
+			}
+	}
+	/count [0-9]+ RTT:/ {
+		for (i = 1; i < NF; i++)
+			if ($i == "count")
+				n += $(i + 1) + 0 > 0
+	}
+	END { print n + 0 }' "$1" 2>/dev/null || echo 0
 }
 
 # The median of its arguments ("n/a" when there are none).
@@ -185,9 +214,28 @@ others_pct() {
 # they run in this shell, not in $(...), so that PIDS stays right.
 
 # One run of pkt-gen tx on port $1 into pkt-gen rx on port $2 through a
-# fresh netmapd, frames of $3 bytes.
+# fresh netmapd, frames of $3 bytes.  With $4 = unpinned nothing is
+# pinned (not the pkt-gens, not netmapd's threads): what a user who
+# just runs two pkt-gens gets.  With $4 = ping, pkt-gen -f ping on $1
+# and -f pong on $2, pinned: R is the rate of round trips, RTT their
+# average in ns (bench/rows-mem.sh).
 run_pktgen() {
 	R=
+	RTT=
+	_ftx=tx
+	_frx=rx
+	_secs=$SECS
+	if [ "${4:-}" = ping ]; then
+		_ftx=ping
+		_frx=pong
+		_secs=$PING_SECS
+	fi
+	if [ "${4:-}" = unpinned ]; then
+		_ptx=
+		_prx=
+	else
+		_ptx="taskset -c $CPU_TX" _prx="taskset -c $CPU_RX"
+	fi
 	others_mark
 	_sock=$TMP/netmapd.sock
 	rm -f "$_sock"
@@ -205,17 +253,34 @@ run_pktgen() {
 	fi
 	ls /proc/"$_nmd"/task >"$TMP/tids"
 	export NETMAP_SOCKET="$_sock"
-	start "$TMP/rx.log" /dev/null taskset -c "$CPU_RX" "$PKTGEN" -i "$2" -f rx \
-	    -N -w 0
+	# shellcheck disable=SC2086
+	start "$TMP/rx.log" /dev/null $_prx "$PKTGEN" -i "$2" -f $_frx -N -w 0
 	_rx=$PID
 	sleep 0.5
-	pin_new_threads "$_nmd" "$TMP/tids" "$CPU_RX"
-	start "$TMP/tx.log" /dev/null taskset -c "$CPU_TX" "$PKTGEN" -i "$1" -f tx \
+	if [ -n "$_prx" ]; then
+		pin_new_threads "$_nmd" "$TMP/tids" "$CPU_RX"
+	fi
+	# shellcheck disable=SC2086
+	start "$TMP/tx.log" /dev/null $_ptx "$PKTGEN" -i "$1" -f $_ftx \
 	    -l "$3" -N -w 0
 	_tx=$PID
 	sleep 0.3
-	pin_new_threads "$_nmd" "$TMP/tids" "$CPU_TX"
-	sleep $((WARM + SECS + 1))
+	if [ -n "$_ptx" ]; then
+		pin_new_threads "$_nmd" "$TMP/tids" "$CPU_TX"
+	fi
+	# Until the receiver (the pinger) has reported the first second of
+	# traffic, which is not counted, and the $_secs that are; at most
+	# WARM + _secs + 1 s.
+	_log=$TMP/rx.log
+	if [ $_ftx = ping ]; then
+		_log=$TMP/tx.log
+	fi
+	_i=0
+	while [ $_i -lt $(((WARM + _secs + 1) * 4)) ] &&
+	    [ "$(reports_with_traffic "$_log")" -le "$_secs" ]; do
+		sleep 0.25
+		_i=$((_i + 1))
+	done
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		for _t in /proc/"$_nmd"/task/*; do
 			echo "${_t##*/} $(taskset -p "${_t##*/}" 2>&1)"
@@ -226,7 +291,11 @@ run_pktgen() {
 	stop "$_rx"
 	stop "$_nmd"
 	unset NETMAP_SOCKET
-	R=$(rate_from_reports "$TMP/rx.log")
+	if [ $_ftx = ping ]; then
+		rtt_from_reports "$TMP/tx.log"
+	else
+		R=$(rate_from_reports "$TMP/rx.log")
+	fi
 	if [ -z "$R" ]; then
 		log "bench: pkt-gen $1 -> $2 gave no rate; last lines:"
 		tail -n 4 "$TMP/tx.log" "$TMP/rx.log" >&2 || true
@@ -254,12 +323,27 @@ hugepages_setup() {
 	HP_MOUNT=$TMP/huge
 }
 
+# The memif client connects once, at start: wait (10 s at most) for the
+# port of the server, testpmd $1, whose output is in $TMP/rx.log.
+memif_server_wait() {
+	_i=0
+	while [ $_i -lt 100 ] && kill -0 "$1" 2>/dev/null &&
+	    ! grep -q 'Checking link statuses' "$TMP/rx.log"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# EAL arguments of a memif process; $1 is the role, $2 the lcores.
+eal_args() {
+	echo "-l $2 --file-prefix nmbench-$$-$1 --huge-dir $HP_MOUNT" \
+	    "-m 256 --no-pci --log-level=*:warning" \
+	    "--vdev=net_memif0,role=$1,socket=$TMP/memif.sock"
+}
+
 # Common EAL and testpmd arguments; $1 is the role, $2 the main lcore.
 testpmd_args() {
-	echo "-l $CPU_TX,$CPU_RX --main-lcore $2 --file-prefix" \
-	    "nmbench-$$-$1 --huge-dir $HP_MOUNT -m 256 --no-pci" \
-	    "--log-level=*:warning" \
-	    "--vdev=net_memif0,role=$1,socket=$TMP/memif.sock --" \
+	echo "$(eal_args "$1" "$CPU_TX,$CPU_RX") --main-lcore $2 --" \
 	    "--nb-cores=1 --total-num-mbufs=32768"
 }
 
@@ -279,13 +363,7 @@ run_memif() {
 	    --auto-start
 	_rx=$PID
 	exec 3>"$TMP/cmd"
-	# The client connects once, at start: wait for the server's port.
-	_i=0
-	while [ $_i -lt 100 ] && kill -0 "$_rx" 2>/dev/null &&
-	    ! grep -q 'Checking link statuses' "$TMP/rx.log"; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	memif_server_wait "$_rx"
 	# shellcheck disable=SC2046
 	start "$TMP/tx.log" /dev/null dpdk-testpmd $(testpmd_args client "$CPU_RX") \
 	    --forward-mode=txonly --txpkts="$1" --stats-period=60
@@ -371,14 +449,20 @@ run_afpacket() {
 unavailable() {
 	WHY=
 	case $1 in
-	vale|pipe)
+	vale|pipe|vale_unpinned|pipe_unpinned|vale_ping)
 		if [ ! -x "$PKTGEN" ]; then
 			WHY="$PKTGEN not built"
 		elif [ ! -x "$NETMAPD" ]; then
 			WHY="$NETMAPD not built"
 		fi ;;
-	memif)
-		if ! command -v dpdk-testpmd >/dev/null 2>&1; then
+	copyring)
+		if [ ! -x "$COPYRING" ]; then
+			WHY="$COPYRING not built"
+		fi ;;
+	memif|memif_ping)
+		if [ "$1" = memif_ping ] && [ ! -x "$MEMIF_PING" ]; then
+			WHY="$MEMIF_PING not built"
+		elif ! command -v dpdk-testpmd >/dev/null 2>&1; then
 			WHY="dpdk-testpmd not installed"
 		elif [ "$(id -u)" -ne 0 ]; then
 			WHY="needs root"
@@ -396,9 +480,13 @@ unavailable() {
 	esac
 }
 
-# Measures row $1 at size $2: sets RESULT (median pps or n/a) and RUNLIST.
+# Measures row $1 at size $2: sets RESULT (median pps or n/a) and RUNLIST;
+# for a round-trip row also writes the median RTT and the runs' RTTs (ns)
+# to $TMP/rtt.$1.$2.
 measure() {
 	RUNLIST=
+	_rtts=
+	_rttlist=
 	MAXOTHERS=0
 	OTHERS=0
 	_rates=
@@ -412,9 +500,17 @@ measure() {
 	_k=1
 	_retried=0
 	while [ $_k -le "$RUNS" ]; do
+		RTT=
 		case $1 in
 		vale)	run_pktgen vale0:a vale0:b "$2" ;;
 		pipe)	run_pktgen "netmap:bp{1" "netmap:bp}1" "$2" ;;
+		vale_unpinned)
+			run_pktgen vale0:a vale0:b "$2" unpinned ;;
+		pipe_unpinned)
+			run_pktgen "netmap:bp{1" "netmap:bp}1" "$2" unpinned ;;
+		copyring) run_copyring "$2" ;;
+		vale_ping) run_pktgen vale0:a vale0:b "$2" ping ;;
+		memif_ping) run_memif_ping "$2" ;;
 		memif)	run_memif "$2" ;;
 		afpacket) run_afpacket "$2" ;;
 		esac
@@ -430,6 +526,8 @@ measure() {
 		if [ -n "$R" ]; then
 			RUNLIST="$RUNLIST $R"
 			_rates="$_rates $R"
+			_rtts="$_rtts $RTT"
+			_rttlist="$_rttlist ${RTT:-null}"
 		elif [ $_retried -eq 0 ]; then
 			# One failed start (a busy machine, a slow link-up) in
 			# a row is retried.
@@ -438,11 +536,17 @@ measure() {
 			continue
 		else
 			RUNLIST="$RUNLIST null"
+			_rttlist="$_rttlist null"
 		fi
 		_k=$((_k + 1))
 	done
 	# shellcheck disable=SC2086
 	RESULT=$(median $_rates)
+	case $1 in
+	*_ping)
+		# shellcheck disable=SC2086
+		echo "$(median $_rtts)$_rttlist" >"$TMP/rtt.$1.$2" ;;
+	esac
 }
 
 mpps() {
@@ -470,6 +574,11 @@ label() {
 	pipe)	echo "pipe bp{1->bp}1 (netmapd)" ;;
 	memif)	echo "DPDK memif testpmd tx->rx" ;;
 	afpacket) echo "AF_PACKET veth, netns" ;;
+	vale_unpinned) echo "VALE, nothing pinned" ;;
+	pipe_unpinned) echo "pipe, nothing pinned" ;;
+	copyring) echo "shared-memory copy ring (ceiling)" ;;
+	vale_ping) echo "VALE pkt-gen ping<->pong" ;;
+	memif_ping) echo "memif memif-ping<->testpmd macswap" ;;
 	esac
 }
 
@@ -512,7 +621,12 @@ fi
 
 : >"$TMP/rows"
 for row in $ROWS; do
-	for size in $SIZES; do
+	case $row in
+	*_ping)	_sizes=$PING_SIZES ;;
+	*_unpinned) _sizes=$UNPINNED_SIZES ;;
+	*)	_sizes=$SIZES ;;
+	esac
+	for size in $_sizes; do
 		measure "$row" "$size"
 		echo "$row $size $RESULT $MAXOTHERS$RUNLIST" >>"$TMP/rows"
 	done
@@ -532,11 +646,14 @@ printf '%-34s %6s %9s %9s %7s\n' \
     "others"
 busy=0
 while read -r row size pps others rest; do
-	printf '%-34s %6s %9s %9s %6s%%\n' "$(label "$row")" "$size" \
-	    "$(mpps "$pps")" "$(gbps "$pps" "$size")" "$others"
 	if [ "$others" -gt 10 ]; then
 		busy=1
 	fi
+	case $row in
+	*_ping)	continue ;;		# in mem_table
+	esac
+	printf '%-34s %6s %9s %9s %6s%%\n' "$(label "$row")" "$size" \
+	    "$(mpps "$pps")" "$(gbps "$pps" "$size")" "$others"
 done <"$TMP/rows"
 printf '\n%-34s %6s %9s %9s %9s\n' ratios bytes VALE/memif pipe/memif \
     VALE/AFP
@@ -546,6 +663,7 @@ for size in $SIZES; do
 	    "$(ratio "$(get pipe "$size")" "$(get memif "$size")")" \
 	    "$(ratio "$(get vale "$size")" "$(get afpacket "$size")")"
 done
+mem_table
 echo "(median of $RUNS runs of $SECS s; Gbit/s counts frame bytes without" \
     "CRC, preamble and gap)"
 echo "(others: the most that other processes used of the cpus during a" \
@@ -571,7 +689,8 @@ json=$RESULTS/$DATE-$HOST.json
 	    "$RUNS" "$SECS" "$WARM"
 	printf ' "sender_cpu": %s, "receiver_cpu": %s, "figure": "median",' \
 	    "$CPU_TX" "$CPU_RX"
-	printf ' "gbps": "frame bytes without CRC",'
+	printf ' "gbps": "frame bytes without CRC", "ping_seconds": %s,' \
+	    "$PING_SECS"
 	printf ' "idle_pct_before": %s, "idle_pct_after": %s},\n' \
 	    "$IDLE_BEFORE" "$IDLE_AFTER"
 	printf '  "rows": [\n'
@@ -584,6 +703,7 @@ json=$RESULTS/$DATE-$HOST.json
 		    "$(json_num "$(gbps "$pps" "$size")")" "$others"
 		printf ' "runs_pps": [%s]' \
 		    "$(echo "$rest" | sed 's/^ *//; s/ /, /g')"
+		mem_json_fields "$row" "$size"
 		if [ -f "$TMP/why.$row.$size" ]; then
 			printf ', "not_run": "%s"' "$(cat "$TMP/why.$row.$size")"
 		elif [ "$pps" = n/a ]; then
@@ -604,7 +724,9 @@ json=$RESULTS/$DATE-$HOST.json
 		    "$(json_num "$(ratio "$(get vale "$size")" "$(get afpacket "$size")")")"
 		_sep=,
 	done
-	printf '\n  ]\n}\n'
+	printf '\n  ]'
+	mem_json_ratios
+	printf '\n}\n'
 } >"$json"
 cp "$json" "$RESULTS/latest.json"
 echo "results: $json (and $RESULTS/latest.json)"

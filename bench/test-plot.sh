@@ -3,8 +3,10 @@
 # test-plot: bench/plot.sh on copies of records of both kinds (make
 # bench's and make bench-vm's) in a temporary directory: each gives an
 # SVG with a bar per path that has a figure and a legend entry per frame
-# size; a path whose runs all failed is left out; a record with no
-# figure gives no SVG; a file that is not a record fails.
+# size; a path whose runs all failed is left out; round-trip rows go to
+# a panel of their own, the copy ring and the unpinned rows next to the
+# others; a record with no figure gives no SVG; a file that is not a
+# record fails.
 set -eu
 T=$(mktemp -d /tmp/nmplot-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -53,12 +55,37 @@ cat >"$T/vm.json" <<'JSON'
   ]
 }
 JSON
+# A make bench record with the copy ring, unpinned rows and round trips,
+# memif's failed; and one with round trips only.
+cat >"$T/rtt.json" <<'JSON'
+{
+  "date": "2026-01-02T000000Z", "host": "h", "source_revision": "abc",
+  "machine": {"cpu_model": "CPU", "cpus": 2, "kernel": "6.1"},
+  "method": {"runs": 3, "seconds": 5},
+  "rows": [
+    {"path": "vale", "bytes": 60, "pps": 2000000,
+     "runs_pps": [1000000, 2000000, 3000000]},
+    {"path": "vale_unpinned", "bytes": 60, "pps": 1500000,
+     "runs_pps": [1500000, 1400000, 1600000]},
+    {"path": "copyring", "bytes": 60, "pps": 50000000,
+     "runs_pps": [50000000, 49000000, 51000000]},
+    {"path": "vale_ping", "bytes": 60, "pps": 100000, "rtt_us": 9.87,
+     "runs_pps": [100000, 99000, 101000], "runs_rtt_us": [9.8, 9.87, 9.9]},
+    {"path": "memif_ping", "bytes": 60, "pps": null, "rtt_us": null,
+     "runs_pps": [null, null, null], "runs_rtt_us": [null, null, null],
+     "not_run": "every run failed"}
+  ]
+}
+JSON
+jq '.rows |= map(select(.path == "vale_ping"))' "$T/rtt.json" \
+    >"$T/rttonly.json"
 echo '{"rows": []}' >"$T/empty.json"
 echo 'not json' >"$T/bad.json"
 
 ./bench/plot.sh "$T/host.json" "$T/vm.json" "$T/empty.json" \
+    "$T/rtt.json" "$T/rttonly.json" \
     >"$T/out" 2>&1 || fail "plot.sh: $(cat "$T/out")"
-for f in host vm; do
+for f in host vm rtt rttonly; do
 	[ -s "$T/$f.svg" ] || fail "no $f.svg"
 	head -c 200 "$T/$f.svg" | grep -q '<svg' || fail "$f.svg is no SVG"
 	has "$T/$f.svg" "60 B frames"
@@ -77,6 +104,21 @@ awk '/netmap pipe/ { p = NR } /netmap veth tx/ { n = NR }
     /kernel pktgen/ { k = NR }
     END { exit !(p && n && k && p < n && n < k) }' "$T/vm.svg" ||
     fail "paths not in order in vm.svg"
+has "$T/rtt.svg" "copy ring (ceiling)"
+has "$T/rtt.svg" "VALE unpinned"
+has "$T/rtt.svg" "VALE ping-pong"
+has "$T/rtt.svg" "round trip, one frame in flight (us)"
+has "$T/rtt.svg" "Mpps (million frames per second)"
+grep -qF "memif ping-pong" "$T/rtt.svg" && fail "failed round trip drawn"
+# The round trip is not a rate: it is in its own panel, not among the
+# rates (whose tics come first).
+awk '/copy ring \(ceiling\)/ { c = NR } /VALE ping-pong/ { p = NR }
+    END { exit !(c && p && c < p) }' "$T/rtt.svg" ||
+    fail "round trip not in a panel below the rates"
+[ "$(grep -c "VALE ping-pong" "$T/rtt.svg")" -eq 1 ] ||
+    fail "round trip drawn as a rate too"
+has "$T/rttonly.svg" "VALE ping-pong"
+grep -qF "Mpps" "$T/rttonly.svg" && fail "rate panel without rates"
 [ ! -e "$T/empty.svg" ] || fail "empty.svg drawn"
 grep -q "empty.json has no figures" "$T/out" || fail "no word on empty.json"
 if ./bench/plot.sh "$T/bad.json" >"$T/out" 2>&1; then

@@ -7,7 +7,7 @@ set -e
 pkgs="clang llvm libclang-rt-14-dev"
 case "$1" in
 vm)	pkgs="$pkgs qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio xz-utils iproute2" ;;
-bench)	pkgs="$pkgs dpdk dpdk-dev librte-net-memif23 librte-mempool-ring23 iproute2" ;;
+bench)	pkgs="$pkgs dpdk dpdk-dev libdpdk-dev pkgconf librte-net-memif23 librte-mempool-ring23 iproute2" ;;
 deb)	pkgs="$pkgs dpkg-dev debhelper dh-dkms dkms lintian" ;;
 pcap)	pkgs="$pkgs gcc make dpkg-dev xz-utils flex bison perl tcpdump" ;;
 plot)	pkgs="gnuplot-nox jq" ;;

@@ -99,6 +99,7 @@ struct nmd_conn {
 	uint32_t cs_v[2];
 	int cs_nw;
 	uint32_t last_seq, last_ctrl;
+	uint32_t cpu_hint;		/* cli_cpu we last moved to */
 	const struct nm_os_region *region_sent;
 	struct sockaddr_un peer;	/* the client's autobind name */
 	socklen_t peerlen;
@@ -522,6 +523,44 @@ nmd_do_poll(struct nmd_conn *c, uint32_t arg)
 	return revents;
 }
 
+static cpu_set_t nmd_cpus;		/* the daemon's, as started */
+
+static void
+nmd_cpus_init(void)
+{
+	if (sched_getaffinity(getpid(), sizeof(nmd_cpus), &nmd_cpus) != 0)
+		CPU_ZERO(&nmd_cpus);	/* then no thread ever moves */
+}
+
+/*
+ * Placement (docs/netmapd.md): this thread does its client's syncs, so
+ * it runs on the CPU the client posted from, as a system call runs on
+ * the caller's, wherever the scheduler or the user put the client: the
+ * yield hand-off then stays on one CPU. It costs a system call when the
+ * client's CPU changes, none otherwise. The hint is the client's word:
+ * one that is not among the daemon's CPUs (a scribble, another cpuset)
+ * puts this thread back on all of them; only this thread ever moves.
+ */
+static void
+nmd_conn_place(struct nmd_conn *c)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	uint32_t hint = __atomic_load_n(&c->bell->cli_cpu, __ATOMIC_RELAXED);
+	cpu_set_t set;
+
+	if (hint == c->cpu_hint)
+		return;
+	pthread_once(&once, nmd_cpus_init);
+	c->cpu_hint = hint;
+	set = nmd_cpus;
+	if (hint != 0 && hint <= CPU_SETSIZE && CPU_ISSET(hint - 1, &set)) {
+		CPU_ZERO(&set);
+		CPU_SET(hint - 1, &set);
+	}
+	if (CPU_COUNT(&set) > 0)
+		sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* Serve one doorbell request. -1 if the client wrote nonsense. */
 static int
 nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
@@ -531,6 +570,7 @@ nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
 	uint32_t arg = __atomic_load_n(&b->arg, __ATOMIC_RELAXED);
 	int r;
 
+	nmd_conn_place(c);
 	switch (op) {
 	case NMD_OP_TXSYNC:
 	case NMD_OP_RXSYNC:

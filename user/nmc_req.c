@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -305,6 +306,9 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 	s = __atomic_load_n(&b->req_seq, __ATOMIC_RELAXED) + 1;
 	__atomic_store_n(&b->op, op, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->arg, arg, __ATOMIC_RELAXED);
+	/* For the daemon thread to follow us (a load of rseq's cpu_id). */
+	__atomic_store_n(&b->cli_cpu, (uint32_t)(sched_getcpu() + 1),
+	    __ATOMIC_RELAXED);
 	__atomic_store_n(&b->req_seq, s, __ATOMIC_RELEASE);	/* (A) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* (C) */
 	nmc_kick(b);

@@ -190,9 +190,15 @@ int nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
  *   (I) pairs with (J): the sleeper sees the bump or the daemon sees
  *       the flag; a wake-up with nobody asleep costs no system call.
  *
+ * Placement: with each post the client says on which CPU it runs
+ * (cli_cpu, ordered by (A) like op and arg), and the daemon thread moves
+ * there when that changes, so that a client and the thread doing its
+ * syncs share a CPU wherever the scheduler puts the client.
+ *
  * The daemon trusts nothing here: it snapshots req_seq, op and arg once
  * and rejects unknown ops by disconnecting the client; kick is only a
- * futex comparand to it.
+ * futex comparand to it; a cli_cpu it cannot use (not one of the
+ * daemon's CPUs) puts the connection's thread back on all of them.
  */
 enum nmd_bell_op {
 	NMD_OP_TXSYNC = 1,
@@ -216,7 +222,8 @@ struct nmd_bell {
 	uint32_t cli_sleeping;
 	uint32_t kick;		/* the daemon's futex word */
 	uint32_t poll_sleeping;	/* a poller sleeps on wake_seq */
-	uint8_t pad0[64 - 7 * 4];
+	uint32_t cli_cpu;	/* poster's CPU + 1, 0: unknown (a hint) */
+	uint8_t pad0[64 - 8 * 4];
 	/* Written by the daemon only. */
 	uint32_t done_seq;
 	int32_t result;

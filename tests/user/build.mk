@@ -13,7 +13,7 @@ NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
 		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
-		   $(NMD_TDIR)/nmd_csync
+		   $(NMD_TDIR)/nmd_csync $(NMD_TDIR)/nmd_place
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen $(O)/bridge $(NMD_TDIR)/nmtest
 
@@ -24,9 +24,10 @@ $(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
-# The client's guarantees when things go wrong, and against fake daemons.
+# The client's guarantees when things go wrong, and against fake daemons;
+# where the daemon runs a client's syncs; syncs in the client.
 $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm \
-    $(NMD_TDIR)/nmd_csync: \
+    $(NMD_TDIR)/nmd_place $(NMD_TDIR)/nmd_csync: \
     $(NMD_TDIR)/%: \
     $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -65,7 +66,8 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-preload test-netmapd-hostile \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
-		   test-netmapd-bridge test-netmapd-nmtest test-netmapd-csync
+		   test-netmapd-bridge test-netmapd-nmtest test-netmapd-place \
+		   test-netmapd-csync
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)
