@@ -15,7 +15,7 @@ NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
 		   $(NMD_TDIR)/nmd_csync $(NMD_TDIR)/nmd_place
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
-		   $(O)/pkt-gen $(O)/bridge $(NMD_TDIR)/nmtest
+		   $(O)/pkt-gen $(O)/bridge $(O)/vale-ctl $(NMD_TDIR)/nmtest
 
 # Functional tests through the client, all of it under ASan/UBSan.
 NMC_SAN_OBJS	:= $(NMC_SRCS:%.c=$(O)/san/%.o)
