@@ -79,6 +79,7 @@
 #define NM_CORE_H
 
 #include "nm_os.h"
+#include "nm_sync.h"
 #include <net/netmap.h>
 
 #define NM_TX		0
@@ -230,6 +231,8 @@ struct nm_kring {
 	struct nm_mon_link *mon;	/* monitors of this ring, or NULL */
 	uint64_t ring_ofs;		/* of the ring in the region */
 	uint32_t users;			/* control path, core lock */
+	uint32_t gen;			/* unique per nm_kring_reset, for */
+					/* hosts that mirror the state */
 	bool exclusive;
 	char name[72];
 
@@ -348,19 +351,6 @@ nm_all_rings(const struct nm_adapter *na, int t)
 	return na->num_rings[t] + na->num_host_rings[t];
 }
 
-/* ring arithmetic */
-static inline uint32_t
-nm_next(uint32_t i, uint32_t n)
-{
-	return i + 1 == n ? 0 : i + 1;
-}
-
-static inline uint32_t
-nm_prev(uint32_t i, uint32_t n)
-{
-	return i == 0 ? n - 1 : i - 1;
-}
-
 /* A requested count: 0 asks for the default, anything above max is max. */
 static inline uint32_t
 nm_clamp_req(uint32_t v, uint32_t def, uint32_t max)
@@ -385,13 +375,6 @@ nm_is_id_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-/* (b - a) modulo n, for a, b < n */
-static inline uint32_t
-nm_dist(uint32_t a, uint32_t b, uint32_t n)
-{
-	return b >= a ? b - a : b + n - a;
 }
 
 /* Global core state. */

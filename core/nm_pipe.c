@@ -44,23 +44,12 @@ static int
 nm_pipe_txsync(struct nm_kring *t)
 {
 	struct nm_kring *r = t->pipe;
-	struct netmap_ring *tr = t->ring, *rr = r->ring;
-	uint32_t n = t->num_slots, k = t->nr_hwcur, head = t->rhead;
-	uint32_t complete = n;
+	uint32_t complete;
 
 	t->nr_hwtail = nm_load_acquire(&t->pipe_tail);
-	while (k != head) {
-		struct netmap_slot *ts = &tr->slot[k];
-
-		rr->slot[k] = *ts;
-		rr->slot[k].flags &= ~NS_BUF_CHANGED;
-		ts->flags &= ~NS_BUF_CHANGED;
-		k = nm_next(k, n);
-		if (!(rr->slot[nm_prev(k, n)].flags & NS_MOREFRAG))
-			complete = k;
-	}
-	t->nr_hwcur = k;
-	if (complete != n) {
+	complete = nm_pipe_fwd(t->ring->slot, r->ring->slot, t->num_slots,
+	    &t->nr_hwcur, t->rhead);
+	if (complete != t->num_slots) {
 		/* publish whole packets only, after their slots */
 		nm_store_release(&r->pipe_tail, complete);
 		nm_kring_notify(r);
@@ -72,20 +61,12 @@ static int
 nm_pipe_rxsync(struct nm_kring *r)
 {
 	struct nm_kring *t = r->pipe;
-	struct netmap_ring *tr = t->ring, *rr = r->ring;
-	uint32_t n = r->num_slots, k = r->nr_hwcur, head = r->rhead;
+	uint32_t n = r->num_slots, head = r->rhead;
 
 	r->nr_hwtail = nm_load_acquire(&r->pipe_tail);
-	if (k == head)
+	if (r->nr_hwcur == head)
 		return 0;
-	for (; k != head; k = nm_next(k, n)) {
-		struct netmap_slot *rs = &rr->slot[k];
-
-		if (rs->flags & NS_BUF_CHANGED) {
-			tr->slot[k] = *rs;
-			rs->flags &= ~NS_BUF_CHANGED;
-		}
-	}
+	nm_pipe_ret(r->ring->slot, t->ring->slot, n, r->nr_hwcur, head);
 	r->nr_hwcur = head;
 	nm_store_release(&t->pipe_tail, nm_prev(head, n));
 	nm_kring_notify(t);

@@ -215,14 +215,18 @@ nm_kring_offsets_clear(struct nm_kring *k)
 
 /*
  * Fresh-bind state of spec 2.4: TX full of free slots, RX empty, no
- * offsets.
+ * offsets. Each reset gets a generation of its own (core lock held), so
+ * that a host mirroring ring state tells these rings from any rings a
+ * freed kring at the same address had.
  */
 static void
 nm_kring_reset(struct nm_kring *k)
 {
+	static uint32_t gens;
 	struct netmap_ring *ring = k->ring;
 
 	nm_kring_offsets_clear(k);
+	k->gen = ++gens;
 	k->nr_hwcur = 0;
 	k->nr_hwtail = k->dir == NM_TX ? k->num_slots - 1 : 0;
 	k->rhead = k->rcur = 0;
@@ -808,21 +812,9 @@ int
 nm_ring_reinit(struct nm_kring *k)
 {
 	struct netmap_ring *ring = k->ring;
-	uint32_t nbufs = nm_mem_nbufs(k->na->mem);
-	uint32_t bufsz = nm_mem_bufsize(k->na->mem), i;
 
-	for (i = 0; i < k->num_slots; i++) {
-		struct netmap_slot *s = &ring->slot[i];
-		uint32_t idx = nm_load_relaxed(&s->buf_idx);
-		uint32_t len = nm_load_relaxed(&s->len);
-
-		if (idx < 2 || idx >= nbufs) {
-			s->buf_idx = 0;
-			s->len = 0;
-		} else if (len > bufsz) {
-			s->len = 0;
-		}
-	}
+	nm_ring_slots_repair(ring->slot, k->num_slots,
+	    nm_mem_nbufs(k->na->mem), nm_mem_bufsize(k->na->mem));
 	*(uint32_t *)&ring->num_slots = k->num_slots;
 	ring->head = ring->cur = k->rhead = k->rcur = k->nr_hwcur;
 	ring->tail = k->rtail = nm_load_acquire(&k->nr_hwtail);
@@ -837,13 +829,10 @@ int
 nm_txsync_prologue(struct nm_kring *k, uint32_t *headp)
 {
 	struct netmap_ring *ring = k->ring;
-	uint32_t n = k->num_slots;
 	uint32_t head = nm_load_relaxed(&ring->head);
 	uint32_t cur = nm_load_relaxed(&ring->cur);
-	uint32_t room = nm_dist(k->rhead, k->rtail, n);
 
-	if (head >= n || cur >= n || nm_dist(k->rhead, head, n) > room ||
-	    nm_dist(head, cur, n) > nm_dist(head, k->rtail, n))
+	if (!nm_tx_window_ok(k->num_slots, k->rhead, k->rtail, head, cur))
 		return 1;
 	k->rhead = head;
 	k->rcur = cur;
@@ -859,14 +848,10 @@ int
 nm_rxsync_prologue(struct nm_kring *k, uint32_t *headp)
 {
 	struct netmap_ring *ring = k->ring;
-	uint32_t n = k->num_slots;
 	uint32_t head = nm_load_relaxed(&ring->head);
 	uint32_t cur = nm_load_relaxed(&ring->cur);
 
-	if (head >= n || cur >= n ||
-	    nm_dist(k->nr_hwcur, head, n) >
-	    nm_dist(k->nr_hwcur, k->rtail, n) ||
-	    nm_dist(head, cur, n) > nm_dist(head, k->rtail, n))
+	if (!nm_rx_window_ok(k->num_slots, k->nr_hwcur, k->rtail, head, cur))
 		return 1;
 	k->rhead = head;
 	k->rcur = cur;

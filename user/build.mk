@@ -19,15 +19,18 @@ TESTHOST_LIBS	:= -pthread
 NETMAPD_NIC_SRCS := user/nm_nic_user.c user/nm_xdp.c user/nm_afp.c
 NETMAPD_LIBS	:= -lxdp -lbpf $(LDLIBS)
 NETMAPD_OBJS	:= $(CORE_OBJS) $(O)/user/nm_os_user.o $(O)/user/netmapd.o \
-		   $(O)/user/nmd_proto.o $(NETMAPD_NIC_SRCS:%.c=$(O)/%.o)
+		   $(O)/user/netmapd_cs.o $(O)/user/nmd_proto.o \
+		   $(O)/user/nmd_csync.o $(NETMAPD_NIC_SRCS:%.c=$(O)/%.o)
 NETMAPD_SAN_OBJS := $(CORE_SAN_OBJS) $(O)/san/user/nm_os_user.o \
-		   $(O)/san/user/netmapd.o $(O)/san/user/nmd_proto.o \
+		   $(O)/san/user/netmapd.o $(O)/san/user/netmapd_cs.o \
+		   $(O)/san/user/nmd_proto.o $(O)/san/user/nmd_csync.o \
 		   $(NETMAPD_NIC_SRCS:%.c=$(O)/san/%.o)
 NETMAPD		:= $(O)/netmapd
 NETMAPD_SAN	:= $(O)/san/netmapd
 PRELOAD		:= $(O)/libnetmap-preload.so
 NMC_SRCS	:= user/nmclient.c user/nmc_req.c user/nmc_poll.c \
-		   user/nmc_daemon.c user/nmd_proto.c
+		   user/nmc_daemon.c user/nmc_csync.c user/nmd_proto.c \
+		   user/nmd_csync.c
 
 BINS		+= $(NETMAPD) $(PRELOAD)
 

@@ -53,6 +53,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "nm_core.h"
 #include "nm_os_user.h"
 #include "nm_nic_user.h"
+#include "nmd_csync.h"
 #include "nmd_proto.h"
 
 /* What a message handler returns besides 0: the client went away. */
@@ -90,6 +91,15 @@ struct nmd_conn {
 	struct nm_priv *priv;
 	struct nm_user_waiter waiter;	/* our poll registration */
 	int armed;			/* 0 or NMD_POLL_ARM | NMD_POLL_MSG */
+	/*
+	 * A pipe end in client mode (nmd_csync.h): the doorbell's view of
+	 * its rings, and for an armed poll, the wake-up words we count
+	 * ourselves a sleeper on (cs_nw of them) and their values then.
+	 */
+	struct nmd_cs_port *cs;
+	struct nmd_kstate *cs_w[2];
+	uint32_t cs_v[2];
+	int cs_nw;
 	uint32_t last_seq, last_ctrl;
 	uint32_t cpu_hint;		/* cli_cpu we last moved to */
 	const struct nm_os_region *region_sent;
@@ -249,6 +259,12 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 	memcpy(&arg, io->arg, asz);
 
 	error = nm_ioctl(c->priv, (unsigned long)m->cmd, &arg, &u);
+	if (error == 0 && c->cs == NULL) {
+		c->cs = nmd_cs_ctrl_done(c->priv);
+		if (c->cs != NULL)
+			__atomic_store_n(&c->bell->cs_ready, 1,
+			    __ATOMIC_RELEASE);
+	}
 
 	if (error == 0 && m->cmd != NIOCGINFO &&
 	    nm_priv_region(c->priv, &region, &rsize) == 0 &&
@@ -305,6 +321,23 @@ nmd_do_region(struct nmd_conn *c)
 	    nm_os_region_fd(region)) ? NMD_GONE : 0;
 }
 
+/* The layout for syncs in the client, with the kring state memfd. */
+static int
+nmd_do_csync(struct nmd_conn *c)
+{
+	struct nmd_msg *r;
+	size_t len;
+	int error, fd;
+
+	error = nmd_cs_layout_msg(c->priv, &r, &len, &fd);
+	if (error)
+		return nmd_reply(c, NMD_MSG_CSYNC, error, 0, -1) ? NMD_GONE :
+		    0;
+	error = nmd_send(c->sock, r, len, fd, 0);
+	free(r);
+	return error ? NMD_GONE : 0;
+}
+
 /*
  * Read and handle every message waiting on the socket. 0 when there is
  * nothing left, -1 at EOF or on a protocol error.
@@ -335,6 +368,9 @@ nmd_conn_drain(struct nmd_conn *c)
 		case NMD_MSG_REGION:
 			r = nmd_do_region(c);
 			break;
+		case NMD_MSG_CSYNC:
+			r = nmd_do_csync(c);
+			break;
 		default:		/* KICK */
 			break;
 		}
@@ -357,18 +393,27 @@ drop:
  * Called by the core, from whichever thread synced a ring we registered
  * on, with that wait queue's lock held: tell our client once.
  */
+static void nmd_conn_fire(struct nmd_conn *c, int armed);
+
 static void
 nmd_conn_wake(struct nm_user_waiter *w)
 {
 	struct nmd_conn *c = (struct nmd_conn *)(void *)((char *)w -
 	    offsetof(struct nmd_conn, waiter));
+	int armed = __atomic_exchange_n(&c->armed, 0, __ATOMIC_ACQ_REL);
+
+	if (armed != 0)
+		nmd_conn_fire(c, armed);
+}
+
+/* Tell our client once that its poll may look again. */
+static void
+nmd_conn_fire(struct nmd_conn *c, int armed)
+{
 	struct nmd_msg m = {
 		.magic = NMD_MAGIC, .type = NMD_MSG_WAKE, .len = sizeof(m),
 	};
-	int armed = __atomic_exchange_n(&c->armed, 0, __ATOMIC_ACQ_REL);
 
-	if (armed == 0)
-		return;
 	/*
 	 * Release: pairs with the client's LOAD_ACQ(wake_seq) after its
 	 * futex_wait; whatever the sync that fired us wrote is visible.
@@ -383,12 +428,77 @@ nmd_conn_wake(struct nm_user_waiter *w)
 		nmd_send(c->sock, &m, sizeof(m), -1, MSG_DONTWAIT);
 }
 
+/* No longer a sleeper on the client-mode wake-up words. */
+static void
+nmd_conn_cs_disarm(struct nmd_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->cs_nw; i++)
+		__atomic_sub_fetch(&c->cs_w[i]->sleepers, 1, __ATOMIC_RELAXED);
+	c->cs_nw = 0;
+}
+
 static void
 nmd_conn_disarm(struct nmd_conn *c)
 {
 	__atomic_store_n(&c->armed, 0, __ATOMIC_RELEASE);
 	if (c->waiter.nent)
 		nm_user_waiter_cancel(&c->waiter);
+	nmd_conn_cs_disarm(c);
+}
+
+/*
+ * A client-mode wake-up word we sleep on for our client moved (a sync
+ * in some client published progress): fire, as the core's waiter does.
+ */
+static bool
+nmd_conn_cs_check(struct nmd_conn *c)
+{
+	int i, armed;
+
+	for (i = 0; i < c->cs_nw; i++)
+		if (__atomic_load_n(&c->cs_w[i]->wake_seq, __ATOMIC_ACQUIRE) !=
+		    c->cs_v[i])
+			break;
+	if (c->cs_nw == 0 || i == c->cs_nw)
+		return false;
+	nmd_conn_cs_disarm(c);
+	armed = __atomic_exchange_n(&c->armed, 0, __ATOMIC_ACQ_REL);
+	if (armed != 0)
+		nmd_conn_fire(c, armed);
+	return true;
+}
+
+/*
+ * poll for a pipe end in client mode: the shared-state syncs; if nothing
+ * is ready and the client will block, count ourselves a sleeper on the
+ * port's wake-up words (nmd_csync.h, (S1)) and look once more; then our
+ * thread watches the words (nmd_conn_wait) and fires on a change.
+ * NMD_CS_FALLBACK when the rings went back to the core.
+ */
+static int
+nmd_do_cs_poll(struct nmd_conn *c, uint32_t arg)
+{
+	int events = (int)(arg & 0xffff), revents, i;
+
+	revents = nmd_cs_poll(c->cs, events, NMD_FUTEX_MS);
+	if (revents != 0 || !(arg & NMD_POLL_ARM))
+		return revents < 0 && revents != NMD_CS_FALLBACK ? POLLERR :
+		    revents;
+	c->cs_nw = nmd_cs_wait_words(c->cs, events, c->cs_w);
+	for (i = 0; i < c->cs_nw; i++)
+		__atomic_add_fetch(&c->cs_w[i]->sleepers, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* (S1) */
+	for (i = 0; i < c->cs_nw; i++)
+		c->cs_v[i] = __atomic_load_n(&c->cs_w[i]->wake_seq,
+		    __ATOMIC_ACQUIRE);
+	__atomic_store_n(&c->armed, (int)(arg & (NMD_POLL_ARM |
+	    NMD_POLL_MSG)), __ATOMIC_RELEASE);
+	revents = nmd_cs_poll(c->cs, events, NMD_FUTEX_MS);
+	if (revents != 0)
+		nmd_conn_disarm(c);
+	return revents < 0 && revents != NMD_CS_FALLBACK ? POLLERR : revents;
 }
 
 /*
@@ -404,6 +514,12 @@ nmd_do_poll(struct nmd_conn *c, uint32_t arg)
 	int events = (int)(arg & 0xffff), revents;
 
 	nmd_conn_disarm(c);
+	if (c->cs != NULL) {
+		revents = nmd_do_cs_poll(c, arg);
+		if (revents != NMD_CS_FALLBACK)
+			return revents;
+		nmd_conn_disarm(c);
+	}
 	revents = nm_poll(c->priv, events, NULL);
 	if (revents != 0 || !(arg & NMD_POLL_ARM))
 		return revents;
@@ -467,10 +583,13 @@ nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
 	nmd_conn_place(c);
 	switch (op) {
 	case NMD_OP_TXSYNC:
-		r = nm_ioctl(c->priv, NIOCTXSYNC, NULL, NULL);
-		break;
 	case NMD_OP_RXSYNC:
-		r = nm_ioctl(c->priv, NIOCRXSYNC, NULL, NULL);
+		/* a pipe end in client mode: the shared-state sync */
+		r = c->cs == NULL ? NMD_CS_FALLBACK : nmd_cs_sync(c->cs,
+		    op == NMD_OP_TXSYNC ? NM_TX : NM_RX, NMD_FUTEX_MS);
+		if (r == NMD_CS_FALLBACK)
+			r = nm_ioctl(c->priv, op == NMD_OP_TXSYNC ?
+			    NIOCTXSYNC : NIOCRXSYNC, NULL, NULL);
 		break;
 	case NMD_OP_POLL:
 		if (arg & ~(NMD_POLL_ARM | NMD_POLL_MSG | 0xffffu))
@@ -504,6 +623,28 @@ nmd_bell_check(struct nmd_conn *c, uint32_t *seq)
 	}
 	return __atomic_load_n(&b->ctrl_seq, __ATOMIC_ACQUIRE) !=
 	    c->last_ctrl ? 0 : -1;
+}
+
+/*
+ * Sleep on the kick futex, and on the client-mode wake-up words of an
+ * armed poll, whose values were read after we counted ourselves a
+ * sleeper: a sync that publishes after that read bumps the word.
+ */
+static int
+nmd_conn_sleep(struct nmd_conn *c, uint32_t k)
+{
+	uint32_t *w[3], v[3];
+	int i;
+
+	if (c->cs_nw == 0)
+		return nmd_futex_wait(&c->bell->kick, k, NMD_FUTEX_MS);
+	w[0] = &c->bell->kick;
+	v[0] = k;
+	for (i = 0; i < c->cs_nw; i++) {
+		w[i + 1] = &c->cs_w[i]->wake_seq;
+		v[i + 1] = c->cs_v[i];
+	}
+	return nmd_futex_waitv(w, v, c->cs_nw + 1, NMD_FUTEX_MS);
 }
 
 /*
@@ -545,6 +686,8 @@ nmd_conn_wait(struct nmd_conn *c, uint32_t *seq)
 				return -1;
 			continue;
 		}
+		if (nmd_conn_cs_check(c))
+			continue;
 		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
 		/* Acquire: read before the flag is seen (see nmd_proto.h). */
@@ -558,7 +701,7 @@ nmd_conn_wait(struct nmd_conn *c, uint32_t *seq)
 		 */
 		if (nmd_bell_check(c, seq) < 0 &&
 		    !__atomic_load_n(&c->sock_event, __ATOMIC_SEQ_CST) &&
-		    nmd_futex_wait(&b->kick, k, NMD_FUTEX_MS) == ETIMEDOUT)
+		    nmd_conn_sleep(c, k) == ETIMEDOUT)
 			__atomic_store_n(&c->sock_event, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&b->srv_sleeping, NMD_SRV_AWAKE,
 		    __ATOMIC_RELAXED);
@@ -717,6 +860,8 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 	nmd_conn_disarm(c);
 out:
 	nmd_unwatch(c);
+	nmd_cs_port_free(c->cs);
+	c->cs = NULL;
 	nm_priv_delete(c->priv);
 	c->priv = NULL;
 	if (c->bell != NULL)

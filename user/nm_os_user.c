@@ -28,6 +28,8 @@ struct nm_os_region {
 	void *kva;
 	size_t size;
 	struct nm_user_account *acct;	/* charged for it, or NULL */
+	void *host_priv;		/* the host's (netmapd's kring state) */
+	void (*host_dtor)(void *);
 };
 
 /*
@@ -221,11 +223,27 @@ fail_free:
 void
 nm_os_region_destroy(struct nm_os_region *r)
 {
+	if (r->host_dtor != NULL)
+		r->host_dtor(r->host_priv);
 	__atomic_sub_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
 	munmap(r->kva, r->size);
 	close(r->fd);
 	nm_user_region_uncharge(r->size, r->acct);
 	free(r);
+}
+
+void
+nm_user_region_set_priv(struct nm_os_region *r, void *priv,
+    void (*dtor)(void *))
+{
+	r->host_dtor = dtor;
+	__atomic_store_n(&r->host_priv, priv, __ATOMIC_RELEASE);
+}
+
+void *
+nm_user_region_priv(const struct nm_os_region *r)
+{
+	return __atomic_load_n(&r->host_priv, __ATOMIC_ACQUIRE);
 }
 
 int

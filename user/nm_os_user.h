@@ -21,6 +21,13 @@ struct nm_os_waitq;
 int nm_user_memfd(const char *name, size_t size);
 /* The memfd behind a region, to map it or pass it to a client. */
 int nm_os_region_fd(const struct nm_os_region *r);
+/*
+ * State the host keeps with a region (netmapd: the kring state of its
+ * rings), destroyed with it by dtor. Set under the core lock, once.
+ */
+void nm_user_region_set_priv(struct nm_os_region *r, void *priv,
+    void (*dtor)(void *));
+void *nm_user_region_priv(const struct nm_os_region *r);
 /* Regions alive now and their total size (netmapd's debug counters). */
 void nm_os_region_stats(uint64_t *count, uint64_t *bytes);
 

@@ -37,15 +37,23 @@
 #include "nm_rawsys.h"
 #include "nmd_proto.h"
 
+struct nmc_cs;
+
 /* What a descriptor of ours refers to; shared by its dups. */
 struct nmc_port {
 	int refs;			/* table slots, under the table lock */
 	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
 	struct nmd_bell *bell;
-	pthread_mutex_t mtx;		/* region_* */
+	pthread_mutex_t mtx;		/* region_*, cs, cs_state */
 	int region_fd;
 	uint64_t region_size;
+	/* syncs in the client (nmc_csync.c), set once */
+	int cs_state;			/* NMC_CS_* */
+	struct nmc_cs *cs;
+	uint64_t cs_check;		/* ns: next look for the daemon */
 };
+
+enum { NMC_CS_UNKNOWN, NMC_CS_READY, NMC_CS_NONE };
 
 /* ---- nmclient.c: the descriptor table ---- */
 
@@ -93,6 +101,12 @@ int nmc_bell_lock_init(struct nmd_bell *b);
 ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */
 int nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg);
+/*
+ * One control exchange on the socket (the doorbell's lock held): bytes of
+ * the reply, of the same type as msg, or -errno.
+ */
+ssize_t nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
+    void *reply, size_t rsize, int *rfd);
 /* NIOCCTRL, NIOCREGIF, NIOCGINFO. 0 or an errno. */
 int nmc_ioctl_msg(int sock, struct nmc_port *p, unsigned long cmd,
     void *uarg);
@@ -102,6 +116,21 @@ int nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size);
 bool nmc_hung_up(int sock);
 /* Drop pending WAKE notices. */
 void nmc_drain(int sock, struct nmc_port *p);
+
+/* ---- nmc_csync.c: syncs in the client (nmd_csync.h) ---- */
+
+void nmc_cs_free(struct nmc_cs *cs);
+/* After a REGISTER: fetch the layout now, if the daemon offers it. */
+void nmc_cs_prefetch(int sock, struct nmc_port *p);
+/*
+ * NIOCTXSYNC (t 0) or NIOCRXSYNC (1) in the client: 0 or an errno, or
+ * NMD_CS_FALLBACK when the doorbell must serve it.
+ */
+int nmc_cs_sync(int sock, struct nmc_port *p, int t);
+/* poll on one descriptor in the client, or NMC_CS_DOORBELL. */
+#define NMC_CS_DOORBELL		(-2)
+int nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p,
+    const struct timespec *ts);
 
 /* ---- nmc_daemon.c: the daemon ---- */
 

@@ -309,10 +309,13 @@ nmc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 			ports[i] = NMC_NVAL;
 	}
 	if (n == 1 && mask == NULL && ports[0] != NULL &&
-	    ports[0] != NMC_NVAL)
-		rv = nmc_poll1(fds, ports[0], ts);
-	else
+	    ports[0] != NMC_NVAL) {
+		rv = nmc_cs_poll1(fds, ports[0], ts);
+		if (rv == NMC_CS_DOORBELL)
+			rv = nmc_poll1(fds, ports[0], ts);
+	} else {
 		rv = nmc_ppoll_held(fds, n, ports, tmp, ts, mask);
+	}
 	for (i = 0; i < n; i++)
 		if (ports[i] != NULL && ports[i] != NMC_NVAL)
 			nmc_release(fds[i].fd);

@@ -73,6 +73,7 @@ void
 nmc_port_free(struct nmc_port *p)
 {
 	munmap(p->bell, NMD_BELL_SIZE);
+	nmc_cs_free(p->cs);
 	if (p->region_fd >= 0)
 		real_close(p->region_fd);
 	pthread_mutex_destroy(&p->mtx);
@@ -221,7 +222,7 @@ nmc_kick(struct nmd_bell *b)
  * One control exchange: send a message, nudge a spinning daemon, wait
  * for the answer. Bytes of the reply or -errno.
  */
-static ssize_t
+ssize_t
 nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
     void *reply, size_t rsize, int *rfd)
 {

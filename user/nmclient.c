@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "nmc.h"
+#include "nmd_csync.h"
 
 /* Referenced by libnetmap so that linking it pulls this file in. */
 int nmd_client_present = 1;
@@ -330,13 +331,19 @@ nmc_ioctl_held(int fd, struct nmc_port *p, unsigned long cmd, void *arg)
 	switch (cmd) {
 	case NIOCTXSYNC:
 	case NIOCRXSYNC:
+		r = nmc_cs_sync(fd, p, cmd == NIOCTXSYNC ? 0 : 1);
+		if (r != NMD_CS_FALLBACK)
+			return r;
 		r = nmc_bell(fd, p, cmd == NIOCTXSYNC ? NMD_OP_TXSYNC :
 		    NMD_OP_RXSYNC, 0);
 		return r < 0 ? -r : r;
 	case NIOCCTRL:
 	case NIOCREGIF:
 	case NIOCGINFO:
-		return nmc_ioctl_msg(fd, p, cmd, arg);
+		r = nmc_ioctl_msg(fd, p, cmd, arg);
+		if (r == 0 && cmd != NIOCGINFO)
+			nmc_cs_prefetch(fd, p);
+		return r;
 	case FIOCLEX:
 	case FIONCLEX:
 		return real_ioctl(fd, cmd, arg) < 0 ? errno : 0;

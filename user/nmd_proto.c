@@ -108,6 +108,7 @@ nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
 	switch (m->type) {
 	case NMD_MSG_KICK:	/* a no-op, kept for old clients */
 	case NMD_MSG_REGION:
+	case NMD_MSG_CSYNC:
 		return bare ? 0 : EPROTO;
 	case NMD_MSG_IOCTL:
 		return nmd_decode_ioctl(buf, got, io);

@@ -51,6 +51,8 @@ enum nmd_msg_type {
 	NMD_MSG_KICK,		/* c->d no-op (protocol 1 woke the daemon so) */
 	NMD_MSG_WAKE,		/* d->c a poll registration fired */
 	NMD_MSG_STATS,		/* c->d on a fresh connection: debug counters */
+	NMD_MSG_CSYNC,		/* c->d the layout for syncs in the client;
+				 * reply: it, with the kring state memfd */
 	NMD_MSG_TYPES
 };
 
@@ -228,7 +230,8 @@ struct nmd_bell {
 	uint32_t srv_sleeping;	/* NMD_SRV_* */
 	uint32_t version;
 	uint32_t wake_seq;	/* bumped by each poll wake-up */
-	uint8_t pad1[64 - 5 * 4];
+	uint32_t cs_ready;	/* the port syncs in the client: ask CSYNC */
+	uint8_t pad1[64 - 6 * 4];
 	/*
 	 * Serialises the clients sharing the connection (threads, forked
 	 * children, receivers of the fd): one request in flight at a time.

@@ -141,7 +141,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_check_ioctl(buf, (size_t)n, &io);
 		} else {
 			FUZZ_CHECK(m->type == NMD_MSG_KICK ||
-			    m->type == NMD_MSG_REGION);
+			    m->type == NMD_MSG_REGION ||
+			    m->type == NMD_MSG_CSYNC);
 			FUZZ_CHECK(!with_fd && (size_t)n == sizeof(*m));
 		}
 		break;

@@ -13,9 +13,9 @@ NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
 		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
-		   $(NMD_TDIR)/nmd_place
+		   $(NMD_TDIR)/nmd_csync $(NMD_TDIR)/nmd_place
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
-		   $(O)/pkt-gen $(O)/bridge $(NMD_TDIR)/nmtest
+		   $(O)/pkt-gen $(O)/bridge $(O)/vale-ctl $(NMD_TDIR)/nmtest
 
 # Functional tests through the client, all of it under ASan/UBSan.
 NMC_SAN_OBJS	:= $(NMC_SRCS:%.c=$(O)/san/%.o)
@@ -25,9 +25,9 @@ $(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # The client's guarantees when things go wrong, and against fake daemons;
-# where the daemon runs a client's syncs.
+# where the daemon runs a client's syncs; syncs in the client.
 $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm \
-    $(NMD_TDIR)/nmd_place: \
+    $(NMD_TDIR)/nmd_place $(NMD_TDIR)/nmd_csync: \
     $(NMD_TDIR)/%: \
     $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -67,7 +67,7 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-seals test-netmapd-files test-netmapd-limits \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
 		   test-netmapd-bridge test-netmapd-nmtest test-netmapd-place \
-		   test-netmapd-nic
+		   test-netmapd-csync test-netmapd-nic
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

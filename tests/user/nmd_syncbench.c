@@ -3,7 +3,8 @@
  * nmd_syncbench.c: what a sync costs through netmapd's doorbell. Binds
  * a VALE port and times empty NIOCTXSYNC, NIOCRXSYNC and poll() calls,
  * then full 512-frame batches to a second port, and prints ns per call.
- * Not a pass/fail test: `make netmapd-syncbench`.
+ * Not a pass/fail test: `make netmapd-syncbench`, which runs it on two
+ * VALE ports and on the two ends of a pipe (`nmd_syncbench N A B`).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -57,8 +58,8 @@ int
 main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 200000, i, a, b;
-	struct netmap_if *na = bind_port("valeB:a", &a);
-	struct netmap_if *nb = bind_port("valeB:b", &b);
+	struct netmap_if *na = bind_port(argc > 3 ? argv[2] : "valeB:a", &a);
+	struct netmap_if *nb = bind_port(argc > 3 ? argv[3] : "valeB:b", &b);
 	struct netmap_ring *tx = NETMAP_TXRING(na, 0);
 	struct netmap_ring *rx = NETMAP_RXRING(nb, 0);
 	struct pollfd pfd = { a, POLLOUT, 0 };

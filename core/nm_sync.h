@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * nm_sync.h: the steps of a sync that need nothing but a ring and a few
+ * indices: ring arithmetic, the checks of what the user wrote (head and
+ * cur inside the window last handed out), the repair of a ring the user
+ * broke, and the pipe's exchange of slot descriptors.
+ *
+ * They are here, as functions over plain values, because two places run
+ * them: the core's syncs (nm_port.c, nm_pipe.c), on the private nm_kring,
+ * and netmapd's client-side syncs (user/nmd_csync.c), which run in the
+ * client's process on ring state kept in shared memory. Neither the
+ * indices nor the slots are trusted: every index passed in must already
+ * be below n, and what comes out is below n whatever the slots hold.
+ */
+#ifndef NM_SYNC_H
+#define NM_SYNC_H
+
+#include "nm_os.h"
+#include <net/netmap.h>
+
+static inline uint32_t
+nm_next(uint32_t i, uint32_t n)
+{
+	return i + 1 == n ? 0 : i + 1;
+}
+
+static inline uint32_t
+nm_prev(uint32_t i, uint32_t n)
+{
+	return i == 0 ? n - 1 : i - 1;
+}
+
+/* (b - a) modulo n, for a, b < n */
+static inline uint32_t
+nm_dist(uint32_t a, uint32_t b, uint32_t n)
+{
+	return b >= a ? b - a : b + n - a;
+}
+
+/*
+ * TX: head must lie in [rhead, rtail] and cur in [head, rtail], both
+ * taken circularly (rhead, rtail < n).
+ */
+static inline bool
+nm_tx_window_ok(uint32_t n, uint32_t rhead, uint32_t rtail, uint32_t head,
+    uint32_t cur)
+{
+	return head < n && cur < n &&
+	    nm_dist(rhead, head, n) <= nm_dist(rhead, rtail, n) &&
+	    nm_dist(head, cur, n) <= nm_dist(head, rtail, n);
+}
+
+/* RX: head in [hwcur, rtail], cur in [head, rtail] (hwcur, rtail < n). */
+static inline bool
+nm_rx_window_ok(uint32_t n, uint32_t hwcur, uint32_t rtail, uint32_t head,
+    uint32_t cur)
+{
+	return head < n && cur < n &&
+	    nm_dist(hwcur, head, n) <= nm_dist(hwcur, rtail, n) &&
+	    nm_dist(head, cur, n) <= nm_dist(head, rtail, n);
+}
+
+/*
+ * A ring the user broke is given back as the core last left it; slots
+ * keep their buffers unless the index is outside the pool (then buffer
+ * 0, the error buffer, with length 0) or the length too big.
+ */
+static inline void
+nm_ring_slots_repair(struct netmap_slot *slot, uint32_t n, uint32_t nbufs,
+    uint32_t bufsz)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct netmap_slot *s = &slot[i];
+		uint32_t idx = nm_load_relaxed(&s->buf_idx);
+		uint32_t len = nm_load_relaxed(&s->len);
+
+		if (idx < 2 || idx >= nbufs) {
+			s->buf_idx = 0;
+			s->len = 0;
+		} else if (len > bufsz) {
+			s->len = 0;
+		}
+	}
+}
+
+/*
+ * Pipe, sender side: move the descriptors of [*k, head) from the TX
+ * ring's slots to the peer RX ring's slots at the same positions (the
+ * two rings share their buffers slot by slot: nothing is copied). *k
+ * becomes head. Returns the position after the last complete packet
+ * moved (one without NS_MOREFRAG), or n if none was: only whole packets
+ * are published to the reader.
+ */
+static inline uint32_t
+nm_pipe_fwd(struct netmap_slot *ts, struct netmap_slot *rs, uint32_t n,
+    uint32_t *kp, uint32_t head)
+{
+	uint32_t k = *kp, complete = n;
+
+	while (k != head) {
+		struct netmap_slot s = ts[k];
+
+		/* a store to the sender's slot only when there is a flag */
+		if (unlikely(s.flags & NS_BUF_CHANGED)) {
+			s.flags &= ~NS_BUF_CHANGED;
+			ts[k].flags = s.flags;
+		}
+		rs[k] = s;
+		k = nm_next(k, n);
+		if (!(s.flags & NS_MOREFRAG))
+			complete = k;
+	}
+	*kp = k;
+	return complete;
+}
+
+/*
+ * Pipe, reader side: the slots [k, head) go back to the sender; a
+ * descriptor is copied back only where the reader swapped the buffer
+ * (NS_BUF_CHANGED), the others are the sender's already.
+ */
+static inline void
+nm_pipe_ret(struct netmap_slot *rs, struct netmap_slot *ts, uint32_t n,
+    uint32_t k, uint32_t head)
+{
+	for (; k != head; k = nm_next(k, n)) {
+		if (rs[k].flags & NS_BUF_CHANGED) {
+			ts[k] = rs[k];
+			rs[k].flags &= ~NS_BUF_CHANGED;
+		}
+	}
+}
+
+#endif /* NM_SYNC_H */

@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# test-netmapd-csync: syncs in the client (user/nmd_csync.h) against
+# clients that die holding a ring's lock (TX and RX) and one that
+# scribbles on the shared kring state, while a VALE witness pair of the
+# same daemon loses nothing; then the daemon is back to its baseline and
+# exits clean under the sanitizers.
+. tests/user/lib.sh
+
+start_daemon
+baseline
+start_witness valeC 60000
+
+"$O/tests/user/nmd_csync" >"$T/csync.out" 2>&1 ||
+    fail "nmd_csync: $(cat "$T/csync.out")"
+cat "$T/csync.out" | grep -v "checks passed"
+kill -0 "$NMD_PID" 2>/dev/null || fail "netmapd died"
+
+check_witness
+[ "$(stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
+check_baseline
+stop_daemon
+echo "test-netmapd-csync: ok"
