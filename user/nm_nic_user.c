@@ -33,6 +33,7 @@
 #include <linux/capability.h>
 #include <net/if_arp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nm_os.h"
@@ -47,6 +49,12 @@
 #include "nm_nic_user.h"
 
 #define NM_USER_REAP_MS		1	/* while TX frames are out */
+/*
+ * After frames, the receive thread looks again, yielding, for this long
+ * before it sleeps in poll(), as netmapd's doorbell threads wait
+ * (docs/netmapd.md, "Waiting"): a wake-up per burst costs more.
+ */
+#define NM_USER_SPIN_NS		20000
 /* What the receive thread does for an RX ring after a wake-up. */
 #define NM_USER_RX_PUBLISH	1	/* show the frames to its user */
 #define NM_USER_RX_FORWARD	2	/* on a switch: forward them */
@@ -234,12 +242,22 @@ nm_os_nic_gone(const struct nm_os_nic *nic)
 
 /* ---- the receive thread ---- */
 
+static uint64_t
+nm_user_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 static void *
 nm_user_nic_thread(void *arg)
 {
 	struct nm_os_nic *nic = arg;
 	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 1];
 	bool inflight = false;
+	uint64_t last = 0;
 	uint32_t q, r;
 
 	for (q = 0; q < nic->nq; q++) {
@@ -249,12 +267,19 @@ nm_user_nic_thread(void *arg)
 	p[nic->nq].fd = nic->stop_fd;
 	p[nic->nq].events = POLLIN;
 	for (;;) {
-		int n = poll(p, nic->nq + 1, inflight ? NM_USER_REAP_MS : -1);
+		/* frames keep coming: look again, yielding, before sleeping */
+		bool spin = nm_user_now_ns() - last < NM_USER_SPIN_NS;
+		int n = poll(p, nic->nq + 1, spin ? 0 :
+		    inflight ? NM_USER_REAP_MS : -1);
 
 		if (n < 0 && errno != EINTR)
 			break;
-		if (p[nic->nq].revents)
+		if (n > 0 && p[nic->nq].revents)
 			break;
+		if (n > 0)
+			last = nm_user_now_ns();
+		else if (spin)
+			sched_yield();
 		for (q = 0; n > 0 && q < nic->nq; q++) {
 			if (p[q].revents & POLLIN)
 				nic->path->rx(nic, q);
