@@ -13,11 +13,7 @@
 set -eu
 . ./lib.sh
 
-# A global allocator of 32 MB (interfaces use mem_id 1), not 320 MB.
-nm_load buf_num=16384
-modprobe veth
-echo 100000 >/proc/sys/net/core/netdev_max_backlog
-mkdir -p /var/run
+nic_load
 ip netns add b
 B="ip netns exec b"
 ip link add veth0 type veth peer name veth1 netns b

@@ -25,12 +25,7 @@
 set -eu
 . ./lib.sh
 
-# A global allocator of 32 MB (NIC ports use mem_id 1), not 320 MB.
-nm_load buf_num=16384
-modprobe veth
-# The peer's backlog must not be what drops frames in a count test.
-echo 100000 >/proc/sys/net/core/netdev_max_backlog
-mkdir -p /var/run
+nic_load
 ip netns add a
 ip netns add b
 A="ip netns exec a"
