@@ -17,7 +17,7 @@ cat "$T/csync.out" | grep -v "checks passed"
 kill -0 "$NMD_PID" 2>/dev/null || fail "netmapd died"
 
 check_witness
-[ "$(stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
+[ "$(nmd_stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
 check_baseline
 stop_daemon
 echo "test-netmapd-csync: ok"

@@ -82,8 +82,8 @@ env -u NETMAP_SOCKET XDG_RUNTIME_DIR="$T/xdg" "$NMD" -f \
 std=$!
 NMD_BG="$NMD_BG $std"
 wait_sock "$T/xdg/netmap/netmapd.sock"
-[ "$(command stat -c %a "$T/xdg/netmap")" = 700 ] ||
-    fail "standard directory left $(command stat -c %a "$T/xdg/netmap")"
+[ "$(stat -c %a "$T/xdg/netmap")" = 700 ] ||
+    fail "standard directory left $(stat -c %a "$T/xdg/netmap")"
 kill -TERM $std
 wait $std || fail "standard daemon exited with $?"
 [ -z "$(ls -A "$T/xdg/netmap")" ] ||

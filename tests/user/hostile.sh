@@ -11,7 +11,7 @@ baseline
 start_witness valeH 60000
 
 "$O/tests/user/nmd_hostile" || fail "nmd_hostile"
-d=$(stat disconnects)
+d=$(nmd_stat disconnects)
 [ "$d" -ge 20 ] || fail "only $d clients were disconnected"
 echo "netmapd disconnected $d hostile clients"
 

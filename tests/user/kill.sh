@@ -47,7 +47,7 @@ victims pr "netmap:kq{1" "netmap:kq}1" rx
 echo "killed 8 pkt-gen and 30 other clients mid-traffic"
 
 check_witness
-[ "$(stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
+[ "$(nmd_stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
 check_baseline
 stop_daemon
 echo "test-netmapd-kill: ok"

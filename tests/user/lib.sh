@@ -86,24 +86,24 @@ start_daemon() {
 	done
 }
 
-# stat NAME: one of the daemon's counters (netmapd -S).
-stat() {
+# nmd_stat NAME: one of the daemon's counters (netmapd -S).
+nmd_stat() {
 	"$O/netmapd" -S | awk -v k="$1" '$1 == k { print $2 }'
 }
 
 # Wait until no client is left, then compare with the baseline taken
 # by `baseline`: no connection, no region, heap back within 64 KiB.
 baseline() {
-	BASE_HEAP=$(stat heap_bytes)
-	BASE_REGIONS=$(stat regions)
+	BASE_HEAP=$(nmd_stat heap_bytes)
+	BASE_REGIONS=$(nmd_stat regions)
 }
 
 check_baseline() {
 	i=0
 	while :; do
-		c=$(stat conns)
-		r=$(stat regions)
-		h=$(stat heap_bytes)
+		c=$(nmd_stat conns)
+		r=$(nmd_stat regions)
+		h=$(nmd_stat heap_bytes)
 		if [ "$c" = 0 ] && [ "$r" = "$BASE_REGIONS" ] &&
 		    [ "$h" -le $((BASE_HEAP + 65536)) ]; then
 			echo "daemon back to baseline: conns $c regions $r" \

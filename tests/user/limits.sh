@@ -27,9 +27,9 @@ done
 # waitconns N: until the daemon serves N descriptor connections.
 waitconns() {
 	i=0
-	while [ "$(stat conns)" != "$1" ]; do
+	while [ "$(nmd_stat conns)" != "$1" ]; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && fail "conns $(stat conns), expected $1"
+		[ $i -gt 200 ] && fail "conns $(nmd_stat conns), expected $1"
 		sleep 0.05
 	done
 }
@@ -42,7 +42,7 @@ waitconns 2
 "$O/tests/user/nmd_hostile" conns 6 $ENFILE || fail "cap in all"
 "$O/tests/user/nmd_hostile" pending 8 || fail "pending connections"
 check_witness
-[ "$(stat refused)" -ge 4 ] || fail "refused: $(stat refused)"
+[ "$(nmd_stat refused)" -ge 4 ] || fail "refused: $(nmd_stat refused)"
 grep -q "refused: too many connections" "$T/netmapd.log" ||
     fail "no log of the refusals"
 check_baseline
@@ -56,8 +56,8 @@ waitconns 2
 "$O/tests/user/nmd_hostile" conns 3 $EMFILE || fail "cap per user"
 "$O/tests/user/nmd_hostile" silent 60 || fail "silent connections"
 check_witness
-[ "$(stat first_timeouts)" -ge 60 ] ||
-    fail "first_timeouts: $(stat first_timeouts)"
+[ "$(nmd_stat first_timeouts)" -ge 60 ] ||
+    fail "first_timeouts: $(nmd_stat first_timeouts)"
 check_baseline
 stop_daemon
 
@@ -69,7 +69,7 @@ waitconns 2
 prlimit --pid "$NMD_PID" --nofile=64:64 || fail "prlimit"
 "$O/tests/user/nmd_hostile" emfile || fail "EMFILE"
 check_witness
-b=$(stat accept_backoffs)
+b=$(nmd_stat accept_backoffs)
 [ "$b" -ge 1 ] || fail "accept_backoffs: '$b'"
 grep -q "accept: Too many open files" "$T/netmapd.log" ||
     fail "no log of the back-off"

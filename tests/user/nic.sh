@@ -426,9 +426,9 @@ while [ ! -S "$GSOCK" ]; do
 	[ $i -gt 500 ] && fail "netmapd -g did not start"
 	sleep 0.01
 done
-[ "$(command stat -c '%a %g' "$T/sys")" = "750 4242" ] &&
-    [ "$(command stat -c '%a %g' "$GSOCK")" = "660 4242" ] ||
-    fail "-g: $(command stat -c '%n %a %g' "$T/sys" "$GSOCK")"
+[ "$(stat -c '%a %g' "$T/sys")" = "750 4242" ] &&
+    [ "$(stat -c '%a %g' "$GSOCK")" = "660 4242" ] ||
+    fail "-g: $(stat -c '%n %a %g' "$T/sys" "$GSOCK")"
 : >"$T/af.out"
 $B "$NT" 30 "$NMTEST" afrecv -n 100 -l 60 "$IFB" >"$T/af.out" 2>&1 &
 rpid=$!

@@ -12,7 +12,7 @@ baseline
 "$O/tests/user/nmc_storm" "${STORM_SECS:-20}" >"$T/storm.out" 2>&1 ||
     fail "nmc_storm: $(cat "$T/storm.out")"
 cat "$T/storm.out"
-[ "$(stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
+[ "$(nmd_stat disconnects)" = 0 ] || fail "the daemon saw protocol errors"
 check_baseline
 stop_daemon
 echo "test-netmapd-storm: ok"
