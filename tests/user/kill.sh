@@ -4,7 +4,7 @@
 # witness pair keeps a sequenced stream going on its own switch, senders
 # and receivers on another switch and on a pipe are killed at full
 # speed, and a program kills 30 more children at random moments. The
-# witness must lose nothing (30 Kpps into 4096 slots: 130 ms of slack
+# witness must lose nothing (15 Kpps into 4096 slots: 270 ms of slack
 # for a receiver starved by the killing), and the daemon's connections,
 # regions and heap must come back to their baseline.
 . tests/user/lib.sh
