@@ -250,7 +250,8 @@ int nmport_parse(struct nmport_d *d, const char *portspec);
  * nmport_register - open /dev/netmap and send the REGISTER request in
  * d->hdr (filled by nmport_parse() or by hand).  On failure a message
  * is reported for the request and one for every option whose
- * nro_status is not zero.
+ * nro_status is not zero, then netmapd's note if it left one (e.g.
+ * which privilege it lacks for an interface; see nmreq_note()).
  *
  * Returns 0, or -1 with d->fd and the flags left unchanged (the kernel
  * may still have written option statuses) and errno set to:
@@ -519,6 +520,17 @@ struct nmreq_option *nmreq_find_option(struct nmreq_header *hdr,
     uint32_t type);
 void nmreq_free_options(struct nmreq_header *hdr);
 const char *nmreq_option_name(uint32_t type);
+
+/*
+ * nmreq_note - what netmapd said to the user with its answer to the
+ * last request on @fd (a /dev/netmap descriptor, e.g. d->fd of an
+ * nmport_d), such as which path a registered interface takes ("veth0:
+ * AF_XDP copy, 1 queue").  Copied into @buf (@size bytes, always
+ * NUL-terminated when @size > 0; 128 bytes always suffice).  Returns
+ * its length, 0 when there is none: the kernel module has nothing to
+ * say, nor has an older netmapd.
+ */
+size_t nmreq_note(int fd, char *buf, size_t size);
 
 /* iterate over the option list of header h_ with cursor o_ */
 #define nmreq_foreach_option(h_, o_)					\

@@ -762,6 +762,7 @@ nmport_register(struct nmport_d *d)
 {
 	struct nmctx *ctx = nmport_ctx(d);
 	struct nmreq_option *o;
+	char note[128];
 	int fd, err;
 
 	if (d == NULL) {
@@ -796,6 +797,8 @@ nmport_register(struct nmport_d *d)
 			    d->hdr.nr_name, nmreq_option_name(o->nro_reqtype),
 			    strerror((int)o->nro_status));
 		}
+		if (nmreq_note(fd, note, sizeof(note)) > 0)
+			nmctx_ferror(ctx, "%s", note);
 		close(fd);
 		errno = err;
 		return -1;

@@ -234,9 +234,12 @@ nmd_uctx_copyout(struct nm_user_ctx *uc, uint64_t uaddr, const void *src,
 	return 0;
 }
 
+_Static_assert(NM_USER_NOTE_MAX <= NMD_NOTE_MAX, "note size");
+
 /*
  * NIOCCTRL, NIOCREGIF, NIOCGINFO, decoded by nmd_decode (the argument and
  * the segments, all inside the `got` bytes received). 0, or NMD_GONE.
+ * What the host noted for the user (nm_user_note) ends the reply.
  */
 static int
 nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
@@ -249,7 +252,8 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 		struct nmreq_header hdr;
 		struct nmreq nmr;
 	} arg;
-	size_t asz = io->argsize, dpos, rlen;
+	size_t asz = io->argsize, dpos, rlen, nlen;
+	char note[NM_USER_NOTE_MAX];
 	struct nm_os_region *region;
 	uint64_t rsize = 0;
 	int error, fd = -1;
@@ -258,7 +262,9 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 
 	memcpy(&arg, io->arg, asz);
 
+	nm_user_note_take(note);	/* none left from another request */
 	error = nm_ioctl(c->priv, (unsigned long)m->cmd, &arg, &u);
+	nlen = nm_user_note_take(note);
 	if (error == 0 && c->cs == NULL) {
 		c->cs = nmd_cs_ctrl_done(c->priv);
 		if (c->cs != NULL)
@@ -272,8 +278,8 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 		fd = nm_os_region_fd(region);
 		c->region_sent = region;
 	}
-	/* The reply: header, argument, the segments the core wrote. */
-	r = malloc(got);
+	/* The reply: header, argument, the segments the core wrote, note. */
+	r = malloc(got + NMD_NOTE_MAX);
 	if (r == NULL)
 		return NMD_GONE;
 	out = (uint8_t *)r;
@@ -291,6 +297,11 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 		    sizeof(struct nmd_seg));
 		memcpy(out + dpos, io->data[i], io->seg[i].len);
 		dpos += nmd_align8(io->seg[i].len);
+	}
+	if (nlen > 0 && dpos + nmd_align8(nlen + 1) <= NMD_MSG_MAX) {
+		memset(out + dpos, 0, nmd_align8(nlen + 1));
+		memcpy(out + dpos, note, nlen);
+		dpos += nmd_align8(nlen + 1);
 	}
 	r->magic = NMD_MAGIC;
 	r->type = NMD_MSG_IOCTL;

@@ -12,7 +12,7 @@
  * (nm_xdp.c) where its program attaches, else AF_PACKET (nm_afp.c);
  * NETMAPD_NIC=xdp or =afpacket in netmapd's environment forces one (no
  * fallback then), =xdp-copy AF_XDP without zero copy. The choice goes
- * to the log.
+ * to the log and, like a refusal, to the user (nm_user_note).
  *
  * One receive thread per attached interface does what the module's
  * rx_handler does: it polls the queues' sockets, hands every frame to
@@ -47,6 +47,7 @@
 #include "nm_os.h"
 #include "nm_core.h"
 #include "nm_nic_user.h"
+#include "nm_os_user.h"
 
 #define NM_USER_REAP_MS		1	/* while TX frames are out */
 /*
@@ -193,11 +194,17 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 	if (!nm_user_has(caps, CAP_NET_RAW)) {
 		nm_os_log("%s: refused: netmapd lacks CAP_NET_RAW (interfaces "
 		    "need the system daemon, see netmapd(8))", name);
+		nm_user_note("netmapd: %s: CAP_NET_RAW is needed for "
+		    "interfaces (run the system daemon, see netmapd(8))",
+		    name);
 		return EPERM;
 	}
 	if (forced == &nm_user_xdp_path && nm_user_xdp_missing(caps)) {
 		nm_os_log("%s: refused: NETMAPD_NIC=xdp and netmapd lacks %s",
 		    name, nm_user_xdp_missing(caps));
+		nm_user_note("netmapd: %s: NETMAPD_NIC=xdp needs %s (run the "
+		    "system daemon, see netmapd(8))", name,
+		    nm_user_xdp_missing(caps));
 		return EPERM;
 	}
 	nic = calloc(1, sizeof(*nic));
@@ -355,6 +362,19 @@ nm_user_max_frame(struct nm_os_nic *nic)
 }
 
 /*
+ * Say which path runs: in the log, and to the user in the reply to the
+ * request that attached (nm_user_note), "veth0: AF_XDP copy, 1 queue".
+ */
+static void
+nm_user_nic_said(const struct nm_os_nic *nic, bool forced)
+{
+	nm_user_note("%s: %s%s%s, %u queue%s", nic->name, nic->path->name,
+	    nic->mode, forced ? " (NETMAPD_NIC)" : "", nic->nq,
+	    nic->nq == 1 ? "" : "s");
+	nm_os_log("%s", nm_user_note_peek());
+}
+
+/*
  * The path: the forced one, or AF_XDP if the daemon may attach programs
  * and one attaches, else AF_PACKET. Saying which, and why.
  */
@@ -373,8 +393,7 @@ nm_user_nic_pick(struct nm_os_nic *nic)
 		nic->path = forced;
 		error = forced->attach(nic);
 		if (error == 0)
-			nm_os_log("%s: %s%s (NETMAPD_NIC), %u queues",
-			    nic->name, forced->name, nic->mode, nic->nq);
+			nm_user_nic_said(nic, true);
 		return error;
 	}
 	missing = nm_user_xdp_missing(nm_user_caps());
@@ -382,8 +401,7 @@ nm_user_nic_pick(struct nm_os_nic *nic)
 		nic->path = &nm_user_xdp_path;
 		error = nic->path->attach(nic);
 		if (error == 0) {
-			nm_os_log("%s: AF_XDP%s, %u queues", nic->name,
-			    nic->mode, nic->nq);
+			nm_user_nic_said(nic, false);
 			return 0;
 		}
 		nm_os_log("%s: AF_XDP: %s: AF_PACKET instead", nic->name,
@@ -393,9 +411,10 @@ nm_user_nic_pick(struct nm_os_nic *nic)
 		    missing);
 	}
 	nic->path = &nm_user_afp_path;
+	nic->mode = "";
 	error = nic->path->attach(nic);
 	if (error == 0)
-		nm_os_log("%s: AF_PACKET, %u queues", nic->name, nic->nq);
+		nm_user_nic_said(nic, false);
 	return error;
 }
 

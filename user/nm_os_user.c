@@ -604,6 +604,38 @@ nm_os_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+static __thread char nm_user_note_buf[NM_USER_NOTE_MAX];
+
+void
+nm_user_note(const char *fmt, ...)
+{
+	va_list ap;
+	char *c;
+
+	va_start(ap, fmt);
+	vsnprintf(nm_user_note_buf, sizeof(nm_user_note_buf), fmt, ap);
+	va_end(ap);
+	for (c = nm_user_note_buf; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
+}
+
+const char *
+nm_user_note_peek(void)
+{
+	return nm_user_note_buf;
+}
+
+size_t
+nm_user_note_take(char *buf)
+{
+	size_t n = strlen(nm_user_note_buf);
+
+	memcpy(buf, nm_user_note_buf, n + 1);
+	nm_user_note_buf[0] = '\0';
+	return n;
+}
+
 /*
  * Polling threads serve interfaces on switches: none here (netmapd's
  * interfaces are served by their receive threads, nm_nic_user.c).

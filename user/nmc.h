@@ -51,6 +51,7 @@ struct nmc_port {
 	int cs_state;			/* NMC_CS_* */
 	struct nmc_cs *cs;
 	uint64_t cs_check;		/* ns: next look for the daemon */
+	char note[NMD_NOTE_MAX];	/* of the last IOCTL reply, under mtx */
 };
 
 enum { NMC_CS_UNKNOWN, NMC_CS_READY, NMC_CS_NONE };
@@ -110,6 +111,8 @@ ssize_t nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 /* NIOCCTRL, NIOCREGIF, NIOCGINFO. 0 or an errno. */
 int nmc_ioctl_msg(int sock, struct nmc_port *p, unsigned long cmd,
     void *uarg);
+/* The note of fd's last IOCTL reply (nmc_req.c): its length, 0: none. */
+size_t nmc_note(int fd, char *buf, size_t size);
 /* The region's memfd and size, asked for if we have none. 0 or errno. */
 int nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size);
 /* Is the daemon at the other end of sock gone? */

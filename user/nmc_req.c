@@ -639,8 +639,13 @@ nmc_ioctl_msg(int fd, struct nmc_port *p, unsigned long cmd, void *uarg)
 			goto out;
 		pos += nmd_align8(s.len);
 	}
-	if (rfd >= 0 && nmc_check_memfd(rfd, r->arg) != 0)
+	if (nmd_note_check(rb + pos, (size_t)n - pos) != 0 ||
+	    (rfd >= 0 && nmc_check_memfd(rfd, r->arg) != 0))
 		goto out;
+	pthread_mutex_lock(&p->mtx);
+	memset(p->note, 0, sizeof(p->note));
+	memcpy(p->note, rb + pos, (size_t)n - pos);
+	pthread_mutex_unlock(&p->mtx);
 	nmc_poke((uintptr_t)uarg, rb + sizeof(*r), asz);
 	pos = off + r->nseg * sizeof(struct nmd_seg);
 	for (i = 0; i < r->nseg; i++) {
@@ -670,6 +675,33 @@ out:
 	return error;
 }
 
+/*
+ * The note of fd's last IOCTL reply, for libnetmap (nmport_note): its
+ * length, 0 if none or fd is not served by netmapd.
+ */
+size_t
+nmc_note(int fd, char *buf, size_t size)
+{
+	struct nmc_port *p;
+	bool closed;
+	size_t n;
+
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	p = nmc_hold(fd, &closed);
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->mtx);
+	n = strnlen(p->note, sizeof(p->note));
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, p->note, n);
+	buf[n] = '\0';
+	pthread_mutex_unlock(&p->mtx);
+	nmc_release(fd);
+	return n;
+}
 
 /*
  * The region of p: received with the REGISTER of this process, else

@@ -80,6 +80,27 @@ nmd_decode_ioctl(uint8_t *buf, size_t got, struct nmd_ioctl *io)
 }
 
 int
+nmd_note_check(const uint8_t *note, size_t len)
+{
+	size_t i, n;
+
+	if (len == 0)
+		return 0;
+	if (len > NMD_NOTE_MAX || len % 8 != 0)
+		return EPROTO;
+	n = strnlen((const char *)note, len);
+	if (n == 0 || n == len || nmd_align8(n + 1) != len)
+		return EPROTO;
+	for (i = 0; i < n; i++)
+		if (note[i] < 0x20 || note[i] > 0x7e)
+			return EPROTO;
+	for (i = n; i < len; i++)
+		if (note[i] != 0)
+			return EPROTO;
+	return 0;
+}
+
+int
 nmd_decode(uint8_t *buf, size_t got, bool with_fd, enum nmd_stage stage,
     struct nmd_ioctl *io)
 {

@@ -77,7 +77,11 @@ struct nmd_msg {
  * points to (NIOCCTRL body, each option with its body), shipped so that
  * the core's nm_os_copyin/out find it by the user address. The reply has
  * the same layout with the argument as written back and only the
- * segments the core wrote into (flags NMD_SEG_DIRTY).
+ * segments the core wrote into (flags NMD_SEG_DIRTY), then optionally a
+ * note: a short text for the user (which path an interface took, which
+ * privilege the daemon lacks), the rest of the message, NUL-terminated,
+ * printable ASCII, NUL-padded to 8, at most NMD_NOTE_MAX bytes. Older
+ * clients ignore it; requests never carry one.
  */
 struct nmd_seg {
 	uint64_t uaddr;
@@ -85,6 +89,10 @@ struct nmd_seg {
 	uint32_t flags;
 };
 #define NMD_SEG_DIRTY		1u
+#define NMD_NOTE_MAX		128
+
+/* A reply's note of len bytes (0: none) is well formed. 0 or EPROTO. */
+int nmd_note_check(const uint8_t *note, size_t len);
 
 static inline size_t
 nmd_align8(size_t n)

@@ -301,6 +301,7 @@ static void
 open_port(struct pg_glob *g, const struct pg_args *a, uint32_t *orig_mode)
 {
 	struct nmport_d *d;
+	char note[128];
 	int error;
 
 	d = nmport_prepare(g->ifname);
@@ -332,6 +333,9 @@ open_port(struct pg_glob *g, const struct pg_args *a, uint32_t *orig_mode)
 		nmport_undo_prepare(d);
 		open_failed(g->ifname, error);
 	}
+	/* netmapd says which path an interface takes */
+	if (nmreq_note(d->fd, note, sizeof(note)) > 0)
+		pg_log("%s", note);
 	g->nmd = d;
 }
 

@@ -21,8 +21,9 @@
 #   - AF_XDP: while bound, the stack gets nothing; the program is on the
 #     interface while bound and gone (ip link, bpftool) after close,
 #     after SIGKILL of the client and after SIGKILL of the daemon;
-#   - without CAP_NET_RAW the REGISTER fails with EPERM and the log says
-#     which capability is missing; with CAP_NET_RAW but not CAP_NET_ADMIN
+#   - pkt-gen's startup lines name the path (netmapd's note);
+#   - without CAP_NET_RAW the REGISTER fails with EPERM and the log, and
+#     pkt-gen's error, say which capability is missing; with CAP_NET_RAW but not CAP_NET_ADMIN
 #     and CAP_BPF the automatic choice is AF_PACKET, and says why.
 # Needs root (namespaces) and a kernel with AF_XDP; skips otherwise.
 . tests/user/lib.sh
@@ -181,6 +182,9 @@ traffic() {
 	wait_ok $rpid "afrecv of pkt-gen's frames" "$T/af.out"
 	grep -q "$IFA: $logline" "$T/netmapd.log" ||
 	    fail "the log does not say $logline"
+	# and so does pkt-gen, from netmapd's note with the REGISTER
+	grep -q "$IFA: $logline.*, 1 queue\$" "$T/pg.out" ||
+	    fail "pkt-gen does not say $logline: $(cat "$T/pg.out")"
 
 	echo "== $path: AF_PACKET on $IFB -> pkt-gen on netmap:$IFA"
 	: >"$T/pg.out"
@@ -395,6 +399,12 @@ grep -q "Operation not permitted" "$T/perm.out" ||
 grep -q "lacks CAP_NET_RAW" "$T/netmapd.log" ||
     fail "the log does not name CAP_NET_RAW"
 grep "lacks CAP_NET_RAW" "$T/netmapd.log"
+# pkt-gen (libnetmap) says so too, from netmapd's note with the EPERM
+$A "$NT" 30 "$PG" -i "netmap:$IFA" -f tx -n 1 >"$T/perm.out" 2>&1 &&
+    fail "pkt-gen bound without CAP_NET_RAW"
+grep -q "^netmapd: $IFA: CAP_NET_RAW is needed for interfaces (run the system daemon, see netmapd(8))\$" \
+    "$T/perm.out" || fail "pkt-gen's error: $(cat "$T/perm.out")"
+grep "CAP_NET_RAW" "$T/perm.out"
 stop_daemon
 
 echo "== CAP_NET_RAW only: AF_PACKET, and the log says why"

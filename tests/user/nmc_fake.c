@@ -6,7 +6,8 @@
  * case forks a fake daemon that listens on a socket of its own and
  * misbehaves in one way, and a client process that must get an error
  * (the errno is checked), never crash, hang or let the fake write into
- * its memory. All cases run at once; each client has an alarm as a hang
+ * its memory, nor keep a note that is not short printable text. All
+ * cases run at once; each client has an alarm as a hang
  * detector.
  *
  * Cases that need root (a listener or a directory of another uid) are
@@ -20,6 +21,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "nmc.h"
 #include "nmd_proto.h"
 #include "nmd_test.h"
 
@@ -44,6 +46,11 @@ enum fake_case {
 	FC_DIR_OWNER,		/* the directory belongs to another uid */
 	FC_UNSEALED_BELL,	/* a doorbell memfd that could still shrink */
 	FC_REFUSED,		/* HELLO refused (a cap): no doorbell */
+	FC_NOTE,		/* a note with the reply: kept for the fd */
+	FC_NOTE_LONG,		/* a note over NMD_NOTE_MAX */
+	FC_NOTE_UNTERM,		/* a note without its NUL */
+	FC_NOTE_CTRL,		/* a note with a control character */
+	FC_NOTE_PAD,		/* a note padded with other than NULs */
 	FC_HONEST,		/* the control case: everything fine */
 	FC_NCASES
 };
@@ -52,8 +59,42 @@ static const char *const fc_names[FC_NCASES] = {
 	"no-accept", "silent-hello", "silent-ctrl", "silent-bell",
 	"small-bell", "file-bell", "seg-foreign", "seg-longer",
 	"small-region", "small-region-msg", "peer-nobody", "dir-mode",
-	"dir-link", "dir-owner", "unsealed-bell", "refused", "honest",
+	"dir-link", "dir-owner", "unsealed-bell", "refused", "note",
+	"note-long", "note-unterm", "note-ctrl", "note-pad", "honest",
 };
+
+#define FAKE_NOTE	"veth0: AF_XDP copy, 1 queue"
+
+/*
+ * The note ending the IOCTL reply of case fc, in out (room for
+ * NMD_NOTE_MAX + 8 bytes): its length, 0 for none.
+ */
+static size_t
+fake_note(enum fake_case fc, uint8_t *out)
+{
+	size_t len = nmd_align8(sizeof(FAKE_NOTE));
+
+	memset(out, 0, NMD_NOTE_MAX + 8);
+	memcpy(out, FAKE_NOTE, sizeof(FAKE_NOTE));
+	switch (fc) {
+	case FC_NOTE:
+		return len;
+	case FC_NOTE_LONG:
+		memset(out, 'x', NMD_NOTE_MAX);
+		return NMD_NOTE_MAX + 8;
+	case FC_NOTE_UNTERM:
+		memset(out, 'x', len);
+		return len;
+	case FC_NOTE_CTRL:
+		out[5] = 0x1b;
+		return len;
+	case FC_NOTE_PAD:
+		out[len - 1] = 'x';
+		return len;
+	default:
+		return 0;
+	}
+}
 
 /* What a hostile reply must never overwrite. */
 static volatile uint64_t canary = 0x600dc0ffee;
@@ -126,6 +167,7 @@ fake_ioctl_reply(int s, enum fake_case fc, const uint8_t *req, size_t n)
 		memset(out + off, 0x5a, nmd_align8(seg.len));
 		off += nmd_align8(seg.len);
 	}
+	off += fake_note(fc, out + off);
 	r->len = (uint32_t)off;
 	CHECK_EQ(nmd_send(s, out, off, fd, 0), 0);
 	if (fd >= 0)
@@ -250,6 +292,7 @@ static void
 client_run(enum fake_case fc)
 {
 	struct nmreq_register reg;
+	char note[NMD_NOTE_MAX];
 	uint8_t *guard;
 	char *mem;
 	int fd;
@@ -329,8 +372,30 @@ client_run(enum fake_case fc)
 		close(fd);
 		break;
 	case FC_HONEST:
+		/* An older daemon: no note. */
 		fd = unit_open();
 		CHECK_EQ(client_register(fd, &reg), 0);
+		CHECK_EQ(nmc_note(fd, note, sizeof(note)), 0);
+		CHECK_EQ(note[0], '\0');
+		close(fd);
+		break;
+	case FC_NOTE:
+		fd = unit_open();
+		CHECK_EQ(client_register(fd, &reg), 0);
+		CHECK_EQ(nmc_note(fd, note, sizeof(note)), strlen(FAKE_NOTE));
+		CHECK_EQ(strcmp(note, FAKE_NOTE), 0);
+		/* cut to the caller's buffer, NUL-terminated */
+		CHECK_EQ(nmc_note(fd, note, 6), 5);
+		CHECK_EQ(strcmp(note, "veth0"), 0);
+		close(fd);
+		break;
+	case FC_NOTE_LONG:
+	case FC_NOTE_UNTERM:
+	case FC_NOTE_CTRL:
+	case FC_NOTE_PAD:
+		fd = unit_open();
+		CHECK_ERR(client_register(fd, &reg), EPROTO);
+		CHECK_EQ(nmc_note(fd, note, sizeof(note)), 0);
 		close(fd);
 		break;
 	default:
