@@ -14,7 +14,10 @@
  * buffer of NMD_MSG_MAX; the decoder then runs on a heap copy of exactly
  * the bytes received, so AddressSanitizer sees any read past them. A
  * message it accepts must be what the daemon's handlers assume; any
- * other outcome traps.
+ * other outcome traps. The same bytes (at most a note's worth, on a
+ * heap copy of that size) also go through the client's check of a
+ * reply's note, nmd_note_check(): what it accepts is one short line of
+ * printable text, NUL-padded.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -89,6 +92,26 @@ fuzz_check_ioctl(const uint8_t *buf, size_t got, const struct nmd_ioctl *io)
 	(void)sum;
 }
 
+static void
+fuzz_check_note(const uint8_t *data, size_t size)
+{
+	size_t len = size < NMD_NOTE_MAX + 8 ? size : NMD_NOTE_MAX + 8, k;
+	uint8_t *note = malloc(len > 0 ? len : 1);	/* exact: ASan */
+
+	if (note == NULL)
+		return;
+	memcpy(note, data, len);
+	if (nmd_note_check(note, len) == 0 && len > 0) {
+		FUZZ_CHECK(len <= NMD_NOTE_MAX && len % 8 == 0);
+		FUZZ_CHECK(note[0] >= 0x20 && note[len - 1] == 0);
+		for (k = 0; note[k] != 0; k++)
+			FUZZ_CHECK(note[k] >= 0x20 && note[k] <= 0x7e);
+		for (; k < len; k++)
+			FUZZ_CHECK(note[k] == 0);
+	}
+	free(note);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -102,6 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	fuzz_check_note(data + 1, size - 1);
 	stage = data[0] & 1 ? NMD_STAGE_CONN : NMD_STAGE_FIRST;
 	with_fd = (data[0] & 2) != 0;
 	if (send(fuzz_sv[0], data + 1, size - 1, MSG_DONTWAIT) < 0)
