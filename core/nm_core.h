@@ -450,6 +450,8 @@ int nm_vale_polling(struct nm_req *req, bool enable);
 void nm_vale_nic_forward(struct nm_kring *k, uint32_t head);
 /* A NIC port's interface went away while the adapter lives. */
 bool nm_nic_gone(struct nm_adapter *na);
+/* Which path its interface runs, to the user (nm_os_nic_say). */
+void nm_nic_say(const struct nm_adapter *na);
 /* A frame of the switch leaves by a NIC (or, host_port, up its stack). */
 int nm_nic_bdg_tx(struct nm_adapter *na, uint32_t q,
     const void *const *data, const uint32_t *len, int nfrags);

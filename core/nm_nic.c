@@ -554,6 +554,12 @@ nm_nic_gone(struct nm_adapter *na)
 	return nm_os_nic_gone(na->nic->os);
 }
 
+void
+nm_nic_say(const struct nm_adapter *na)
+{
+	nm_os_nic_say(na->nic->os);
+}
+
 /*
  * A frame the switch sends to a NIC port (out on its queue q modulo its
  * queues) or to its host port (`parent` the NIC: up its stack), nfrags
@@ -824,6 +830,8 @@ nm_nic_get(const char *name, const struct nmreq_register *reg, bool create,
 			nm_nic_unlist(nic);
 		} else if (nm_os_nic_same(nic->os, os)) {
 			nm_os_nic_close(os);
+			/* bound already: the path is chosen, say it */
+			nm_os_nic_say(nic->os);
 			nm_adapter_get(nic->na);
 			*out = nic->na;
 			return 0;

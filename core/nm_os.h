@@ -281,6 +281,13 @@ bool nm_os_nic_same(const struct nm_os_nic *a, const struct nm_os_nic *b);
 bool nm_os_nic_gone(const struct nm_os_nic *nic);
 int nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na);
 void nm_os_nic_detach(struct nm_os_nic *nic);
+/*
+ * Tell the user which path an attached interface runs, with the answer
+ * to the request being served (netmapd: a note with the reply, since it
+ * has several paths; the module has one and nothing to say). Core lock
+ * held.
+ */
+void nm_os_nic_say(const struct nm_os_nic *nic);
 int nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
     void **frame, void **data);
 int nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,

@@ -1596,6 +1596,8 @@ nm_vale_list(struct nm_req *req)
 		l->nr_bridge_idx = (uint16_t)(b - nm_bridges);
 		port = nm_bridge_port(b, name);
 		l->nr_port_idx = port < 0 ? NM_VALE_NOPORT : (uint16_t)port;
+		if (port >= 0 && b->ports[port]->type == NM_AD_NIC)
+			nm_nic_say(b->ports[port]);
 		error = 0;
 		goto out;
 	}

@@ -645,6 +645,12 @@ nm_os_nic_detach(struct nm_os_nic *nic)
 	}
 }
 
+/* One path to the wire: nothing to tell the user. */
+void
+nm_os_nic_say(const struct nm_os_nic *nic)
+{
+}
+
 static int
 nm_linux_nic_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {

@@ -361,17 +361,29 @@ nm_user_max_frame(struct nm_os_nic *nic)
 	return 0;
 }
 
-/*
- * Say which path runs: in the log, and to the user in the reply to the
- * request that attached (nm_user_note), "veth0: AF_XDP copy, 1 queue".
- */
+/* The user's note on the path, "veth0: AF_XDP copy, 1 queue". */
+static void
+nm_user_nic_note(const struct nm_os_nic *nic)
+{
+	nm_user_note("%s: %s%s, %u queue%s", nic->name, nic->path->name,
+	    nic->mode, nic->nq, nic->nq == 1 ? "" : "s");
+}
+
+/* Say which path runs: in the log, and to the user who attached. */
 static void
 nm_user_nic_said(const struct nm_os_nic *nic, bool forced)
 {
-	nm_user_note("%s: %s%s%s, %u queue%s", nic->name, nic->path->name,
-	    nic->mode, forced ? " (NETMAPD_NIC)" : "", nic->nq,
-	    nic->nq == 1 ? "" : "s");
-	nm_os_log("%s", nm_user_note_peek());
+	nm_user_nic_note(nic);
+	nm_os_log("%s%s", nm_user_note_peek(), forced ? " (NETMAPD_NIC)" :
+	    "");
+}
+
+/* To a later user: a REGISTER of a bound interface, VALE_LIST. */
+void
+nm_os_nic_say(const struct nm_os_nic *nic)
+{
+	if (nic->na != NULL)
+		nm_user_nic_note(nic);
 }
 
 /*

@@ -45,6 +45,11 @@ nm_os_nic_detach(struct nm_os_nic *nic)
 {
 }
 
+void
+nm_os_nic_say(const struct nm_os_nic *nic)
+{
+}
+
 int
 nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
     void **frame, void **data)

@@ -98,8 +98,8 @@ int nm_user_waiter_sleep(struct nm_user_waiter *w, int timeout_ms);
  * A note for the user on the request this thread serves (netmapd sends
  * it with the IOCTL reply, docs/netmapd.md): which path an interface
  * took, which privilege the daemon lacks. The last one wins; bytes that
- * are not printable ASCII become '?'. peek shows it; take copies it out (at most
- * NM_USER_NOTE_MAX bytes with the NUL, "" if none) and clears it.
+ * are not printable ASCII become '?'. peek shows it; take copies it out
+ * (at most NM_USER_NOTE_MAX bytes with the NUL, "" if none), clears it.
  */
 #define NM_USER_NOTE_MAX	120
 void nm_user_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -676,7 +676,7 @@ out:
 }
 
 /*
- * The note of fd's last IOCTL reply, for libnetmap (nmport_note): its
+ * The note of fd's last IOCTL reply, for libnetmap (nmreq_note): its
  * length, 0 if none or fd is not served by netmapd.
  */
 size_t

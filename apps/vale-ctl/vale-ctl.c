@@ -292,6 +292,19 @@ prepare(const struct args *a, struct nmreq_header *hdr, union body *b)
 	return (action);
 }
 
+/*
+ * netmapd's note on the request, after upstream's lines: which path an
+ * interface runs, or why it was refused (the module has none).
+ */
+static void
+print_note(int fd, FILE *f)
+{
+	char note[128];
+
+	if (nmreq_note(fd, note, sizeof(note)) > 0)
+		fprintf(f, "%s\n", note);
+}
+
 static int
 bdg_ctl(int fd, const struct args *a, struct nmreq_header *hdr,
     union body *b, const char *action)
@@ -299,6 +312,7 @@ bdg_ctl(int fd, const struct args *a, struct nmreq_header *hdr,
 	if (ioctl(fd, NIOCCTRL, hdr) != 0) {
 		fprintf(stderr, "failed to %s %s: %s\n", action, a->name,
 		    strerror(errno));
+		print_note(fd, stderr);
 		return (1);
 	}
 	switch (a->reqtype) {
@@ -324,6 +338,7 @@ bdg_ctl(int fd, const struct args *a, struct nmreq_header *hdr,
 		dump_port_info(&b->info);
 		break;
 	}
+	print_note(fd, stdout);
 	return (0);
 }
 

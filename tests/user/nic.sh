@@ -17,14 +17,17 @@
 #   - ip link del of the bound interface mid-traffic: clients live on,
 #     close cleanly, and a new interface of that name is a new port;
 #   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out; -h
-#     (the host port) EOPNOTSUPP;
+#     (the host port) EOPNOTSUPP; vale-ctl -l names the path after
+#     upstream's lines;
 #   - AF_XDP: while bound, the stack gets nothing; the program is on the
 #     interface while bound and gone (ip link, bpftool) after close,
 #     after SIGKILL of the client and after SIGKILL of the daemon;
-#   - pkt-gen's startup lines name the path (netmapd's note);
+#   - pkt-gen's startup lines name the path (netmapd's note), also to a
+#     second binder;
 #   - without CAP_NET_RAW the REGISTER fails with EPERM and the log, and
-#     pkt-gen's error, say which capability is missing; with CAP_NET_RAW but not CAP_NET_ADMIN
-#     and CAP_BPF the automatic choice is AF_PACKET, and says why.
+#     pkt-gen's error, say which capability is missing; with CAP_NET_RAW
+#     but not CAP_NET_ADMIN and CAP_BPF the automatic choice is
+#     AF_PACKET, and says why.
 # Needs root (namespaces) and a kernel with AF_XDP; skips otherwise.
 . tests/user/lib.sh
 
@@ -272,10 +275,10 @@ del_bound() {
 	stack_ok "after the deletion ($1)"
 }
 
-# vale-ctl -a: the interface on a VALE switch, frames both ways (the
-# peer's three bursts of 1000 cycle the interface's 1024-slot RX ring
-# three times: zero copy's buffers come back through the switch), then
-# vale-ctl -d.
+# vale_attach PATH LOGLINE: vale-ctl -a puts the interface on a VALE
+# switch, -l says LOGLINE; frames both ways (the peer's three bursts of
+# 1000 cycle the interface's 1024-slot RX ring three times: zero copy's
+# buffers come back through the switch), then vale-ctl -d.
 vale_attach() {
 	echo "== $1: on a VALE switch (vale-ctl -a, -d)"
 	$A "$O/vale-ctl" -h "valeX:$IFA" 2>"$T/err" &&
@@ -283,6 +286,14 @@ vale_attach() {
 	grep -q "Operation not supported" "$T/err" ||
 	    fail "vale-ctl -h: $(cat "$T/err")"
 	$A "$O/vale-ctl" -a "valeX:$IFA" || fail "vale-ctl -a valeX:$IFA"
+	# -l: upstream's two lines, then netmapd's note names the path
+	$A "$O/vale-ctl" -l "valeX:$IFA" >"$T/l.out" ||
+	    fail "vale-ctl -l valeX:$IFA"
+	sed -n 1p "$T/l.out" | grep -q "^bridge_idx: " &&
+	    sed -n 2p "$T/l.out" | grep -q "^port_idx: " &&
+	    [ "$(sed -n 3p "$T/l.out")" = "$IFA: $2, 1 queue" ] &&
+	    [ "$(wc -l <"$T/l.out")" -eq 3 ] ||
+	    fail "vale-ctl -l does not say $2: $(cat "$T/l.out")"
 	: >"$T/pg.out"
 	$A "$NT" 30 "$PG" -i valeX:p1 -f rx -n 3000 >"$T/pg.out" 2>&1 &
 	rpid=$!
@@ -352,12 +363,17 @@ wait_ready "$T/nm.out"
 has_prog "while bound"
 $A ping -c 1 -W 1 10.9.0.2 >/dev/null 2>&1 &&
     fail "ping through a bound interface"
+# a second binder is told the path chosen for the first
+$A "$NT" 30 "$PG" -i "netmap:$IFA" -f tx -n 1 >"$T/pg.out" 2>&1 ||
+    fail "pkt-gen on a bound interface: $(cat "$T/pg.out")"
+grep -q "$IFA: AF_XDP zero-copy, 4 queues\$" "$T/pg.out" ||
+    fail "pkt-gen on a bound interface: $(cat "$T/pg.out")"
 kill -TERM $rpid
 wait $rpid
 no_prog "after close"
 stack_ok "after close"
 del_bound AF_XDP
-vale_attach AF_XDP
+vale_attach AF_XDP "AF_XDP zero-copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
 nic_start
@@ -367,7 +383,7 @@ kills AF_XDP
 nic_start NETMAPD_NIC=xdp-copy
 traffic AF_XDP "AF_XDP copy"
 del_bound "AF_XDP copy"
-vale_attach "AF_XDP copy"
+vale_attach "AF_XDP copy" "AF_XDP copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
 
@@ -376,7 +392,7 @@ nic_start NETMAPD_NIC=afpacket
 traffic AF_PACKET AF_PACKET
 no_prog "with AF_PACKET"
 del_bound AF_PACKET
-vale_attach AF_PACKET
+vale_attach AF_PACKET AF_PACKET
 stop_daemon
 nic_start NETMAPD_NIC=afpacket
 kills AF_PACKET
@@ -402,8 +418,10 @@ grep "lacks CAP_NET_RAW" "$T/netmapd.log"
 # pkt-gen (libnetmap) says so too, from netmapd's note with the EPERM
 $A "$NT" 30 "$PG" -i "netmap:$IFA" -f tx -n 1 >"$T/perm.out" 2>&1 &&
     fail "pkt-gen bound without CAP_NET_RAW"
-grep -q "^netmapd: $IFA: CAP_NET_RAW is needed for interfaces (run the system daemon, see netmapd(8))\$" \
-    "$T/perm.out" || fail "pkt-gen's error: $(cat "$T/perm.out")"
+want="netmapd: $IFA: CAP_NET_RAW is needed for interfaces"
+want="$want (run the system daemon, see netmapd(8))"
+grep -qxF "$want" "$T/perm.out" ||
+    fail "pkt-gen's error: $(cat "$T/perm.out")"
 grep "CAP_NET_RAW" "$T/perm.out"
 stop_daemon
 
