@@ -43,6 +43,11 @@ run "name without prefix" -- -i eth9 -f tx -n 10 -w 0
 expect_rc 0
 expect "^Sending on netmap:eth9: 1 queues"
 
+run "netmapd's note on the port" "FAKE_NOTE=eth9:_AF_XDP_copy" -- \
+    -i eth9 -f tx -n 10 -w 0
+expect_rc 0
+expect "^[0-9.]+ eth9:_AF_XDP_copy$"
+
 run "txseq with fragments" FAKE_CHECK_SEQ=1 -- -i vale0:a -f txseq -n 5000 -F 3 -l 1000
 expect_rc 0
 expect "^Sent 5000 packets 5000000 bytes"

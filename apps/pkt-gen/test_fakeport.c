@@ -260,6 +260,19 @@ nmport_open_desc(struct nmport_d *d)
 	return (0);
 }
 
+/* netmapd's note on the port, as FAKE_NOTE says (none: the module). */
+size_t
+nmreq_note(int fd, char *buf, size_t size)
+{
+	const char *note = getenv("FAKE_NOTE");
+
+	if (size == 0)
+		return (0);
+	snprintf(buf, size, "%s", fake_of(fd) != NULL && note != NULL ?
+	    note : "");
+	return (strlen(buf));
+}
+
 void
 nmport_close(struct nmport_d *d)
 {
