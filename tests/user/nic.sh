@@ -27,7 +27,8 @@
 #   - without CAP_NET_RAW the REGISTER fails with EPERM and the log, and
 #     pkt-gen's error, say which capability is missing; with CAP_NET_RAW
 #     but not CAP_NET_ADMIN and CAP_BPF the automatic choice is
-#     AF_PACKET, and says why.
+#     AF_PACKET, and says why, and NETMAPD_NIC=xdp is EPERM, which
+#     pkt-gen explains.
 # Needs root (namespaces) and a kernel with AF_XDP; skips otherwise.
 . tests/user/lib.sh
 
@@ -439,6 +440,26 @@ to_peer -n 100 -l 60 -- -n 100 -l 60
 grep -q "AF_XDP needs CAP_NET_ADMIN and CAP_BPF: AF_PACKET" \
     "$T/netmapd.log" || fail "no fallback for want of capabilities"
 no_prog "with CAP_NET_RAW only"
+stop_daemon
+
+echo "== CAP_NET_RAW only, NETMAPD_NIC=xdp: EPERM, and pkt-gen says why"
+$A setpriv --bounding-set=-net_admin,-bpf,-sys_admin --inh-caps=-all \
+    env NETMAPD_NIC=xdp "$O/san/netmapd" -f -s "$NETMAP_SOCKET" \
+    2>"$T/netmapd.log" &
+NMD_PID=$!
+i=0
+while [ ! -S "$NETMAP_SOCKET" ]; do
+	i=$((i + 1))
+	[ $i -gt 500 ] && fail "netmapd did not start"
+	sleep 0.01
+done
+$A "$NT" 30 "$PG" -i "netmap:$IFA" -f tx -n 1 >"$T/perm.out" 2>&1 &&
+    fail "pkt-gen bound with NETMAPD_NIC=xdp and no CAP_NET_ADMIN"
+want="netmapd: $IFA: NETMAPD_NIC=xdp needs CAP_NET_ADMIN and CAP_BPF"
+want="$want (run the system daemon, see netmapd(8))"
+grep -q "register failed: Operation not permitted" "$T/perm.out" &&
+    grep -qxF "$want" "$T/perm.out" ||
+    fail "pkt-gen's error: $(cat "$T/perm.out")"
 stop_daemon
 
 echo "== netmapd -g: the group's members reach the root daemon, others not"
