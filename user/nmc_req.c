@@ -612,6 +612,10 @@ nmc_ioctl_msg(int fd, struct nmc_port *p, unsigned long cmd, void *uarg)
 	m->len = (uint32_t)pos;
 	m->cmd = cmd;
 
+	/* the note is the last reply's: none if this one fails */
+	pthread_mutex_lock(&p->mtx);
+	p->note[0] = '\0';
+	pthread_mutex_unlock(&p->mtx);
 	n = nmc_call(fd, p, q->msg, pos, rb, NMD_MSG_MAX, &rfd);
 	if (n < 0) {
 		error = (int)-n;

@@ -51,6 +51,7 @@ enum fake_case {
 	FC_NOTE_UNTERM,		/* a note without its NUL */
 	FC_NOTE_CTRL,		/* a note with a control character */
 	FC_NOTE_PAD,		/* a note padded with other than NULs */
+	FC_NOTE_STALE,		/* a good note, then a bad one */
 	FC_HONEST,		/* the control case: everything fine */
 	FC_NCASES
 };
@@ -60,7 +61,8 @@ static const char *const fc_names[FC_NCASES] = {
 	"small-bell", "file-bell", "seg-foreign", "seg-longer",
 	"small-region", "small-region-msg", "peer-nobody", "dir-mode",
 	"dir-link", "dir-owner", "unsealed-bell", "refused", "note",
-	"note-long", "note-unterm", "note-ctrl", "note-pad", "honest",
+	"note-long", "note-unterm", "note-ctrl", "note-pad", "note-stale",
+	"honest",
 };
 
 #define FAKE_NOTE	"veth0: AF_XDP copy, 1 queue"
@@ -73,10 +75,16 @@ static size_t
 fake_note(enum fake_case fc, uint8_t *out)
 {
 	size_t len = nmd_align8(sizeof(FAKE_NOTE));
+	static unsigned replies;	/* this fake's, one connection */
 
 	memset(out, 0, NMD_NOTE_MAX + 8);
 	memcpy(out, FAKE_NOTE, sizeof(FAKE_NOTE));
 	switch (fc) {
+	case FC_NOTE_STALE:
+		if (replies++ == 0)
+			return len;
+		memset(out, 'x', len);
+		return len;
 	case FC_NOTE:
 		return len;
 	case FC_NOTE_LONG:
@@ -387,6 +395,15 @@ client_run(enum fake_case fc)
 		/* cut to the caller's buffer, NUL-terminated */
 		CHECK_EQ(nmc_note(fd, note, 6), 5);
 		CHECK_EQ(strcmp(note, "veth0"), 0);
+		close(fd);
+		break;
+	case FC_NOTE_STALE:
+		/* a failed request leaves no note of an earlier one */
+		fd = unit_open();
+		CHECK_EQ(client_register(fd, &reg), 0);
+		CHECK_EQ(nmc_note(fd, note, sizeof(note)), strlen(FAKE_NOTE));
+		CHECK_ERR(client_register(fd, &reg), EPROTO);
+		CHECK_EQ(nmc_note(fd, note, sizeof(note)), 0);
 		close(fd);
 		break;
 	case FC_NOTE_LONG:
