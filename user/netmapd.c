@@ -298,6 +298,7 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 		memcpy(out + dpos, io->data[i], io->seg[i].len);
 		dpos += nmd_align8(io->seg[i].len);
 	}
+	/* a reply at the size limit goes without: the note is an extra */
 	if (nlen > 0 && dpos + nmd_align8(nlen + 1) <= NMD_MSG_MAX) {
 		memset(out + dpos, 0, nmd_align8(nlen + 1));
 		memcpy(out + dpos, note, nlen);
