@@ -557,7 +557,11 @@ nm_nic_gone(struct nm_adapter *na)
 void
 nm_nic_say(const struct nm_adapter *na)
 {
-	nm_os_nic_say(na->nic->os);
+	/* a host port has no nic of its own: its parent's */
+	const struct nm_adapter *nic_na = na->parent != NULL ? na->parent :
+	    na;
+
+	nm_os_nic_say(nic_na->nic->os);
 }
 
 /*
