@@ -559,9 +559,13 @@ int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
  * honest way to read: the process behind a descriptor is not known at a
  * sync (a doorbell is shared by every process holding the descriptor),
  * and reading another process's memory needs ptrace rights that the
- * client never granted. So it leaves nm_user_sync_copyin NULL and
- * NS_INDIRECT slots are refused (dropped and counted); a host that runs
- * the core in the syncing process itself (the test host) sets it.
+ * client never granted. So it leaves nm_user_sync_copyin NULL: the
+ * client library copies NS_INDIRECT fragments itself before it posts a
+ * sync of a VALE port (user/nmc_ind.c), and a slot that still has the
+ * flag here (a fragment the client could not copy, or a client without
+ * the library) is refused: dropped and counted, as a bad pointer in the
+ * module. A host that runs the core in the syncing process itself (the
+ * test host) sets it.
  */
 int
 nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len)
