@@ -16,7 +16,8 @@
 #   - a 4-queue pair: 4 ring pairs, frames on each TX ring;
 #   - ip link del of the bound interface mid-traffic: clients live on,
 #     close cleanly, and a new interface of that name is a new port;
-#   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out; -h
+#   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out,
+#     1000 in through a polling thread (vale-ctl -p/-P); -h
 #     (the host port) EOPNOTSUPP;
 #   - AF_XDP: while bound, the stack gets nothing; the program is on the
 #     interface while bound and gone (ip link, bpftool) after close,
@@ -268,6 +269,38 @@ del_bound() {
 	stack_ok "after the deletion ($1)"
 }
 
+# polling_threads: how many of netmapd's threads are polling threads.
+polling_threads() {
+	grep -l '^nm-poll/' /proc/"$NMD_PID"/task/*/comm 2>/dev/null | wc -l
+}
+
+# vale-ctl -p/-P on the attached interface: a daemon thread on CPU 0
+# forwards its RX rings, 1000 frames from the peer reach a VALE port
+# through it; errnos as upstream (EFAULT when already on or off).
+poll_mode() {
+	$A "$O/vale-ctl" -p "valeX:$IFA" || fail "vale-ctl -p valeX:$IFA"
+	[ "$(polling_threads)" = 1 ] ||
+	    fail "polling threads: $(polling_threads), expected 1"
+	$A "$O/vale-ctl" -p "valeX:$IFA" 2>"$T/err" &&
+	    fail "vale-ctl -p twice"
+	grep -q "Bad address" "$T/err" || fail "vale-ctl -p twice: $(cat "$T/err")"
+	: >"$T/pg.out"
+	$A "$NT" 30 "$PG" -i valeX:p3 -f rx -n 1000 >"$T/pg.out" 2>&1 &
+	rpid=$!
+	sleep 1
+	$B "$NMTEST" afsend -n 1000 -l 60 "$IFB" >/dev/null || fail afsend
+	wait $rpid || fail "polling: $(tail -3 "$T/pg.out")"
+	grep -q "^Received 1000 packets" "$T/pg.out" ||
+	    fail "polling: $(tail -3 "$T/pg.out")"
+	$A "$O/vale-ctl" -P "valeX:$IFA" || fail "vale-ctl -P valeX:$IFA"
+	[ "$(polling_threads)" = 0 ] ||
+	    fail "polling threads after -P: $(polling_threads)"
+	$A "$O/vale-ctl" -P "valeX:$IFA" 2>"$T/err" &&
+	    fail "vale-ctl -P twice"
+	grep -q "Bad address" "$T/err" || fail "vale-ctl -P twice: $(cat "$T/err")"
+	echo "polling mode: 1000 frames forwarded by a daemon thread"
+}
+
 # vale-ctl -a: the interface on a VALE switch, frames both ways (the
 # peer's three bursts of 1000 cycle the interface's 1024-slot RX ring
 # three times: zero copy's buffers come back through the switch), then
@@ -298,6 +331,7 @@ vale_attach() {
 	nmt send -w -n 500 -l 60 valeX:p2 >"$T/send.out" 2>&1 ||
 	    fail "send to the switch: $(cat "$T/send.out")"
 	wait_ok $rpid "afrecv from the switch" "$T/af.out"
+	poll_mode
 	$A "$O/vale-ctl" -d "valeX:$IFA" || fail "vale-ctl -d valeX:$IFA"
 	no_prog "after vale-ctl -d ($1)"
 }
