@@ -16,6 +16,7 @@
 #   - a 4-queue pair: 4 ring pairs, frames on each TX ring;
 #   - ip link del of the bound interface mid-traffic: clients live on,
 #     close cleanly, and a new interface of that name is a new port;
+#   - monitors /r, /t, /z of the interface see exactly its frames;
 #   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out,
 #     1000 in through a polling thread (vale-ctl -p/-P); -h
 #     (the host port) EOPNOTSUPP;
@@ -336,6 +337,51 @@ vale_attach() {
 	no_prog "after vale-ctl -d ($1)"
 }
 
+# Monitors of the interface (nmtest recv -M): /r and /z see exactly the
+# 1000 frames the port's own receiver gets, /t and /z exactly the 1000
+# it sends (counts, order, every byte); a pkt-gen bound to the RX rings
+# only keeps the port in netmap mode for the TX monitor.
+monitors() {
+	for m in r z; do
+		echo "== $1: $IFA receives 1000 frames; a /$m monitor sees them"
+		: >"$T/port.out"
+		: >"$T/mon.out"
+		nmt recv -x -n 1000 -l 60 "$IFA" >"$T/port.out" 2>&1 &
+		ppid=$!
+		wait_ready "$T/port.out"
+		nmt recv -x -M $m -n 1000 -l 60 "$IFA" >"$T/mon.out" 2>&1 &
+		mpid=$!
+		wait_ready "$T/mon.out"
+		$B "$NMTEST" afsend -n 1000 -l 60 "$IFB" >/dev/null ||
+		    fail afsend
+		wait_ok $ppid "the port's receiver" "$T/port.out"
+		wait_ok $mpid "the /$m monitor" "$T/mon.out"
+	done
+	for m in t z; do
+		echo "== $1: $IFA sends 1000 frames; a /$m monitor sees them"
+		: >"$T/hold.out"
+		: >"$T/mon.out"
+		: >"$T/af.out"
+		$A "$NT" 30 "$PG" -i "netmap:$IFA/R" -f rx >"$T/hold.out" \
+		    2>&1 &
+		hpid=$!
+		sleep 1
+		nmt recv -x -M $m -n 1000 -l 60 "$IFA" >"$T/mon.out" 2>&1 &
+		mpid=$!
+		wait_ready "$T/mon.out"
+		$B "$NT" 30 "$NMTEST" afrecv -n 1000 -l 60 "$IFB" \
+		    >"$T/af.out" 2>&1 &
+		rpid=$!
+		wait_ready "$T/af.out"
+		nmt send -w -n 1000 -l 60 "$IFA" >"$T/send.out" 2>&1 ||
+		    fail "send: $(cat "$T/send.out")"
+		wait_ok $rpid "the peer" "$T/af.out"
+		wait_ok $mpid "the /$m monitor" "$T/mon.out"
+		kill -TERM $hpid
+		wait $hpid 2>/dev/null
+	done
+}
+
 # SIGKILL of a client mid-traffic, then of the daemon: nothing left.
 kills() {
 	path=$1
@@ -387,6 +433,7 @@ wait $rpid
 no_prog "after close"
 stack_ok "after close"
 del_bound AF_XDP
+monitors AF_XDP
 vale_attach AF_XDP
 stop_daemon
 no_prog "after the daemon's SIGTERM"
@@ -397,6 +444,7 @@ kills AF_XDP
 nic_start NETMAPD_NIC=xdp-copy
 traffic AF_XDP "AF_XDP copy"
 del_bound "AF_XDP copy"
+monitors "AF_XDP copy"
 vale_attach "AF_XDP copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
@@ -406,6 +454,7 @@ nic_start NETMAPD_NIC=afpacket
 traffic AF_PACKET AF_PACKET
 no_prog "with AF_PACKET"
 del_bound AF_PACKET
+monitors AF_PACKET
 vale_attach AF_PACKET
 stop_daemon
 nic_start NETMAPD_NIC=afpacket
