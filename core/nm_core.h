@@ -498,6 +498,19 @@ int nm_poll(struct nm_priv *priv, int events, void *poll_ctx);
 int nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
     uint64_t *size);
 /*
+ * Where a registered descriptor's TX rings whose txsync honours
+ * NS_INDIRECT (a VALE port's, ephemeral or persistent) find their
+ * fragments' buffers, for a host whose senders copy the fragments
+ * themselves (netmapd): EOPNOTSUPP for any other port.
+ */
+struct nm_ind_layout {
+	uint64_t nifp_ofs;		/* the netmap_if, in the region */
+	uint64_t buf_ofs;		/* buffer 0, in the region */
+	uint32_t first, last;		/* bound TX rings [first, last) */
+	uint32_t bufsize, nbufs;
+};
+int nm_priv_indirect_tx(struct nm_priv *priv, struct nm_ind_layout *l);
+/*
  * A network namespace went away: interfaces leave its switches, its
  * persistent ports go, and nothing of it is found by name any more
  * (what descriptors hold stays theirs).

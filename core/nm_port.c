@@ -386,6 +386,24 @@ nm_priv_region(struct nm_priv *priv, struct nm_os_region **region,
 	return 0;
 }
 
+int
+nm_priv_indirect_tx(struct nm_priv *priv, struct nm_ind_layout *l)
+{
+	struct nm_adapter *na = nm_load_acquire(&priv->na);
+
+	if (na == NULL || priv->nifp == NULL ||
+	    (na->type != NM_AD_VALE && na->type != NM_AD_VP) ||
+	    priv->first[NM_TX] >= priv->last[NM_TX])
+		return EOPNOTSUPP;
+	l->nifp_ofs = nm_mem_obj_offset(na->mem, NM_POOL_IF, priv->nifp_index);
+	l->buf_ofs = nm_mem_obj_offset(na->mem, NM_POOL_BUF, 0);
+	l->first = priv->first[NM_TX];
+	l->last = priv->last[NM_TX];
+	l->bufsize = nm_mem_bufsize(na->mem);
+	l->nbufs = nm_mem_nbufs(na->mem);
+	return 0;
+}
+
 /* ---- REGISTER ---- */
 
 static int

@@ -30,7 +30,7 @@ NETMAPD_SAN	:= $(O)/san/netmapd
 PRELOAD		:= $(O)/libnetmap-preload.so
 NMC_SRCS	:= user/nmclient.c user/nmc_req.c user/nmc_poll.c \
 		   user/nmc_daemon.c user/nmc_csync.c user/nmd_proto.c \
-		   user/nmd_csync.c
+		   user/nmd_csync.c user/nmc_ind.c
 
 BINS		+= $(NETMAPD) $(PRELOAD)
 

@@ -237,6 +237,28 @@ nmd_uctx_copyout(struct nm_user_ctx *uc, uint64_t uaddr, const void *src,
 _Static_assert(NM_USER_NOTE_MAX <= NMD_NOTE_MAX, "note size");
 
 /*
+ * NS_INDIRECT on a VALE port's TX rings: our syncs cannot read the
+ * client's memory (nm_os_user.c), so the client copies the fragments
+ * itself before it posts a sync; tell it where the rings and buffers
+ * are. Written once: a descriptor registers once.
+ */
+static void
+nmd_ind_publish(struct nmd_conn *c)
+{
+	struct nm_ind_layout l;
+
+	if (nm_priv_indirect_tx(c->priv, &l) != 0)
+		return;
+	c->bell->ind_first = l.first;
+	c->bell->ind_last = l.last;
+	c->bell->ind_bufsize = l.bufsize;
+	c->bell->ind_nbufs = l.nbufs;
+	c->bell->ind_nifp_ofs = l.nifp_ofs;
+	c->bell->ind_buf_ofs = l.buf_ofs;
+	__atomic_store_n(&c->bell->ind_ready, 1, __ATOMIC_RELEASE);
+}
+
+/*
  * NIOCCTRL, NIOCREGIF, NIOCGINFO, decoded by nmd_decode (the argument and
  * the segments, all inside the `got` bytes received). 0, or NMD_GONE.
  * What the host noted for the user (nm_user_note) ends the reply.
@@ -271,6 +293,8 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 			__atomic_store_n(&c->bell->cs_ready, 1,
 			    __ATOMIC_RELEASE);
 	}
+	if (error == 0 && !c->bell->ind_ready)
+		nmd_ind_publish(c);
 
 	if (error == 0 && m->cmd != NIOCGINFO &&
 	    nm_priv_region(c->priv, &region, &rsize) == 0 &&

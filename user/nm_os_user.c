@@ -9,6 +9,7 @@
 #include <linux/futex.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,9 +560,13 @@ int (*nm_user_sync_copyin)(void *dst, uint64_t uaddr, size_t len);
  * honest way to read: the process behind a descriptor is not known at a
  * sync (a doorbell is shared by every process holding the descriptor),
  * and reading another process's memory needs ptrace rights that the
- * client never granted. So it leaves nm_user_sync_copyin NULL and
- * NS_INDIRECT slots are refused (dropped and counted); a host that runs
- * the core in the syncing process itself (the test host) sets it.
+ * client never granted. So it leaves nm_user_sync_copyin NULL: the
+ * client library copies NS_INDIRECT fragments itself before it posts a
+ * sync of a VALE port (user/nmc_ind.c), and a slot that still has the
+ * flag here (a fragment the client could not copy, or a client without
+ * the library) is refused: dropped and counted, as a bad pointer in the
+ * module. A host that runs the core in the syncing process itself (the
+ * test host) sets it.
  */
 int
 nm_os_sync_copyin(void *dst, uint64_t uaddr, size_t len)
@@ -637,19 +642,77 @@ nm_user_note_take(char *buf)
 }
 
 /*
- * Polling threads serve interfaces on switches: none here (netmapd's
- * interfaces are served by their receive threads, nm_nic_user.c).
+ * Polling threads (VALE polling mode on an interface on a switch): a
+ * thread pinned to its CPU calls the core's pass until stopped, resting
+ * 20 us after a pass that found nothing, as the module's kthreads do.
+ * They forward what the interface's receive thread (nm_nic_user.c) has
+ * put on the RX rings; the core keeps the receive thread from
+ * forwarding those rings meanwhile (nic_polled).
  */
+struct nm_os_kthread {
+	pthread_t thread;
+	bool (*fn)(void *);
+	void *arg;
+	uint32_t stop;
+};
+
+static void *
+nm_user_kthread(void *data)
+{
+	static const struct timespec rest = { 0, 20000 };
+	struct nm_os_kthread *t = data;
+
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
+		if (!t->fn(t->arg))
+			nanosleep(&rest, NULL);
+	return NULL;
+}
+
 int
 nm_os_kthread_start(bool (*fn)(void *), void *arg, uint32_t cpu,
     struct nm_os_kthread **out)
 {
-	return EOPNOTSUPP;
+	struct nm_os_kthread *t;
+	pthread_attr_t attr;
+	cpu_set_t set;
+	char name[16];
+	int error;
+
+	if (cpu >= CPU_SETSIZE)
+		return EINVAL;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return ENOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	error = pthread_attr_init(&attr);
+	if (error)
+		goto fail;
+	/* EINVAL from create when the CPU is not one of ours */
+	error = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (error == 0)
+		error = pthread_create(&t->thread, &attr, nm_user_kthread, t);
+	pthread_attr_destroy(&attr);
+	if (error)
+		goto fail;
+	/* at most 15 characters: the module's netmap-poll/N is too long */
+	snprintf(name, sizeof(name), "nm-poll/%u", cpu);
+	pthread_setname_np(t->thread, name);
+	*out = t;
+	return 0;
+fail:
+	free(t);
+	return error;
 }
 
 void
 nm_os_kthread_stop(struct nm_os_kthread *t)
 {
+	__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t->thread, NULL);
+	free(t);
 }
 
 uint32_t

@@ -10,6 +10,7 @@
  *   nmc_poll.c    poll, select and epoll with netmap descriptors
  *   nmc_req.c     requests to the daemon: control messages and the
  *                 doorbell, and the checks of everything that comes back
+ *   nmc_ind.c     NS_INDIRECT on VALE TX: the sender copies the fragments
  *   nmc_daemon.c  finding the daemon, deciding whether to trust it,
  *                 starting it, and the first exchange (HELLO, ATTACH)
  *
@@ -52,6 +53,9 @@ struct nmc_port {
 	struct nmc_cs *cs;
 	uint64_t cs_check;		/* ns: next look for the daemon */
 	char note[NMD_NOTE_MAX];	/* of the last IOCTL reply, under mtx */
+	/* NS_INDIRECT (nmc_ind.c): our mapping of the region, set once */
+	void *ind_map;
+	uint64_t ind_size;
 };
 
 enum { NMC_CS_UNKNOWN, NMC_CS_READY, NMC_CS_NONE };
@@ -134,6 +138,28 @@ int nmc_cs_sync(int sock, struct nmc_port *p, int t);
 #define NMC_CS_DOORBELL		(-2)
 int nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p,
     const struct timespec *ts);
+
+/* ---- nmc_ind.c: NS_INDIRECT on VALE TX ---- */
+
+/*
+ * Post op (NMD_OP_TXSYNC or NMD_OP_POLL, which may txsync) as nmc_bell
+ * does; for a VALE port (the daemon says so at the REGISTER) the
+ * NS_INDIRECT fragments its TX rings will send are copied first. The
+ * one test on the path of every other port.
+ */
+int nmc_ind_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg);
+
+static inline int
+nmc_bell_tx(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
+{
+	if (__builtin_expect(__atomic_load_n(&p->bell->ind_ready,
+	    __ATOMIC_ACQUIRE) != 0, 0))
+		return nmc_ind_bell(sock, p, op, arg);
+	return nmc_bell(sock, p, op, arg);
+}
+
+/* p goes: our mapping of its region with it. */
+void nmc_ind_free(struct nmc_port *p);
 
 /* ---- nmc_daemon.c: the daemon ---- */
 

@@ -100,7 +100,7 @@ nmc_ep_forget(int fd)
 static int
 nmc_poll_one(int fd, struct nmc_port *p, short events, bool arm)
 {
-	int r = nmc_bell(fd, p, NMD_OP_POLL, ((uint32_t)events & 0xffff) |
+	int r = nmc_bell_tx(fd, p, NMD_OP_POLL, ((uint32_t)events & 0xffff) |
 	    (arm ? NMD_POLL_ARM | NMD_POLL_MSG : 0));
 
 	if (r < 0)
@@ -146,7 +146,7 @@ nmc_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 
 		/* Acquire: pairs with the release bump in nmd_conn_wake. */
 		w = __atomic_load_n(&p->bell->wake_seq, __ATOMIC_ACQUIRE);
-		r = nmc_bell(pfd->fd, p, NMD_OP_POLL,
+		r = nmc_bell_tx(pfd->fd, p, NMD_OP_POLL,
 		    ((uint32_t)pfd->events & 0xffff) |
 		    (block ? NMD_POLL_ARM : 0));
 		if (r < 0)

@@ -74,6 +74,7 @@ nmc_port_free(struct nmc_port *p)
 {
 	munmap(p->bell, NMD_BELL_SIZE);
 	nmc_cs_free(p->cs);
+	nmc_ind_free(p);
 	if (p->region_fd >= 0)
 		real_close(p->region_fd);
 	pthread_mutex_destroy(&p->mtx);

@@ -334,8 +334,8 @@ nmc_ioctl_held(int fd, struct nmc_port *p, unsigned long cmd, void *arg)
 		r = nmc_cs_sync(fd, p, cmd == NIOCTXSYNC ? 0 : 1);
 		if (r != NMD_CS_FALLBACK)
 			return r;
-		r = nmc_bell(fd, p, cmd == NIOCTXSYNC ? NMD_OP_TXSYNC :
-		    NMD_OP_RXSYNC, 0);
+		r = cmd == NIOCTXSYNC ? nmc_bell_tx(fd, p, NMD_OP_TXSYNC, 0) :
+		    nmc_bell(fd, p, NMD_OP_RXSYNC, 0);
 		return r < 0 ? -r : r;
 	case NIOCCTRL:
 	case NIOCREGIF:

@@ -239,7 +239,19 @@ struct nmd_bell {
 	uint32_t version;
 	uint32_t wake_seq;	/* bumped by each poll wake-up */
 	uint32_t cs_ready;	/* the port syncs in the client: ask CSYNC */
-	uint8_t pad1[64 - 6 * 4];
+	/*
+	 * NS_INDIRECT on VALE TX (nm_priv_indirect_tx): the client copies
+	 * the fragments before a sync that may txsync; ind_ready (release)
+	 * is set after the rest, once, at the REGISTER.
+	 */
+	uint32_t ind_ready;
+	uint32_t ind_first;	/* bound TX rings [ind_first, ind_last) */
+	uint32_t ind_last;
+	uint32_t ind_bufsize;
+	uint32_t ind_nbufs;
+	uint32_t pad1;
+	uint64_t ind_nifp_ofs;	/* the netmap_if, in the region */
+	uint64_t ind_buf_ofs;	/* buffer 0, in the region */
 	/*
 	 * Serialises the clients sharing the connection (threads, forked
 	 * children, receivers of the fd): one request in flight at a time.
@@ -251,6 +263,7 @@ struct nmd_bell {
 };
 
 _Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
+_Static_assert(offsetof(struct nmd_bell, lock) == 128, "bell layout");
 _Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
 
 /*

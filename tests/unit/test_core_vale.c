@@ -706,6 +706,71 @@ test_indirect(void)
 	unit_port_close(&b);
 }
 
+/* A REGISTER of a descriptor of our own (priv), as a host does it. */
+static int
+priv_register(struct nm_priv *priv, const char *name, uint32_t mode,
+    uint32_t ringid, uint64_t flags, struct nmreq_register *reg)
+{
+	struct nmreq_header h;
+
+	unit_reg_init(reg, mode);
+	reg->nr_ringid = ringid;
+	reg->nr_flags = flags;
+	unit_hdr(&h, NETMAP_REQ_REGISTER, name, reg);
+	return nm_ioctl(priv, NIOCCTRL, &h, NULL);
+}
+
+/*
+ * nm_priv_indirect_tx: where a VALE port's bound TX rings and buffers
+ * are (also a persistent-style port's: it forwards once attached), for a
+ * host whose senders copy NS_INDIRECT fragments themselves (netmapd);
+ * EOPNOTSUPP for a descriptor not bound, bound to no TX ring,
+ * or to a port that does not honour NS_INDIRECT (a pipe).
+ */
+static void
+test_indirect_layout(void)
+{
+	struct nm_priv *priv[6];
+	struct nmreq_register reg;
+	struct nm_ind_layout l;
+	struct netmap_ring *ring;
+	struct unit_port a;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		priv[i] = nm_priv_new();
+	open_port(&a, "vale7:a", 2, 1, 64, 64);
+	CHECK_EQ(nm_priv_indirect_tx(priv[0], &l), EOPNOTSUPP);
+	CHECK_EQ(priv_register(priv[0], "vale7:a", NR_REG_ONE_NIC, 1, 0,
+	    &reg), 0);
+	CHECK_EQ(nm_priv_indirect_tx(priv[0], &l), 0);
+	CHECK_EQ(l.first, 1);
+	CHECK_EQ(l.last, 2);
+	CHECK_EQ(l.nifp_ofs, reg.nr_offset);
+	ring = NETMAP_TXRING(NETMAP_IF(a.mem, l.nifp_ofs), 1);
+	CHECK_EQ(l.bufsize, ring->nr_buf_size);
+	CHECK(l.nbufs > ring->slot[0].buf_idx);
+	CHECK(a.mem + l.buf_ofs + (uint64_t)ring->slot[0].buf_idx *
+	    l.bufsize == NETMAP_BUF(ring, ring->slot[0].buf_idx));
+	CHECK_EQ(priv_register(priv[1], "vale7:a", NR_REG_ONE_NIC, 0,
+	    NR_RX_RINGS_ONLY, &reg), 0);
+	CHECK_EQ(nm_priv_indirect_tx(priv[1], &l), EOPNOTSUPP);
+	CHECK_EQ(priv_register(priv[2], "vale7:a{1", NR_REG_ALL_NIC, 0, 0,
+	    &reg), 0);
+	CHECK_EQ(nm_priv_indirect_tx(priv[2], &l), EOPNOTSUPP);
+	CHECK_EQ(priv_register(priv[3], "vale7:a}1", NR_REG_ALL_NIC, 0, 0,
+	    &reg), 0);
+	CHECK_EQ(nm_priv_indirect_tx(priv[3], &l), EOPNOTSUPP);
+	/* ipz{1 makes the port ipz, reachable as netmap:ipz */
+	CHECK_EQ(priv_register(priv[4], "ipz{1", NR_REG_ALL_NIC, 0, 0, &reg),
+	    0);
+	CHECK_EQ(priv_register(priv[5], "ipz", NR_REG_ALL_NIC, 0, 0, &reg), 0);
+	CHECK_EQ(nm_priv_indirect_tx(priv[5], &l), 0);
+	for (i = 5; i >= 0; i--)
+		nm_priv_delete(priv[i]);
+	unit_port_close(&a);
+}
+
 int
 main(void)
 {
@@ -717,6 +782,7 @@ main(void)
 	test_limits();
 	test_threads();
 	test_indirect();
+	test_indirect_layout();
 	CHECK_EQ(th_open_count(), 0);
 	UNIT_DONE("vale");
 }

@@ -16,7 +16,9 @@
 #   - a 4-queue pair: 4 ring pairs, frames on each TX ring;
 #   - ip link del of the bound interface mid-traffic: clients live on,
 #     close cleanly, and a new interface of that name is a new port;
-#   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out; -h
+#   - monitors /r, /t, /z of the interface see exactly its frames;
+#   - on a VALE switch (vale-ctl -a/-d): 3000 frames in, 500 out,
+#     1000 in through a polling thread (vale-ctl -p/-P); -h
 #     (the host port) EOPNOTSUPP; vale-ctl -l names the path after
 #     upstream's lines;
 #   - AF_XDP: while bound, the stack gets nothing; the program is on the
@@ -276,6 +278,38 @@ del_bound() {
 	stack_ok "after the deletion ($1)"
 }
 
+# polling_threads: how many of netmapd's threads are polling threads.
+polling_threads() {
+	grep -l '^nm-poll/' /proc/"$NMD_PID"/task/*/comm 2>/dev/null | wc -l
+}
+
+# vale-ctl -p/-P on the attached interface: a daemon thread on CPU 0
+# forwards its RX rings, 1000 frames from the peer reach a VALE port
+# through it; errnos as upstream (EFAULT when already on or off).
+poll_mode() {
+	$A "$O/vale-ctl" -p "valeX:$IFA" || fail "vale-ctl -p valeX:$IFA"
+	[ "$(polling_threads)" = 1 ] ||
+	    fail "polling threads: $(polling_threads), expected 1"
+	$A "$O/vale-ctl" -p "valeX:$IFA" 2>"$T/err" &&
+	    fail "vale-ctl -p twice"
+	grep -q "Bad address" "$T/err" || fail "vale-ctl -p twice: $(cat "$T/err")"
+	: >"$T/pg.out"
+	$A "$NT" 30 "$PG" -i valeX:p3 -f rx -n 1000 >"$T/pg.out" 2>&1 &
+	rpid=$!
+	sleep 1
+	$B "$NMTEST" afsend -n 1000 -l 60 "$IFB" >/dev/null || fail afsend
+	wait $rpid || fail "polling: $(tail -3 "$T/pg.out")"
+	grep -q "^Received 1000 packets" "$T/pg.out" ||
+	    fail "polling: $(tail -3 "$T/pg.out")"
+	$A "$O/vale-ctl" -P "valeX:$IFA" || fail "vale-ctl -P valeX:$IFA"
+	[ "$(polling_threads)" = 0 ] ||
+	    fail "polling threads after -P: $(polling_threads)"
+	$A "$O/vale-ctl" -P "valeX:$IFA" 2>"$T/err" &&
+	    fail "vale-ctl -P twice"
+	grep -q "Bad address" "$T/err" || fail "vale-ctl -P twice: $(cat "$T/err")"
+	echo "polling mode: 1000 frames forwarded by a daemon thread"
+}
+
 # vale_attach PATH LOGLINE: vale-ctl -a puts the interface on a VALE
 # switch, -l says LOGLINE; frames both ways (the peer's three bursts of
 # 1000 cycle the interface's 1024-slot RX ring three times: zero copy's
@@ -314,8 +348,54 @@ vale_attach() {
 	nmt send -w -n 500 -l 60 valeX:p2 >"$T/send.out" 2>&1 ||
 	    fail "send to the switch: $(cat "$T/send.out")"
 	wait_ok $rpid "afrecv from the switch" "$T/af.out"
+	poll_mode
 	$A "$O/vale-ctl" -d "valeX:$IFA" || fail "vale-ctl -d valeX:$IFA"
 	no_prog "after vale-ctl -d ($1)"
+}
+
+# Monitors of the interface (nmtest recv -M): /r and /z see exactly the
+# 1000 frames the port's own receiver gets, /t and /z exactly the 1000
+# it sends (counts, order, every byte); a pkt-gen bound to the RX rings
+# only keeps the port in netmap mode for the TX monitor.
+monitors() {
+	for m in r z; do
+		echo "== $1: $IFA receives 1000 frames; a /$m monitor sees them"
+		: >"$T/port.out"
+		: >"$T/mon.out"
+		nmt recv -x -n 1000 -l 60 "$IFA" >"$T/port.out" 2>&1 &
+		ppid=$!
+		wait_ready "$T/port.out"
+		nmt recv -x -M $m -n 1000 -l 60 "$IFA" >"$T/mon.out" 2>&1 &
+		mpid=$!
+		wait_ready "$T/mon.out"
+		$B "$NMTEST" afsend -n 1000 -l 60 "$IFB" >/dev/null ||
+		    fail afsend
+		wait_ok $ppid "the port's receiver" "$T/port.out"
+		wait_ok $mpid "the /$m monitor" "$T/mon.out"
+	done
+	for m in t z; do
+		echo "== $1: $IFA sends 1000 frames; a /$m monitor sees them"
+		: >"$T/hold.out"
+		: >"$T/mon.out"
+		: >"$T/af.out"
+		$A "$NT" 30 "$PG" -i "netmap:$IFA/R" -f rx >"$T/hold.out" \
+		    2>&1 &
+		hpid=$!
+		sleep 1
+		nmt recv -x -M $m -n 1000 -l 60 "$IFA" >"$T/mon.out" 2>&1 &
+		mpid=$!
+		wait_ready "$T/mon.out"
+		$B "$NT" 30 "$NMTEST" afrecv -n 1000 -l 60 "$IFB" \
+		    >"$T/af.out" 2>&1 &
+		rpid=$!
+		wait_ready "$T/af.out"
+		nmt send -w -n 1000 -l 60 "$IFA" >"$T/send.out" 2>&1 ||
+		    fail "send: $(cat "$T/send.out")"
+		wait_ok $rpid "the peer" "$T/af.out"
+		wait_ok $mpid "the /$m monitor" "$T/mon.out"
+		kill -TERM $hpid
+		wait $hpid 2>/dev/null
+	done
 }
 
 # SIGKILL of a client mid-traffic, then of the daemon: nothing left.
@@ -374,6 +454,7 @@ wait $rpid
 no_prog "after close"
 stack_ok "after close"
 del_bound AF_XDP
+monitors AF_XDP
 vale_attach AF_XDP "AF_XDP zero-copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
@@ -384,6 +465,7 @@ kills AF_XDP
 nic_start NETMAPD_NIC=xdp-copy
 traffic AF_XDP "AF_XDP copy"
 del_bound "AF_XDP copy"
+monitors "AF_XDP copy"
 vale_attach "AF_XDP copy" "AF_XDP copy"
 stop_daemon
 no_prog "after the daemon's SIGTERM"
@@ -393,6 +475,7 @@ nic_start NETMAPD_NIC=afpacket
 traffic AF_PACKET AF_PACKET
 no_prog "with AF_PACKET"
 del_bound AF_PACKET
+monitors AF_PACKET
 vale_attach AF_PACKET AF_PACKET
 stop_daemon
 nic_start NETMAPD_NIC=afpacket

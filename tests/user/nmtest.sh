@@ -16,8 +16,10 @@ baseline
 nmtest hostile valeH || fail "nmtest hostile"
 nmtest conform valeN || fail "nmtest conform"
 nmtest monitor valeM || fail "nmtest monitor"
-# netmapd cannot read a client's memory honestly: NS_INDIRECT is refused
-nmtest indirect -r valeI || fail "nmtest indirect"
+# NS_INDIRECT: the client copies the fragments (user/nmc_ind.c)
+nmtest indirect valeI || fail "nmtest indirect"
+# ... by a process that received the descriptor with SCM_RIGHTS
+nmtest scm valeS || fail "nmtest scm"
 nmtest persist valeP pp0 || fail "nmtest persist"
 
 # vale-ctl as in tests/vm/persist.sh

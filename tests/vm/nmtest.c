@@ -916,7 +916,11 @@ cmd_learn(int argc, char **argv)
 	return 0;
 }
 
-/* ---- scm: a registered descriptor in another process ---- */
+/*
+ * ---- scm: a registered descriptor in another process ----
+ * Every other frame the receiving process sends is NS_INDIRECT, from its
+ * own memory: whoever syncs reads the memory of the process that asked.
+ */
 
 struct scm_msg {
 	struct nmreq_register reg;
@@ -983,7 +987,17 @@ cmd_scm(int argc, char **argv)
 				errx(1, "scm child: poll: revents 0x%x",
 				    pfd.revents);
 			frame_build(f, 200, i, 255, 5);
-			ring_put(r, f, 200, 1);
+			if (i % 2) {
+				struct netmap_slot *s = &r->slot[r->head];
+
+				memset(NETMAP_BUF(r, s->buf_idx), 0, 200);
+				s->len = 200;
+				s->flags = NS_INDIRECT;
+				s->ptr = (uintptr_t)f;
+				r->head = r->cur = nm_ring_next(r, r->head);
+			} else {
+				ring_put(r, f, 200, 1);
+			}
 			if (ioctl(fd, NIOCTXSYNC, NULL) != 0)
 				err(1, "scm child: NIOCTXSYNC");
 		}
@@ -1703,9 +1717,11 @@ cmd_persist(int argc, char **argv)
 /*
  * indirect: NS_INDIRECT on VALE TX. Frames whose slot points (ptr) at
  * the sender's own memory arrive intact and in order with the others;
- * one whose pointer is bad (address 8, an unmapped page) is dropped and
- * nothing else is. With -r the host refuses NS_INDIRECT (netmapd): every
- * such frame is dropped, the others still arrive.
+ * a bad one is dropped and nothing else is: a bad pointer (address 8,
+ * an unmapped page), a length over the buffer size, a buffer index that
+ * is no buffer's (the slot's own is put back after the sync). The sync
+ * leaves the sender's slots as it wrote them. With -r the host refuses
+ * NS_INDIRECT: every such frame is dropped, the others still arrive.
  */
 static int
 cmd_indirect(int argc, char **argv)
@@ -1715,7 +1731,8 @@ cmd_indirect(int argc, char **argv)
 	struct netmap_ring *tx, *rx;
 	char na[64], nb[64];
 	uint8_t f[2048];
-	uint32_t seq, got = 0, want = 0, len;
+	uint32_t seq, got = 0, want = 0, len, saved[50];
+	uint64_t ptrs[50];
 	int refused = 0, ch, round;
 	long pg = sysconf(_SC_PAGESIZE);
 	char *hole;
@@ -1745,13 +1762,23 @@ cmd_indirect(int argc, char **argv)
 		for (; seq < first + 50; seq++) {
 			struct netmap_slot *s = &tx->slot[tx->head];
 			int ind = seq % 2, bad = ind && seq % 7 == 0;
+			int kind = (int)(seq / 14 % 4);	/* of a bad one */
 
 			len = 60 + seq * 53 % 1500;
 			frame_build(frames[seq], len, seq, 255, 1);
+			saved[seq - first] = s->buf_idx;
 			s->len = (uint16_t)len;
 			s->flags = ind ? NS_INDIRECT : 0;
-			s->ptr = !bad ? (uintptr_t)frames[seq] :
-			    seq % 14 == 7 ? 8 : (uintptr_t)hole;
+			s->ptr = (uintptr_t)frames[seq];
+			if (bad && kind == 0)
+				s->ptr = 8;
+			else if (bad && kind == 1)
+				s->ptr = (uintptr_t)hole;
+			else if (bad && kind == 2)
+				s->len = (uint16_t)(tx->nr_buf_size + 1);
+			else if (bad)
+				s->buf_idx = 1;	/* reserved: no buffer */
+			ptrs[seq - first] = s->ptr;
 			if (!ind)
 				memcpy(NETMAP_BUF(tx, s->buf_idx), frames[seq],
 				    len);
@@ -1759,6 +1786,16 @@ cmd_indirect(int argc, char **argv)
 			want += !bad && !(ind && refused);
 		}
 		sync_or_die(&a, NIOCTXSYNC);
+		for (seq = first; seq < first + 50; seq++) {
+			struct netmap_slot *s = &tx->slot[(tx->head +
+			    tx->num_slots - 50 + seq - first) % tx->num_slots];
+
+			if (s->flags != (seq % 2 ? NS_INDIRECT : 0) ||
+			    s->ptr != ptrs[seq - first])
+				errx(1, "indirect: slot of frame %u changed",
+				    seq);
+			s->buf_idx = saved[seq - first];
+		}
 		sync_or_die(&b, NIOCRXSYNC);
 		for (seq = first; seq < first + 50; seq++) {
 			int ind = seq % 2, bad = ind && seq % 7 == 0, ns, l;

@@ -19,7 +19,7 @@ step "monitors: every frame, copy and zero-copy; SIGKILL mid-traffic"
 ./nmtest monitor vale8
 step "NS_INDIRECT: frames from the sender's memory, bad pointers dropped"
 ./nmtest indirect vale9
-step "a registered descriptor passed with SCM_RIGHTS"
+step "a registered descriptor passed with SCM_RIGHTS (NS_INDIRECT too)"
 ./nmtest scm vale2
 step "1000 open/register/mmap/close cycles"
 ./nmtest cycles 1000 vale3
