@@ -279,7 +279,9 @@ nmc_atfork_parent(void)
 /*
  * In the child only the forking thread runs: the calls the parent's
  * other threads had in flight are not ours, and closes they were left
- * with are ours to finish.
+ * with are ours to finish. A port's mtx may have been held by one of
+ * those threads at the fork, and would stay locked for good: it guards
+ * a few words, written whole under it, so it is made anew.
  */
 static void
 nmc_atfork_child(void)
@@ -291,6 +293,8 @@ nmc_atfork_child(void)
 		struct nmc_slot *t = nmc.tab[c];
 
 		for (i = 0; t != NULL && i < NMC_L2; i++) {
+			if (t[i].port != NULL)
+				pthread_mutex_init(&t[i].port->mtx, NULL);
 			if (t[i].state & NMC_CLOSING)
 				nmc_slot_finish(c * NMC_L2 + i, &t[i], true);
 			t[i].state = 0;

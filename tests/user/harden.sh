@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-harden: the client library's guarantees (issue 12). With
 # tests/user/nmc_harden.c: close() and dup2() racing calls in flight, a
-# stopped process sharing a descriptor, unknown ioctls; with nmc_fake.c,
-# fake daemons that misbehave; last, a daemon SIGKILLed under a pipe
-# transfer: both clients must get EIO.
+# stopped process sharing a descriptor, unknown ioctls, forks of a
+# process whose threads are inside calls; with nmc_fake.c, fake daemons
+# that misbehave; last, a daemon SIGKILLed under a pipe transfer: both
+# clients must get EIO.
 . tests/user/lib.sh
 
 H="$O/tests/user/nmc_harden"
 start_daemon
 baseline
-for t in race dup2 stop enotty; do
+for t in race dup2 stop enotty fork; do
 	"$H" $t >"$T/$t.out" 2>&1 || fail "nmc_harden $t: $(cat "$T/$t.out")"
 	tail -2 "$T/$t.out"
 done

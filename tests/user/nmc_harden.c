@@ -14,6 +14,10 @@
  *           EBUSY, and both go on after SIGCONT
  *   enotty  ioctls netmap does not know fail with ENOTTY, as in the
  *           kernel module
+ *   fork    threads sync and poll a VALE port (every call takes the
+ *           port's client-side locks) while another thread forks
+ *           children that sync and mmap it: no child hangs on a lock
+ *           that a thread of its parent held at the fork
  *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
  *           signal; PID (the daemon) is SIGKILLed: both see their sync
  *           or poll fail with EIO
@@ -339,6 +343,62 @@ t_dead(pid_t daemon)
 	close(pfd[0]);
 }
 
+/* ---- fork: children of a process whose threads are inside calls ---- */
+
+struct forker {
+	int fd;
+	volatile int stop;
+};
+
+static void *
+fork_syncer(void *arg)
+{
+	struct forker *f = arg;
+	struct pollfd pfd = { f->fd, POLLOUT, 0 };
+
+	while (!f->stop) {
+		CHECK_EQ(ioctl(f->fd, NIOCTXSYNC, NULL), 0);
+		CHECK_EQ(poll(&pfd, 1, 0), 1);
+	}
+	return NULL;
+}
+
+static void
+t_fork(void)
+{
+	struct forker f;
+	struct unit_port p;
+	pthread_t t[2];
+	int i, k;
+
+	unit_port_open(&p, "valeF:f", NULL);
+	f.fd = p.fd;
+	f.stop = 0;
+	for (k = 0; k < 2; k++)
+		CHECK_EQ(pthread_create(&t[k], NULL, fork_syncer, &f), 0);
+	alarm(60);		/* a hang detector, not a timing check */
+	for (i = 0; i < 300; i++) {
+		pid_t pid = fork();
+
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			void *m;
+
+			if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0)
+				_exit(1);
+			m = mmap(NULL, p.reg.nr_memsize, PROT_READ,
+			    MAP_SHARED, p.fd, 0);
+			_exit(m == MAP_FAILED ? 2 : 0);
+		}
+		reap(pid);
+	}
+	alarm(0);
+	f.stop = 1;
+	for (k = 0; k < 2; k++)
+		CHECK_EQ(pthread_join(t[k], NULL), 0);
+	unit_port_close(&p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -351,10 +411,12 @@ main(int argc, char **argv)
 		t_stop();
 	else if (argc == 2 && strcmp(argv[1], "enotty") == 0)
 		t_enotty();
+	else if (argc == 2 && strcmp(argv[1], "fork") == 0)
+		t_fork();
 	else if (argc == 3 && strcmp(argv[1], "dead") == 0)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|"
+		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
 		    "dead PID\n");
 		return 2;
 	}
