@@ -75,16 +75,22 @@ check_witness() {
 	echo "witness: $(grep '^Received' "$T/witness.rx")"
 }
 
+# wait_socket [PATH]: the daemon just started (NMD_PID) listens on PATH
+# ($NETMAP_SOCKET by default), within 5 s.
+wait_socket() {
+	NMD_PID=$!
+	_i=0
+	while [ ! -S "${1:-$NETMAP_SOCKET}" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 500 ] && fail "netmapd did not start"
+		sleep 0.01
+	done
+}
+
 # start_daemon [OPTION...]: the options go to netmapd.
 start_daemon() {
 	"$O/san/netmapd" -f -s "$NETMAP_SOCKET" "$@" 2>"$T/netmapd.log" &
-	NMD_PID=$!
-	i=0
-	while [ ! -S "$NETMAP_SOCKET" ]; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "netmapd did not start"
-		sleep 0.01
-	done
+	wait_socket
 }
 
 # nmd_stat NAME: one of the daemon's counters (netmapd -S).

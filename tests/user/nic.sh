@@ -80,13 +80,7 @@ nic_start() {
 	: >"$T/netmapd.log"
 	$A env "$@" "$O/san/netmapd" -f -s "$NETMAP_SOCKET" \
 	    2>"$T/netmapd.log" &
-	NMD_PID=$!
-	i=0
-	while [ ! -S "$NETMAP_SOCKET" ]; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "netmapd did not start"
-		sleep 0.01
-	done
+	wait_socket
 }
 
 stack_ok() {
@@ -486,13 +480,7 @@ echo "== without CAP_NET_RAW: EPERM, and the log says why"
 $A setpriv --bounding-set=-net_raw,-net_admin,-bpf,-sys_admin \
     --inh-caps=-all "$O/san/netmapd" -f -s "$NETMAP_SOCKET" \
     2>"$T/netmapd.log" &
-NMD_PID=$!
-i=0
-while [ ! -S "$NETMAP_SOCKET" ]; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && fail "netmapd did not start"
-	sleep 0.01
-done
+wait_socket
 nmt send -n 1 "$IFA" >"$T/perm.out" 2>&1 && fail "bound without CAP_NET_RAW"
 grep -q "Operation not permitted" "$T/perm.out" ||
     fail "not EPERM: $(cat "$T/perm.out")"
@@ -512,13 +500,7 @@ stop_daemon
 echo "== CAP_NET_RAW only: AF_PACKET, and the log says why"
 $A setpriv --bounding-set=-net_admin,-bpf,-sys_admin --inh-caps=-all \
     "$O/san/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
-NMD_PID=$!
-i=0
-while [ ! -S "$NETMAP_SOCKET" ]; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && fail "netmapd did not start"
-	sleep 0.01
-done
+wait_socket
 to_peer -n 100 -l 60 -- -n 100 -l 60
 grep -q "AF_XDP needs CAP_NET_ADMIN and CAP_BPF: AF_PACKET" \
     "$T/netmapd.log" || fail "no fallback for want of capabilities"
@@ -529,13 +511,7 @@ echo "== CAP_NET_RAW only, NETMAPD_NIC=xdp: EPERM, and pkt-gen says why"
 $A setpriv --bounding-set=-net_admin,-bpf,-sys_admin --inh-caps=-all \
     env NETMAPD_NIC=xdp "$O/san/netmapd" -f -s "$NETMAP_SOCKET" \
     2>"$T/netmapd.log" &
-NMD_PID=$!
-i=0
-while [ ! -S "$NETMAP_SOCKET" ]; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && fail "netmapd did not start"
-	sleep 0.01
-done
+wait_socket
 $A "$NT" 30 "$PG" -i "netmap:$IFA" -f tx -n 1 >"$T/perm.out" 2>&1 &&
     fail "pkt-gen bound with NETMAPD_NIC=xdp and no CAP_NET_ADMIN"
 want="netmapd: $IFA: NETMAPD_NIC=xdp needs CAP_NET_ADMIN and CAP_BPF"
@@ -551,13 +527,7 @@ chmod 0711 "$T"
 GSOCK=$T/sys/netmapd.sock
 mkdir "$T/sys"
 $A "$O/san/netmapd" -f -g 4242 -s "$GSOCK" 2>"$T/netmapd.log" &
-NMD_PID=$!
-i=0
-while [ ! -S "$GSOCK" ]; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && fail "netmapd -g did not start"
-	sleep 0.01
-done
+wait_socket "$GSOCK"
 [ "$(stat -c '%a %g' "$T/sys")" = "750 4242" ] &&
     [ "$(stat -c '%a %g' "$GSOCK")" = "660 4242" ] ||
     fail "-g: $(stat -c '%n %a %g' "$T/sys" "$GSOCK")"
