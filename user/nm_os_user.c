@@ -150,12 +150,13 @@ nm_user_charge(uint64_t *used, uint64_t limit, uint64_t size)
 }
 
 /*
- * Charge a new region to the total and to the calling thread's account;
- * refuse it (saying why) if either would pass its limit. The account
- * charged, through *acct (NULL if the thread has none).
+ * Charge a new region (or the host's memory kept with one) to the total
+ * and to the calling thread's account; refuse it (saying why) if either
+ * would pass its limit. The account charged, through *acct (NULL if the
+ * thread has none).
  */
-static int
-nm_user_region_charge(size_t size, struct nm_user_account **acct)
+int
+nm_user_mem_charge(size_t size, struct nm_user_account **acct)
 {
 	struct nm_user_account *a = nm_user_cur_account;
 
@@ -183,8 +184,8 @@ nm_user_region_charge(size_t size, struct nm_user_account **acct)
 	return 0;
 }
 
-static void
-nm_user_region_uncharge(size_t size, struct nm_user_account *a)
+void
+nm_user_mem_uncharge(size_t size, struct nm_user_account *a)
 {
 	__atomic_sub_fetch(&nm_user_region_bytes, size, __ATOMIC_RELAXED);
 	if (a != NULL) {
@@ -200,7 +201,7 @@ nm_os_region_create(size_t size, void **kva)
 
 	if (r == NULL)
 		return NULL;
-	if (nm_user_region_charge(size, &r->acct) != 0)
+	if (nm_user_mem_charge(size, &r->acct) != 0)
 		goto fail_free;
 	r->fd = nm_user_memfd("netmap-region", size);
 	if (r->fd < 0)
@@ -215,7 +216,7 @@ nm_os_region_create(size_t size, void **kva)
 fail_close:
 	close(r->fd);
 fail_uncharge:
-	nm_user_region_uncharge(size, r->acct);
+	nm_user_mem_uncharge(size, r->acct);
 fail_free:
 	free(r);
 	return NULL;
@@ -229,7 +230,7 @@ nm_os_region_destroy(struct nm_os_region *r)
 	__atomic_sub_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
 	munmap(r->kva, r->size);
 	close(r->fd);
-	nm_user_region_uncharge(r->size, r->acct);
+	nm_user_mem_uncharge(r->size, r->acct);
 	free(r);
 }
 
