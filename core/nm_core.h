@@ -154,6 +154,7 @@ struct nm_mem {
 
 struct nm_mem *nm_mem_global(void);
 struct nm_mem *nm_mem_find(uint16_t mem_id);
+int nm_mem_query_size(uint16_t mem_id, uint64_t *size);
 /*
  * The global allocator's objsize (or objtotal) of a pool, 0 before it is
  * laid out; lock-free, callable before nm_core_init and after fini.

@@ -211,17 +211,10 @@ nm_mem_layout(struct nm_mem *m, uint32_t pad)
 	m->size = (off + NM_PAGE_SIZE - 1) & ~(uint64_t)(NM_PAGE_SIZE - 1);
 }
 
-struct nm_mem *
-nm_mem_global(void)
+/* The global allocator's geometry, from the parameters. */
+static void
+nm_mem_global_config(struct nm_mem *m)
 {
-	struct nm_mem *m;
-
-	for (m = nm_mem_list; m != NULL; m = m->next)
-		if (m->mem_id == 1)
-			return m;
-	m = nm_mem_new(1, false);
-	if (m == NULL)
-		return NULL;
 	nm_pool_config(&m->pools[NM_POOL_IF], NM_POOL_IF, nm_params.if_size,
 	    nm_params.if_num, false);
 	nm_pool_config(&m->pools[NM_POOL_RING], NM_POOL_RING,
@@ -229,6 +222,30 @@ nm_mem_global(void)
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF, nm_params.buf_size,
 	    nm_params.buf_num, false);
 	nm_mem_layout(m, nm_params.buf_pool_pad % NM_PAGE_SIZE);
+}
+
+static struct nm_mem *
+nm_mem_lookup(uint16_t mem_id)
+{
+	struct nm_mem *m;
+
+	for (m = nm_mem_list; m != NULL; m = m->next)
+		if (m->mem_id == mem_id)
+			return m;
+	return NULL;
+}
+
+struct nm_mem *
+nm_mem_global(void)
+{
+	struct nm_mem *m = nm_mem_lookup(1);
+
+	if (m != NULL)
+		return m;
+	m = nm_mem_new(1, false);
+	if (m == NULL)
+		return NULL;
+	nm_mem_global_config(m);
 	nm_mem_global_publish(m);
 	return m;
 }
@@ -236,14 +253,28 @@ nm_mem_global(void)
 struct nm_mem *
 nm_mem_find(uint16_t mem_id)
 {
-	struct nm_mem *m;
+	return mem_id == 1 ? nm_mem_global() : nm_mem_lookup(mem_id);
+}
 
-	if (mem_id == 1)
-		return nm_mem_global();
-	for (m = nm_mem_list; m != NULL; m = m->next)
-		if (m->mem_id == mem_id)
-			return m;
-	return NULL;
+/*
+ * The bytes of allocator mem_id's pools, for a query (PORT_INFO_GET with
+ * no name): the global allocator's from the parameters while nothing
+ * has laid it out, without making it. 0, or EINVAL for no such id.
+ */
+int
+nm_mem_query_size(uint16_t mem_id, uint64_t *size)
+{
+	struct nm_mem g = { 0 }, *m = nm_mem_lookup(mem_id);
+
+	if (m == NULL && mem_id == 1) {
+		nm_mem_global_config(&g);
+		m = &g;
+	}
+	if (m == NULL)
+		return EINVAL;
+	*size = m->pools[NM_POOL_IF].size + m->pools[NM_POOL_RING].size +
+	    m->pools[NM_POOL_BUF].size;
+	return 0;
 }
 
 /* Sizes per spec 2.9: the priv_* minimums, grown to fit the port. */

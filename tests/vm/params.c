@@ -8,6 +8,7 @@
  *   params read MAXLOOPS MAXSECONDS
  *   params show
  *   params info
+ *   params global
  *
  * Each loop opens, reads and closes every *_curr_* file; a file that is
  * not there (module not loaded, or half loaded) is skipped.  The reader
@@ -18,8 +19,10 @@
  * *_curr_* value as NAME=VALUE: what any user can read.
  *
  * info prints the nr_memsize that PORT_INFO_GET with no name reports for
- * the global allocator (laying it out if it was not), so that params.sh
- * can check the parameters against it.
+ * the global allocator (a query: it lays nothing out), so that params.sh
+ * can check the parameters against it. global lays the global allocator
+ * out, as a port does: a VALE port registered on it (nr_mem_id 1), then
+ * closed (the allocator keeps its geometry).
  */
 
 #include <sys/ioctl.h>
@@ -100,6 +103,30 @@ cmd_info(void)
 }
 
 static int
+cmd_global(void)
+{
+	struct nmreq_register reg;
+	struct nmreq_header h;
+	int fd;
+
+	fd = open("/dev/netmap", O_RDWR);
+	if (fd < 0)
+		err(1, "open /dev/netmap");
+	memset(&h, 0, sizeof(h));
+	memset(&reg, 0, sizeof(reg));
+	h.nr_version = NETMAP_API;
+	h.nr_reqtype = NETMAP_REQ_REGISTER;
+	snprintf(h.nr_name, sizeof(h.nr_name), "vale0:global");
+	h.nr_body = (uintptr_t)&reg;
+	reg.nr_mode = NR_REG_ALL_NIC;
+	reg.nr_mem_id = 1;
+	if (ioctl(fd, NIOCCTRL, &h) != 0)
+		err(1, "REGISTER vale0:global on mem_id 1");
+	close(fd);
+	return 0;
+}
+
+static int
 cmd_show(void)
 {
 	char path[128], buf[64];
@@ -135,11 +162,13 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "info") == 0)
 		return cmd_info();
+	if (argc == 2 && strcmp(argv[1], "global") == 0)
+		return cmd_global();
 	if (argc == 2 && strcmp(argv[1], "show") == 0)
 		return cmd_show();
 	if (argc != 4 || strcmp(argv[1], "read") != 0)
 		errx(2, "usage: params read MAXLOOPS MAXSECONDS | "
-		    "params show | params info");
+		    "params show | params info | params global");
 	max = strtoul(argv[2], NULL, 0);
 	end = time(NULL) + (time_t)strtoul(argv[3], NULL, 0);
 	memset(&sa, 0, sizeof(sa));
