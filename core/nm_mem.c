@@ -10,7 +10,8 @@
  *
  * mem_id 1 is the global allocator, sized by the if/ring/buf tunables and
  * materialised on first use. A host may have its buffer pool start
- * buf_pool_pad bytes past a page boundary (netmapd: the AF_XDP headroom,
+ * buf_pool_pad bytes past a boundary of its own page (buf_pool_align,
+ * when bigger than the ABI's 4 KiB) (netmapd: the AF_XDP headroom,
  * so that a frame the kernel writes at a UMEM chunk's start plus 256
  * lands at a buffer's start); ring->buf_ofs says where buffers are, so
  * applications see no difference. Each VALE port gets a private allocator sized
@@ -34,6 +35,7 @@ struct nm_params nm_params = {
 	.priv_buf_size = 2048,	.priv_buf_num = 4098,
 	.bridge_batch = NM_VALE_BATCH,
 	.buf_pool_pad = 0,
+	.buf_pool_align = 0,
 };
 
 struct nm_pool_limits {
@@ -193,35 +195,44 @@ nm_mem_unlink_free(struct nm_mem *m)
 }
 
 /*
- * The pools one after the other, the buffer pool `pad` bytes further
- * (page-aligned otherwise); the region in whole pages.
+ * The pools one after the other, the buffer pool `pad` bytes past a
+ * boundary of `align` bytes (a power of two, at least a page; the other
+ * pools page-aligned); the region in whole pages.
  */
 static void
-nm_mem_layout(struct nm_mem *m, uint32_t pad)
+nm_mem_layout(struct nm_mem *m, uint32_t pad, uint64_t align)
 {
 	uint64_t off = 0;
 	int i;
 
 	for (i = 0; i < NM_POOL_COUNT; i++) {
 		if (i == NM_POOL_BUF)
-			off += pad;
+			off = ((off + align - 1) & ~(align - 1)) + pad;
 		m->pools[i].offset = off;
 		off += m->pools[i].size;
 	}
 	m->size = (off + NM_PAGE_SIZE - 1) & ~(uint64_t)(NM_PAGE_SIZE - 1);
 }
 
-/* The global allocator's geometry, from the parameters. */
+/*
+ * The global allocator's geometry, from the parameters; its buffer pool
+ * buf_pool_pad bytes past a boundary of buf_pool_align (the host's
+ * page; the ABI's if unset or not a power of two).
+ */
 static void
 nm_mem_global_config(struct nm_mem *m)
 {
+	uint32_t align = nm_params.buf_pool_align;
+
+	if (align < NM_PAGE_SIZE || (align & (align - 1)) != 0)
+		align = NM_PAGE_SIZE;
 	nm_pool_config(&m->pools[NM_POOL_IF], NM_POOL_IF, nm_params.if_size,
 	    nm_params.if_num, false);
 	nm_pool_config(&m->pools[NM_POOL_RING], NM_POOL_RING,
 	    nm_params.ring_size, nm_params.ring_num, false);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF, nm_params.buf_size,
 	    nm_params.buf_num, false);
-	nm_mem_layout(m, nm_params.buf_pool_pad % NM_PAGE_SIZE);
+	nm_mem_layout(m, nm_params.buf_pool_pad % align, align);
 }
 
 static struct nm_mem *
@@ -324,7 +335,7 @@ nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr, uint32_t rxd,
 	    (uint32_t)ringnum, true);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF,
 	    nm_params.priv_buf_size, (uint32_t)bufnum, true);
-	nm_mem_layout(m, 0);
+	nm_mem_layout(m, 0, NM_PAGE_SIZE);
 	*error = 0;
 	return m;
 }

@@ -1834,8 +1834,12 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(1);
 	nm_user_set_region_limit(total_mem);
-	/* interfaces: the buffer pool placed for AF_XDP (nm_xdp.c) */
+	/*
+	 * interfaces: the buffer pool placed for AF_XDP (nm_xdp.c), whose
+	 * UMEM starts at one of the kernel's pages
+	 */
 	nm_params.buf_pool_pad = NM_USER_XDP_HEADROOM;
+	nm_params.buf_pool_align = (uint32_t)nm_user_page_size();
 	env = getenv("NETMAP_SOCKET");
 	standard = spath == NULL && (env == NULL || env[0] == '\0');
 	if (spath != NULL) {

@@ -70,7 +70,7 @@ static struct nmd_ks_region *
 nmd_ks_region(struct nm_mem *m)
 {
 	struct nmd_ks_region *kr = nm_user_region_priv(m->region);
-	long pg = sysconf(_SC_PAGESIZE);
+	size_t pg = nm_user_page_size();
 
 	if (kr != NULL)
 		return kr;
@@ -78,8 +78,7 @@ nmd_ks_region(struct nm_mem *m)
 	if (kr == NULL)
 		return NULL;
 	kr->count = m->pools[NM_POOL_RING].objtotal;
-	kr->size = ((size_t)kr->count * NMD_KS_SIZE + (size_t)pg - 1) &
-	    ~((size_t)pg - 1);
+	kr->size = ((size_t)kr->count * NMD_KS_SIZE + pg - 1) & ~(pg - 1);
 	kr->rec = calloc(kr->count, sizeof(*kr->rec));
 	if (kr->rec == NULL || nm_user_mem_charge(kr->size, &kr->acct) != 0)
 		goto fail_free;

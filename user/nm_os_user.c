@@ -194,11 +194,21 @@ nm_user_mem_uncharge(size_t size, struct nm_user_account *a)
 	}
 }
 
+/*
+ * A region in whole host pages (the core lays it out in the ABI's 4 KiB
+ * ones), as the module's: the memfd covers every page a mapping of it
+ * spans, and the charge is what those pages can cost.
+ */
 struct nm_os_region *
 nm_os_region_create(size_t size, void **kva)
 {
-	struct nm_os_region *r = calloc(1, sizeof(*r));
+	struct nm_os_region *r;
+	size_t pg = nm_user_page_size();
 
+	if (size == 0 || size > SIZE_MAX - pg)
+		return NULL;
+	size = (size + pg - 1) & ~(pg - 1);
+	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
 	if (nm_user_mem_charge(size, &r->acct) != 0)
@@ -515,6 +525,15 @@ nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
 	    (ssize_t)len)
 		return EFAULT;
 	return 0;
+}
+
+size_t nm_user_page_fake;
+
+size_t
+nm_user_page_size(void)
+{
+	return nm_user_page_fake != 0 ? nm_user_page_fake :
+	    (size_t)sysconf(_SC_PAGESIZE);
 }
 
 uint64_t nm_user_netns = 1;
