@@ -80,10 +80,10 @@ read_one(const char *name)
 	return n > 0;
 }
 
-static int
-cmd_info(void)
+/* One NIOCCTRL request on a new descriptor, closed after; exit on error. */
+static void
+ctrl(uint16_t type, const char *name, void *body, const char *what)
 {
-	struct nmreq_port_info_get pi;
 	struct nmreq_header h;
 	int fd;
 
@@ -91,14 +91,23 @@ cmd_info(void)
 	if (fd < 0)
 		err(1, "open /dev/netmap");
 	memset(&h, 0, sizeof(h));
-	memset(&pi, 0, sizeof(pi));
 	h.nr_version = NETMAP_API;
-	h.nr_reqtype = NETMAP_REQ_PORT_INFO_GET;
-	h.nr_body = (uintptr_t)&pi;
+	h.nr_reqtype = type;
+	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
+	h.nr_body = (uintptr_t)body;
 	if (ioctl(fd, NIOCCTRL, &h) != 0)
-		err(1, "PORT_INFO_GET");
-	printf("%llu\n", (unsigned long long)pi.nr_memsize);
+		err(1, "%s", what);
 	close(fd);
+}
+
+static int
+cmd_info(void)
+{
+	struct nmreq_port_info_get pi;
+
+	memset(&pi, 0, sizeof(pi));
+	ctrl(NETMAP_REQ_PORT_INFO_GET, "", &pi, "PORT_INFO_GET");
+	printf("%llu\n", (unsigned long long)pi.nr_memsize);
 	return 0;
 }
 
@@ -106,23 +115,12 @@ static int
 cmd_global(void)
 {
 	struct nmreq_register reg;
-	struct nmreq_header h;
-	int fd;
 
-	fd = open("/dev/netmap", O_RDWR);
-	if (fd < 0)
-		err(1, "open /dev/netmap");
-	memset(&h, 0, sizeof(h));
 	memset(&reg, 0, sizeof(reg));
-	h.nr_version = NETMAP_API;
-	h.nr_reqtype = NETMAP_REQ_REGISTER;
-	snprintf(h.nr_name, sizeof(h.nr_name), "vale0:global");
-	h.nr_body = (uintptr_t)&reg;
 	reg.nr_mode = NR_REG_ALL_NIC;
 	reg.nr_mem_id = 1;
-	if (ioctl(fd, NIOCCTRL, &h) != 0)
-		err(1, "REGISTER vale0:global on mem_id 1");
-	close(fd);
+	ctrl(NETMAP_REQ_REGISTER, "vale0:global", &reg,
+	    "REGISTER vale0:global on mem_id 1");
 	return 0;
 }
 
