@@ -25,16 +25,6 @@ refused() {
 	grep -q "$pat" "$T/out" || fail "$*: no '$pat' in: $(cat "$T/out")"
 }
 
-# wait_sock PATH: until a daemon listens there.
-wait_sock() {
-	i=0
-	while [ ! -S "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "no socket at $1"
-		sleep 0.01
-	done
-}
-
 # wait_pid FILE PID: the daemon writes its pid file once its socket
 # listens, so after wait_sock; wait for it before relying on it.
 wait_pid() {
@@ -154,18 +144,17 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 	chmod 0755 "$T"
 	unshare -m sh -c '
 		mount -t tmpfs -o mode=0755 tmpfs /run || exit 2
+		fail() {
+			echo "$*" "$(ls -AR "$1/xdg0")" "$(cat "$1/root.log")"
+			kill -KILL $pid
+			exit 1
+		}
+		. tests/lib/sock.sh
 		unset NETMAP_SOCKET
 		export XDG_RUNTIME_DIR="$1/xdg0"
 		"$2/san/netmapd" -f 2>"$1/root.log" &
 		pid=$!
-		i=0
-		while [ ! -S /run/netmap/netmapd.sock ]; do
-			i=$((i + 1))
-			[ $i -gt 500 ] && { echo "no socket in /run/netmap:" \
-			    "$(ls -AR "$1/xdg0")" "$(cat "$1/root.log")"; \
-			    kill -KILL $pid; exit 1; }
-			sleep 0.01
-		done
+		wait_sock /run/netmap/netmapd.sock
 		got=$("$2/netmapd" -S | awk "\$1 == \"pid\" { print \$2 }")
 		kill -TERM $pid
 		wait $pid || { echo "netmapd exited with $?"; exit 1; }

@@ -145,12 +145,7 @@ bystander_start() {
 	ip netns exec "$NSC" "$O/netmapd" -f -s "$T/by.sock" \
 	    2>"$T/by.log" &
 	BY_PIDS=$!
-	i=0
-	while [ ! -S "$T/by.sock" ]; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "the bystander's netmapd did not start"
-		sleep 0.01
-	done
+	wait_sock "$T/by.sock"
 	: >"$T/by.out"
 	ip netns exec "$NSC" env NETMAP_SOCKET="$T/by.sock" \
 	    LD_PRELOAD="$PRELOAD_SO" "$NMTEST" recv -x -n 0 -t 0 "$IFC" \
