@@ -150,7 +150,7 @@ bystander_start() {
 	ip netns exec "$NSC" env NETMAP_SOCKET="$T/by.sock" \
 	    LD_PRELOAD="$PRELOAD_SO" "$NMTEST" recv -x -n 0 -t 0 "$IFC" \
 	    >"$T/by.out" 2>&1 &
-	BY_PIDS="$BY_PIDS $!"
+	BY_PIDS="$! $BY_PIDS"	# the client first, then its daemon
 	wait_ready "$T/by.out"
 	ip -n "$NSC" link show "$IFC" | grep -q 'prog/xdp' ||
 	    fail "no XDP program on the bystander's $IFC"
