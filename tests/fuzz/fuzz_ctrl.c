@@ -9,7 +9,7 @@
  * otherwise. So headers, bodies and option chains (loops included) are
  * all the fuzzer's. One input is a sequence of records run on one
  * descriptor, so that a REGISTER can be followed by more requests, syncs
- * and polls:
+ * and polls. The core starts clean for each input (fuzz_core.h):
  *
  *	record := op:u8 len:u16le data[len]
  *	op % 6:  0 NIOCCTRL (data = 88-byte header; the whole record
@@ -23,8 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nm_core.h"
-#include "nm_os_user.h"
+#include "fuzz_core.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -147,5 +146,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += len;
 	}
 	nm_priv_delete(priv);
+	fuzz_core_reset();
 	return 0;
 }

@@ -8,7 +8,8 @@
  * num_slots/buf_ofs included, and slots) and run syncs and polls. After
  * every sync the invariants of spec 2.10 must hold: head, cur and tail
  * are indices below the kernel's num_slots, and tail is the kernel's
- * (anything the user wrote there is overwritten).
+ * (anything the user wrote there is overwritten). Closing the four must
+ * leave the core clean (fuzz_core.h).
  *
  *	record := target:u8 op:u8 arg:u16le value:u64le   (12 bytes)
  *	target: port (& 3), direction (& 4), ring (>> 3)
@@ -24,8 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nm_core.h"
-#include "nm_os_user.h"
+#include "fuzz_core.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -179,5 +179,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < 4; i++)
 		nm_priv_delete(priv[i]);
+	fuzz_core_check_clean();
 	return 0;
 }
