@@ -159,6 +159,8 @@ struct nm_mem {
 };
 
 struct nm_mem *nm_mem_global(void);
+bool nm_mem_global_made(void);
+void nm_mem_global_unmake(void);
 struct nm_mem *nm_mem_find(uint16_t mem_id);
 int nm_mem_query_size(uint16_t mem_id, uint64_t *size);
 /*

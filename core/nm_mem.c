@@ -261,6 +261,27 @@ nm_mem_global(void)
 	return m;
 }
 
+/* Core lock held, as for the one below. */
+bool
+nm_mem_global_made(void)
+{
+	return nm_mem_lookup(1) != NULL;
+}
+
+/*
+ * Take back the global allocator that a failed request made (it is made
+ * on first use, and a use that failed must leave nothing, its published
+ * geometry included), unless something holds it meanwhile.
+ */
+void
+nm_mem_global_unmake(void)
+{
+	struct nm_mem *m = nm_mem_lookup(1);
+
+	if (m != NULL && m->refcount == 0)
+		nm_mem_unlink_free(m);
+}
+
 struct nm_mem *
 nm_mem_find(uint16_t mem_id)
 {

@@ -484,24 +484,40 @@ nm_krings_check_exclusive(struct nm_priv *priv, struct nm_adapter *na)
 	return 0;
 }
 
-/* NETMAP_REQ_OPT_OFFSETS (spec feature 25). */
+/*
+ * NETMAP_REQ_OPT_OFFSETS (spec feature 25): the option's own values,
+ * against the port's buffer size (known before its region is made).
+ */
+static uint64_t
+nm_offsets_mask(const struct nmreq_opt_offsets *o)
+{
+	return o->nro_offset_bits == 0 || o->nro_offset_bits == 64 ? ~0ull :
+	    (1ull << o->nro_offset_bits) - 1;
+}
+
+static int
+nm_offsets_check(const struct nm_adapter *na,
+    const struct nmreq_opt_offsets *o)
+{
+	if (na->type == NM_AD_NIC)
+		return EOPNOTSUPP;	/* not done yet (nm_nic.c) */
+	if (o->nro_offset_bits > 64 ||
+	    o->nro_max_offset > nm_mem_bufsize(na->mem) ||
+	    o->nro_initial_offset > o->nro_max_offset ||
+	    o->nro_max_offset > nm_offsets_mask(o))
+		return EINVAL;
+	return 0;
+}
+
+/* The checked option on the bound rings: they must agree with others'. */
 static int
 nm_offsets_apply(struct nm_priv *priv, struct nm_adapter *na,
     struct nmreq_opt_offsets *o)
 {
-	uint64_t mask, bufsz = nm_mem_bufsize(na->mem);
+	uint64_t mask = nm_offsets_mask(o);
 	uint32_t j, i;
 	int t;
 
-	if (na->type == NM_AD_NIC)
-		return EOPNOTSUPP;	/* not done yet (nm_nic.c) */
-	if (o->nro_offset_bits > 64 || o->nro_max_offset > bufsz ||
-	    o->nro_initial_offset > o->nro_max_offset)
-		return EINVAL;
-	mask = o->nro_offset_bits == 0 || o->nro_offset_bits == 64 ? ~0ull :
-	    (1ull << o->nro_offset_bits) - 1;
-	if (o->nro_max_offset > mask)
-		return EINVAL;
 	for (t = NM_TX; t <= NM_RX; t++) {
 		for (i = priv->first[t]; i < priv->last[t]; i++) {
 			struct nm_kring *k = &na->krings[t][i];
@@ -655,6 +671,35 @@ nm_register_port(struct nm_req *req, struct nm_adapter **nap)
 }
 
 /*
+ * What REGISTER can refuse from the request and the port alone (core lock
+ * held): asked before the port's region is made, so that such a refusal
+ * does not leave a region behind on a port that outlives the request
+ * (persistent, or a pipe's or monitor's parent), and again at the bind,
+ * since the port may have changed in between.
+ */
+static int
+nm_register_check(struct nm_priv *priv, struct nm_req *req,
+    struct nm_adapter *na)
+{
+	struct nmreq_register *reg = req->body;
+	struct nmreq_option *oo = req->opt[NETMAP_REQ_OPT_OFFSETS];
+	int error;
+
+	/* an interface on a switch is the switch's (spec 2.8) */
+	if (na->type == NM_AD_NIC && na->bdg != NULL)
+		return EBUSY;
+	if (na->virt_hdr_len != 0 && !(reg->nr_flags & NR_ACCEPT_VNET_HDR))
+		return EIO;
+	error = nm_interp_ringid(priv, na, reg);
+	if (error == 0 && oo != NULL) {
+		oo->nro_status = nm_offsets_check(na,
+		    (struct nmreq_opt_offsets *)oo);
+		error = oo->nro_status;
+	}
+	return error;
+}
+
+/*
  * REGISTER, last step (core lock held, the port's region made): bind the
  * rings and publish the binding. Everything that can fail comes before
  * the publication, so what a sync, poll or mmap of this descriptor sees
@@ -672,15 +717,10 @@ nm_register_bind(struct nm_priv *priv, struct nm_req *req,
 	int error, t;
 	uint32_t i;
 
-	/* an interface on a switch is the switch's (spec 2.8) */
-	if (na->type == NM_AD_NIC && na->bdg != NULL)
-		return EBUSY;
-	if (na->virt_hdr_len != 0 && !(reg->nr_flags & NR_ACCEPT_VNET_HDR))
-		return EIO;
-	priv->flags = reg->nr_flags;
-	error = nm_interp_ringid(priv, na, reg);
+	error = nm_register_check(priv, req, na);
 	if (error)
 		return error;
+	priv->flags = reg->nr_flags;
 	if (na->krings[NM_TX] == NULL) {
 		error = nm_krings_create(na);
 		if (error)
@@ -1001,19 +1041,48 @@ nm_poll(struct nm_priv *priv, int events, void *poll_ctx)
 
 /* ---- the host-facing entry points ---- */
 
+/*
+ * A control request, new or legacy. One that fails leaves what was there
+ * before; the requests themselves undo what they made, but the global
+ * allocator is made by whichever first names mem_id 1 or a port that
+ * lives in it (lookups, checks, the ports themselves), so it is taken
+ * back here, once, if this request made it. A request that runs
+ * meanwhile and uses it keeps it; one that used it and is done already
+ * finds it made again on its next use, as at the start.
+ */
+static int
+nm_ctrl_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg, void *uctx)
+{
+	bool global_made;
+	int error;
+
+	nm_os_mutex_lock(nm_core.lock);
+	global_made = nm_mem_global_made();
+	nm_os_mutex_unlock(nm_core.lock);
+	if (cmd == NIOCCTRL)
+		error = nm_ctrl(priv, arg, uctx);
+	else
+		error = nm_legacy_ioctl(priv, cmd, arg);
+	if (error && !global_made) {
+		nm_os_mutex_lock(nm_core.lock);
+		nm_mem_global_unmake();
+		nm_os_mutex_unlock(nm_core.lock);
+	}
+	return error;
+}
+
 int
 nm_ioctl(struct nm_priv *priv, unsigned long cmd, void *arg, void *uctx)
 {
 	switch (cmd) {
 	case NIOCCTRL:
-		return nm_ctrl(priv, arg, uctx);
+	case NIOCREGIF:
+	case NIOCGINFO:
+		return nm_ctrl_ioctl(priv, cmd, arg, uctx);
 	case NIOCTXSYNC:
 		return nm_sync_dir(priv, NM_TX);
 	case NIOCRXSYNC:
 		return nm_sync_dir(priv, NM_RX);
-	case NIOCREGIF:
-	case NIOCGINFO:
-		return nm_legacy_ioctl(priv, cmd, arg);
 	default:
 		/* not a netmap command: "no such ioctl for this file" */
 		return ENOTTY;
@@ -1064,6 +1133,12 @@ nm_register_req(struct nm_priv *priv, struct nm_req *req)
 	}
 	error = nm_register_port(req, &na);
 	if (error) {
+		nm_os_mutex_unlock(nm_core.lock);
+		return error;
+	}
+	error = nm_register_check(priv, req, na);
+	if (error) {
+		nm_adapter_put(na);
 		nm_os_mutex_unlock(nm_core.lock);
 		return error;
 	}

@@ -1050,6 +1050,30 @@ free_fwd:
 static void nm_vale_nic_reap(void);
 
 /*
+ * What ATTACH can refuse from the request and the port alone (core lock
+ * held): asked before the port's region is made, so that such a refusal
+ * does not leave a region behind on a port that outlives the request,
+ * and again once it is made, since the port may have changed in between.
+ */
+static int
+nm_vale_attach_check(struct nm_adapter *na, const struct nmreq_vale_attach *a)
+{
+	if (a->reg.nr_mode == NR_REG_NIC_SW &&
+	    (na->type == NM_AD_VP || na->num_host_rings[NM_TX] == 0)) {
+		/*
+		 * a persistent port has no host rings, nor an interface
+		 * whose host cannot reach its stack (netmapd's)
+		 */
+		return EOPNOTSUPP;
+	}
+	if (na->bdg != NULL || (na->type == NM_AD_NIC && na->active > 0))
+		return EBUSY;
+	if (a->reg.nr_mem_id != 0 && a->reg.nr_mem_id != na->mem->mem_id)
+		return EINVAL;
+	return 0;
+}
+
+/*
  * VALE_ATTACH valeX:NAME of a persistent port or of an interface: it
  * becomes a port of valeX, in netmap mode (rings made, an interface
  * taken from its stack) whether or not anybody has it open, until
@@ -1072,27 +1096,19 @@ nm_vale_attach(struct nm_req *req)
 	nm_os_mutex_lock(nm_core.lock);
 	nm_vale_nic_reap();
 	error = nm_vale_attach_lookup(req->hdr->nr_name, &blen, &na);
-	if (error == 0 && a->reg.nr_mode == NR_REG_NIC_SW &&
-	    (na->type == NM_AD_VP || na->num_host_rings[NM_TX] == 0)) {
-		/*
-		 * a persistent port has no host rings, nor an interface
-		 * whose host cannot reach its stack (netmapd's)
-		 */
-		nm_adapter_put(na);
-		error = EOPNOTSUPP;
+	if (error == 0) {
+		error = nm_vale_attach_check(na, a);
+		if (error)
+			nm_adapter_put(na);
 	}
 	nm_os_mutex_unlock(nm_core.lock);
 	if (error)
 		return error;
 	error = nm_mem_finalize(na->mem);
 	nm_os_mutex_lock(nm_core.lock);
+	if (error == 0)
+		error = nm_vale_attach_check(na, a);
 	if (error)
-		goto put;
-	error = EBUSY;
-	if (na->bdg != NULL || (na->type == NM_AD_NIC && na->active > 0))
-		goto put;
-	error = EINVAL;
-	if (a->reg.nr_mem_id != 0 && a->reg.nr_mem_id != na->mem->mem_id)
 		goto put;
 	if (na->krings[NM_TX] == NULL) {
 		error = nm_krings_create(na);

@@ -6,8 +6,9 @@
  * and write-back rules of 2.7, what REGISTER returns (2.8), the region
  * geometry of 2.4/2.9, VALE_LIST, the legacy NIOCREGIF/NIOCGINFO, the
  * calls that need a registered descriptor, extra buffers, the OFFSETS
- * option (and that a rebinding does not inherit it), and
- * open/register/close cycles that must not leak.
+ * option (and that a rebinding does not inherit it),
+ * open/register/close cycles that must not leak, and requests that fail
+ * half-way leaving what was there before.
  */
 #define NETMAP_WITH_LIBS
 #include "unit.h"
@@ -574,6 +575,251 @@ test_info_no_state(void)
 	close(fd);
 }
 
+/*
+ * What a request may change: the named ports, the allocators (the global
+ * one once made), the regions, and the ports on switches (VALE_LIST
+ * walks all of them; a switch exists while it has ports).
+ */
+struct core_state {
+	int nports, mems, vports;
+	uint64_t regions, rbytes;
+};
+
+static void
+state_take(int fd, struct core_state *s)
+{
+	struct nmreq_vale_list vl;
+	struct nmreq_header h;
+
+	nm_os_mutex_lock(nm_core.lock);
+	s->nports = nm_core.nports;
+	nm_os_mutex_unlock(nm_core.lock);
+	s->mems = mem_count();
+	nm_os_region_stats(&s->regions, &s->rbytes);
+	memset(&vl, 0, sizeof(vl));
+	unit_hdr(&h, NETMAP_REQ_VALE_LIST, "", &vl);
+	for (s->vports = 0; s->vports < 4096 && ctrl(fd, &h) == 0;
+	    s->vports++) {
+		h.nr_name[0] = '\0';
+		vl.nr_port_idx++;
+	}
+}
+
+/* The state is still `a` (line: the caller's, for the message). */
+static void
+state_check(int fd, const struct core_state *a, int line)
+{
+	struct core_state b;
+
+	state_take(fd, &b);
+	unit_checks++;
+	if (b.nports != a->nports || b.mems != a->mems ||
+	    b.vports != a->vports || b.regions != a->regions ||
+	    b.rbytes != a->rbytes) {
+		fprintf(stderr, "%s:%d: state changed: ports %d -> %d, "
+		    "allocators %d -> %d, switch ports %d -> %d, regions "
+		    "%llu -> %llu (%llu -> %llu bytes)\n", __FILE__, line,
+		    a->nports, b.nports, a->mems, b.mems, a->vports,
+		    b.vports, (unsigned long long)a->regions,
+		    (unsigned long long)b.regions,
+		    (unsigned long long)a->rbytes,
+		    (unsigned long long)b.rbytes);
+		exit(1);
+	}
+}
+#define CHECK_STATE(fd, a)	state_check(fd, a, __LINE__)
+
+/*
+ * A REGISTER that fails, however far it got (before the port is looked
+ * up, after it was made, after its region was made), leaves no state:
+ * no allocator (not even the global one, for nr_mem_id 1), no region,
+ * no switch, no port. Each kind of port; run before anything has made
+ * the global allocator.
+ */
+static void
+test_register_no_state(void)
+{
+	static const char *const names[] = { "nosuchif", "vale9:q",
+	    "vale9:q{1", "vale9:q}1", "netmap:q{1", "vale9:q/r" };
+	/* what a port that is not there answers (mem_id 4321: EINVAL) */
+	static const int missing[] = { ENXIO, EINVAL, EINVAL, EINVAL, EINVAL,
+	    EINVAL };
+	static const uint16_t mem_ids[] = { 0, 1, 4321 };
+	struct nmreq_opt_offsets off;
+	struct nmreq_register reg;
+	struct core_state s0;
+	struct nmreq nmr;
+	int fd = unit_open();
+	size_t i, j;
+	int e;
+
+	state_take(fd, &s0);
+	CHECK_EQ(s0.mems, 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (j = 0; j < sizeof(mem_ids) / sizeof(mem_ids[0]); j++) {
+			e = mem_ids[j] == 4321 ? EINVAL : missing[i];
+			/* refused before the port is looked up */
+			unit_reg_init(&reg, NR_REG_ALL_NIC);
+			reg.nr_mem_id = mem_ids[j];
+			reg.nr_flags = 1ull << 40;
+			CHECK_ERR(unit_register(fd, names[i], &reg, NULL),
+			    EOPNOTSUPP);
+			CHECK_STATE(fd, &s0);
+			/* a ring the port has not: after it was made */
+			unit_reg_init(&reg, NR_REG_ONE_NIC);
+			reg.nr_mem_id = mem_ids[j];
+			reg.nr_ringid = 99;
+			CHECK_ERR(unit_register(fd, names[i], &reg, NULL), e);
+			CHECK_STATE(fd, &s0);
+			/* a bad OFFSETS option: after its region was made */
+			unit_reg_init(&reg, NR_REG_ALL_NIC);
+			reg.nr_mem_id = mem_ids[j];
+			memset(&off, 0, sizeof(off));
+			off.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+			off.nro_max_offset = 1ull << 40;
+			CHECK_ERR(unit_register(fd, names[i], &reg, &off), e);
+			CHECK_STATE(fd, &s0);
+			/* a null port in that allocator, the same way */
+			unit_reg_init(&reg, NR_REG_NULL);
+			reg.nr_mem_id = mem_ids[j];
+			off.nro_opt.nro_status = 0;
+			CHECK_ERR(unit_register(fd, names[i], &reg, &off),
+			    EINVAL);
+			CHECK_STATE(fd, &s0);
+		}
+	}
+	/* the legacy NIOCREGIF, in the global allocator */
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	strcpy(nmr.nr_name, "vale9:q");
+	nmr.nr_ringid = NETMAP_HW_RING | 99;
+	nmr.nr_arg2 = 1;
+	CHECK_ERR(ioctl(fd, NIOCREGIF, &nmr), EINVAL);
+	CHECK_STATE(fd, &s0);
+	close(fd);
+}
+
+/*
+ * The other requests that can fail half-way leave what was there
+ * before: NEWIF, ATTACH (its port's region may have been made by then),
+ * PORT_HDR_SET, POLLING_ENABLE, and REGISTERs of pipes and monitors of
+ * ports that exist. Run before anything has made the global allocator,
+ * which none of them may make.
+ */
+static void
+test_requests_no_state(void)
+{
+	struct nmreq_opt_offsets off;
+	struct nmreq_vale_polling vp;
+	struct nmreq_vale_attach a;
+	struct nmreq_vale_detach d;
+	struct nmreq_vale_newif nif;
+	struct nmreq_register reg;
+	struct nmreq_port_hdr ph;
+	struct nmreq_header h;
+	struct core_state s0, s1, s2;
+	struct unit_port p;
+	int fd = unit_open();
+
+	state_take(fd, &s0);
+	CHECK_EQ(s0.mems, 0);
+	memset(&nif, 0, sizeof(nif));
+	nif.nr_mem_id = 4321;
+	unit_hdr(&h, NETMAP_REQ_VALE_NEWIF, "pn", &nif);
+	CHECK_ERR(ctrl(fd, &h), EINVAL);
+	CHECK_STATE(fd, &s0);
+	nif.nr_mem_id = 0;
+	unit_hdr(&h, NETMAP_REQ_VALE_NEWIF, "vale9:pn", &nif);
+	CHECK_ERR(ctrl(fd, &h), EINVAL);
+	CHECK_STATE(fd, &s0);
+	unit_hdr(&h, NETMAP_REQ_VALE_NEWIF, "pn", &nif);
+	CHECK_EQ(ctrl(fd, &h), 0);
+	state_take(fd, &s1);
+	memset(&nif, 0, sizeof(nif));
+	nif.nr_mem_id = 1;
+	CHECK_ERR(ctrl(fd, &h), EEXIST);
+	CHECK_STATE(fd, &s1);
+
+	/* REGISTERs refused: the persistent port gets no region */
+	unit_reg_init(&reg, NR_REG_ONE_NIC);
+	reg.nr_ringid = 99;
+	CHECK_ERR(unit_register(fd, "pn", &reg, NULL), EINVAL);
+	CHECK_ERR(unit_register(fd, "pn{1", &reg, NULL), EINVAL);
+	CHECK_ERR(unit_register(fd, "pn}1", &reg, NULL), EINVAL);
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	memset(&off, 0, sizeof(off));
+	off.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+	off.nro_offset_bits = 65;
+	CHECK_ERR(unit_register(fd, "pn", &reg, &off), EINVAL);
+	CHECK_EQ(off.nro_opt.nro_status, EINVAL);
+	CHECK_STATE(fd, &s1);
+
+	/* ATTACH: before and after its port's region is made */
+	memset(&a, 0, sizeof(a));
+	a.reg.nr_mode = NR_REG_ALL_NIC;
+	unit_hdr(&h, NETMAP_REQ_VALE_ATTACH, "vale9:nosuch", &a);
+	CHECK_ERR(ctrl(fd, &h), ENXIO);
+	CHECK_STATE(fd, &s1);
+	a.reg.nr_mode = NR_REG_NIC_SW;
+	unit_hdr(&h, NETMAP_REQ_VALE_ATTACH, "vale9:pn", &a);
+	CHECK_ERR(ctrl(fd, &h), EOPNOTSUPP);
+	CHECK_STATE(fd, &s1);
+	a.reg.nr_mode = NR_REG_ALL_NIC;
+	a.reg.nr_mem_id = 1;
+	CHECK_ERR(ctrl(fd, &h), EINVAL);
+	CHECK_STATE(fd, &s1);
+	a.reg.nr_mem_id = 0;
+	CHECK_EQ(ctrl(fd, &h), 0);
+	state_take(fd, &s2);
+	unit_hdr(&h, NETMAP_REQ_VALE_ATTACH, "vale10:pn", &a);
+	CHECK_ERR(ctrl(fd, &h), EBUSY);
+	CHECK_STATE(fd, &s2);
+
+	/* PORT_HDR_SET, POLLING_ENABLE */
+	memset(&ph, 0, sizeof(ph));
+	ph.nr_hdr_len = 10;
+	unit_hdr(&h, NETMAP_REQ_PORT_HDR_SET, "vale11:x", &ph);
+	CHECK_ERR(ctrl(fd, &h), ENXIO);
+	CHECK_STATE(fd, &s2);
+	unit_hdr(&h, NETMAP_REQ_PORT_HDR_SET, "pn", &ph);
+	CHECK_ERR(ctrl(fd, &h), EINVAL);
+	ph.nr_hdr_len = 7;
+	unit_hdr(&h, NETMAP_REQ_PORT_HDR_SET, "vale9:pn", &ph);
+	CHECK_ERR(ctrl(fd, &h), EINVAL);
+	unit_hdr(&h, NETMAP_REQ_PORT_HDR_GET, "vale9:pn", &ph);
+	CHECK_EQ(ctrl(fd, &h), 0);
+	CHECK_EQ(ph.nr_hdr_len, 0);
+	CHECK_STATE(fd, &s2);
+	memset(&vp, 0, sizeof(vp));
+	vp.nr_num_polling_cpus = 1;
+	unit_hdr(&h, NETMAP_REQ_VALE_POLLING_ENABLE, "vale9:pn", &vp);
+	CHECK_ERR(ctrl(fd, &h), EOPNOTSUPP);
+	unit_hdr(&h, NETMAP_REQ_VALE_POLLING_ENABLE, "vale11:x", &vp);
+	CHECK_ERR(ctrl(fd, &h), ENXIO);
+	CHECK_STATE(fd, &s2);
+
+	/* a pipe of the persistent port, a monitor of a bound one */
+	unit_reg_init(&reg, NR_REG_ONE_NIC);
+	reg.nr_ringid = 99;
+	CHECK_ERR(unit_register(fd, "pn{1", &reg, NULL), EINVAL);
+	CHECK_ERR(unit_register(fd, "pn}1", &reg, NULL), EINVAL);
+	CHECK_STATE(fd, &s2);
+	unit_port_open(&p, "vale12:m", NULL);
+	state_take(fd, &s1);
+	CHECK_ERR(unit_register(fd, "vale12:m/r", &reg, NULL), EINVAL);
+	CHECK_ERR(unit_register(fd, "vale12:m/z", &reg, NULL), EINVAL);
+	CHECK_STATE(fd, &s1);
+	unit_port_close(&p);
+
+	memset(&d, 0, sizeof(d));
+	unit_hdr(&h, NETMAP_REQ_VALE_DETACH, "vale9:pn", &d);
+	CHECK_EQ(ctrl(fd, &h), 0);
+	unit_hdr(&h, NETMAP_REQ_VALE_DELIF, "pn", NULL);
+	CHECK_EQ(ctrl(fd, &h), 0);
+	CHECK_STATE(fd, &s0);
+	close(fd);
+}
+
 static void
 test_info(void)
 {
@@ -594,10 +840,15 @@ test_info(void)
 	/* spec 2.9 defaults: 100 x 1 KiB, 200 x 36 KiB, 163840 x 2 KiB */
 	CHECK_EQ(pi.nr_memsize, 100 * 1024 + 200 * 36864 + 163840ull * 2048);
 	/*
-	 * and what a host shows without the core lock (*_curr_*), now
-	 * that a REGISTER on mem_id 1 (in the tests above) laid the
-	 * global allocator out: the query itself does not
+	 * and what a host shows without the core lock (*_curr_*), once
+	 * a REGISTER on mem_id 1 laid the global allocator out (the
+	 * geometry stays after its last user): the query itself does not
 	 */
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, false), 0);
+	unit_reg_init(&reg, NR_REG_NULL);
+	reg.nr_mem_id = 1;
+	unit_port_open(&p, "g", &reg);
+	unit_port_close(&p);
 	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, false), 1024);
 	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, true), 100);
 	CHECK_EQ(nm_mem_global_curr(NM_POOL_RING, false), 36864);
@@ -1108,6 +1359,8 @@ main(void)
 {
 	test_global_curr_unset();
 	test_info_no_state();
+	test_register_no_state();
+	test_requests_no_state();
 	test_header_errors();
 	test_option_body_fault();
 	test_option_lists();
