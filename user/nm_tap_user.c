@@ -227,7 +227,8 @@ nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
 	snprintf(t->name, sizeof(t->name), "%.*s", IFNAMSIZ - 1, na->name);
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t->fd < 0) {
-		error = errno;
+		nm_user_note("netmapd: %s: no tap device (/dev/net/tun: %s): "
+		    "a netmap port only", t->name, strerror(errno));
 		goto no_tap;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -236,8 +237,11 @@ nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
 	if (ioctl(t->fd, TUNSETIFF, &ifr) != 0) {
 		error = errno;
 		close(t->fd);
-		if (error == EPERM || error == EACCES)
+		if (error == EPERM || error == EACCES) {
+			nm_user_note("netmapd: %s: no tap device without "
+			    "CAP_NET_ADMIN: a netmap port only", t->name);
 			goto no_tap;
+		}
 		free(t);
 		return error == EBUSY || error == EINVAL ? EEXIST : error;
 	}
@@ -259,9 +263,6 @@ fail_close:
 	free(t);
 	return error;
 no_tap:
-	nm_user_note("netmapd: %s: no tap device (%s; it needs CAP_NET_ADMIN "
-	    "and /dev/net/tun): the port is netmap's only", t->name,
-	    strerror(error));
 	nm_os_log("%s", nm_user_note_peek());
 	free(t);
 	return 0;
