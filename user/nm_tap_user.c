@@ -166,6 +166,19 @@ nm_tap_read(struct nm_user_tap *t, uint8_t *buf)
 	}
 }
 
+/*
+ * Someone deleted the tap (ip link del, or its namespace went): its
+ * descriptor only says POLLERR from now on. The port stays, netmap's
+ * only, until VALE_DELIF closes the descriptor.
+ */
+static void
+nm_tap_gone(struct nm_user_tap *t)
+{
+	nm_vp_host_up(t->na, false);
+	nm_os_log("%s: the tap was deleted: the port is netmap's only now",
+	    t->name);
+}
+
 static void *
 nm_tap_thread(void *arg)
 {
@@ -185,14 +198,19 @@ nm_tap_thread(void *arg)
 	ns.ino = st.st_ino;
 	ns.nl = nm_tap_nl_open();
 	nm_tap_follow(t, &ns);
+	pfd[0] = (struct pollfd){ .fd = t->stop, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = t->fd, .events = POLLIN };
 	for (;;) {
-		pfd[0] = (struct pollfd){ .fd = t->stop, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = t->fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = ns.nl, .events = POLLIN };
 		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents != 0)
 			break;
+		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			nm_tap_gone(t);
+			pfd[1].fd = -1;
+			continue;
+		}
 		if (pfd[2].revents != 0) {
 			nm_tap_nl_drain(ns.nl);
 			nm_tap_follow(t, &ns);

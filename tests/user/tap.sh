@@ -13,6 +13,7 @@
 #   - down: nothing reaches that stack (its counters), up again: ping;
 #   - vale-ctl -r while attached is EBUSY, after -d it takes the tap
 #     away while up; the log counts each tap's frames;
+#   - ip link del of a tap: the port stays, netmap's only;
 #   - SIGKILL of the daemon leaves no tap; SIGTERM neither, and clean;
 #   - without CAP_NET_ADMIN the port is made, with no tap, and vale-ctl
 #     prints netmapd's note saying why.
@@ -171,6 +172,20 @@ grep "tp1: tap removed" "$T/netmapd.log" ||
 # 400 test frames and the pings, 200 frames and the echoes back
 grep -Eq "tp1: tap removed; stack to port ([4-9][0-9][0-9]|[0-9]{4,}) " \
     "$T/netmapd.log" || fail "tp1's frames to the port not counted"
+
+echo "== ip link del of a tap: the port stays, netmap's only"
+vc -n tp5 || fail "vale-ctl -n tp5"
+ip -n "$NSD" link set tp5 up && ip -n "$NSD" link del tp5 ||
+    fail "ip link del tp5"
+# its descriptor says POLLERR from now on: taken as the end, not spun on
+i=0
+until grep -q "tp5: the tap was deleted" "$T/netmapd.log"; do
+	i=$((i + 1))
+	[ $i -gt 500 ] && fail "the daemon did not see tp5 go"
+	sleep 0.01
+done
+vc -a valeT:tp5 && vc -d valeT:tp5 && vc -r tp5 ||
+    fail "tp5 no port after its tap went"
 
 echo "== SIGKILL of the daemon: no tap left"
 kill -KILL "$NMD_PID"
