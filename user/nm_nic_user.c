@@ -23,9 +23,11 @@
  * would tell the core of a frame that left late.
  *
  * Host rings: neither path can hand a frame to the interface's own stack
- * as if received, nor take what the stack sends, so ports have none
- * (info->no_host_rings: the core answers EOPNOTSUPP), and a frame the
- * user forwards (NS_FORWARD) is dropped and counted.
+ * as if received, nor take what the stack sends; nm_host_user.c can,
+ * with CAP_NET_ADMIN and CAP_BPF (a tap and tc programs, set up at
+ * attach). Without them the port has none (info->no_host_rings: the
+ * core answers EOPNOTSUPP, and a note says why). The receive thread
+ * reads the tap too, for the host RX ring.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -220,7 +222,11 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		nic->nq = NM_USER_NIC_MAX_QUEUES;
 	info->tx_queues = nic->ntxq;
 	info->rx_queues = nic->nrxq;
-	info->no_host_rings = true;
+	/* the same capabilities as AF_XDP: a tap, programs, links */
+	info->no_host_rings = nm_user_xdp_missing(caps) != NULL;
+	if (info->no_host_rings)
+		nm_user_note("netmapd: %s: host rings need %s", name,
+		    nm_user_xdp_missing(caps));
 	*nicp = nic;
 	return 0;
 }
@@ -262,7 +268,8 @@ static void *
 nm_user_nic_thread(void *arg)
 {
 	struct nm_os_nic *nic = arg;
-	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 1];
+	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 2];
+	uint32_t host = nic->nq + 1;	/* the tap of the host rings */
 	bool inflight = false;
 	uint64_t last = 0;
 	uint32_t q, r;
@@ -273,10 +280,12 @@ nm_user_nic_thread(void *arg)
 	}
 	p[nic->nq].fd = nic->stop_fd;
 	p[nic->nq].events = POLLIN;
+	p[host].fd = nm_user_host_fd(nic);
+	p[host].events = POLLIN;
 	for (;;) {
 		/* frames keep coming: look again, yielding, before sleeping */
 		bool spin = nm_user_now_ns() - last < NM_USER_SPIN_NS;
-		int n = poll(p, nic->nq + 1, spin ? 0 :
+		int n = poll(p, nic->nq + 2, spin ? 0 :
 		    inflight ? NM_USER_REAP_MS : -1);
 
 		if (n < 0 && errno != EINTR)
@@ -294,6 +303,8 @@ nm_user_nic_thread(void *arg)
 			if (p[q].revents & (POLLERR | POLLHUP | POLLNVAL))
 				p[q].fd = -1;
 		}
+		if (n > 0 && (p[host].revents & POLLIN))
+			nm_user_host_rx(nic);
 		for (r = 0; r < nic->nrings; r++) {
 			uint8_t what = nic->rx_pending[r];
 
@@ -314,7 +325,7 @@ nm_user_nic_start(struct nm_os_nic *nic, struct nm_adapter *na)
 	int error;
 
 	nic->na = na;
-	nic->nrings = na->num_rings[NM_RX];
+	nic->nrings = na->num_rings[NM_RX] + na->num_host_rings[NM_RX];
 	nic->rx_pending = calloc(nic->nrings, 1);
 	nic->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (nic->rx_pending == NULL || nic->stop_fd < 0) {
@@ -444,8 +455,16 @@ nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
 	error = nm_user_nic_pick(nic);
 	if (error)
 		return error;
+	/*
+	 * Host rings the core made (open said we could): without their way
+	 * to the stack (the log says why) they stay empty, and what is sent
+	 * on them is dropped and counted.
+	 */
+	if (na->num_host_rings[NM_RX] > 0)
+		nm_user_host_open(nic);
 	error = nm_user_nic_start(nic, na);
 	if (error) {
+		nm_user_host_close(nic);
 		nic->path->detach(nic);
 		return error;
 	}
@@ -460,6 +479,7 @@ void
 nm_os_nic_detach(struct nm_os_nic *nic)
 {
 	nm_user_nic_stop(nic);
+	nm_user_host_close(nic);
 	nic->path->detach(nic);
 	nm_os_log("%s: %s detached", nic->name, nic->path->name);
 	nic->na = NULL;
@@ -479,8 +499,10 @@ nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
 	if (len > nic->max_frame)
 		return EMSGSIZE;
 	error = nic->path->tx_alloc(nic, q % nic->nq, len, data);
-	if (error == 0)
+	if (error == 0) {
 		*frame = *data;
+		nic->tx_len[q % nic->nq] = len;	/* the queue is ours */
+	}
 	return error;
 }
 
@@ -491,13 +513,20 @@ nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
 	return nic->path->tx(nic, q % nic->nq, frame, done, report);
 }
 
-/* No way into the interface's stack as if received (see the top). */
+/*
+ * Up the stack, through the host rings' tap: copied there, the path's
+ * frame goes back, and the frame has left.
+ */
 int
 nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
     void *done, bool report)
 {
+	int error = nm_user_host_tx(nic, frame, nic->tx_len[q % nic->nq]);
+
 	nic->path->tx_cancel(nic, q % nic->nq);
-	return EOPNOTSUPP;
+	if (error == 0 && done != NULL)
+		nm_nic_tx_done(done, report);
+	return error;
 }
 
 void
@@ -536,11 +565,13 @@ nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
 	    report);
 }
 
+/* Host RX rings are filled by copy: their buffers stay theirs. */
 void
 nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
     uint32_t n)
 {
-	nic->path->rx_refill(nic, r, idx, n);
+	if (r < nic->na->num_rings[NM_RX])
+		nic->path->rx_refill(nic, r, idx, n);
 }
 
 /* Called by nm_nic_rx() in the receive thread: published by it. */
