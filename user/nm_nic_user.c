@@ -214,7 +214,7 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		return ENOMEM;
 	snprintf(nic->name, sizeof(nic->name), "%s", name);
 	nic->ifindex = (int)idx;
-	nic->stop_fd = -1;
+	nic->stop_fd = nic->kick_fd = -1;
 	nic->ntxq = nm_user_queues(name, "tx");
 	nic->nrxq = nm_user_queues(name, "rx");
 	nic->nq = nic->ntxq > nic->nrxq ? nic->ntxq : nic->nrxq;
@@ -264,16 +264,41 @@ nm_user_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
+/* The interface whose receive thread this is, in that thread. */
+static __thread const struct nm_os_nic *nm_user_rx_self;
+
+/*
+ * A frame with no completion to report (from a switch, or forwarded
+ * with NS_FORWARD) may wait in the path for a kick that only the next
+ * frame with one, or the receive thread's reap, gives: sent from a
+ * client's sync, with nothing else going on, it would wait for ever.
+ * So the receive thread is woken to reap, once for any number of such
+ * frames until it has (kick_armed); its own frames it reaps anyway.
+ */
+static void
+nm_user_nic_kick(struct nm_os_nic *nic)
+{
+	uint64_t one = 1;
+
+	if (nm_user_rx_self == nic ||
+	    __atomic_exchange_n(&nic->kick_armed, true, __ATOMIC_ACQ_REL))
+		return;
+	if (write(nic->kick_fd, &one, sizeof(one)) != sizeof(one))
+		__atomic_store_n(&nic->kick_armed, false, __ATOMIC_RELEASE);
+}
+
 static void *
 nm_user_nic_thread(void *arg)
 {
 	struct nm_os_nic *nic = arg;
-	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 2];
+	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 3];
 	uint32_t host = nic->nq + 1;	/* the tap of the host rings */
+	uint32_t kick = nic->nq + 2;
 	bool inflight = false;
-	uint64_t last = 0;
+	uint64_t last = 0, v;
 	uint32_t q, r;
 
+	nm_user_rx_self = nic;
 	for (q = 0; q < nic->nq; q++) {
 		p[q].fd = nic->path->fd(nic, q);
 		p[q].events = POLLIN;
@@ -282,10 +307,12 @@ nm_user_nic_thread(void *arg)
 	p[nic->nq].events = POLLIN;
 	p[host].fd = nm_user_host_fd(nic);
 	p[host].events = POLLIN;
+	p[kick].fd = nic->kick_fd;
+	p[kick].events = POLLIN;
 	for (;;) {
 		/* frames keep coming: look again, yielding, before sleeping */
 		bool spin = nm_user_now_ns() - last < NM_USER_SPIN_NS;
-		int n = poll(p, nic->nq + 2, spin ? 0 :
+		int n = poll(p, nic->nq + 3, spin ? 0 :
 		    inflight ? NM_USER_REAP_MS : -1);
 
 		if (n < 0 && errno != EINTR)
@@ -305,6 +332,11 @@ nm_user_nic_thread(void *arg)
 		}
 		if (n > 0 && (p[host].revents & POLLIN))
 			nm_user_host_rx(nic);
+		/* disarmed before the reap: a frame after it wakes us again */
+		if (n > 0 && (p[kick].revents & POLLIN) &&
+		    read(nic->kick_fd, &v, sizeof(v)) == sizeof(v))
+			__atomic_store_n(&nic->kick_armed, false,
+			    __ATOMIC_RELEASE);
 		for (r = 0; r < nic->nrings; r++) {
 			uint8_t what = nic->rx_pending[r];
 
@@ -328,7 +360,9 @@ nm_user_nic_start(struct nm_os_nic *nic, struct nm_adapter *na)
 	nic->nrings = na->num_rings[NM_RX] + na->num_host_rings[NM_RX];
 	nic->rx_pending = calloc(nic->nrings, 1);
 	nic->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (nic->rx_pending == NULL || nic->stop_fd < 0) {
+	nic->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	nic->kick_armed = false;
+	if (nic->rx_pending == NULL || nic->stop_fd < 0 || nic->kick_fd < 0) {
 		error = nic->rx_pending == NULL ? ENOMEM : errno;
 		goto fail;
 	}
@@ -339,7 +373,9 @@ nm_user_nic_start(struct nm_os_nic *nic, struct nm_adapter *na)
 fail:
 	if (nic->stop_fd >= 0)
 		close(nic->stop_fd);
-	nic->stop_fd = -1;
+	if (nic->kick_fd >= 0)
+		close(nic->kick_fd);
+	nic->stop_fd = nic->kick_fd = -1;
 	free(nic->rx_pending);
 	nic->rx_pending = NULL;
 	return error;
@@ -354,7 +390,8 @@ nm_user_nic_stop(struct nm_os_nic *nic)
 		nm_os_log("%s: cannot stop the receive thread", nic->name);
 	pthread_join(nic->thread, NULL);
 	close(nic->stop_fd);
-	nic->stop_fd = -1;
+	close(nic->kick_fd);
+	nic->stop_fd = nic->kick_fd = -1;
 	free(nic->rx_pending);
 	nic->rx_pending = NULL;
 }
@@ -510,7 +547,11 @@ int
 nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
     bool report)
 {
-	return nic->path->tx(nic, q % nic->nq, frame, done, report);
+	int error = nic->path->tx(nic, q % nic->nq, frame, done, report);
+
+	if (error == 0 && done == NULL)
+		nm_user_nic_kick(nic);
+	return error;
 }
 
 /*

@@ -80,6 +80,8 @@ struct nm_os_nic {
 	/* the receive thread, while attached */
 	pthread_t thread;
 	int stop_fd;			/* eventfd: the thread's end */
+	int kick_fd;			/* eventfd: reap what others sent */
+	bool kick_armed;		/* atomic: kick_fd written, not read */
 	uint8_t *rx_pending;		/* per RX ring: frames to publish */
 	uint32_t nrings;		/* host rings included */
 	/* the host rings' way to the stack (nm_host_user.c), or NULL */

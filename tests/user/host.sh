@@ -7,6 +7,9 @@
 # of AF_XDP zero copy, AF_XDP copy and AF_PACKET:
 #   - vale-ctl -h valeH:IFA: ping A -> B and B -> A through the switch
 #     (A's stack is the host port), as tests/vm/valenic.sh in the module;
+#     the hidden tap up, without addresses (no IPv6);
+#   - transparent mode (nmtest transparent: NS_FORWARD both ways): ping
+#     both ways, as tests/vm/nic.sh;
 #   - a netmap:IFA^ receiver gets exactly what A's stack sends on IFA
 #     (nmtest afsend in A: count, order, every byte), and what is written
 #     to the host TX ring reaches A's stack as received on IFA (nmtest
@@ -112,9 +115,15 @@ no_plumbing() {
 	ping_ok "$NSA" 10.9.3.2 "$1"
 }
 
+# has_plumbing WHEN: the tap is there, up, with no address of any kind
+# (no IPv6 link-local address: it would send on its own)
 has_plumbing() {
-	ip -n "$NSA" link show "$TAP" >/dev/null 2>&1 ||
+	ip -n "$NSA" addr show "$TAP" >"$T/tap.out" 2>&1 ||
 	    fail "no tap $TAP $1"
+	grep -q "UP" "$T/tap.out" || fail "tap down $1: $(cat "$T/tap.out")"
+	grep -q "inet" "$T/tap.out" &&
+	    fail "tap with an address $1: $(cat "$T/tap.out")"
+	return 0
 }
 
 # host_path PATH: what every path must pass
@@ -128,6 +137,19 @@ host_path() {
 	ping_ok "$NSB" 10.9.3.1 "($path, -h)"
 	vc -d "valeH:$IFA" || fail "vale-ctl -d"
 	no_plumbing "after vale-ctl -d ($path)"
+
+	echo "== $path: transparent mode (NS_FORWARD): ping both ways"
+	: >"$T/fwd.out"
+	$A env LD_PRELOAD="$PRELOAD_SO" "$NT" 60 "$NMTEST" transparent \
+	    "$IFA" >"$T/fwd.out" 2>&1 &
+	fpid=$!
+	wait_ready "$T/fwd.out"
+	has_plumbing "in transparent mode"
+	ping_ok "$NSA" 10.9.3.2 "($path, transparent)"
+	ping_ok "$NSB" 10.9.3.1 "($path, transparent)"
+	kill -TERM "$fpid"
+	wait "$fpid" || fail "transparent: $(cat "$T/fwd.out")"
+	no_plumbing "after transparent mode ($path)"
 
 	for len in 60 1514; do
 		echo "== $path: A's stack -> $IFA^, $IFA^ -> A's stack ($len)"
