@@ -168,7 +168,8 @@ nm_host_tap_open(struct nm_user_host *h, int ifindex)
 	if (h->tap_fd < 0)
 		return errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* EXCL: never someone else's (persistent) tap of that name */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
 	memcpy(ifr.ifr_name, h->tap, IFNAMSIZ);
 	if (ioctl(h->tap_fd, TUNSETIFF, &ifr) != 0)
 		return errno;
@@ -197,28 +198,33 @@ nm_host_free(struct nm_user_host *h)
 	free(h);
 }
 
-/* A one-line reason for the log and the user; the errno to answer. */
-static int
+/* Why the host rings stay empty, in the log. */
+static void
 nm_host_fail(struct nm_os_nic *nic, const char *what, int error)
 {
-	nm_os_log("%s: no host rings: %s: %s", nic->name, what,
+	nm_os_log("%s: the host rings stay empty: %s: %s", nic->name, what,
 	    strerror(error));
-	return error;
 }
 
-int
+/*
+ * The tap and the programs, at attach; on failure (a kernel without
+ * tcx, a tap name taken) the log says why and nic->host stays NULL.
+ */
+void
 nm_user_host_open(struct nm_os_nic *nic)
 {
 	struct nm_user_host *h = calloc(1, sizeof(*h));
 	int tap_index, error;
 
-	if (h == NULL)
-		return ENOMEM;
+	if (h == NULL) {
+		nm_host_fail(nic, "no memory", ENOMEM);
+		return;
+	}
 	h->tap_fd = h->prog_out = h->prog_in = h->prog_gate = -1;
 	h->link_out = h->link_in = h->link_gate = -1;
 	h->buf = malloc(NM_HOST_FRAME);
 	if (h->buf == NULL) {
-		error = ENOMEM;
+		nm_host_fail(nic, "no memory", ENOMEM);
 		goto fail;
 	}
 	error = nm_host_tap_open(h, nic->ifindex);
@@ -233,7 +239,7 @@ nm_user_host_open(struct nm_os_nic *nic)
 	h->prog_gate = nm_host_gate_prog();
 	if (tap_index == 0 || h->prog_out < 0 || h->prog_in < 0 ||
 	    h->prog_gate < 0) {
-		error = nm_host_fail(nic, "tc programs", errno);
+		nm_host_fail(nic, "tc programs", errno);
 		goto fail;
 	}
 	/* the way in before the gate, the gate before the way out */
@@ -246,14 +252,13 @@ nm_user_host_open(struct nm_os_nic *nic)
 		h->link_out = bpf_link_create(h->prog_out, nic->ifindex,
 		    NM_HOST_TCX_EGRESS, NULL);
 	if (h->link_out < 0) {
-		error = nm_host_fail(nic, "tcx links (Linux 6.6)", errno);
+		nm_host_fail(nic, "tcx links (Linux 6.6)", errno);
 		goto fail;
 	}
 	nic->host = h;
-	return 0;
+	return;
 fail:
 	nm_host_free(h);
-	return error;
 }
 
 void

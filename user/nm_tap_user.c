@@ -250,7 +250,8 @@ nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
 		goto no_tap;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* EXCL: a tap of that name made meanwhile is EEXIST, not ours */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
 	memcpy(ifr.ifr_name, t->name, sizeof(ifr.ifr_name));
 	if (ioctl(t->fd, TUNSETIFF, &ifr) != 0) {
 		error = errno;

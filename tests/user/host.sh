@@ -17,7 +17,9 @@
 #   - the frames of the host TX ring do not show up in the NIC RX ring
 #     (a receiver on netmap:IFA gets the peer's frames alone);
 #   - after close, SIGKILL of a client bound to IFA^ and SIGKILL of the
-#     daemon: no tap, no program left, A's stack reaches B directly.
+#     daemon: no tap, no program left, A's stack reaches B directly;
+#   - someone else's tap of our tap's name: not taken over, the host
+#     rings stay empty and the log says why.
 # Without CAP_NET_ADMIN and CAP_BPF: EOPNOTSUPP, and pkt-gen and vale-ctl
 # print netmapd's note saying why.
 # Needs root and a kernel with AF_XDP and tcx (Linux 6.6); skips otherwise.
@@ -213,6 +215,17 @@ host_path "AF_XDP copy"
 stop_daemon
 host_start env NETMAPD_NIC=afpacket
 host_path "AF_PACKET"
+
+echo "== a tap of our tap's name exists: host rings empty, it untouched"
+ip -n "$NSA" tuntap add "$TAP" mode tap || fail "ip tuntap add"
+vc -h "valeH:$IFA" || fail "vale-ctl -h with $TAP taken"
+grep -q "$IFA: the host rings stay empty: tap: Device or resource busy" \
+    "$T/netmapd.log" || fail "the log does not say why the host rings are empty"
+vc -d "valeH:$IFA" || fail "vale-ctl -d"
+ip -n "$NSA" -d link show "$TAP" >"$T/link" || fail "$TAP gone"
+grep -q "state DOWN" "$T/link" && grep -q "tun type tap" "$T/link" ||
+    fail "$TAP changed: $(cat "$T/link")"
+ip -n "$NSA" tuntap del "$TAP" mode tap || fail "ip tuntap del"
 
 echo "== SIGKILL of the daemon with the host port on a switch"
 vc -h "valeH:$IFA" || fail "vale-ctl -h"
