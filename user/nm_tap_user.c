@@ -202,8 +202,13 @@ nm_tap_thread(void *arg)
 	pfd[1] = (struct pollfd){ .fd = t->fd, .events = POLLIN };
 	for (;;) {
 		pfd[2] = (struct pollfd){ .fd = ns.nl, .events = POLLIN };
-		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			nm_os_log("%s: the tap's thread ends: poll: %s",
+			    t->name, strerror(errno));
 			break;
+		}
 		if (pfd[0].revents != 0)
 			break;
 		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
