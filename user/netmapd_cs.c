@@ -61,27 +61,44 @@ nmd_ks_region_free(void *arg)
 	free(kr);
 }
 
+/* A region's mark once its kring state was refused over a quota. */
+static struct nmd_ks_region nmd_ks_refused;
+
+/* The kring state of m's region if it has one. */
+static struct nmd_ks_region *
+nmd_ks_region_of(const struct nm_mem *m)
+{
+	struct nmd_ks_region *kr = nm_user_region_priv(m->region);
+
+	return kr == &nmd_ks_refused ? NULL : kr;
+}
+
 /*
  * The kring state of m's region, made on first use and charged as the
  * region is (docs/netmapd.md, "Limits"): over a quota the pair keeps
- * to the doorbell.
+ * to the doorbell, and so do the region's later pairs, without asking
+ * (and logging) again.
  */
 static struct nmd_ks_region *
 nmd_ks_region(struct nm_mem *m)
 {
-	struct nmd_ks_region *kr = nm_user_region_priv(m->region);
+	struct nmd_ks_region *kr;
 	size_t pg = nm_user_page_size();
 
-	if (kr != NULL)
-		return kr;
+	if (nm_user_region_priv(m->region) != NULL)
+		return nmd_ks_region_of(m);	/* made, or refused */
 	kr = calloc(1, sizeof(*kr));
 	if (kr == NULL)
 		return NULL;
 	kr->count = m->pools[NM_POOL_RING].objtotal;
 	kr->size = ((size_t)kr->count * NMD_KS_SIZE + pg - 1) & ~(pg - 1);
 	kr->rec = calloc(kr->count, sizeof(*kr->rec));
-	if (kr->rec == NULL || nm_user_mem_charge(kr->size, &kr->acct) != 0)
+	if (kr->rec == NULL)
 		goto fail_free;
+	if (nm_user_mem_charge(kr->size, &kr->acct) != 0) {
+		nm_user_region_set_priv(m->region, &nmd_ks_refused, NULL);
+		goto fail_free;
+	}
 	kr->fd = nm_user_memfd("netmapd-kstate", kr->size);
 	if (kr->fd < 0)
 		goto fail_uncharge;
@@ -291,7 +308,7 @@ nmd_cs_ctrl_done(struct nm_priv *priv)
 		if (pa == NULL || pa->type != NM_AD_PIPE ||
 		    pa->mem->region == NULL)
 			goto out;
-		kr = nm_user_region_priv(pa->mem->region);
+		kr = nmd_ks_region_of(pa->mem);
 		if (kr != NULL && nmd_ks_pair_adopted(kr, pa->mem, pa))
 			nmd_ks_release_pair(kr, pa->mem, pa);
 		goto out;
@@ -334,7 +351,7 @@ nmd_cs_layout_msg(struct nm_priv *priv, struct nmd_msg **out, size_t *len,
 		goto out;
 	m = na->mem;
 	peer = na->peer;
-	kr = nm_user_region_priv(m->region);
+	kr = nmd_ks_region_of(m);
 	if (kr == NULL || !nmd_ks_pair_adopted(kr, m, na))
 		goto out;
 	sz = sizeof(*msg) + sizeof(*l) + (size_t)(priv->last[0] -

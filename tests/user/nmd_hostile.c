@@ -908,7 +908,11 @@ attack_quota(char **argv)
  * pages) by the kring state, in pages; the charge is printed for the
  * next run. PER, that charge, given by -m: the region fits, the kring
  * state does not: the REGISTER succeeds, the port keeps to the
- * doorbell, and the region bytes grow by the region's charge only.
+ * doorbell, and the region bytes grow by the region's charge only. The
+ * other end then, from a connection of its own (whose quota has room
+ * for the kring state): the region's refusal stands, so that end keeps
+ * to the doorbell too and nothing more is charged (and the daemon logs
+ * the refusal once, limits.sh).
  */
 static void
 attack_kstate(char **argv)
@@ -916,10 +920,10 @@ attack_kstate(char **argv)
 	uint64_t per = strtoull(argv[0], NULL, 0), size, grown, charged;
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct nmd_stats st, now;
-	struct nmd_bell *bell;
+	struct nmd_bell *bell, *bell2;
 	struct nmreq nmr;
 	uint32_t cs_ready;
-	int s, r, regfd = -1;
+	int s, s2, r, regfd = -1, regfd2 = -1;
 
 	stats(&st);
 	s = hello(&bell);
@@ -943,6 +947,21 @@ attack_kstate(char **argv)
 		EXPECT(charged == per, "the region of the earlier run");
 		EXPECT(cs_ready == 0, "over the quota: the doorbell");
 		EXPECT(grown == charged, "no kring state over the quota");
+		s2 = hello(&bell2);
+		memset(&nmr, 0, sizeof(nmr));
+		snprintf(nmr.nr_name, sizeof(nmr.nr_name), "valeK:ks}1");
+		nmr.nr_version = NETMAP_API;
+		nmr.nr_flags = NR_REG_ALL_NIC;
+		r = regif(s2, &nmr, &regfd2, &size);
+		stats(&now);
+		EXPECT(r == 0, "the other end registered");
+		EXPECT(bell2->cs_ready == 0, "the other end: the doorbell");
+		EXPECT(now.region_bytes - st.region_bytes == charged,
+		    "nothing charged for the other end");
+		if (regfd2 >= 0)
+			close(regfd2);
+		close(s2);
+		munmap(bell2, NMD_BELL_SIZE);
 	}
 	if (regfd >= 0)
 		close(regfd);
