@@ -3,7 +3,8 @@
  * nm_sync.h: the steps of a sync that need nothing but a ring and a few
  * indices: ring arithmetic, the checks of what the user wrote (head and
  * cur inside the window last handed out), the repair of a ring the user
- * broke, and the pipe's exchange of slot descriptors.
+ * broke, the pipe's exchange of slot descriptors, and VALE's learning
+ * and lookup in a MAC table.
  *
  * They are here, as functions over plain values, because two places run
  * them: the core's syncs (nm_port.c, nm_pipe.c), on the private nm_kring,
@@ -17,6 +18,12 @@
 
 #include "nm_os.h"
 #include <net/netmap.h>
+
+#define NM_VALE_MAX_PORTS	254	/* 254 = broadcast, 255 = drop */
+#define NM_VALE_BROADCAST	254
+#define NM_VALE_NOPORT		255
+#define NM_VALE_MAX_RINGS	16
+#define NM_VALE_HASH_SIZE	1024
 
 static inline uint32_t
 nm_next(uint32_t i, uint32_t n)
@@ -131,6 +138,49 @@ nm_pipe_ret(struct netmap_slot *rs, struct netmap_slot *ts, uint32_t n,
 			rs[k].flags &= ~NS_BUF_CHANGED;
 		}
 	}
+}
+
+static inline uint32_t
+nm_mac_hash(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 54);
+}
+
+static inline uint64_t
+nm_mac_load(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
+}
+
+/*
+ * VALE: learn the source of the frame at `eth` (14 bytes readable) in
+ * table ht (NM_VALE_HASH_SIZE entries, each the MAC in the low 48 bits
+ * and port + 1 above, so that one 64-bit word is always a consistent
+ * pair; written without a lock by concurrent senders), and find its
+ * destination: a port, NM_VALE_BROADCAST or NM_VALE_NOPORT (back to the
+ * sender). The port is whatever the table says: the caller checks it.
+ */
+static inline uint16_t
+nm_vale_learn_lookup(uint64_t *ht, const uint8_t *eth, uint16_t src_port)
+{
+	uint64_t dmac = nm_mac_load(eth), smac = nm_mac_load(eth + 6), e;
+
+	if (!(smac & 1)) {
+		uint64_t want = smac | (uint64_t)(src_port + 1) << 48;
+		uint32_t h = nm_mac_hash(smac);
+
+		if (nm_load_relaxed(&ht[h]) != want)
+			nm_store_relaxed(&ht[h], want);
+	}
+	if (dmac & 1)
+		return NM_VALE_BROADCAST;
+	e = nm_load_relaxed(&ht[nm_mac_hash(dmac)]);
+	if ((e & 0xffffffffffffull) != dmac || (e >> 48) == 0)
+		return NM_VALE_BROADCAST;
+	if ((e >> 48) - 1 == src_port)
+		return NM_VALE_NOPORT;
+	return (uint16_t)((e >> 48) - 1);
 }
 
 #endif /* NM_SYNC_H */

@@ -201,19 +201,6 @@ nm_bridge_port(const struct nm_bridge *b, const char *name)
 	return -1;
 }
 
-static uint32_t
-nm_mac_hash(uint64_t mac)
-{
-	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 54);
-}
-
-static uint64_t
-nm_mac_load(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
-}
-
 /* Learn the source, find the destination of one packet. */
 static uint16_t
 nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,
@@ -223,30 +210,11 @@ nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,
 	uint32_t hdr = k->na->virt_hdr_len;
 	uint32_t off = nm_slot_offset(k, fs->ptr) + hdr;
 	uint32_t bufsz = nm_mem_bufsize(m);
-	const uint8_t *buf;
-	uint64_t dmac, smac, e;
-	uint32_t h;
 
 	if (fs->len < off + 14 || off + 14 > bufsz)
 		return NM_VALE_NOPORT;
-	buf = (const uint8_t *)nm_mem_buf(m, fs->idx) + off;
-	dmac = nm_mac_load(buf);
-	smac = nm_mac_load(buf + 6);
-	if (!(smac & 1)) {
-		uint64_t want = smac | (uint64_t)(src_port + 1) << 48;
-
-		h = nm_mac_hash(smac);
-		if (nm_load_relaxed(&b->ht[h]) != want)
-			nm_store_relaxed(&b->ht[h], want);
-	}
-	if (dmac & 1)
-		return NM_VALE_BROADCAST;
-	e = nm_load_relaxed(&b->ht[nm_mac_hash(dmac)]);
-	if ((e & 0xffffffffffffull) != dmac || (e >> 48) == 0)
-		return NM_VALE_BROADCAST;
-	if ((e >> 48) - 1 == src_port)
-		return NM_VALE_NOPORT;
-	return (uint16_t)((e >> 48) - 1);
+	return nm_vale_learn_lookup(b->ht,
+	    (const uint8_t *)nm_mem_buf(m, fs->idx) + off, src_port);
 }
 
 /* Copy one packet into the destination ring at slot j. */
@@ -1631,4 +1599,27 @@ nm_vale_destroy_all(void)
 	for (i = 0; i < NM_MAX_BRIDGES; i++)
 		if (nm_bridges[i].in_use)
 			nm_bridge_destroy(&nm_bridges[i]);
+}
+
+/* The index of na's switch in the table, or -1. Core lock held. */
+int
+nm_vale_switch_of(const struct nm_adapter *na)
+{
+	return na->bdg == NULL ? -1 : (int)(na->bdg - nm_bridges);
+}
+
+/*
+ * The ports of switch `sw` of the table by port index (NULL where there
+ * is none); false if the switch is not in use. For a host that forwards
+ * outside the core (netmapd's clients). Core lock held.
+ */
+bool
+nm_vale_switch_ports(int sw, struct nm_adapter *ports[NM_VALE_MAX_PORTS])
+{
+	const struct nm_bridge *b = &nm_bridges[sw];
+	int i;
+
+	for (i = 0; i < NM_VALE_MAX_PORTS; i++)
+		ports[i] = b->in_use ? b->ports[i] : NULL;
+	return b->in_use;
 }

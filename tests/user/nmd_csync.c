@@ -65,7 +65,8 @@ cs_view(int fd, struct cs_view *v)
 
 	p = nmc_hold(fd, &closed);
 	CHECK(p != NULL);
-	n = nmc_call(fd, p, &m, sizeof(m), v->msg, sizeof(v->msg), &ksfd);
+	n = nmc_call(fd, p, &m, sizeof(m), v->msg, sizeof(v->msg), &ksfd,
+	    NMC_CTRL_MS);
 	nmc_release(fd);
 	CHECK(n > (ssize_t)(sizeof(m) + sizeof(*v->l)));
 	CHECK_EQ(((struct nmd_msg *)v->msg)->error, 0);
@@ -220,7 +221,7 @@ t_lock(const char *pipe, int t)
 	if (pid == 0) {
 		unit_port_open(&v, end, NULL);
 		cs_view(v.fd, &view);
-		CHECK_EQ(nmd_cs_lock(cs_entry(&view, t), 1000), 0);
+		CHECK_EQ(nmd_cs_lock(&cs_entry(&view, t)->lock, 1000), 0);
 		kill(getpid(), SIGSTOP);
 		_exit(3);	/* never: SIGKILLed while stopped */
 	}
