@@ -35,57 +35,12 @@
 #include <sys/select.h>
 #include <sys/wait.h>
 
-#include "nmd_test.h"
-#include "nmc.h"
-#include "nmd_csync.h"
+#include "nmd_csview.h"
 
 int unit_checks;
 
 #define NFRAMES		20000
 #define FLEN		60
-
-/* The kring state of fd's region, mapped, and fd's layout. */
-struct cs_view {
-	struct nmd_kstate *ks;
-	size_t ks_size;
-	uint8_t msg[NMD_MSG_MAX];
-	const struct nmd_cs_layout *l;
-};
-
-static void
-cs_view(int fd, struct cs_view *v)
-{
-	struct nmd_msg m = {
-		.magic = NMD_MAGIC, .type = NMD_MSG_CSYNC, .len = sizeof(m),
-	};
-	struct nmc_port *p;
-	bool closed;
-	ssize_t n;
-	int ksfd;
-
-	p = nmc_hold(fd, &closed);
-	CHECK(p != NULL);
-	n = nmc_call(fd, p, &m, sizeof(m), v->msg, sizeof(v->msg), &ksfd,
-	    NMC_CTRL_MS);
-	nmc_release(fd);
-	CHECK(n > (ssize_t)(sizeof(m) + sizeof(*v->l)));
-	CHECK_EQ(((struct nmd_msg *)v->msg)->error, 0);
-	CHECK(ksfd >= 0);
-	v->l = (const struct nmd_cs_layout *)(v->msg + sizeof(m));
-	v->ks_size = ((struct nmd_msg *)v->msg)->arg;
-	v->ks = mmap(NULL, v->ks_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    ksfd, 0);
-	CHECK(v->ks != MAP_FAILED);
-	close(ksfd);
-}
-
-/* The entry of the first bound ring of direction t. */
-static struct nmd_kstate *
-cs_entry(const struct cs_view *v, int t)
-{
-	CHECK(v->l->nrings[t] > 0);
-	return &v->ks[v->l->ring[t == 0 ? 0 : v->l->nrings[0]].ks];
-}
 
 /*
  * Send sequenced frames [*seq, n) on p's TX ring 0; EBUSY is retried.
