@@ -352,6 +352,259 @@ t_scribble(void)
 	transfer("sc");
 }
 
+/* ---- VALE: senders copy into their destinations' RX rings ---- */
+
+#define VFRAMES		20000
+#define VSLOTS		4096	/* RX slots: 270 ms of the paced sender */
+
+/* A VALE port with RX rings of VSLOTS slots. */
+static void
+vport_open(struct unit_port *p, const char *name)
+{
+	struct nmreq_register reg;
+
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	reg.nr_rx_slots = VSLOTS;
+	unit_port_open(p, name, &reg);
+}
+
+/*
+ * Receive sequenced frames on `name` until seq VFRAMES - 1 or the
+ * deadline: each must be later than the one before, and none may be
+ * missing. Tells `ready` once bound.
+ */
+static void
+vreceiver(const char *name, int ready, uint64_t until_ms)
+{
+	struct unit_port p;
+	struct netmap_ring *r;
+	uint32_t got = 0, seq = 0;
+
+	vport_open(&p, name);
+	CHECK_EQ(write(ready, "r", 1), 1);
+	r = NETMAP_RXRING(p.nifp, 0);
+	while (got < VFRAMES && nt_now_ms() < until_ms) {
+		struct pollfd pfd = { p.fd, POLLIN, 0 };
+
+		while (!nm_ring_empty(r)) {
+			struct netmap_slot *s = &r->slot[r->head];
+
+			CHECK(s->len >= 18 && s->len <= r->nr_buf_size);
+			memcpy(&seq, NETMAP_BUF(r, s->buf_idx) + 14,
+			    sizeof(seq));
+			if (seq != got)
+				fprintf(stderr, "%s: frame %u where %u was "
+				    "due\n", name, seq, got);
+			CHECK_EQ(seq, got);
+			got++;
+			r->head = r->cur = nm_ring_next(r, r->head);
+		}
+		poll(&pfd, 1, 100);
+	}
+	CHECK_EQ(got, VFRAMES);
+	unit_port_close(&p);
+}
+
+/*
+ * The sender's side of vtransfer: frames [from, to) of VFRAMES, 16 per
+ * millisecond at most (VALE drops what its destination has no room
+ * for; this is the witness's pace), hook(k) before frame k.
+ */
+static void
+vsend(struct unit_port *p, uint32_t from, uint32_t to, uint64_t until_ms,
+    void (*hook)(uint32_t, struct unit_port *))
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	uint8_t f[FLEN], src[6];
+	uint32_t seq;
+
+	nt_mac(src, 1);
+	nt_frame(f, FLEN, NULL, src, 1);
+	for (seq = from; seq < to && nt_now_ms() < until_ms; ) {
+		if (hook != NULL)
+			hook(seq, p);
+		memcpy(f + 14, &seq, sizeof(seq));
+		if (nt_send(r, f, FLEN) == 0)
+			seq++;
+		if (seq % 16 == 0 || nm_ring_space(r) == 0) {
+			if (ioctl(p->fd, NIOCTXSYNC, NULL) != 0)
+				CHECK_EQ(errno, EBUSY);
+			usleep(1000);
+		}
+	}
+	while (nm_tx_pending(r) && nt_now_ms() < until_ms) {
+		ioctl(p->fd, NIOCTXSYNC, NULL);
+		usleep(1000);
+	}
+}
+
+/* The entry of p's TX ring 0, for p's own process. */
+static struct nmd_kstate *
+vtx_entry(struct unit_port *p, struct cs_view *v)
+{
+	cs_view(p->fd, v);
+	CHECK_EQ(v->l->kind, NMD_CS_VALE);
+	return cs_entry(v, 0);
+}
+
+/*
+ * VFRAMES sequenced frames sw:a -> sw:b, every one in order, hook(k,
+ * port a) called by the sender before frame k (on a plain switch of two
+ * ports this loses nothing: whatever hook does must not either).
+ */
+static void
+vtransfer(const char *sw, void (*hook)(uint32_t, struct unit_port *))
+{
+	uint64_t until = nt_now_ms() + 60000;
+	struct unit_port a;
+	char na[64], nb[64], c;
+	int ready[2];
+	pid_t rx;
+
+	snprintf(na, sizeof(na), "%s:a", sw);
+	snprintf(nb, sizeof(nb), "%s:b", sw);
+	CHECK_EQ(pipe(ready), 0);
+	rx = fork();
+	CHECK(rx >= 0);
+	if (rx == 0) {
+		vreceiver(nb, ready[1], until);
+		_exit(0);
+	}
+	close(ready[1]);
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	vport_open(&a, na);
+	/* a plain switch of two ports: its senders forward themselves */
+	{
+		struct cs_view v;
+
+		CHECK_EQ(__atomic_load_n(&vtx_entry(&a, &v)->mode,
+		    __ATOMIC_ACQUIRE), NMD_CS_CLIENT);
+		munmap(v.ks, v.ks_size);
+	}
+	vsend(&a, 0, VFRAMES, until, hook);
+	reap(rx);
+	unit_port_close(&a);
+}
+
+/*
+ * The producer lock of RX ring 0 of a port of our switch, mapped
+ * through descriptor fd (a CSYNC of our switch's layout, then of that
+ * port's kring state): port *port, or if that is -1 the first that is
+ * neither us nor `not` (then *port says which).
+ */
+static uint32_t *
+vport_qlock(int fd, int *port, int not, void **map, size_t *size)
+{
+	uint8_t *msg = malloc(NMD_MSG_MAX);
+	const struct nmd_cs_swlayout *l;
+	struct cs_view self;
+	uint32_t i, *w = NULL;
+	int mfd;
+
+	CHECK(msg != NULL);
+	cs_view(fd, &self);
+	munmap(self.ks, self.ks_size);
+	CHECK_EQ(cs_ask(fd, NMD_CSQ_SWITCH, msg, NMD_MSG_MAX, &mfd), 0);
+	l = (const struct nmd_cs_swlayout *)(msg + sizeof(struct nmd_msg));
+	for (i = 0; i < l->nports && w == NULL; i++) {
+		const struct nmd_cs_swport *sp = &l->port[i];
+		uint8_t r[sizeof(struct nmd_msg)];
+
+		if (*port >= 0 ? sp->port != *port :
+		    sp->port == self.l->self || sp->port == not)
+			continue;
+		CHECK_EQ(cs_ask(fd, NMD_CSQ(NMD_CSQ_KSTATE, sp->port), r,
+		    sizeof(r), &mfd), 0);
+		*size = ((struct nmd_msg *)r)->arg;
+		*map = cs_map(mfd, *size);
+		w = &((struct nmd_kstate *)*map)[sp->ks[0]].qlock;
+		*port = sp->port;
+	}
+	free(msg);
+	CHECK(w != NULL);
+	return w;
+}
+
+/*
+ * Half-way through a transfer, a client takes a lock of the VALE data
+ * path and stops there; it is SIGKILLed stopped, and the transfer goes
+ * on, every frame in order: `vlock_q` the destination's producer lock
+ * (of b's RX ring, taken by the process of a third port), else the
+ * sender's own TX ring lock (taken by a forked sharer of a's
+ * descriptor).
+ */
+static bool vlock_q;
+static uint32_t *vlock_word;
+static void *vlock_map;
+static size_t vlock_size;
+
+static void
+vlock_hook(uint32_t k, struct unit_port *a)
+{
+	struct cs_view va;
+	void *map = NULL;
+	size_t size = 0;
+	int st, port = -1, tell[2];
+	uint32_t *w;
+	pid_t pid;
+
+	if (k != VFRAMES / 2)
+		return;
+	CHECK_EQ(pipe(tell), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct unit_port y;
+
+		if (vlock_q) {
+			cs_view(a->fd, &va);
+			vport_open(&y, vlock_q ? "valeK2:y" : "valeK1:y");
+			w = vport_qlock(y.fd, &port, va.l->self, &map, &size);
+		} else {
+			w = &vtx_entry(a, &va)->lock;
+		}
+		CHECK_EQ(nmd_cs_lock(w, 1000), 0);
+		CHECK_EQ(write(tell[1], &port, sizeof(port)), sizeof(port));
+		raise(SIGSTOP);
+		_exit(3);	/* never: SIGKILLed while stopped */
+	}
+	CHECK_EQ(read(tell[0], &port, sizeof(port)), sizeof(port));
+	close(tell[0]);
+	close(tell[1]);
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	CHECK(WIFSTOPPED(st));
+	/* the lock names the stopped client */
+	if (vlock_q)
+		w = vport_qlock(a->fd, &port, -1, &map, &size);
+	else
+		w = &vtx_entry(a, &va)->lock;
+	CHECK_EQ(__atomic_load_n(w, __ATOMIC_RELAXED) & ~NMD_CS_WAITERS,
+	    (uint32_t)pid);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* taken over by our next sync (or delivery) */
+	vlock_word = w;
+	vlock_map = vlock_q ? map : va.ks;
+	vlock_size = vlock_q ? size : va.ks_size;
+}
+
+static void
+t_vlock(bool q)
+{
+	vlock_q = q;
+	vtransfer(q ? "valeK2" : "valeK1", vlock_hook);
+	CHECK(vlock_word != NULL);
+	CHECK_EQ(__atomic_load_n(vlock_word, __ATOMIC_RELAXED) &
+	    ~NMD_CS_WAITERS, 0);
+	munmap(vlock_map, vlock_size);
+	vlock_word = NULL;
+	printf("vlock-%s: a client killed holding the %s; %u frames in "
+	    "order\n", q ? "q" : "tx", q ? "destination's producer lock" :
+	    "sender's TX ring lock", VFRAMES);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -370,5 +623,9 @@ main(int argc, char **argv)
 		t_scribble();
 	if (all || strcmp(which, "monitor") == 0)
 		t_monitor();
+	if (all || strcmp(which, "vlock-tx") == 0)
+		t_vlock(false);
+	if (all || strcmp(which, "vlock-q") == 0)
+		t_vlock(true);
 	UNIT_DONE("nmd_csync");
 }
