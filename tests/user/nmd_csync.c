@@ -605,6 +605,68 @@ t_vlock(bool q)
 	    "sender's TX ring lock", VFRAMES);
 }
 
+/*
+ * The switch changes under traffic: a third port joins and leaves (the
+ * senders' views are made anew), a monitor of the receiving port
+ * attaches (the switch goes back to the doorbell: the core forwards)
+ * and leaves, the third port joins and leaves again; then, the switch
+ * empty, a new pair on it forwards in the client again. Nothing is lost
+ * and the order is kept throughout.
+ */
+static struct unit_port vmode_c, vmode_m;
+
+static uint32_t
+vmode_of(struct unit_port *a)
+{
+	struct cs_view v;
+	uint32_t mode = __atomic_load_n(&vtx_entry(a, &v)->mode,
+	    __ATOMIC_ACQUIRE);
+
+	munmap(v.ks, v.ks_size);
+	return mode;
+}
+
+static void
+vmode_hook(uint32_t k, struct unit_port *a)
+{
+	struct nmreq_register reg;
+
+	switch (k) {
+	case VFRAMES / 8:
+	case VFRAMES / 2:
+		vport_open(&vmode_c, "valeM:c");
+		break;
+	case 2 * VFRAMES / 8:
+	case 5 * VFRAMES / 8:
+		unit_port_close(&vmode_c);
+		break;
+	case 3 * VFRAMES / 8:
+		CHECK_EQ(vmode_of(a), NMD_CS_CLIENT);
+		unit_reg_init(&reg, NR_REG_ALL_NIC);
+		reg.nr_flags = NR_MONITOR_RX;
+		reg.nr_rx_slots = VSLOTS;
+		unit_port_open(&vmode_m, "valeM:b", &reg);
+		/* the switch is the core's again: a monitor needs it */
+		CHECK_EQ(vmode_of(a), NMD_CS_DAEMON);
+		break;
+	case 6 * VFRAMES / 8:
+		unit_port_close(&vmode_m);
+		/* until the switch is empty */
+		CHECK_EQ(vmode_of(a), NMD_CS_DAEMON);
+		break;
+	}
+}
+
+static void
+t_vmode(void)
+{
+	vtransfer("valeM", vmode_hook);
+	/* empty, the switch is plain again: vtransfer checks the mode */
+	vtransfer("valeM", NULL);
+	printf("vmode: ports joining and leaving, a monitor attached and "
+	    "gone, then a new pair: %u frames each, in order\n", VFRAMES);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -627,5 +689,7 @@ main(int argc, char **argv)
 		t_vlock(false);
 	if (all || strcmp(which, "vlock-q") == 0)
 		t_vlock(true);
+	if (all || strcmp(which, "vmode") == 0)
+		t_vmode();
 	UNIT_DONE("nmd_csync");
 }
