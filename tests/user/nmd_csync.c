@@ -667,6 +667,114 @@ t_vmode(void)
 	    "gone, then a new pair: %u frames each, in order\n", VFRAMES);
 }
 
+/*
+ * Random values over everything of switch sw's that port `name` can
+ * write, for ms: the switches' memfd (generations, modes, MAC tables)
+ * and the kring state of every port of the switch (locks, indices,
+ * modes, wake-up words), its own included.
+ */
+static uint64_t
+vscribble(const char *name, uint64_t ms, uint64_t *seed)
+{
+	struct {
+		uint32_t *w;
+		size_t nw;
+	} map[8];
+	uint8_t *msg = malloc(NMD_MSG_MAX);
+	const struct nmd_cs_swlayout *l;
+	uint64_t stop = nt_now_ms() + ms, passes = 0;
+	struct unit_port c;
+	struct cs_view v;
+	int i, n = 0, mfd;
+
+	CHECK(msg != NULL);
+	vport_open(&c, name);
+	cs_view(c.fd, &v);
+	map[n].w = (uint32_t *)v.ks;
+	map[n++].nw = v.ks_size / 4;
+	CHECK_EQ(cs_ask(c.fd, NMD_CSQ_SWITCHES, msg, NMD_MSG_MAX, &mfd), 0);
+	map[n].nw = ((struct nmd_msg *)msg)->arg / 4;
+	map[n].w = cs_map(mfd, map[n].nw * 4);
+	n++;
+	CHECK_EQ(cs_ask(c.fd, NMD_CSQ_SWITCH, msg, NMD_MSG_MAX, &mfd), 0);
+	l = (const struct nmd_cs_swlayout *)(msg + sizeof(struct nmd_msg));
+	for (i = 0; i < (int)l->nports && n < 8; i++) {
+		uint8_t r[sizeof(struct nmd_msg)];
+
+		if (l->port[i].port == v.l->self)
+			continue;
+		CHECK_EQ(cs_ask(c.fd, NMD_CSQ(NMD_CSQ_KSTATE, l->port[i].port),
+		    r, sizeof(r), &mfd), 0);
+		map[n].nw = ((struct nmd_msg *)r)->arg / 4;
+		map[n].w = cs_map(mfd, map[n].nw * 4);
+		n++;
+	}
+	CHECK(n >= 4);		/* ours, the switches, a and b */
+	while (nt_now_ms() < stop) {
+		for (i = 0; i < n; i++) {
+			size_t k;
+
+			for (k = 0; k < map[i].nw; k++)
+				map[i].w[k] = (uint32_t)xorshift(seed);
+		}
+		passes++;
+		usleep(200);
+	}
+	free(msg);
+	return passes;
+}
+
+/*
+ * A client scribbles its switch's shared state for 2 s while a witness
+ * pair of the switch runs (the sender forwarding in the client, the
+ * receiver waiting in select(), served by the daemon): no crash, no
+ * hang, frames flow again once it stops, and a new pair on the switch
+ * loses nothing.
+ */
+static void
+t_vscribble(void)
+{
+	volatile uint32_t *phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t *late = (uint32_t *)(uintptr_t)(phase + 1);
+	uint64_t seed = unit_seed("vscribble"), until;
+	pid_t rx, tx, sc;
+
+	CHECK(phase != MAP_FAILED);
+	until = nt_now_ms() + 6000;
+	rx = fork();
+	CHECK(rx >= 0);
+	if (rx == 0) {
+		receiver("valeW:b", UINT32_MAX, until, false, phase, late);
+		_exit(0);
+	}
+	usleep(100000);
+	tx = fork();
+	CHECK(tx >= 0);
+	if (tx == 0) {
+		sender("valeW:a", UINT32_MAX, until);
+		_exit(0);
+	}
+	usleep(300000);
+	sc = fork();
+	CHECK(sc >= 0);
+	if (sc == 0) {
+		printf("vscribble: %llu passes over the switch's state\n",
+		    (unsigned long long)vscribble("valeW:c", 2000, &seed));
+		_exit(0);
+	}
+	reap(sc);
+	usleep(200000);
+	*phase = 1;
+	reap(tx);
+	reap(rx);
+	printf("vscribble: the witness pair moved %u frames after it\n",
+	    *late);
+	CHECK(*late > 0);
+	vtransfer("valeW", NULL);
+	munmap((void *)(uintptr_t)phase, 4096);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -691,5 +799,7 @@ main(int argc, char **argv)
 		t_vlock(true);
 	if (all || strcmp(which, "vmode") == 0)
 		t_vmode();
+	if (all || strcmp(which, "vscribble") == 0)
+		t_vscribble();
 	UNIT_DONE("nmd_csync");
 }
