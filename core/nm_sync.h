@@ -4,10 +4,12 @@
  * indices: ring arithmetic, the checks of what the user wrote (head and
  * cur inside the window last handed out), the repair of a ring the user
  * broke, the pipe's exchange of slot descriptors, and VALE's learning
- * and lookup in a MAC table.
+ * and lookup in a MAC table and its copy of a frame into a destination
+ * ring (pass 3: the room, each fragment's copy).
  *
  * They are here, as functions over plain values, because two places run
- * them: the core's syncs (nm_port.c, nm_pipe.c), on the private nm_kring,
+ * them: the core's syncs (nm_port.c, nm_pipe.c, nm_vale.c), on the
+ * private nm_kring,
  * and netmapd's client-side syncs (user/nmd_csync.c), which run in the
  * client's process on ring state kept in shared memory. Neither the
  * indices nor the slots are trusted: every index passed in must already
@@ -181,6 +183,58 @@ nm_vale_learn_lookup(uint64_t *ht, const uint8_t *eth, uint16_t src_port)
 	if ((e >> 48) - 1 == src_port)
 		return NM_VALE_NOPORT;
 	return (uint16_t)((e >> 48) - 1);
+}
+
+/*
+ * VALE's pass 3. A destination RX ring as whoever forwards sees it: its
+ * slots, its buffer pool (contiguous, in the forwarder's mapping) and
+ * the OFFSETS of its binding (mask 0: none).
+ */
+struct nm_vdst {
+	struct netmap_slot *slot;
+	uint32_t n;
+	char *bufs;
+	uint32_t nbufs, bufsz;
+	uint64_t off_mask, off_max;
+};
+
+/*
+ * Slots the senders may fill in a VALE RX ring whose producers are at
+ * tail and whose receiver has released everything before hwcur.
+ */
+static inline uint32_t
+nm_vale_room(uint32_t tail, uint32_t hwcur, uint32_t n)
+{
+	return nm_dist(tail, nm_prev(hwcur, n), n);
+}
+
+/*
+ * Fragment i of an nfrags-slot packet into destination slot ds: `len`
+ * bytes from src, where the source buffer holds `room` bytes, clamped
+ * to both buffers (past the destination slot's offset); the slot gets
+ * the length and the flags (fragment count, NS_MOREFRAG but on the
+ * last). The slot's buf_idx and ptr are the receiver's: read once, a
+ * bad index copies into buffer 0, the error buffer.
+ */
+static inline void
+nm_vale_copy_frag(const struct nm_vdst *d, struct netmap_slot *ds,
+    const char *src, uint32_t room, uint32_t len, uint32_t i,
+    uint32_t nfrags)
+{
+	uint32_t idx = nm_load_relaxed(&ds->buf_idx);
+	uint64_t off = nm_load_relaxed(&ds->ptr) & d->off_mask;
+	uint32_t doff = (uint32_t)(off > d->off_max ? d->off_max : off);
+	uint16_t fl = (uint16_t)(nfrags << 8);
+
+	if (idx >= d->nbufs)
+		idx = 0;
+	if (len > room)
+		len = room;
+	if (len > d->bufsz - doff)
+		len = d->bufsz - doff;
+	nm_memcpy(d->bufs + (uint64_t)idx * d->bufsz + doff, src, len);
+	ds->len = (uint16_t)len;
+	ds->flags = i + 1 < nfrags ? fl | NS_MOREFRAG : fl;
 }
 
 #endif /* NM_SYNC_H */

@@ -217,33 +217,36 @@ nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,
 	    (const uint8_t *)nm_mem_buf(m, fs->idx) + off, src_port);
 }
 
+/* dst as pass 3 sees it (nm_sync.h). */
+static void
+nm_vale_dst(struct nm_kring *dst, struct nm_vdst *d)
+{
+	const struct nm_mem *m = dst->na->mem;
+
+	d->slot = dst->ring->slot;
+	d->n = dst->num_slots;
+	d->bufs = nm_mem_buf(m, 0);
+	d->nbufs = nm_mem_nbufs(m);
+	d->bufsz = nm_mem_bufsize(m);
+	d->off_mask = dst->offset_mask;
+	d->off_max = dst->offset_max;
+}
+
 /* Copy one packet into the destination ring at slot j. */
 static void
 nm_vale_copy(struct nm_kring *src, struct nm_fwd *f, struct nm_fpkt *p,
-    struct nm_kring *dst, uint32_t j)
+    const struct nm_vdst *d, uint32_t j)
 {
-	struct nm_mem *sm = src->na->mem, *dm = dst->na->mem;
-	uint32_t sbufsz = nm_mem_bufsize(sm), dbufsz = nm_mem_bufsize(dm);
-	struct netmap_ring *ring = dst->ring;
-	uint32_t i;
+	struct nm_mem *sm = src->na->mem;
+	uint32_t sbufsz = nm_mem_bufsize(sm), i;
 
 	for (i = 0; i < p->nfrags; i++) {
 		struct nm_fslot *fs = &f->slot[p->first + i];
-		struct netmap_slot *ds = &ring->slot[j];
 		uint32_t soff = nm_slot_offset(src, fs->ptr);
-		uint32_t doff = nm_slot_offset(dst, nm_load_relaxed(&ds->ptr));
-		uint32_t len = fs->len;
-		uint16_t fl = (uint16_t)(p->nfrags << 8);
 
-		if (len > sbufsz - soff)
-			len = sbufsz - soff;
-		if (len > dbufsz - doff)
-			len = dbufsz - doff;
-		nm_memcpy(nm_mem_buf(dm, nm_load_relaxed(&ds->buf_idx)) + doff,
-		    nm_mem_buf(sm, fs->idx) + soff, len);
-		ds->len = (uint16_t)len;
-		ds->flags = i + 1 < p->nfrags ? fl | NS_MOREFRAG : fl;
-		j = nm_next(j, dst->num_slots);
+		nm_vale_copy_frag(d, &d->slot[j], nm_mem_buf(sm, fs->idx) +
+		    soff, sbufsz - soff, fs->len, i, p->nfrags);
+		j = nm_next(j, d->n);
 	}
 }
 
@@ -272,12 +275,14 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
     uint16_t head, uint16_t bhead)
 {
 	uint32_t n = dst->num_slots, j, room;
+	struct nm_vdst d;
 	bool moved = false;
 
+	nm_vale_dst(dst, &d);
 	nm_os_mutex_lock(dst->q_lock);
 	j = dst->nr_hwtail;
 	/* acquire: the receiver is done with the slots it released */
-	room = nm_dist(j, nm_prev(nm_load_acquire(&dst->nr_hwcur), n), n);
+	room = nm_vale_room(j, nm_load_acquire(&dst->nr_hwcur), n);
 	while (head != NM_FNIL || bhead != NM_FNIL) {
 		struct nm_fpkt *p = nm_vale_next_pkt(f, &head, &bhead);
 
@@ -285,7 +290,7 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 			dst->drops++;
 			continue;
 		}
-		nm_vale_copy(src, f, p, dst, j);
+		nm_vale_copy(src, f, p, &d, j);
 		j = (j + p->nfrags) % n;
 		room -= p->nfrags;
 		moved = true;

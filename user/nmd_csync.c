@@ -4,11 +4,11 @@
  * state (nmd_csync.h), run by clients in their own process and by
  * netmapd for a client that still rings the doorbell. The steps are the
  * core's own where they can be shared (core/nm_sync.h: window checks,
- * repair, the pipe's slot exchange, VALE's MAC learning and lookup);
- * VALE's copy is written again here, over plain destinations, because
- * the core's (nm_vale.c) works on its private nm_kring and nm_mem. Everything read from shared memory is
- * checked before use: an index past the ring is taken as a broken ring,
- * which costs the traffic of that ring and nothing else.
+ * repair, the pipe's slot exchange, VALE's MAC learning and lookup, the
+ * room in a destination and the copy of each fragment); what differs is
+ * where the state lives, and the locks. Everything read from shared
+ * memory is checked before use: an index past the ring is taken as a
+ * broken ring, which costs the traffic of that ring and nothing else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,7 +247,10 @@ nmd_vale_deliver(const struct nmd_cs_port *p, const struct nmd_vbatch *b,
     int i, int j, const struct nmd_cs_dst *d, uint32_t r, int lock_ms)
 {
 	struct nmd_kstate *ks = d->ks[r];
-	struct netmap_ring *ring = d->ring[r];
+	const struct nm_vdst vd = {
+		.slot = d->ring[r]->slot, .n = d->n, .bufs = d->bufs,
+		.nbufs = d->nbufs, .bufsz = d->bufsz,
+	};
 	uint32_t n = d->n, t, hwcur, room;
 	bool moved = false;
 
@@ -257,32 +260,20 @@ nmd_vale_deliver(const struct nmd_cs_port *p, const struct nmd_vbatch *b,
 	/* acquire: the receiver is done with the slots it released */
 	hwcur = __atomic_load_n(&ks->hwcur, __ATOMIC_ACQUIRE);
 	if (t >= n || hwcur >= n)
-		t = hwcur = 0;	/* scribbled: no room this time */
-	room = nm_dist(t, nm_prev(hwcur, n), n);
+		t = hwcur = 0;	/* scribbled: start over, an empty ring */
+	room = nm_vale_room(t, hwcur, n);
 	for (; i < j; i++) {
 		const struct nmd_vpkt *pk = &b->pkt[i];
-		uint16_t fl = (uint16_t)(pk->nfrags << 8);
 		uint32_t f;
 
 		if (pk->nfrags > room)
-			continue;
+			continue;	/* dropped, as the core drops it */
 		for (f = 0; f < pk->nfrags; f++) {
 			const struct nmd_vslot *vs = &b->s[pk->first + f];
-			struct netmap_slot *ds = &ring->slot[t];
-			uint32_t didx = __atomic_load_n(&ds->buf_idx,
-			    __ATOMIC_RELAXED);
-			uint32_t len = vs->len;
 
-			if (didx >= d->nbufs)
-				didx = 0;	/* the error buffer */
-			if (len > p->bufsz)
-				len = p->bufsz;
-			if (len > d->bufsz)
-				len = d->bufsz;
-			memcpy(d->bufs + (uint64_t)didx * d->bufsz,
-			    nmd_vale_src(p, vs->idx), len);
-			ds->len = (uint16_t)len;
-			ds->flags = f + 1 < pk->nfrags ? fl | NS_MOREFRAG : fl;
+			nm_vale_copy_frag(&vd, &vd.slot[t],
+			    nmd_vale_src(p, vs->idx), p->bufsz, vs->len, f,
+			    pk->nfrags);
 			t = nm_next(t, n);
 		}
 		room -= pk->nfrags;
@@ -522,6 +513,41 @@ nmd_cs_sync(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 	return 0;
 }
 
+/*
+ * The implicit syncs of poll in direction t: 1 if a ring has something
+ * for the user (room to fill, frames to read), 0 if none, or what ends
+ * the poll (NMD_CS_FALLBACK, NMD_CS_STALE, -EBUSY). Once a TX ring has
+ * room, only TX rings with news are synced, as nm_poll does. A repaired
+ * ring adds POLLERR to *revents.
+ */
+static int
+nmd_cs_poll_dir(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
+    int t, int lock_ms, int *revents)
+{
+	bool found = false;
+	uint32_t i, tail;
+	int r;
+
+	for (i = 0; i < p->nrings[t]; i++) {
+		const struct nmd_cs_kring *kr = &p->kr[t][i];
+
+		if (t == 0 && found && __atomic_load_n(&kr->ring->head,
+		    __ATOMIC_RELAXED) == __atomic_load_n(&kr->ks->hwcur,
+		    __ATOMIC_RELAXED))
+			continue;
+		r = nmd_cs_sync_locked(p, sw, kr, t, lock_ms, &tail);
+		if (r == NMD_CS_FALLBACK || r == NMD_CS_STALE)
+			return r;
+		if (r == EBUSY)
+			return -EBUSY;
+		if (r == 1)
+			*revents |= POLLERR;
+		if (__atomic_load_n(&kr->ring->cur, __ATOMIC_RELAXED) != tail)
+			found = true;
+	}
+	return found;
+}
+
 int
 nmd_cs_poll(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
     int events, int lock_ms)
@@ -529,50 +555,19 @@ nmd_cs_poll(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 	int want_tx = events & (POLLOUT | POLLWRNORM);
 	int want_rx = events & (POLLIN | POLLRDNORM);
 	int revents = 0, r;
-	uint32_t i, tail;
-	bool found;
 
 	if (!(p->flags & NR_NO_TX_POLL) || want_tx) {
-		found = false;
-		for (i = 0; i < p->nrings[0]; i++) {
-			const struct nmd_cs_kring *kr = &p->kr[0][i];
-
-			/* once space is found, sync only rings with news */
-			if (found && __atomic_load_n(&kr->ring->head,
-			    __ATOMIC_RELAXED) == __atomic_load_n(&kr->ks->hwcur,
-			    __ATOMIC_RELAXED))
-				continue;
-			r = nmd_cs_sync_locked(p, sw, kr, 0, lock_ms, &tail);
-			if (r == NMD_CS_FALLBACK || r == NMD_CS_STALE)
-				return r;
-			if (r == EBUSY)
-				return -EBUSY;
-			if (r == 1)
-				revents |= POLLERR;
-			if (__atomic_load_n(&kr->ring->cur,
-			    __ATOMIC_RELAXED) != tail)
-				found = true;
-		}
-		if (found)
+		r = nmd_cs_poll_dir(p, sw, 0, lock_ms, &revents);
+		if (r < 0)
+			return r;
+		if (r)
 			revents |= want_tx;
 	}
 	if (want_rx) {
-		found = false;
-		for (i = 0; i < p->nrings[1]; i++) {
-			const struct nmd_cs_kring *kr = &p->kr[1][i];
-
-			r = nmd_cs_sync_locked(p, sw, kr, 1, lock_ms, &tail);
-			if (r == NMD_CS_FALLBACK || r == NMD_CS_STALE)
-				return r;
-			if (r == EBUSY)
-				return -EBUSY;
-			if (r == 1)
-				revents |= POLLERR;
-			if (__atomic_load_n(&kr->ring->cur,
-			    __ATOMIC_RELAXED) != tail)
-				found = true;
-		}
-		if (found)
+		r = nmd_cs_poll_dir(p, sw, 1, lock_ms, &revents);
+		if (r < 0)
+			return r;
+		if (r)
 			revents |= want_rx;
 	}
 	return revents;

@@ -42,8 +42,9 @@
  *        moves past them. A VALE sender does the same under the
  *        destination's qlock, after reading the receiver's hwcur with
  *        an acquire load that pairs with the receiver's release store
- *        of it: the receiver is done with the slots it gave back. (R1) pairs with (R2): a slot goes back to the
- *        sender only after the reader is done with it.
+ *        of it: the receiver is done with the slots it gave back.
+ *   (R1) pairs with (R2): a slot goes back to the sender only after
+ *        the reader is done with it.
  *   (N1) pairs with (S1): the store-buffering pair; either the sleeper's
  *        second sync sees the progress, or the notifier sees the sleeper
  *        and bumps wake_seq after the sleeper read it, so the futex wait

@@ -293,15 +293,20 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
+/*
+ * A witness pair txname -> rxname (the sender syncing in the client,
+ * the receiver waiting in select(), which the daemon serves) while a
+ * child runs scribble() for 2 s: neither crashes nor hangs, and frames
+ * flow again once the scribbler stops.
+ */
 static void
-t_scribble(void)
+scribble_under(const char *what, const char *txname, const char *rxname,
+    void (*scribble)(uint64_t *seed))
 {
 	volatile uint32_t *phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint32_t *late = (uint32_t *)(uintptr_t)(phase + 1);
-	uint64_t seed = unit_seed("scribble"), until, writes = 0;
-	struct unit_port s;
-	struct cs_view view;
+	uint64_t seed = unit_seed(what), until;
 	pid_t rx, tx, sc;
 
 	CHECK(phase != MAP_FAILED);
@@ -309,46 +314,62 @@ t_scribble(void)
 	rx = fork();
 	CHECK(rx >= 0);
 	if (rx == 0) {
-		receiver("sc}1", UINT32_MAX, until, false, phase, late);
+		receiver(rxname, UINT32_MAX, until, false, phase, late);
 		_exit(0);
 	}
 	usleep(100000);
 	tx = fork();
 	CHECK(tx >= 0);
 	if (tx == 0) {
-		sender("sc{1", UINT32_MAX, until);
+		sender(txname, UINT32_MAX, until);
 		_exit(0);
 	}
 	usleep(300000);
 	sc = fork();
 	CHECK(sc >= 0);
 	if (sc == 0) {
-		uint64_t stop = nt_now_ms() + 2000;
-
-		unit_port_open(&s, "sc{2", NULL);
-		cs_view(s.fd, &view);
-		while (nt_now_ms() < stop) {
-			uint32_t *w = (uint32_t *)view.ks;
-			size_t i, nw = view.ks_size / 4;
-
-			for (i = 0; i < nw; i++)
-				w[i] = (uint32_t)xorshift(&seed);
-			writes++;
-			usleep(200);
-		}
-		printf("scribble: %llu passes over %zu bytes of kring "
-		    "state\n", (unsigned long long)writes, view.ks_size);
-		fflush(stdout);
-		_exit(writes > 0 ? 0 : 1);
+		scribble(&seed);
+		_exit(0);
 	}
 	reap(sc);
 	usleep(200000);
 	*phase = 1;
 	reap(tx);
 	reap(rx);
-	printf("scribble: the witness pair moved %u frames after it\n",
+	printf("%s: the witness pair moved %u frames after it\n", what,
 	    *late);
 	CHECK(*late > 0);
+	munmap((void *)(uintptr_t)phase, 4096);
+}
+
+/* The kring state of pipe sc's region (sc{1 is the witness's). */
+static void
+scribble_pipes(uint64_t *seed)
+{
+	uint64_t stop = nt_now_ms() + 2000, writes = 0;
+	struct unit_port s;
+	struct cs_view view;
+
+	unit_port_open(&s, "sc{2", NULL);
+	cs_view(s.fd, &view);
+	while (nt_now_ms() < stop) {
+		uint32_t *w = (uint32_t *)view.ks;
+		size_t i, nw = view.ks_size / 4;
+
+		for (i = 0; i < nw; i++)
+			w[i] = (uint32_t)xorshift(seed);
+		writes++;
+		usleep(200);
+	}
+	printf("scribble: %llu passes over %zu bytes of kring state\n",
+	    (unsigned long long)writes, view.ks_size);
+	CHECK(writes > 0);
+}
+
+static void
+t_scribble(void)
+{
+	scribble_under("scribble", "sc{1", "sc}1", scribble_pipes);
 	transfer("sc");
 }
 
@@ -724,55 +745,22 @@ vscribble(const char *name, uint64_t ms, uint64_t *seed)
 	return passes;
 }
 
+static void
+scribble_switch(uint64_t *seed)
+{
+	printf("vscribble: %llu passes over the switch's state\n",
+	    (unsigned long long)vscribble("valeW:c", 2000, seed));
+}
+
 /*
  * A client scribbles its switch's shared state for 2 s while a witness
- * pair of the switch runs (the sender forwarding in the client, the
- * receiver waiting in select(), served by the daemon): no crash, no
- * hang, frames flow again once it stops, and a new pair on the switch
- * loses nothing.
+ * pair of the switch runs; then a new pair on the switch loses nothing.
  */
 static void
 t_vscribble(void)
 {
-	volatile uint32_t *phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	uint32_t *late = (uint32_t *)(uintptr_t)(phase + 1);
-	uint64_t seed = unit_seed("vscribble"), until;
-	pid_t rx, tx, sc;
-
-	CHECK(phase != MAP_FAILED);
-	until = nt_now_ms() + 6000;
-	rx = fork();
-	CHECK(rx >= 0);
-	if (rx == 0) {
-		receiver("valeW:b", UINT32_MAX, until, false, phase, late);
-		_exit(0);
-	}
-	usleep(100000);
-	tx = fork();
-	CHECK(tx >= 0);
-	if (tx == 0) {
-		sender("valeW:a", UINT32_MAX, until);
-		_exit(0);
-	}
-	usleep(300000);
-	sc = fork();
-	CHECK(sc >= 0);
-	if (sc == 0) {
-		printf("vscribble: %llu passes over the switch's state\n",
-		    (unsigned long long)vscribble("valeW:c", 2000, &seed));
-		_exit(0);
-	}
-	reap(sc);
-	usleep(200000);
-	*phase = 1;
-	reap(tx);
-	reap(rx);
-	printf("vscribble: the witness pair moved %u frames after it\n",
-	    *late);
-	CHECK(*late > 0);
+	scribble_under("vscribble", "valeW:a", "valeW:b", scribble_switch);
 	vtransfer("valeW", NULL);
-	munmap((void *)(uintptr_t)phase, 4096);
 }
 
 int
