@@ -426,26 +426,35 @@ vreceiver(const char *name, int ready, uint64_t until_ms)
 	unit_port_close(&p);
 }
 
-/*
- * The sender's side of vtransfer: frames [from, to) of VFRAMES, 16 per
- * millisecond at most (VALE drops what its destination has no room
- * for; this is the witness's pace), hook(k) before frame k.
- */
-static void
-vsend(struct unit_port *p, uint32_t from, uint32_t to, uint64_t until_ms,
-    void (*hook)(uint32_t, struct unit_port *))
+/* Frame seq of the VALE transfers: broadcast, from MAC 1. */
+static int
+vframe(struct netmap_ring *r, uint32_t seq)
 {
-	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
 	uint8_t f[FLEN], src[6];
-	uint32_t seq;
 
 	nt_mac(src, 1);
 	nt_frame(f, FLEN, NULL, src, 1);
+	memcpy(f + 14, &seq, sizeof(seq));
+	return nt_send(r, f, FLEN);
+}
+
+/*
+ * The sender's side of vtransfer: frames [from, to) of VFRAMES, 16 per
+ * millisecond at most (VALE drops what its destination has no room
+ * for; this is the witness's pace); before frame k, hook(k), which
+ * returns how many frames it sent itself (k, k + 1, ...).
+ */
+static void
+vsend(struct unit_port *p, uint32_t from, uint32_t to, uint64_t until_ms,
+    uint32_t (*hook)(uint32_t, struct unit_port *))
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	uint32_t seq;
+
 	for (seq = from; seq < to && nt_now_ms() < until_ms; ) {
 		if (hook != NULL)
-			hook(seq, p);
-		memcpy(f + 14, &seq, sizeof(seq));
-		if (nt_send(r, f, FLEN) == 0)
+			seq += hook(seq, p);
+		if (vframe(r, seq) == 0)
 			seq++;
 		if (seq % 16 == 0 || nm_ring_space(r) == 0) {
 			if (ioctl(p->fd, NIOCTXSYNC, NULL) != 0)
@@ -474,7 +483,7 @@ vtx_entry(struct unit_port *p, struct cs_view *v)
  * ports this loses nothing: whatever hook does must not either).
  */
 static void
-vtransfer(const char *sw, void (*hook)(uint32_t, struct unit_port *))
+vtransfer(const char *sw, uint32_t (*hook)(uint32_t, struct unit_port *))
 {
 	uint64_t until = nt_now_ms() + 60000;
 	struct unit_port a;
@@ -560,7 +569,7 @@ static uint32_t *vlock_word;
 static void *vlock_map;
 static size_t vlock_size;
 
-static void
+static uint32_t
 vlock_hook(uint32_t k, struct unit_port *a)
 {
 	struct cs_view va;
@@ -571,7 +580,7 @@ vlock_hook(uint32_t k, struct unit_port *a)
 	pid_t pid;
 
 	if (k != VFRAMES / 2)
-		return;
+		return 0;
 	CHECK_EQ(pipe(tell), 0);
 	pid = fork();
 	CHECK(pid >= 0);
@@ -609,6 +618,7 @@ vlock_hook(uint32_t k, struct unit_port *a)
 	vlock_word = w;
 	vlock_map = vlock_q ? map : va.ks;
 	vlock_size = vlock_q ? size : va.ks_size;
+	return 0;
 }
 
 static void
@@ -627,8 +637,9 @@ t_vlock(bool q)
 }
 
 /*
- * The switch changes under traffic: a third port joins and leaves (the
- * senders' views are made anew), a monitor of the receiving port
+ * The switch changes under traffic: a third port joins (a forked child
+ * of the sender with a stale view sends through the doorbell) and
+ * leaves (the senders' views are made anew), a monitor of the receiving port
  * attaches (the switch goes back to the doorbell: the core forwards)
  * and leaves, the third port joins and leaves again; then, the switch
  * empty, a new pair on it forwards in the client again. Nothing is lost
@@ -647,13 +658,49 @@ vmode_of(struct unit_port *a)
 	return mode;
 }
 
-static void
+/*
+ * A forked child of the sender, whose view of the switch went stale
+ * after the fork (a port joined), sends frames k .. k + 15 on the shared
+ * descriptor: it cannot ask for a view, so the doorbell serves it (the
+ * daemon forwards with its own view). Returns the frames it sent.
+ */
+static uint32_t
+vmode_child(uint32_t k, struct unit_port *a)
+{
+	struct netmap_ring *r = NETMAP_TXRING(a->nifp, 0);
+	int go[2];
+	uint32_t i;
+	char c;
+	pid_t pid;
+
+	CHECK_EQ(pipe(go), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		CHECK_EQ(read(go[0], &c, 1), 1);
+		for (i = 0; i < 16; i++)
+			CHECK_EQ(vframe(r, k + i), 0);
+		CHECK_EQ(ioctl(a->fd, NIOCTXSYNC, NULL), 0);
+		CHECK(!nm_tx_pending(r));
+		_exit(0);
+	}
+	close(go[0]);
+	vport_open(&vmode_c, "valeM:c");
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	reap(pid);
+	return 16;
+}
+
+static uint32_t
 vmode_hook(uint32_t k, struct unit_port *a)
 {
 	struct nmreq_register reg;
 
 	switch (k) {
 	case VFRAMES / 8:
+		return vmode_child(k, a);
 	case VFRAMES / 2:
 		vport_open(&vmode_c, "valeM:c");
 		break;
@@ -676,6 +723,7 @@ vmode_hook(uint32_t k, struct unit_port *a)
 		CHECK_EQ(vmode_of(a), NMD_CS_DAEMON);
 		break;
 	}
+	return 0;
 }
 
 static void
