@@ -193,7 +193,7 @@ nmc_cs_build(const uint8_t *buf, size_t n, int ksfd, int rfd, uint64_t rsize)
 	cs->port.bufsz = l->bufsz;
 	cs->port.bufs = (char *)cs->region + l->bufs_ofs;
 	cs->port.self = l->self;
-	cs->port.indirect = true;
+	cs->port.own = true;
 	cs->port.flags = l->flags;
 	cs->sw_id = l->sw_id;
 	cs->port.kr[0] = cs->kr;

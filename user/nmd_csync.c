@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -228,6 +229,7 @@ struct nmd_vbatch {
 	struct nmd_vslot s[NMD_VBATCH];
 	struct nmd_vpkt pkt[NMD_VBATCH];
 	int npkts;
+	bool full;		/* a packet found no room */
 };
 
 /* A source buffer of ours: a bad index gives buffer 0, as in the core. */
@@ -240,10 +242,11 @@ nmd_vale_src(const struct nmd_cs_port *p, uint32_t idx)
 /*
  * Packets [i, j) of the batch into RX ring r of d, under its qlock:
  * whole packets while they fit (the others are dropped, as the core
- * drops them), then one release store of the new tail (P1).
+ * drops them, and b->full set), then one release store of the new tail
+ * (P1).
  */
 static void
-nmd_vale_deliver(const struct nmd_cs_port *p, const struct nmd_vbatch *b,
+nmd_vale_deliver(const struct nmd_cs_port *p, struct nmd_vbatch *b,
     int i, int j, const struct nmd_cs_dst *d, uint32_t r, int lock_ms)
 {
 	struct nmd_kstate *ks = d->ks[r];
@@ -266,8 +269,10 @@ nmd_vale_deliver(const struct nmd_cs_port *p, const struct nmd_vbatch *b,
 		const struct nmd_vpkt *pk = &b->pkt[i];
 		uint32_t f;
 
-		if (pk->nfrags > room)
-			continue;	/* dropped, as the core drops it */
+		if (pk->nfrags > room) {
+			b->full = true;	/* dropped, as the core drops it */
+			continue;
+		}
 		for (f = 0; f < pk->nfrags; f++) {
 			const struct nmd_vslot *vs = &b->s[pk->first + f];
 
@@ -292,7 +297,7 @@ nmd_vale_deliver(const struct nmd_cs_port *p, const struct nmd_vbatch *b,
  */
 static void
 nmd_vale_flush(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
-    const struct nmd_cs_kring *kr, const struct nmd_vbatch *b, int lock_ms)
+    const struct nmd_cs_kring *kr, struct nmd_vbatch *b, int lock_ms)
 {
 	int i = 0, j, a;
 
@@ -329,7 +334,7 @@ nmd_vale_indirect(const struct nmd_cs_port *p, struct nmd_vslot *vs,
 {
 	struct iovec l, r;
 
-	if (!p->indirect || vs->len > p->bufsz || vs->idx < 2 ||
+	if (!p->own || vs->len > p->bufsz || vs->idx < 2 ||
 	    vs->idx >= p->nbufs)
 		return false;
 	l.iov_base = (void *)(uintptr_t)nmd_vale_src(p, vs->idx);
@@ -343,9 +348,10 @@ nmd_vale_indirect(const struct nmd_cs_port *p, struct nmd_vslot *vs,
 /*
  * A VALE TX ring, its lock held: cut [k, head) into packets of up to
  * NETMAP_MAX_FRAGS slots (a chain still open at head ends there), learn
- * and look up each, and forward them batch by batch.
+ * and look up each, and forward them batch by batch. True if a
+ * destination had no room for a packet.
  */
-static void
+static bool
 nmd_vale_txsync(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
     const struct nmd_cs_kring *kr, uint32_t k, uint32_t head, int lock_ms)
 {
@@ -355,6 +361,7 @@ nmd_vale_txsync(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 	int ns = 0;
 
 	b.npkts = 0;
+	b.full = false;
 	while (k != head) {
 		uint16_t first = (uint16_t)ns, nf = 0;
 		bool drop = false;
@@ -399,15 +406,17 @@ nmd_vale_txsync(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 		ns = first;	/* dropped: its slots are free again */
 	}
 	nmd_vale_flush(p, sw, kr, &b, lock_ms);
+	return b.full;
 }
 
 /*
  * One ring, its lock held. Returns the tail published to the user,
- * with *bad set if the ring had to be repaired.
+ * with *bad set if the ring had to be repaired, *full if a VALE
+ * destination had no room for a packet.
  */
 static uint32_t
 nmd_cs_sync_ring(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
-    const struct nmd_cs_kring *kr, int t, int lock_ms, bool *bad)
+    const struct nmd_cs_kring *kr, int t, int lock_ms, bool *bad, bool *full)
 {
 	struct nmd_kstate *ks = kr->ks;
 	struct netmap_ring *ring = kr->ring;
@@ -434,7 +443,7 @@ nmd_cs_sync_ring(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 		return hwtail;
 	}
 	if (p->kind == NMD_CS_VALE && t == 0) {
-		nmd_vale_txsync(p, sw, kr, hwcur, head, lock_ms);
+		*full = nmd_vale_txsync(p, sw, kr, hwcur, head, lock_ms);
 		lim = nm_prev(head, n);	/* every slot back at once */
 		__atomic_store_n(&ks->hwcur, head, __ATOMIC_RELAXED);
 		goto publish;
@@ -477,7 +486,7 @@ static int
 nmd_cs_sync_locked(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
     const struct nmd_cs_kring *kr, int t, int lock_ms, uint32_t *tail)
 {
-	bool bad;
+	bool bad, full = false;
 	int error = nmd_cs_lock(&kr->ks->lock, lock_ms);
 
 	if (error == EBUSY)
@@ -493,8 +502,16 @@ nmd_cs_sync_locked(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 		nmd_cs_unlock(&kr->ks->lock);
 		return NMD_CS_STALE;
 	}
-	*tail = nmd_cs_sync_ring(p, sw, kr, t, lock_ms, &bad);
+	*tail = nmd_cs_sync_ring(p, sw, kr, t, lock_ms, &bad, &full);
 	nmd_cs_unlock(&kr->ks->lock);
+	/*
+	 * A destination was full: its receiver is behind, and may be
+	 * waiting for our CPU (unpinned, both on one CPU): what we would
+	 * forward now would only be dropped. Not in the daemon, which holds
+	 * the core lock here.
+	 */
+	if (full && p->own)
+		sched_yield();
 	return bad ? 1 : 0;
 }
 

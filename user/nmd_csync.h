@@ -211,7 +211,12 @@ struct nmd_cs_port {
 	uint32_t nbufs, bufsz;
 	char *bufs;		/* our buffer pool (VALE: frames sent) */
 	uint16_t self;		/* VALE: our port */
-	bool indirect;		/* VALE: NS_INDIRECT read from our memory */
+	/*
+	 * VALE: the syncs run in the process of the port (not the
+	 * daemon's): NS_INDIRECT is read from our own memory, and a sender
+	 * that found a destination full yields its CPU (below).
+	 */
+	bool own;
 	uint64_t flags;
 	struct nmd_kstate *wait[2];
 	struct nmd_cs_kring *kr[2];
