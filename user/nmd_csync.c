@@ -210,6 +210,15 @@ nmd_cs_stamp(struct netmap_ring *ring, int t)
 	}
 }
 
+bool
+nmd_copy_self(void *dst, uint64_t uaddr, uint32_t len)
+{
+	struct iovec l = { dst, len }, r = { (void *)(uintptr_t)uaddr, len };
+
+	return len == 0 ||
+	    process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len;
+}
+
 /* ---- VALE: a sender copies into its destinations' RX rings ---- */
 
 #define NMD_VBATCH	512	/* slots snapshotted at a time */
@@ -332,17 +341,11 @@ static bool
 nmd_vale_indirect(const struct nmd_cs_port *p, struct nmd_vslot *vs,
     uint64_t ptr)
 {
-	struct iovec l, r;
-
 	if (!p->own || vs->len > p->bufsz || vs->idx < 2 ||
 	    vs->idx >= p->nbufs)
 		return false;
-	l.iov_base = (void *)(uintptr_t)nmd_vale_src(p, vs->idx);
-	l.iov_len = vs->len;
-	r.iov_base = (void *)(uintptr_t)ptr;
-	r.iov_len = vs->len;
-	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) ==
-	    (ssize_t)vs->len;
+	return nmd_copy_self((void *)(uintptr_t)nmd_vale_src(p, vs->idx), ptr,
+	    vs->len);
 }
 
 /*

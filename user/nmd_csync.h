@@ -252,6 +252,13 @@ int nmd_cs_wait_words(const struct nmd_cs_port *p, int events,
 int nmd_cs_lock(uint32_t *word, int ms);
 void nmd_cs_unlock(uint32_t *word);
 
+/*
+ * len bytes of our own memory at uaddr into dst, as the module copies
+ * from the sender (NS_INDIRECT): a bad pointer fails, no SIGSEGV, and
+ * so does a host that forbids process_vm_readv.
+ */
+bool nmd_copy_self(void *dst, uint64_t uaddr, uint32_t len);
+
 /* Wake whoever sleeps on w, after publishing progress. */
 void nmd_cs_notify(struct nmd_kstate *w);
 
