@@ -20,6 +20,22 @@
  *             (the entries say so), loses nothing and keeps the order,
  *             and the monitor sees the frames sent after it, in order.
  *
+ * VALE (senders copy into their destinations' RX rings, under each
+ * ring's producer lock), on paced, sequenced transfers that a plain
+ * switch does not drop from:
+ *   vlock-tx  a client stopped inside the sender's TX ring lock, then
+ *             SIGKILLed: the sender takes it over, all frames in order;
+ *   vlock-q   the same inside the receiver's RX ring producer lock,
+ *             taken by the process of a third port;
+ *   vmode     ports joining and leaving (a forked sender with a stale
+ *             view goes through the doorbell), a monitor attaching (the
+ *             switch back to the core) and leaving, then the empty
+ *             switch plain again: nothing lost, in order;
+ *   vtrig     PORT_HDR_SET, a persistent port attached: the switch goes
+ *             back to the core; emptied, it forwards in the client;
+ *   vscribble a client writes random values over the switches' memfd
+ *             and every port's kring state while a witness pair runs.
+ *
  * The region itself (rings, slots) is the application's ABI memory, not
  * scribbled here: an application that follows a scribbled buf_idx
  * crashes on its own, under the kernel module too (tests/user/seals.sh
@@ -793,6 +809,61 @@ vscribble(const char *name, uint64_t ms, uint64_t *seed)
 	return passes;
 }
 
+/* A control request on fd: the ioctl's result, errno as set. */
+static int
+vctl(int fd, uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header h;
+
+	unit_hdr(&h, type, name, body);
+	return ioctl(fd, NIOCCTRL, &h);
+}
+
+/*
+ * The other ways a switch goes back to the core: a vnet header set on
+ * one of its ports (PORT_HDR_SET), and a persistent port attached. A
+ * pair's sender is on the doorbell after each; the switch, emptied,
+ * forwards in its clients again, losing nothing (vtransfer checks).
+ */
+static void
+t_vtrig(void)
+{
+	struct nmreq_port_hdr ph = { .nr_hdr_len = 12 };
+	struct nmreq_vale_newif nif;
+	struct nmreq_vale_attach at;
+	struct nmreq_vale_detach dt;
+	struct unit_port a, b;
+
+	vport_open(&b, "valeH:b");
+	vport_open(&a, "valeH:a");
+	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
+	CHECK_EQ(vctl(a.fd, NETMAP_REQ_PORT_HDR_SET, "valeH:b", &ph), 0);
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	unit_port_close(&a);
+	unit_port_close(&b);
+	vtransfer("valeH", NULL);
+
+	vport_open(&b, "valeA:b");
+	vport_open(&a, "valeA:a");
+	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
+	memset(&nif, 0, sizeof(nif));
+	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_NEWIF, "vtp0", &nif), 0);
+	memset(&at, 0, sizeof(at));
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_ATTACH, "valeA:vtp0", &at), 0);
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	memset(&dt, 0, sizeof(dt));
+	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_DETACH, "valeA:vtp0", &dt), 0);
+	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_DELIF, "vtp0", NULL), 0);
+	/* until the switch is empty */
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	unit_port_close(&a);
+	unit_port_close(&b);
+	vtransfer("valeA", NULL);
+	printf("vtrig: PORT_HDR_SET and a persistent port sent their switches "
+	    "to the doorbell; emptied, each forwards in the client again\n");
+}
+
 static void
 scribble_switch(uint64_t *seed)
 {
@@ -835,6 +906,8 @@ main(int argc, char **argv)
 		t_vlock(true);
 	if (all || strcmp(which, "vmode") == 0)
 		t_vmode();
+	if (all || strcmp(which, "vtrig") == 0)
+		t_vtrig();
 	if (all || strcmp(which, "vscribble") == 0)
 		t_vscribble();
 	UNIT_DONE("nmd_csync");
