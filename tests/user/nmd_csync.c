@@ -484,6 +484,41 @@ vsend(struct unit_port *p, uint32_t from, uint32_t to, uint64_t until_ms,
 	}
 }
 
+/* A control request on fd: the ioctl's result, errno as set. */
+static int
+vctl(int fd, uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header h;
+
+	unit_hdr(&h, type, name, body);
+	return ioctl(fd, NIOCCTRL, &h);
+}
+
+/*
+ * Wait (5 s at most) until switch sw is gone: its ports' last
+ * descriptors were closed, but the daemon lets them go when it reads
+ * the EOF, a moment later (the module, at close).
+ */
+static void
+vgone(const char *sw)
+{
+	uint64_t until = nt_now_ms() + 5000;
+	struct nmreq_vale_list l;
+	char name[64];
+	int fd = unit_open(), r, e;
+
+	snprintf(name, sizeof(name), "%s:a", sw);
+	do {
+		memset(&l, 0, sizeof(l));
+		r = vctl(fd, NETMAP_REQ_VALE_LIST, name, &l);
+		e = errno;
+		if (r == 0)
+			usleep(1000);
+	} while (r == 0 && nt_now_ms() < until);
+	CHECK(r == -1 && e == ENOENT);
+	close(fd);
+}
+
 /* The entry of p's TX ring 0, for p's own process. */
 static struct nmd_kstate *
 vtx_entry(struct unit_port *p, struct cs_view *v)
@@ -509,6 +544,7 @@ vtransfer(const char *sw, uint32_t (*hook)(uint32_t, struct unit_port *))
 
 	snprintf(na, sizeof(na), "%s:a", sw);
 	snprintf(nb, sizeof(nb), "%s:b", sw);
+	vgone(sw);	/* a new switch (the last one's ports may linger) */
 	CHECK_EQ(pipe(ready), 0);
 	rx = fork();
 	CHECK(rx >= 0);
@@ -807,16 +843,6 @@ vscribble(const char *name, uint64_t ms, uint64_t *seed)
 	}
 	free(msg);
 	return passes;
-}
-
-/* A control request on fd: the ioctl's result, errno as set. */
-static int
-vctl(int fd, uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header h;
-
-	unit_hdr(&h, type, name, body);
-	return ioctl(fd, NIOCCTRL, &h);
 }
 
 /*
