@@ -331,6 +331,27 @@ nmd_sw_bump(int s)
 }
 
 /*
+ * Switch s goes back to the core, for good (until it is empty): the
+ * rings of its ports in client mode first.
+ */
+static void
+nmd_sw_to_core(int s)
+{
+	struct nm_adapter *ports[NM_VALE_MAX_PORTS], *ads[NM_VALE_MAX_PORTS];
+	int i, nads;
+
+	nm_vale_switch_ports(s, ports);
+	for (i = nads = 0; i < NM_VALE_MAX_PORTS; i++)
+		if (nmd_sws.rec[s].port[i] != NULL &&
+		    nmd_sws.rec[s].port[i] == ports[i])
+			ads[nads++] = ports[i];
+	nmd_ks_release(ads, nads);
+	nmd_sws.rec[s].daemon = true;
+	__atomic_store_n(&nmd_sws.sw[s].mode, NMD_CS_DAEMON, __ATOMIC_RELEASE);
+	nmd_sw_bump(s);
+}
+
+/*
  * Look at every switch: ports that left (their MAC entries go, as the
  * core's go, and the gen moves), an empty switch (back to client mode,
  * table cleared), a port the client path does not cover (the switch
@@ -339,8 +360,8 @@ nmd_sw_bump(int s)
 static void
 nmd_sw_sweep(void)
 {
-	struct nm_adapter *ports[NM_VALE_MAX_PORTS], *ads[NM_VALE_MAX_PORTS];
-	int s, i, j, nads;
+	struct nm_adapter *ports[NM_VALE_MAX_PORTS];
+	int s, i, j;
 
 	if (nmd_sws.sw == NULL)
 		return;
@@ -376,15 +397,8 @@ nmd_sw_sweep(void)
 			}
 			continue;
 		}
-		if (covered || nmd_sws.rec[s].daemon)
-			continue;
-		for (i = nads = 0; i < NM_VALE_MAX_PORTS; i++)
-			if (nmd_sws.rec[s].port[i] != NULL)
-				ads[nads++] = ports[i];
-		nmd_ks_release(ads, nads);
-		nmd_sws.rec[s].daemon = true;
-		__atomic_store_n(&sw->mode, NMD_CS_DAEMON, __ATOMIC_RELEASE);
-		nmd_sw_bump(s);
+		if (!covered && !nmd_sws.rec[s].daemon)
+			nmd_sw_to_core(s);
 	}
 }
 
@@ -497,6 +511,7 @@ nmd_cs_ctrl_done(struct nm_priv *priv)
 	struct nmd_cs_port *p = NULL;
 	struct nmd_ks_region *kr;
 	struct nm_adapter *na;
+	int s;
 
 	nm_os_mutex_lock(nm_core.lock);
 	nmd_sw_sweep();
@@ -511,8 +526,16 @@ nmd_cs_ctrl_done(struct nm_priv *priv)
 	    na->bdg == NULL))
 		goto out;
 	kr = nmd_ks_region(na->mem);
-	if (kr == NULL)
+	if (kr == NULL) {
+		/*
+		 * Over a quota: the port keeps to the core, and so must its
+		 * switch (its senders could not reach the port).
+		 */
+		s = na->type == NM_AD_VALE ? nm_vale_switch_of(na) : -1;
+		if (s >= 0 && nmd_sws.sw != NULL && !nmd_sws.rec[s].daemon)
+			nmd_sw_to_core(s);
 		goto out;
+	}
 	if (na->type == NM_AD_PIPE && !nmd_ks_adopted(na)) {
 		struct nm_adapter *pair[2] = { na, na->peer };
 		uint32_t mode = NMD_CS_CLIENT;

@@ -890,6 +890,58 @@ t_vtrig(void)
 	    "to the doorbell; emptied, each forwards in the client again\n");
 }
 
+/*
+ * vquota PER: the kring state memfd of a VALE port's region is charged
+ * to its connection (as a pipe's). PER 0: a port with VSLOTS RX slots
+ * syncs in the client; its region's charge (whole host pages) is
+ * printed for the next run. PER, that charge, given by -m: a port with
+ * the default rings syncs in the client; the big port's region fits its
+ * quota but its kring state does not, so it keeps to the core, and so
+ * must its switch: the first port's entries say so, and frames still
+ * reach the big port, in order, through the core.
+ */
+static void
+t_vquota(const char *arg)
+{
+	uint64_t per = strtoull(arg, NULL, 0), pg = (uint64_t)sysconf(
+	    _SC_PAGESIZE), charged;
+	struct netmap_ring *tx, *rx;
+	struct unit_port a, b;
+	uint8_t f[FLEN];
+	uint32_t i, seq;
+
+	if (per == 0) {
+		vport_open(&b, "valeQ:b");
+		CHECK_EQ(vmode_of(&b), NMD_CS_CLIENT);
+		printf("%llu\n", (unsigned long long)((b.reg.nr_memsize + pg -
+		    1) & ~(pg - 1)));
+		unit_port_close(&b);
+		return;
+	}
+	unit_port_open(&a, "valeQ:a", NULL);
+	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
+	vport_open(&b, "valeQ:b");
+	charged = (b.reg.nr_memsize + pg - 1) & ~(pg - 1);
+	CHECK_EQ(charged, per);
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	tx = NETMAP_TXRING(a.nifp, 0);
+	rx = NETMAP_RXRING(b.nifp, 0);
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(vframe(tx, i), 0);
+	CHECK_EQ(ioctl(a.fd, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(ioctl(b.fd, NIOCRXSYNC, NULL), 0);
+	for (i = 0; i < 100; i++) {
+		CHECK(!nm_ring_empty(rx));
+		CHECK_EQ(nt_recv(rx, f, sizeof(f)), FLEN);
+		memcpy(&seq, f + 14, sizeof(seq));
+		CHECK_EQ(seq, i);
+	}
+	unit_port_close(&b);
+	unit_port_close(&a);
+	printf("vquota: over the quota, the port and its switch keep to the "
+	    "core; 100 frames in order\n");
+}
+
 static void
 scribble_switch(uint64_t *seed)
 {
@@ -913,6 +965,12 @@ main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "all";
 	bool all = strcmp(which, "all") == 0;
+
+	if (argc == 3 && strcmp(which, "vquota") == 0) {
+		setenv("NETMAP_HOST", "user", 1);
+		t_vquota(argv[2]);
+		return 0;
+	}
 
 	setenv("NETMAP_HOST", "user", 1);
 	/* line by line: a forked child must not print our lines again */
