@@ -484,16 +484,6 @@ vsend(struct unit_port *p, uint32_t from, uint32_t to, uint64_t until_ms,
 	}
 }
 
-/* A control request on fd: the ioctl's result, errno as set. */
-static int
-vctl(int fd, uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header h;
-
-	unit_hdr(&h, type, name, body);
-	return ioctl(fd, NIOCCTRL, &h);
-}
-
 /*
  * Wait (5 s at most) until switch sw is gone: its ports' last
  * descriptors were closed, but the daemon lets them go when it reads
@@ -510,7 +500,7 @@ vgone(const char *sw)
 	snprintf(name, sizeof(name), "%s:a", sw);
 	do {
 		memset(&l, 0, sizeof(l));
-		r = vctl(fd, NETMAP_REQ_VALE_LIST, name, &l);
+		r = unit_ctrl(fd, NETMAP_REQ_VALE_LIST, name, &l);
 		e = errno;
 		if (r == 0)
 			usleep(1000);
@@ -863,7 +853,7 @@ t_vtrig(void)
 	vport_open(&b, "valeH:b");
 	vport_open(&a, "valeH:a");
 	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
-	CHECK_EQ(vctl(a.fd, NETMAP_REQ_PORT_HDR_SET, "valeH:b", &ph), 0);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_PORT_HDR_SET, "valeH:b", &ph), 0);
 	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
 	unit_port_close(&a);
 	unit_port_close(&b);
@@ -873,14 +863,14 @@ t_vtrig(void)
 	vport_open(&a, "valeA:a");
 	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
 	memset(&nif, 0, sizeof(nif));
-	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_NEWIF, "vtp0", &nif), 0);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_NEWIF, "vtp0", &nif), 0);
 	memset(&at, 0, sizeof(at));
 	at.reg.nr_mode = NR_REG_ALL_NIC;
-	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_ATTACH, "valeA:vtp0", &at), 0);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_ATTACH, "valeA:vtp0", &at), 0);
 	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
 	memset(&dt, 0, sizeof(dt));
-	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_DETACH, "valeA:vtp0", &dt), 0);
-	CHECK_EQ(vctl(a.fd, NETMAP_REQ_VALE_DELIF, "vtp0", NULL), 0);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_DETACH, "valeA:vtp0", &dt), 0);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_DELIF, "vtp0", NULL), 0);
 	/* until the switch is empty */
 	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
 	unit_port_close(&a);
