@@ -545,28 +545,6 @@ nm_os_netns(void)
 	return __atomic_load_n(&nm_user_netns, __ATOMIC_RELAXED);
 }
 
-/*
- * Persistent ports have no interface of the host here (a tap device, with
- * CAP_NET_ADMIN, is not done yet): the daemon's ports are netmap's only.
- */
-int
-nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
-{
-	*ifp = NULL;
-	return 0;
-}
-
-void
-nm_os_vp_ifnet_rx(void *ifp, const void *const *data, const uint32_t *len,
-    int nfrags)
-{
-}
-
-void
-nm_os_vp_ifnet_destroy(void *ifp)
-{
-}
-
 bool
 nm_os_ifnet_exists(const char *name)
 {
