@@ -480,29 +480,26 @@ nmd_cs_monitor(struct nm_adapter *na)
 	nmd_ks_release(pair, 2);
 }
 
-/* A VALE port's rings are new: adopted, in its switch's mode. */
+/*
+ * A VALE port's rings are new: adopted, in its switch's mode. Then the
+ * switch is looked at whole: this port, or one that joined before the
+ * switches' memfd existed (a persistent port, an interface), may be one
+ * the client path does not cover, and the switch goes back to the core.
+ */
 static void
 nmd_cs_vale_join(struct nm_adapter *na)
 {
-	struct nm_adapter *ports[NM_VALE_MAX_PORTS];
 	int s = nm_vale_switch_of(na);
+	uint32_t mode;
 
 	if (s < 0 || nmd_sws_init() != 0)
 		return;
-	nm_vale_switch_ports(s, ports);
-	if (!nmd_sws.rec[s].daemon && !nmd_vale_covered(na)) {
-		/* the switch goes back to the core, with this port */
-		nmd_ks_adopt(&na, 1, NMD_CS_CLIENT);
-		nmd_sws.rec[s].port[na->bdg_port] = na;
-		nmd_sw_sweep();
-		return;
-	}
-	nmd_ks_adopt(&na, 1, nmd_sws.rec[s].daemon ? NMD_CS_DAEMON :
-	    NMD_CS_CLIENT);
+	mode = nmd_sws.rec[s].daemon ? NMD_CS_DAEMON : NMD_CS_CLIENT;
+	nmd_ks_adopt(&na, 1, mode);
 	nmd_sws.rec[s].port[na->bdg_port] = na;
-	__atomic_store_n(&nmd_sws.sw[s].mode, nmd_sws.rec[s].daemon ?
-	    NMD_CS_DAEMON : NMD_CS_CLIENT, __ATOMIC_RELEASE);
+	__atomic_store_n(&nmd_sws.sw[s].mode, mode, __ATOMIC_RELEASE);
 	nmd_sw_bump(s);
+	nmd_sw_sweep();
 }
 
 struct nmd_cs_port *
