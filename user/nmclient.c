@@ -524,9 +524,9 @@ close(int fd)
 }
 
 /*
- * The kernel closes the range at once; descriptors of ours with calls in
- * flight (or being closed by another thread) are left out, for the last
- * of those calls to close.
+ * The kernel closes the range at once, but for descriptors of ours:
+ * each is closed as close() closes it (by its last call in flight, if
+ * any).
  */
 int
 close_range(unsigned int first, unsigned int last, int flags)
@@ -542,12 +542,21 @@ close_range(unsigned int first, unsigned int last, int flags)
 			fd |= NMC_L2 - 1;	/* skip the chunk */
 			continue;
 		}
-		if (nmc_forget((int)fd, false) != 0) {
-			if (fd > from)
-				rv |= (int)syscall(SYS_close_range, from,
-				    fd - 1, flags);
-			from = fd + 1;
-		}
+		if (!nmc_is_ours((int)fd))
+			continue;
+		/*
+		 * Ours: closed alone, as close() does, under the table lock
+		 * before its slot is cleared (nmc_slot_finish), or left to
+		 * its last call. Cleared first and closed by the range
+		 * below, it would be a live socket in an empty slot for a
+		 * moment: a call starting then would attach to it anew and
+		 * have it closed under it (EIO).
+		 */
+		if (fd > from)
+			rv |= (int)syscall(SYS_close_range, from, fd - 1,
+			    flags);
+		nmc_forget((int)fd, true);
+		from = fd + 1;
 	}
 	if (from >= first && from <= last)
 		rv |= (int)syscall(SYS_close_range, from, last, flags);
