@@ -859,6 +859,25 @@ nmd_conn_unpublish(struct nmd_conn *c)
 }
 
 /* A descriptor connection: HELLO, then serve it until it goes away. */
+/*
+ * The connection ended: its clients no longer sleep on the port's words,
+ * but those killed asleep left themselves counted (nmc_cs_count). Every
+ * process with the descriptor has closed it, so the page's counts are
+ * theirs alone, bounded by nmd_cs_sleepers_drop.
+ */
+static void
+nmd_conn_sleepers_drop(struct nmd_conn *c)
+{
+	int t;
+
+	if (c->cs == NULL)
+		return;
+	for (t = 0; t < 2; t++)
+		if (c->cs->wait[t] != NULL)
+			nmd_cs_sleepers_drop(c->cs->wait[t], __atomic_load_n(
+			    &c->bell->cs_sleepers[t], __ATOMIC_RELAXED));
+}
+
 static void
 nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 {
@@ -894,6 +913,7 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 	nmd_conn_unpublish(c);
 	/* No wake-up may run on us once we are gone. */
 	nmd_conn_disarm(c);
+	nmd_conn_sleepers_drop(c);
 out:
 	nmd_unwatch(c);
 	nmd_cs_port_free(c->cs);

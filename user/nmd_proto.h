@@ -231,7 +231,14 @@ struct nmd_bell {
 	uint32_t kick;		/* the daemon's futex word */
 	uint32_t poll_sleeping;	/* a poller sleeps on wake_seq */
 	uint32_t cli_cpu;	/* poster's CPU + 1, 0: unknown (a hint) */
-	uint8_t pad0[64 - 8 * 4];
+	/*
+	 * Threads of this connection counted in the `sleepers` of the
+	 * port's wake-up words (nmd_csync.h), TX and RX: what the daemon
+	 * takes back from those words when the connection ends, since a
+	 * client killed in its sleep never does.
+	 */
+	uint32_t cs_sleepers[2];
+	uint8_t pad0[64 - 10 * 4];
 	/* Written by the daemon only. */
 	uint32_t done_seq;
 	int32_t result;

@@ -19,6 +19,12 @@
  *             middle of a transfer: the pair goes back to the doorbell
  *             (the entries say so), loses nothing and keeps the order,
  *             and the monitor sees the frames sent after it, in order.
+ *   sleeper   two clients sleep in poll(POLLIN) on the reading end of a
+ *             pipe, counted in its wake-up word; one is SIGKILLed asleep:
+ *             once its descriptor is gone the daemon takes its count
+ *             back (the word reads 1, the live sleeper), so senders do
+ *             not pay a futex_wake per sync for good; the live one is
+ *             still woken by a frame, and the word is back at 0.
  *
  * The region itself (rings, slots) is the application's ABI memory, not
  * scribbled here: an application that follows a scribbled buf_idx
@@ -328,6 +334,76 @@ t_monitor(void)
 	unit_port_close(&keep);
 }
 
+/* Wait (bounded) until the sleepers of w read n; checks that they do. */
+static void
+sleepers_reach(struct nmd_kstate *w, uint32_t n)
+{
+	uint64_t until = nt_now_ms() + 10000;
+
+	while (__atomic_load_n(&w->sleepers, __ATOMIC_RELAXED) != n &&
+	    nt_now_ms() < until)
+		usleep(1000);
+	CHECK_EQ(__atomic_load_n(&w->sleepers, __ATOMIC_RELAXED), n);
+}
+
+/*
+ * A child that opens `end` and sleeps in poll(POLLIN) until a frame
+ * comes (exit 0) or 20 s pass (exit 1).
+ */
+static pid_t
+poll_sleeper(const char *end)
+{
+	struct unit_port p;
+	struct pollfd pfd;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid != 0)
+		return pid;
+	unit_port_open(&p, end, NULL);
+	pfd.fd = p.fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	_exit(poll(&pfd, 1, 20000) == 1 && (pfd.revents & POLLIN) ? 0 : 1);
+}
+
+static void
+t_sleeper(void)
+{
+	struct unit_port tx;
+	struct netmap_ring *r;
+	struct cs_view view;
+	struct nmd_kstate *w;
+	uint8_t f[FLEN], src[6];
+	pid_t dead, live;
+	int st;
+
+	unit_port_open(&tx, "slp{1", NULL);
+	cs_view(tx.fd, &view);
+	/* the reading end's RX wake-up word */
+	w = &view.ks[view.l->ring[0].peer_wait];
+	CHECK_EQ(__atomic_load_n(&w->sleepers, __ATOMIC_RELAXED), 0);
+	dead = poll_sleeper("slp}1");
+	sleepers_reach(w, 1);
+	live = poll_sleeper("slp}1");
+	sleepers_reach(w, 2);
+	CHECK_EQ(kill(dead, SIGKILL), 0);
+	CHECK_EQ(waitpid(dead, &st, 0), dead);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	sleepers_reach(w, 1);
+	r = NETMAP_TXRING(tx.nifp, 0);
+	nt_mac(src, 1);
+	nt_frame(f, FLEN, NULL, src, 1);
+	CHECK_EQ(nt_send(r, f, FLEN), 0);
+	CHECK_EQ(ioctl(tx.fd, NIOCTXSYNC, NULL), 0);
+	reap(live);
+	sleepers_reach(w, 0);
+	munmap(view.ks, view.ks_size);
+	unit_port_close(&tx);
+	printf("sleeper: a client killed asleep is no longer counted; "
+	    "the live one is woken\n");
+}
+
 static uint64_t
 xorshift(uint64_t *s)
 {
@@ -414,5 +490,7 @@ main(int argc, char **argv)
 		t_scribble();
 	if (all || strcmp(which, "monitor") == 0)
 		t_monitor();
+	if (all || strcmp(which, "sleeper") == 0)
+		t_sleeper();
 	UNIT_DONE("nmd_csync");
 }
