@@ -25,6 +25,9 @@
  *             back (the word reads 1, the live sleeper), so senders do
  *             not pay a futex_wake per sync for good; the live one is
  *             still woken by a frame, and the word is back at 0.
+ *   idle      a reader in poll(POLLIN) that has just taken a burst of
+ *             frames, then gets nothing: it sleeps. Its CPU time over
+ *             1 s of that, from /proc (not timing), stays below 20 %.
  *
  * The region itself (rings, slots) is the application's ABI memory, not
  * scribbled here: an application that follows a scribbled buf_idx
@@ -35,6 +38,7 @@
  * on the entry the daemon names in its CSYNC reply: the test drives the
  * real lock, without a hook in the library.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
@@ -404,6 +408,76 @@ t_sleeper(void)
 	    "the live one is woken\n");
 }
 
+/* CPU time of process pid so far, in clock ticks, from /proc. */
+static uint64_t
+cpu_ticks(pid_t pid)
+{
+	unsigned long long ut = 0, st = 0;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	CHECK(n > 0);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	CHECK(p != NULL);
+	/* after ")": state, then fields 4..13, then utime and stime */
+	CHECK_EQ(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu", &ut, &st), 2);
+	return ut + st;
+}
+
+static void
+t_idle(void)
+{
+	uint64_t until = nt_now_ms() + 20000, t0;
+	long hz = sysconf(_SC_CLK_TCK);
+	int go[2];
+	pid_t pid;
+	char c;
+
+	CHECK_EQ(pipe(go), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct unit_port p;
+		struct netmap_ring *r;
+		struct pollfd pfd;
+		uint32_t got = 0;
+
+		close(go[0]);
+		unit_port_open(&p, "idl}1", NULL);
+		r = NETMAP_RXRING(p.nifp, 0);
+		pfd.fd = p.fd;
+		pfd.events = POLLIN;
+		while (got < NFRAMES && nt_now_ms() < until) {
+			got += nm_ring_space(r);
+			r->head = r->cur = r->tail;
+			poll(&pfd, 1, 100);
+		}
+		CHECK_EQ(got, NFRAMES);
+		CHECK_EQ(write(go[1], "x", 1), 1);
+		_exit(poll(&pfd, 1, 1500) == 0 ? 0 : 1);
+	}
+	close(go[1]);
+	usleep(100000);
+	sender("idl{1", NFRAMES, until);
+	CHECK_EQ(read(go[0], &c, 1), 1);
+	close(go[0]);
+	usleep(100000);		/* nothing arrives for 100 ms: asleep */
+	t0 = cpu_ticks(pid);
+	sleep(1);
+	CHECK(cpu_ticks(pid) - t0 < (uint64_t)hz / 5);
+	reap(pid);
+	printf("idle: a reader with nothing to read uses less than 20%% "
+	    "of a CPU\n");
+}
+
 static uint64_t
 xorshift(uint64_t *s)
 {
@@ -492,5 +566,7 @@ main(int argc, char **argv)
 		t_monitor();
 	if (all || strcmp(which, "sleeper") == 0)
 		t_sleeper();
+	if (all || strcmp(which, "idle") == 0)
+		t_idle();
 	UNIT_DONE("nmd_csync");
 }
