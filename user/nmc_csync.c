@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -260,6 +261,62 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
 }
 
 /*
+ * Placement of a waiting client (docs/netmapd.md, "Placement"). Two
+ * busy threads that feed each other through a pipe run at about half
+ * their speed when they share a CPU while another is idle: each yields
+ * to the other (nmd_spin_step) instead of both running, and the
+ * scheduler's balancing leaves two threads that ran a microsecond ago
+ * where they are. Its wake-up path does better: a woken thread whose
+ * CPU is busy goes to an idle one of its affinity mask, if any. So a
+ * waiter writes the CPU it runs on into its port's wake-up word (on
+ * change only: notifiers read that line) and reads its peer's; found on
+ * the peer's CPU, it sleeps at once rather than yield, and its peer's
+ * notify wakes it where the kernel sees fit. Not more often than every
+ * gap, doubled each time it is still there up to NMC_TOGETHER_MAX_NS
+ * (no idle CPU, or a mask of one CPU: yielding is right), and back to
+ * NMC_TOGETHER_MIN_NS once apart. Nothing is pinned, no mask changed.
+ */
+#define NMC_TOGETHER_MIN_NS	1000000ull
+#define NMC_TOGETHER_MAX_NS	1000000000ull
+
+static __thread struct {
+	uint64_t next;		/* ns: no early sleep before */
+	uint64_t gap;		/* ns: the next gap between them */
+} nmc_together;
+
+/*
+ * A waiter on `own` (our port's wake-up word) for the thread that waits
+ * on `peer` (the pipe peer's word): publish our CPU; true if we should
+ * sleep now rather than yield to the peer.
+ */
+static bool
+nmc_cs_together(struct nmd_kstate *own, struct nmd_kstate *peer)
+{
+	int cpu = sched_getcpu();
+	uint32_t me = (uint32_t)cpu + 1;
+	uint64_t now;
+
+	if (cpu < 0)
+		return false;
+	if (__atomic_load_n(&own->cpu, __ATOMIC_RELAXED) != me)
+		__atomic_store_n(&own->cpu, me, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&peer->cpu, __ATOMIC_RELAXED) != me) {
+		nmc_together.gap = NMC_TOGETHER_MIN_NS;
+		nmc_together.next = 0;
+		return false;
+	}
+	now = nmc_now_ns();
+	if (now < nmc_together.next)
+		return false;
+	if (nmc_together.gap < NMC_TOGETHER_MIN_NS)
+		nmc_together.gap = NMC_TOGETHER_MIN_NS;
+	nmc_together.next = now + nmc_together.gap;
+	if (nmc_together.gap < NMC_TOGETHER_MAX_NS)
+		nmc_together.gap *= 2;
+	return true;
+}
+
+/*
  * Count us in (d = 1) or out (d = -1) as a sleeper on the nw words w of
  * cs, and in the connection's own count that the daemon takes back if we
  * die asleep (struct nmd_bell, cs_sleepers). In: the word, then the
@@ -303,14 +360,18 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 	struct nmd_kstate *w[2];
 	uint32_t *words[2], vals[2];
 	uint64_t deadline = 0, now, d;
+	struct nmd_kstate *peer;
 	struct nmd_spin sp = { 0 };
-	int r, nw, i, error;
+	int r, nw, i, error, t;
 
 	if (cs == NULL)
 		return NMC_CS_DOORBELL;
 	nw = nmd_cs_wait_words(&cs->port, pfd->events, w);
 	if (nw == 0)
 		return NMC_CS_DOORBELL;	/* no ring to wait for: the core's */
+	/* the peer of our last word's direction (RX if we wait for both) */
+	t = w[nw - 1] == cs->port.wait[1];
+	peer = cs->port.kr[t][0].peer_wait;
 	if (ts != NULL)
 		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
 		    (uint64_t)ts->tv_nsec;
@@ -329,7 +390,8 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 		pfd->revents = (short)(r & (pfd->events | POLLERR | POLLHUP));
 		if (pfd->revents != 0 || !block)
 			return pfd->revents != 0;
-		if (nmd_spin_step(&sp, NMD_SPIN_NS))
+		if (!nmc_cs_together(w[nw - 1], peer) &&
+		    nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
 		nmc_cs_count(p, cs, w, nw, 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (S1) */
