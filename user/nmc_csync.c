@@ -264,16 +264,15 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
  * Placement of a waiting client (docs/netmapd.md, "Placement"). Two
  * busy threads that feed each other through a pipe run at about half
  * their speed when they share a CPU while another is idle: each yields
- * to the other (nmd_spin_step) instead of both running, and the
- * scheduler's balancing leaves two threads that ran a microsecond ago
- * where they are. Its wake-up path does better: a woken thread whose
- * CPU is busy goes to an idle one of its affinity mask, if any. So a
- * waiter writes the CPU it runs on into its port's wake-up word (on
- * change only: notifiers read that line) and reads its peer's; found on
- * the peer's CPU, it sleeps at once rather than yield, and its peer's
- * notify wakes it where the kernel sees fit. Not more often than every
- * gap, doubled each time it is still there up to NMC_TOGETHER_MAX_NS
- * (no idle CPU, or a mask of one CPU: yielding is right), and back to
+ * to the other (nmd_spin_step) instead of both running. The kernel's
+ * wake-up path separates them where its balancing may not: a woken
+ * thread whose CPU is busy goes to an idle CPU of its affinity mask, if
+ * there is one. So a waiter that finds the last notifier of a word it
+ * waits on (nmd_cs_notify writes its CPU there) on its own CPU sleeps
+ * at once rather than yield, and that notifier's next notify wakes it
+ * where the kernel sees fit. Not more often than every gap, doubled
+ * each time it is still there up to NMC_TOGETHER_MAX_NS (no idle CPU,
+ * or a mask of one CPU: yielding is right), and back to
  * NMC_TOGETHER_MIN_NS once apart. Nothing is pinned, no mask changed.
  */
 #define NMC_TOGETHER_MIN_NS	1000000ull
@@ -284,23 +283,19 @@ static __thread struct {
 	uint64_t gap;		/* ns: the next gap between them */
 } nmc_together;
 
-/*
- * A waiter on `own` (our port's wake-up word) for the thread that waits
- * on `peer` (the pipe peer's word): publish our CPU; true if we should
- * sleep now rather than yield to the peer.
- */
+/* Should a waiter on the nw words w sleep now rather than yield? */
 static bool
-nmc_cs_together(struct nmd_kstate *own, struct nmd_kstate *peer)
+nmc_cs_together(struct nmd_kstate **w, int nw)
 {
-	int cpu = sched_getcpu();
-	uint32_t me = (uint32_t)cpu + 1;
+	uint32_t me = (uint32_t)sched_getcpu() + 1;
 	uint64_t now;
+	int i;
 
-	if (cpu < 0)
-		return false;
-	if (__atomic_load_n(&own->cpu, __ATOMIC_RELAXED) != me)
-		__atomic_store_n(&own->cpu, me, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&peer->cpu, __ATOMIC_RELAXED) != me) {
+	for (i = 0; i < nw; i++)
+		if (me != 0 && __atomic_load_n(&w[i]->cpu,
+		    __ATOMIC_RELAXED) == me)
+			break;
+	if (i == nw) {
 		nmc_together.gap = NMC_TOGETHER_MIN_NS;
 		nmc_together.next = 0;
 		return false;
@@ -360,18 +355,14 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 	struct nmd_kstate *w[2];
 	uint32_t *words[2], vals[2];
 	uint64_t deadline = 0, now, d;
-	struct nmd_kstate *peer;
 	struct nmd_spin sp = { 0 };
-	int r, nw, i, error, t;
+	int r, nw, i, error;
 
 	if (cs == NULL)
 		return NMC_CS_DOORBELL;
 	nw = nmd_cs_wait_words(&cs->port, pfd->events, w);
 	if (nw == 0)
 		return NMC_CS_DOORBELL;	/* no ring to wait for: the core's */
-	/* the peer of our last word's direction (RX if we wait for both) */
-	t = w[nw - 1] == cs->port.wait[1];
-	peer = cs->port.kr[t][0].peer_wait;
 	if (ts != NULL)
 		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
 		    (uint64_t)ts->tv_nsec;
@@ -390,7 +381,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 		pfd->revents = (short)(r & (pfd->events | POLLERR | POLLHUP));
 		if (pfd->revents != 0 || !block)
 			return pfd->revents != 0;
-		if (!nmc_cs_together(w[nw - 1], peer) &&
+		if (!nmc_cs_together(w, nw) &&
 		    nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
 		nmc_cs_count(p, cs, w, nw, 1);
