@@ -656,9 +656,12 @@ measure() {
 		afpacket) run_afpacket "$2" ;;
 		nic_*)	run_nic "$1" "$2" ;;
 		esac
+		_on1=
+		if [ -n "$SAME" ]; then
+			_on1="; sender and receiver on one cpu in $SAME% of samples"
+		fi
 		log "bench: $1 $2 B run $_k: ${R:-failed} pps;" \
-		    "other processes used $OTHERS% of the cpus${SAME:+;" \
-		    "sender and receiver on one cpu in $SAME% of samples}"
+		    "other processes used $OTHERS% of the cpus$_on1"
 		if [ -z "$R" ] && [ -n "${BENCH_KEEP:-}" ]; then
 			mkdir -p "$TMP/failed-$1-$2-$_k"
 			cp "$TMP"/*.log "$TMP/failed-$1-$2-$_k/" || true
