@@ -658,7 +658,8 @@ measure() {
 		esac
 		_on1=
 		if [ -n "$SAME" ]; then
-			_on1="; sender and receiver on one cpu in $SAME% of samples"
+			_on1="; sender and receiver on one cpu in"
+			_on1="$_on1 $SAME% of samples"
 		fi
 		log "bench: $1 $2 B run $_k: ${R:-failed} pps;" \
 		    "other processes used $OTHERS% of the cpus$_on1"
