@@ -858,7 +858,6 @@ nmd_conn_unpublish(struct nmd_conn *c)
 	pthread_mutex_unlock(&nmd.lock);
 }
 
-/* A descriptor connection: HELLO, then serve it until it goes away. */
 /*
  * The connection ended: its clients no longer sleep on the port's words,
  * but those killed asleep left themselves counted (nmc_cs_count). Every
@@ -878,6 +877,7 @@ nmd_conn_sleepers_drop(struct nmd_conn *c)
 			    &c->bell->cs_sleepers[t], __ATOMIC_RELAXED));
 }
 
+/* A descriptor connection: HELLO, then serve it until it goes away. */
 static void
 nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 {

@@ -287,13 +287,12 @@ static __thread struct {
 static bool
 nmc_cs_together(struct nmd_kstate **w, int nw)
 {
-	uint32_t me = (uint32_t)sched_getcpu() + 1;
+	uint32_t me = (uint32_t)sched_getcpu() + 1;	/* 0: unknown */
 	uint64_t now;
-	int i;
+	int i = me == 0 ? nw : 0;
 
-	for (i = 0; i < nw; i++)
-		if (me != 0 && __atomic_load_n(&w[i]->cpu,
-		    __ATOMIC_RELAXED) == me)
+	for (; i < nw; i++)
+		if (__atomic_load_n(&w[i]->cpu, __ATOMIC_RELAXED) == me)
 			break;
 	if (i == nw) {
 		nmc_together.gap = NMC_TOGETHER_MIN_NS;
@@ -343,9 +342,9 @@ nmc_cs_count(struct nmc_port *p, struct nmc_cs *cs, struct nmd_kstate **w,
 
 /*
  * poll on one descriptor of a pipe end in client mode: the syncs here;
- * while nothing is ready, yield for NMD_SPIN_NS, then sleep on the
- * port's wake-up words as a counted sleeper (nmd_csync.h, (S1)), after
- * one more look. Returns as nmc_poll1 does, or NMD_CS_FALLBACK - 1 (an
+ * while nothing is ready, yield for NMD_SPIN_NS (not on the notifier's
+ * CPU: nmc_cs_together), then sleep on the port's wake-up words as a
+ * counted sleeper (nmd_csync.h, (S1)), after one more look. Returns as nmc_poll1 does, or NMD_CS_FALLBACK - 1 (an
  * impossible poll result) when the doorbell must serve it.
  */
 int
