@@ -121,6 +121,12 @@ struct nm_params {
 	uint32_t no_timestamp;
 	uint32_t verbose;
 	uint32_t buf_pool_pad;	/* the global buffer pool's page offset */
+	/*
+	 * ... from a boundary of this many bytes (a power of two, the
+	 * host's page: 0 means NM_PAGE_SIZE), so that a host with pages
+	 * bigger than the ABI's can hand the pool to the kernel (AF_XDP)
+	 */
+	uint32_t buf_pool_align;
 };
 extern struct nm_params nm_params;
 
@@ -154,6 +160,7 @@ struct nm_mem {
 
 struct nm_mem *nm_mem_global(void);
 struct nm_mem *nm_mem_find(uint16_t mem_id);
+int nm_mem_query_size(uint16_t mem_id, uint64_t *size);
 /*
  * The global allocator's objsize (or objtotal) of a pool, 0 before it is
  * laid out; lock-free, callable before nm_core_init and after fini.

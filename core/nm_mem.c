@@ -10,7 +10,8 @@
  *
  * mem_id 1 is the global allocator, sized by the if/ring/buf tunables and
  * materialised on first use. A host may have its buffer pool start
- * buf_pool_pad bytes past a page boundary (netmapd: the AF_XDP headroom,
+ * buf_pool_pad bytes past a boundary of its own page (buf_pool_align,
+ * when bigger than the ABI's 4 KiB) (netmapd: the AF_XDP headroom,
  * so that a frame the kernel writes at a UMEM chunk's start plus 256
  * lands at a buffer's start); ring->buf_ofs says where buffers are, so
  * applications see no difference. Each VALE port gets a private allocator sized
@@ -34,6 +35,7 @@ struct nm_params nm_params = {
 	.priv_buf_size = 2048,	.priv_buf_num = 4098,
 	.bridge_batch = NM_VALE_BATCH,
 	.buf_pool_pad = 0,
+	.buf_pool_align = 0,
 };
 
 struct nm_pool_limits {
@@ -193,42 +195,68 @@ nm_mem_unlink_free(struct nm_mem *m)
 }
 
 /*
- * The pools one after the other, the buffer pool `pad` bytes further
- * (page-aligned otherwise); the region in whole pages.
+ * The pools one after the other, the buffer pool `pad` bytes past a
+ * boundary of `align` bytes (a power of two, at least a page; the other
+ * pools page-aligned); the region in whole pages.
  */
 static void
-nm_mem_layout(struct nm_mem *m, uint32_t pad)
+nm_mem_layout(struct nm_mem *m, uint32_t pad, uint64_t align)
 {
 	uint64_t off = 0;
 	int i;
 
 	for (i = 0; i < NM_POOL_COUNT; i++) {
 		if (i == NM_POOL_BUF)
-			off += pad;
+			off = ((off + align - 1) & ~(align - 1)) + pad;
 		m->pools[i].offset = off;
 		off += m->pools[i].size;
 	}
 	m->size = (off + NM_PAGE_SIZE - 1) & ~(uint64_t)(NM_PAGE_SIZE - 1);
 }
 
-struct nm_mem *
-nm_mem_global(void)
+/*
+ * The global allocator's geometry, from the parameters; its buffer pool
+ * buf_pool_pad bytes past a boundary of buf_pool_align (the host's
+ * page; the ABI's if unset or not a power of two).
+ */
+static void
+nm_mem_global_config(struct nm_mem *m)
 {
-	struct nm_mem *m;
+	uint32_t align = nm_params.buf_pool_align;
 
-	for (m = nm_mem_list; m != NULL; m = m->next)
-		if (m->mem_id == 1)
-			return m;
-	m = nm_mem_new(1, false);
-	if (m == NULL)
-		return NULL;
+	if (align < NM_PAGE_SIZE || (align & (align - 1)) != 0)
+		align = NM_PAGE_SIZE;
 	nm_pool_config(&m->pools[NM_POOL_IF], NM_POOL_IF, nm_params.if_size,
 	    nm_params.if_num, false);
 	nm_pool_config(&m->pools[NM_POOL_RING], NM_POOL_RING,
 	    nm_params.ring_size, nm_params.ring_num, false);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF, nm_params.buf_size,
 	    nm_params.buf_num, false);
-	nm_mem_layout(m, nm_params.buf_pool_pad % NM_PAGE_SIZE);
+	nm_mem_layout(m, nm_params.buf_pool_pad % align, align);
+}
+
+static struct nm_mem *
+nm_mem_lookup(uint16_t mem_id)
+{
+	struct nm_mem *m;
+
+	for (m = nm_mem_list; m != NULL; m = m->next)
+		if (m->mem_id == mem_id)
+			return m;
+	return NULL;
+}
+
+struct nm_mem *
+nm_mem_global(void)
+{
+	struct nm_mem *m = nm_mem_lookup(1);
+
+	if (m != NULL)
+		return m;
+	m = nm_mem_new(1, false);
+	if (m == NULL)
+		return NULL;
+	nm_mem_global_config(m);
 	nm_mem_global_publish(m);
 	return m;
 }
@@ -236,14 +264,28 @@ nm_mem_global(void)
 struct nm_mem *
 nm_mem_find(uint16_t mem_id)
 {
-	struct nm_mem *m;
+	return mem_id == 1 ? nm_mem_global() : nm_mem_lookup(mem_id);
+}
 
-	if (mem_id == 1)
-		return nm_mem_global();
-	for (m = nm_mem_list; m != NULL; m = m->next)
-		if (m->mem_id == mem_id)
-			return m;
-	return NULL;
+/*
+ * The bytes of allocator mem_id's pools, for a query (PORT_INFO_GET with
+ * no name): the global allocator's from the parameters while nothing
+ * has laid it out, without making it. 0, or EINVAL for no such id.
+ */
+int
+nm_mem_query_size(uint16_t mem_id, uint64_t *size)
+{
+	struct nm_mem g = { 0 }, *m = nm_mem_lookup(mem_id);
+
+	if (m == NULL && mem_id == 1) {
+		nm_mem_global_config(&g);
+		m = &g;
+	}
+	if (m == NULL)
+		return EINVAL;
+	*size = m->pools[NM_POOL_IF].size + m->pools[NM_POOL_RING].size +
+	    m->pools[NM_POOL_BUF].size;
+	return 0;
 }
 
 /* Sizes per spec 2.9: the priv_* minimums, grown to fit the port. */
@@ -293,7 +335,7 @@ nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr, uint32_t rxd,
 	    (uint32_t)ringnum, true);
 	nm_pool_config(&m->pools[NM_POOL_BUF], NM_POOL_BUF,
 	    nm_params.priv_buf_size, (uint32_t)bufnum, true);
-	nm_mem_layout(m, 0);
+	nm_mem_layout(m, 0, NM_PAGE_SIZE);
 	*error = 0;
 	return m;
 }

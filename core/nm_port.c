@@ -754,13 +754,9 @@ nm_port_info_get(struct nm_req *req)
 	int error;
 
 	if (req->hdr->nr_name[0] == '\0') {
-		m = nm_mem_find(pi->nr_mem_id ? pi->nr_mem_id : 1);
-		if (m == NULL)
-			return EINVAL;
-		pi->nr_memsize = m->pools[0].size + m->pools[1].size +
-		    m->pools[2].size;
-		pi->nr_mem_id = m->mem_id;
-		return 0;
+		if (pi->nr_mem_id == 0)
+			pi->nr_mem_id = 1;
+		return nm_mem_query_size(pi->nr_mem_id, &pi->nr_memsize);
 	}
 	error = nm_get_adapter(req, NULL, true, &na);
 	if (error)

@@ -49,6 +49,7 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
+. tests/lib/sock.sh
 t0=$(date +%s)
 
 $MAKE --no-print-directory deb >"$T/deb.log" 2>&1 ||
@@ -105,12 +106,7 @@ export NETMAP_SOCKET="$T/netmapd.sock" NETMAP_HOST=user
 export NETMAP_DAEMON=/nonexistent	# never start another one
 /usr/bin/netmapd -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
 NMD_PID=$!
-i=0
-while [ ! -S "$NETMAP_SOCKET" ]; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && fail "netmapd did not start"
-	sleep 0.01
-done
+wait_sock "$NETMAP_SOCKET"
 # pair TX RX: 20000 sequenced frames at a rate a loaded machine keeps up
 # with (a VALE receiver may otherwise drop); all must arrive, in order.
 # $RUN prefixes both pkt-gen commands.

@@ -21,6 +21,7 @@ fail() {
 	[ -s "$T/netmapd.log" ] && cat "$T/netmapd.log" >&2
 	exit 1
 }
+. tests/lib/sock.sh
 
 # files DIR: every non-directory under DIR, relative to it.
 files() {
@@ -86,12 +87,7 @@ export NETMAP_SOCKET="$T/netmapd.sock" NETMAP_HOST=user
 export NETMAP_DAEMON=/nonexistent	# never start another one
 "$D/usr/bin/netmapd" -f -s "$NETMAP_SOCKET" 2>"$T/netmapd.log" &
 NMD_PID=$!
-i=0
-while [ ! -S "$NETMAP_SOCKET" ]; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && fail "netmapd did not start"
-	sleep 0.01
-done
+wait_sock "$NETMAP_SOCKET"
 LD_LIBRARY_PATH="$D$libdir" "$T/prog" inst 20000 >"$T/out" 2>&1 ||
     fail "prog: $(cat "$T/out")"
 grep -qx 'test-install: 20000 frames sent and received' "$T/out" ||

@@ -15,8 +15,10 @@ TESTHOST_SAN_OBJS := $(CORE_SAN_OBJS) $(USER_OS_SRCS:%.c=$(O)/san/%.o) \
 TESTHOST_LIBS	:= -pthread
 
 # Interfaces (nm_os_nic_*): AF_XDP through Debian's libxdp and libbpf,
-# AF_PACKET as the fallback.
-NETMAPD_NIC_SRCS := user/nm_nic_user.c user/nm_xdp.c user/nm_afp.c
+# AF_PACKET as the fallback; host rings through a tap and tc programs;
+# persistent ports' taps (nm_os_vp_ifnet_*).
+NETMAPD_NIC_SRCS := user/nm_nic_user.c user/nm_xdp.c user/nm_afp.c \
+		    user/nm_host_user.c user/nm_tap_user.c
 NETMAPD_LIBS	:= -lxdp -lbpf $(LDLIBS)
 NETMAPD_OBJS	:= $(CORE_OBJS) $(O)/user/nm_os_user.o $(O)/user/netmapd.o \
 		   $(O)/user/netmapd_cs.o $(O)/user/nmd_proto.o \

@@ -1323,8 +1323,8 @@ static struct {
  * Open the directory of the socket without following a symlink, and
  * check it: a directory, ours, and private. Anyone who can write there
  * can replace our socket with one of theirs, and clients would talk to
- * it. Our standard directory ($XDG_RUNTIME_DIR/netmap, /run/netmap,
- * /tmp/netmap-UID) is created if missing (the last component only) and
+ * it. Our standard directory (/run/netmap for root, $XDG_RUNTIME_DIR/
+ * netmap, /tmp/netmap-UID) is created if missing (the last component only) and
  * made 0700; a directory named with -s or NETMAP_SOCKET is the user's,
  * so we refuse it rather than change its mode. The open directory, or
  * -1 after saying why.
@@ -1627,8 +1627,8 @@ usage(int status)
 	    "  -g group      members of group may connect (socket 0660, its "
 	    "directory 0750)\n"
 	    "  -s socket     listen on this path (default: $NETMAP_SOCKET,\n"
-	    "                $XDG_RUNTIME_DIR/netmap/netmapd.sock,\n"
-	    "                /run/netmap/netmapd.sock for root)\n"
+	    "                /run/netmap/netmapd.sock for root,\n"
+	    "                $XDG_RUNTIME_DIR/netmap/netmapd.sock)\n"
 	    "  -t seconds    exit after this long without clients "
 	    "(0: never)\n"
 	    "  -l logfile    log here when in the background\n"
@@ -1854,8 +1854,12 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(1);
 	nm_user_set_region_limit(total_mem);
-	/* interfaces: the buffer pool placed for AF_XDP (nm_xdp.c) */
+	/*
+	 * interfaces: the buffer pool placed for AF_XDP (nm_xdp.c), whose
+	 * UMEM starts at one of the kernel's pages
+	 */
 	nm_params.buf_pool_pad = NM_USER_XDP_HEADROOM;
+	nm_params.buf_pool_align = (uint32_t)nm_user_page_size();
 	env = getenv("NETMAP_SOCKET");
 	standard = spath == NULL && (env == NULL || env[0] == '\0');
 	if (spath != NULL) {

@@ -39,6 +39,7 @@ struct nmd_ks_region {
 	size_t size;
 	uint32_t count;
 	struct nmd_ks_rec *rec;
+	struct nm_user_account *acct;	/* charged for the memfd */
 };
 
 /*
@@ -55,16 +56,21 @@ nmd_ks_region_free(void *arg)
 
 	munmap(kr->ks, kr->size);
 	close(kr->fd);
+	nm_user_mem_uncharge(kr->size, kr->acct);
 	free(kr->rec);
 	free(kr);
 }
 
-/* The kring state of m's region, made on first use. */
+/*
+ * The kring state of m's region, made on first use and charged as the
+ * region is (docs/netmapd.md, "Limits"): over a quota the pair keeps
+ * to the doorbell.
+ */
 static struct nmd_ks_region *
 nmd_ks_region(struct nm_mem *m)
 {
 	struct nmd_ks_region *kr = nm_user_region_priv(m->region);
-	long pg = sysconf(_SC_PAGESIZE);
+	size_t pg = nm_user_page_size();
 
 	if (kr != NULL)
 		return kr;
@@ -72,21 +78,24 @@ nmd_ks_region(struct nm_mem *m)
 	if (kr == NULL)
 		return NULL;
 	kr->count = m->pools[NM_POOL_RING].objtotal;
-	kr->size = ((size_t)kr->count * NMD_KS_SIZE + (size_t)pg - 1) &
-	    ~((size_t)pg - 1);
+	kr->size = ((size_t)kr->count * NMD_KS_SIZE + pg - 1) & ~(pg - 1);
 	kr->rec = calloc(kr->count, sizeof(*kr->rec));
+	if (kr->rec == NULL || nm_user_mem_charge(kr->size, &kr->acct) != 0)
+		goto fail_free;
 	kr->fd = nm_user_memfd("netmapd-kstate", kr->size);
-	if (kr->rec == NULL || kr->fd < 0)
-		goto fail;
+	if (kr->fd < 0)
+		goto fail_uncharge;
 	kr->ks = mmap(NULL, kr->size, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    kr->fd, 0);
 	if (kr->ks == MAP_FAILED)
-		goto fail;
+		goto fail_close;
 	nm_user_region_set_priv(m->region, kr, nmd_ks_region_free);
 	return kr;
-fail:
-	if (kr->fd >= 0)
-		close(kr->fd);
+fail_close:
+	close(kr->fd);
+fail_uncharge:
+	nm_user_mem_uncharge(kr->size, kr->acct);
+fail_free:
 	free(kr->rec);
 	free(kr);
 	return NULL;

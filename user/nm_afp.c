@@ -10,6 +10,8 @@
  *     than one queue a PACKET_FANOUT_QM group, so that socket q gets the
  *     frames of receive queue q. A tag the driver took out is put back
  *     (a piece of the frame), so the ring sees what the wire carried.
+ *     A socket filter leaves out the frames of the host TX ring, which
+ *     the host rings' tap sends into the interface (nm_host_user.c).
  *   - TX: TPACKET_V2 ring with PACKET_QDISC_BYPASS (straight to the
  *     driver, as the module's __dev_direct_xmit), bound with protocol 0
  *     so that it receives nothing. Slots are handed to the kernel in
@@ -25,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <pthread.h>
@@ -87,6 +90,22 @@ nm_afp_setopt(int fd, int opt, const void *v, socklen_t len)
 	return setsockopt(fd, SOL_PACKET, opt, v, len) != 0 ? errno : 0;
 }
 
+/*
+ * The receive sockets leave out what the host rings' tap sends into the
+ * interface (nm_host_user.c marks it): frames of the host TX ring, for
+ * the stack, not for the NIC RX rings.
+ */
+static struct sock_filter nm_afp_not_host[] = {
+	{ BPF_LD | BPF_W | BPF_ABS, 0, 0, SKF_AD_OFF + SKF_AD_MARK },
+	{ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, NM_USER_HOST_MARK },
+	{ BPF_RET | BPF_K, 0, 0, 0 },
+	{ BPF_RET | BPF_K, 0, 0, UINT32_MAX },
+};
+static const struct sock_fprog nm_afp_filter = {
+	.len = sizeof(nm_afp_not_host) / sizeof(nm_afp_not_host[0]),
+	.filter = nm_afp_not_host,
+};
+
 /* The fanout group of one adapter: an id no other adapter of ours has. */
 static uint16_t
 nm_afp_fanout_id(void)
@@ -120,6 +139,9 @@ nm_afp_rx_open(struct nm_os_nic *nic, struct nm_afp_q *aq, uint16_t group)
 	if (!error)
 		error = nm_afp_setopt(aq->rx_fd, PACKET_IGNORE_OUTGOING, &one,
 		    sizeof(one));
+	if (!error && setsockopt(aq->rx_fd, SOL_SOCKET, SO_ATTACH_FILTER,
+	    &nm_afp_filter, sizeof(nm_afp_filter)) != 0)
+		error = errno;
 	if (error)
 		return error;
 	map = mmap(NULL, (size_t)NM_AFP_RX_BLOCK * NM_AFP_RX_BLOCKS,

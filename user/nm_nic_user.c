@@ -23,9 +23,11 @@
  * would tell the core of a frame that left late.
  *
  * Host rings: neither path can hand a frame to the interface's own stack
- * as if received, nor take what the stack sends, so ports have none
- * (info->no_host_rings: the core answers EOPNOTSUPP), and a frame the
- * user forwards (NS_FORWARD) is dropped and counted.
+ * as if received, nor take what the stack sends; nm_host_user.c can,
+ * with CAP_NET_ADMIN and CAP_BPF (a tap and tc programs, set up at
+ * attach). Without them the port has none (info->no_host_rings: the
+ * core answers EOPNOTSUPP, and a note says why). The receive thread
+ * reads the tap too, for the host RX ring.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -212,7 +214,7 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		return ENOMEM;
 	snprintf(nic->name, sizeof(nic->name), "%s", name);
 	nic->ifindex = (int)idx;
-	nic->stop_fd = -1;
+	nic->stop_fd = nic->kick_fd = -1;
 	nic->ntxq = nm_user_queues(name, "tx");
 	nic->nrxq = nm_user_queues(name, "rx");
 	nic->nq = nic->ntxq > nic->nrxq ? nic->ntxq : nic->nrxq;
@@ -220,7 +222,11 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		nic->nq = NM_USER_NIC_MAX_QUEUES;
 	info->tx_queues = nic->ntxq;
 	info->rx_queues = nic->nrxq;
-	info->no_host_rings = true;
+	/* the same capabilities as AF_XDP: a tap, programs, links */
+	info->no_host_rings = nm_user_xdp_missing(caps) != NULL;
+	if (info->no_host_rings)
+		nm_user_note("netmapd: %s: host rings need %s", name,
+		    nm_user_xdp_missing(caps));
 	*nicp = nic;
 	return 0;
 }
@@ -258,25 +264,55 @@ nm_user_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
+/* The interface whose receive thread this is, in that thread. */
+static __thread const struct nm_os_nic *nm_user_rx_self;
+
+/*
+ * A frame with no completion to report (from a switch, or forwarded
+ * with NS_FORWARD) may wait in the path for a kick that only the next
+ * frame with one, or the receive thread's reap, gives: sent from a
+ * client's sync, with nothing else going on, it would wait for ever.
+ * So the receive thread is woken to reap, once for any number of such
+ * frames until it has (kick_armed); its own frames it reaps anyway.
+ */
+static void
+nm_user_nic_kick(struct nm_os_nic *nic)
+{
+	uint64_t one = 1;
+
+	if (nm_user_rx_self == nic ||
+	    __atomic_exchange_n(&nic->kick_armed, true, __ATOMIC_ACQ_REL))
+		return;
+	if (write(nic->kick_fd, &one, sizeof(one)) != sizeof(one))
+		__atomic_store_n(&nic->kick_armed, false, __ATOMIC_RELEASE);
+}
+
 static void *
 nm_user_nic_thread(void *arg)
 {
 	struct nm_os_nic *nic = arg;
-	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 1];
+	struct pollfd p[NM_USER_NIC_MAX_QUEUES + 3];
+	uint32_t host = nic->nq + 1;	/* the tap of the host rings */
+	uint32_t kick = nic->nq + 2;
 	bool inflight = false;
-	uint64_t last = 0;
+	uint64_t last = 0, v;
 	uint32_t q, r;
 
+	nm_user_rx_self = nic;
 	for (q = 0; q < nic->nq; q++) {
 		p[q].fd = nic->path->fd(nic, q);
 		p[q].events = POLLIN;
 	}
 	p[nic->nq].fd = nic->stop_fd;
 	p[nic->nq].events = POLLIN;
+	p[host].fd = nm_user_host_fd(nic);
+	p[host].events = POLLIN;
+	p[kick].fd = nic->kick_fd;
+	p[kick].events = POLLIN;
 	for (;;) {
 		/* frames keep coming: look again, yielding, before sleeping */
 		bool spin = nm_user_now_ns() - last < NM_USER_SPIN_NS;
-		int n = poll(p, nic->nq + 1, spin ? 0 :
+		int n = poll(p, nic->nq + 3, spin ? 0 :
 		    inflight ? NM_USER_REAP_MS : -1);
 
 		if (n < 0 && errno != EINTR)
@@ -294,6 +330,13 @@ nm_user_nic_thread(void *arg)
 			if (p[q].revents & (POLLERR | POLLHUP | POLLNVAL))
 				p[q].fd = -1;
 		}
+		if (n > 0 && (p[host].revents & POLLIN))
+			nm_user_host_rx(nic);
+		/* disarmed before the reap: a frame after it wakes us again */
+		if (n > 0 && (p[kick].revents & POLLIN) &&
+		    read(nic->kick_fd, &v, sizeof(v)) == sizeof(v))
+			__atomic_store_n(&nic->kick_armed, false,
+			    __ATOMIC_RELEASE);
 		for (r = 0; r < nic->nrings; r++) {
 			uint8_t what = nic->rx_pending[r];
 
@@ -314,10 +357,12 @@ nm_user_nic_start(struct nm_os_nic *nic, struct nm_adapter *na)
 	int error;
 
 	nic->na = na;
-	nic->nrings = na->num_rings[NM_RX];
+	nic->nrings = na->num_rings[NM_RX] + na->num_host_rings[NM_RX];
 	nic->rx_pending = calloc(nic->nrings, 1);
 	nic->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (nic->rx_pending == NULL || nic->stop_fd < 0) {
+	nic->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	nic->kick_armed = false;
+	if (nic->rx_pending == NULL || nic->stop_fd < 0 || nic->kick_fd < 0) {
 		error = nic->rx_pending == NULL ? ENOMEM : errno;
 		goto fail;
 	}
@@ -328,7 +373,9 @@ nm_user_nic_start(struct nm_os_nic *nic, struct nm_adapter *na)
 fail:
 	if (nic->stop_fd >= 0)
 		close(nic->stop_fd);
-	nic->stop_fd = -1;
+	if (nic->kick_fd >= 0)
+		close(nic->kick_fd);
+	nic->stop_fd = nic->kick_fd = -1;
 	free(nic->rx_pending);
 	nic->rx_pending = NULL;
 	return error;
@@ -343,7 +390,8 @@ nm_user_nic_stop(struct nm_os_nic *nic)
 		nm_os_log("%s: cannot stop the receive thread", nic->name);
 	pthread_join(nic->thread, NULL);
 	close(nic->stop_fd);
-	nic->stop_fd = -1;
+	close(nic->kick_fd);
+	nic->stop_fd = nic->kick_fd = -1;
 	free(nic->rx_pending);
 	nic->rx_pending = NULL;
 }
@@ -444,8 +492,16 @@ nm_os_nic_attach(struct nm_os_nic *nic, struct nm_adapter *na)
 	error = nm_user_nic_pick(nic);
 	if (error)
 		return error;
+	/*
+	 * Host rings the core made (open said we could): without their way
+	 * to the stack (the log says why) they stay empty, and what is sent
+	 * on them is dropped and counted.
+	 */
+	if (na->num_host_rings[NM_RX] > 0)
+		nm_user_host_open(nic);
 	error = nm_user_nic_start(nic, na);
 	if (error) {
+		nm_user_host_close(nic);
 		nic->path->detach(nic);
 		return error;
 	}
@@ -460,6 +516,7 @@ void
 nm_os_nic_detach(struct nm_os_nic *nic)
 {
 	nm_user_nic_stop(nic);
+	nm_user_host_close(nic);
 	nic->path->detach(nic);
 	nm_os_log("%s: %s detached", nic->name, nic->path->name);
 	nic->na = NULL;
@@ -479,8 +536,10 @@ nm_os_nic_tx_alloc(struct nm_os_nic *nic, uint32_t q, uint32_t len,
 	if (len > nic->max_frame)
 		return EMSGSIZE;
 	error = nic->path->tx_alloc(nic, q % nic->nq, len, data);
-	if (error == 0)
+	if (error == 0) {
 		*frame = *data;
+		nic->tx_len[q % nic->nq] = len;	/* the queue is ours */
+	}
 	return error;
 }
 
@@ -488,16 +547,27 @@ int
 nm_os_nic_tx(struct nm_os_nic *nic, void *frame, uint32_t q, void *done,
     bool report)
 {
-	return nic->path->tx(nic, q % nic->nq, frame, done, report);
+	int error = nic->path->tx(nic, q % nic->nq, frame, done, report);
+
+	if (error == 0 && done == NULL)
+		nm_user_nic_kick(nic);
+	return error;
 }
 
-/* No way into the interface's stack as if received (see the top). */
+/*
+ * Up the stack, through the host rings' tap: copied there, the path's
+ * frame goes back, and the frame has left.
+ */
 int
 nm_os_nic_stack_rx(struct nm_os_nic *nic, void *frame, uint32_t q,
     void *done, bool report)
 {
+	int error = nm_user_host_tx(nic, frame, nic->tx_len[q % nic->nq]);
+
 	nic->path->tx_cancel(nic, q % nic->nq);
-	return EOPNOTSUPP;
+	if (error == 0 && done != NULL)
+		nm_nic_tx_done(done, report);
+	return error;
 }
 
 void
@@ -536,11 +606,13 @@ nm_os_nic_tx_bufs(struct nm_os_nic *nic, uint32_t q, const uint32_t *idx,
 	    report);
 }
 
+/* Host RX rings are filled by copy: their buffers stay theirs. */
 void
 nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
     uint32_t n)
 {
-	nic->path->rx_refill(nic, r, idx, n);
+	if (r < nic->na->num_rings[NM_RX])
+		nic->path->rx_refill(nic, r, idx, n);
 }
 
 /* Called by nm_nic_rx() in the receive thread: published by it. */

@@ -2,8 +2,9 @@
 /*
  * nm_nic_user.h: netmapd's network interfaces (nm_os.h's nm_os_nic_*),
  * shared by the generic part (nm_nic_user.c: finding the interface,
- * privileges, the choice of path, the receive thread) and the two
- * paths to the wire: AF_XDP (nm_xdp.c) and AF_PACKET (nm_afp.c).
+ * privileges, the choice of path, the receive thread), the two paths to
+ * the wire: AF_XDP (nm_xdp.c) and AF_PACKET (nm_afp.c), and the way to
+ * the interface's stack for the host rings (nm_host_user.c).
  *
  * A path keeps one socket per queue q of the interface (q < nq); the
  * receive thread polls them all and calls rx(q) for those with frames,
@@ -79,9 +80,26 @@ struct nm_os_nic {
 	/* the receive thread, while attached */
 	pthread_t thread;
 	int stop_fd;			/* eventfd: the thread's end */
+	int kick_fd;			/* eventfd: reap what others sent */
+	bool kick_armed;		/* atomic: kick_fd written, not read */
 	uint8_t *rx_pending;		/* per RX ring: frames to publish */
-	uint32_t nrings;
+	uint32_t nrings;		/* host rings included */
+	/* the host rings' way to the stack (nm_host_user.c), or NULL */
+	struct nm_user_host *host;
+	/* per queue, from tx_alloc to tx: the frame's length */
+	uint32_t tx_len[NM_USER_NIC_MAX_QUEUES];
 };
+
+/*
+ * The host rings (nm_host_user.c). The tap's program marks what it
+ * sends into the interface, so that AF_PACKET leaves it out.
+ */
+#define NM_USER_HOST_MARK	0x6e6d6873u	/* "nmhs" */
+void nm_user_host_open(struct nm_os_nic *nic);
+void nm_user_host_close(struct nm_os_nic *nic);
+int nm_user_host_fd(const struct nm_os_nic *nic);
+void nm_user_host_rx(struct nm_os_nic *nic);
+int nm_user_host_tx(struct nm_os_nic *nic, const void *data, uint32_t len);
 
 extern const struct nm_user_nic_path nm_user_xdp_path;
 extern const struct nm_user_nic_path nm_user_afp_path;

@@ -99,3 +99,25 @@ nm_os_nic_rx_refill(struct nm_os_nic *nic, uint32_t r, const uint32_t *idx,
     uint32_t n)
 {
 }
+
+/*
+ * Nor an interface for persistent ports (netmapd's is a tap,
+ * nm_tap_user.c): here they are netmap's only.
+ */
+int
+nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
+{
+	*ifp = NULL;
+	return 0;
+}
+
+void
+nm_os_vp_ifnet_rx(void *ifp, const void *const *data, const uint32_t *len,
+    int nfrags)
+{
+}
+
+void
+nm_os_vp_ifnet_destroy(void *ifp)
+{
+}

@@ -150,12 +150,13 @@ nm_user_charge(uint64_t *used, uint64_t limit, uint64_t size)
 }
 
 /*
- * Charge a new region to the total and to the calling thread's account;
- * refuse it (saying why) if either would pass its limit. The account
- * charged, through *acct (NULL if the thread has none).
+ * Charge a new region (or the host's memory kept with one) to the total
+ * and to the calling thread's account; refuse it (saying why) if either
+ * would pass its limit. The account charged, through *acct (NULL if the
+ * thread has none).
  */
-static int
-nm_user_region_charge(size_t size, struct nm_user_account **acct)
+int
+nm_user_mem_charge(size_t size, struct nm_user_account **acct)
 {
 	struct nm_user_account *a = nm_user_cur_account;
 
@@ -183,8 +184,8 @@ nm_user_region_charge(size_t size, struct nm_user_account **acct)
 	return 0;
 }
 
-static void
-nm_user_region_uncharge(size_t size, struct nm_user_account *a)
+void
+nm_user_mem_uncharge(size_t size, struct nm_user_account *a)
 {
 	__atomic_sub_fetch(&nm_user_region_bytes, size, __ATOMIC_RELAXED);
 	if (a != NULL) {
@@ -193,14 +194,24 @@ nm_user_region_uncharge(size_t size, struct nm_user_account *a)
 	}
 }
 
+/*
+ * A region in whole host pages (the core lays it out in the ABI's 4 KiB
+ * ones), as the module's: the memfd covers every page a mapping of it
+ * spans, and the charge is what those pages can cost.
+ */
 struct nm_os_region *
 nm_os_region_create(size_t size, void **kva)
 {
-	struct nm_os_region *r = calloc(1, sizeof(*r));
+	struct nm_os_region *r;
+	size_t pg = nm_user_page_size();
 
+	if (size == 0 || size > SIZE_MAX - pg)
+		return NULL;
+	size = (size + pg - 1) & ~(pg - 1);
+	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	if (nm_user_region_charge(size, &r->acct) != 0)
+	if (nm_user_mem_charge(size, &r->acct) != 0)
 		goto fail_free;
 	r->fd = nm_user_memfd("netmap-region", size);
 	if (r->fd < 0)
@@ -215,7 +226,7 @@ nm_os_region_create(size_t size, void **kva)
 fail_close:
 	close(r->fd);
 fail_uncharge:
-	nm_user_region_uncharge(size, r->acct);
+	nm_user_mem_uncharge(size, r->acct);
 fail_free:
 	free(r);
 	return NULL;
@@ -229,7 +240,7 @@ nm_os_region_destroy(struct nm_os_region *r)
 	__atomic_sub_fetch(&nm_user_regions, 1, __ATOMIC_RELAXED);
 	munmap(r->kva, r->size);
 	close(r->fd);
-	nm_user_region_uncharge(r->size, r->acct);
+	nm_user_mem_uncharge(r->size, r->acct);
 	free(r);
 }
 
@@ -516,6 +527,15 @@ nm_os_copyin(void *uctx, void *dst, uint64_t uaddr, size_t len)
 	return 0;
 }
 
+size_t nm_user_page_fake;
+
+size_t
+nm_user_page_size(void)
+{
+	return nm_user_page_fake != 0 ? nm_user_page_fake :
+	    (size_t)sysconf(_SC_PAGESIZE);
+}
+
 uint64_t nm_user_netns = 1;
 
 /* One namespace, the daemon's; the test host may pretend otherwise. */
@@ -523,28 +543,6 @@ uint64_t
 nm_os_netns(void)
 {
 	return __atomic_load_n(&nm_user_netns, __ATOMIC_RELAXED);
-}
-
-/*
- * Persistent ports have no interface of the host here (a tap device, with
- * CAP_NET_ADMIN, is not done yet): the daemon's ports are netmap's only.
- */
-int
-nm_os_vp_ifnet_create(struct nm_adapter *na, void **ifp)
-{
-	*ifp = NULL;
-	return 0;
-}
-
-void
-nm_os_vp_ifnet_rx(void *ifp, const void *const *data, const uint32_t *len,
-    int nfrags)
-{
-}
-
-void
-nm_os_vp_ifnet_destroy(void *ifp)
-{
 }
 
 bool

@@ -46,6 +46,21 @@ struct nm_user_account *nm_user_account_new(uint64_t limit);
 void nm_user_account_put(struct nm_user_account *a);
 void nm_user_account_use(struct nm_user_account *a);
 void nm_user_set_region_limit(uint64_t bytes);
+/*
+ * The same charge for memory the host keeps with a region (netmapd's
+ * kring state memfd): 0, or -1 (logged) over a limit; uncharged with
+ * the account *acct was given.
+ */
+int nm_user_mem_charge(size_t size, struct nm_user_account **acct);
+void nm_user_mem_uncharge(size_t size, struct nm_user_account *a);
+
+/*
+ * The host's page size: what regions are rounded up to and what mmap
+ * and AF_XDP align to. sysconf(_SC_PAGESIZE), unless a test pretends
+ * another (nm_user_page_fake, set before any region is made).
+ */
+size_t nm_user_page_size(void);
+extern size_t nm_user_page_fake;
 
 /* nm_os_netns()'s answer: 1, unless a test pretends another namespace. */
 extern uint64_t nm_user_netns;

@@ -76,6 +76,7 @@
 #include "nm_os.h"
 #include "nm_core.h"
 #include "nm_nic_user.h"
+#include "nm_os_user.h"
 
 #include <bpf/bpf.h>
 #include <xdp/xsk.h>
@@ -323,7 +324,7 @@ nm_xdp_zc_umem(struct nm_os_nic *nic, struct nm_xdp *x)
 	int error;
 
 	if (nic->copy || nm_mem_bufsize(m) != NM_XDP_CHUNK ||
-	    (uintptr_t)area % (uintptr_t)sysconf(_SC_PAGESIZE) != 0)
+	    (uintptr_t)area % nm_user_page_size() != 0)
 		return false;
 	/* room for every free slot of the RX ring */
 	for (x->fill_size = 64; x->fill_size < slots; x->fill_size *= 2)

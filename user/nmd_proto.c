@@ -147,11 +147,17 @@ nmd_socket_path(char *buf, size_t size)
 
 	if (env != NULL && env[0] != '\0')
 		n = snprintf(buf, size, "%s", env);
+	else if (geteuid() == 0)
+		/*
+		 * Root's is the system daemon's, whatever XDG_RUNTIME_DIR
+		 * says: a root login's /run/user/0 would split root's
+		 * programs between two daemons by how they were started, and
+		 * sudo may keep a user's directory.
+		 */
+		n = snprintf(buf, size, "/run/netmap/netmapd.sock");
 	else if ((env = secure_getenv("XDG_RUNTIME_DIR")) != NULL &&
 	    env[0] == '/')
 		n = snprintf(buf, size, "%s/netmap/netmapd.sock", env);
-	else if (geteuid() == 0)
-		n = snprintf(buf, size, "/run/netmap/netmapd.sock");
 	else
 		n = snprintf(buf, size, "/tmp/netmap-%u/netmapd.sock",
 		    (unsigned)geteuid());

@@ -294,11 +294,11 @@ struct nmd_stats {
 #define NMD_STATS_V2	offsetof(struct nmd_stats, refused)
 
 /*
- * The socket path: $NETMAP_SOCKET, else $XDG_RUNTIME_DIR/netmap/
- * netmapd.sock, else /run/netmap/netmapd.sock for root and
- * /tmp/netmap-UID/netmapd.sock for others (UID: the effective one). In
- * a setuid program (AT_SECURE) the environment is not read. 0 or an
- * errno.
+ * The socket path: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for
+ * root (the system daemon's, even with XDG_RUNTIME_DIR set), else
+ * $XDG_RUNTIME_DIR/netmap/netmapd.sock, else /tmp/netmap-UID/
+ * netmapd.sock (UID: the effective one). In a setuid program
+ * (AT_SECURE) the environment is not read. 0 or an errno.
  */
 int nmd_socket_path(char *buf, size_t size);
 

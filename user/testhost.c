@@ -9,12 +9,20 @@
  * real eventfd (so it is a valid, unique fd number); its state lives in
  * a table indexed by fd. The region is mapped from its memfd, so the
  * application's view is a mapping of its own, as with the kernel.
+ *
+ * A call holds its descriptor, as the kernel's file references do: each
+ * ioctl, mmap and poll takes a reference on the table entry (under
+ * th_lock) for its whole length, and close() drops the table's, so a
+ * close racing calls on the descriptor in other threads frees the
+ * binding only when the last of them is done. The number itself is
+ * closed at once (a new open may reuse it, as with the kernel).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -31,7 +39,12 @@
 
 #define TH_MAXFD	4096
 
-static struct nm_priv *th_fds[TH_MAXFD];
+struct th_desc {
+	struct nm_priv *priv;
+	unsigned refs;			/* the table's and calls', th_lock */
+};
+
+static struct th_desc *th_fds[TH_MAXFD];
 static pthread_mutex_t th_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* netmap's poll() timeout in ms, for the raw ppoll. */
@@ -62,17 +75,47 @@ th_init(void)
 	nm_core_init();
 }
 
-static struct nm_priv *
-th_priv(int fd)
+/* fd's descriptor, held for a call (th_put), or NULL if not netmap's. */
+static struct th_desc *
+th_get(int fd)
 {
-	struct nm_priv *p = NULL;
+	struct th_desc *d = NULL;
 
 	if (fd >= 0 && fd < TH_MAXFD) {
 		pthread_mutex_lock(&th_lock);
-		p = th_fds[fd];
+		d = th_fds[fd];
+		if (d != NULL)
+			d->refs++;
 		pthread_mutex_unlock(&th_lock);
 	}
-	return p;
+	return d;
+}
+
+/* Drop a reference; the last one unbinds and frees the descriptor. */
+static void
+th_put(struct th_desc *d)
+{
+	unsigned refs;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&th_lock);
+	refs = --d->refs;
+	pthread_mutex_unlock(&th_lock);
+	if (refs == 0) {
+		nm_priv_delete(d->priv);
+		free(d);
+	}
+}
+
+/* Whether fd is a netmap descriptor now (poll's sorting of its set). */
+static bool
+th_is_netmap(int fd)
+{
+	struct th_desc *d = th_get(fd);
+
+	th_put(d);
+	return d != NULL;
 }
 
 int
@@ -90,7 +133,7 @@ th_open_count(void)
 int
 open(const char *path, int flags, ...)
 {
-	struct nm_priv *p;
+	struct th_desc *d;
 	mode_t mode = 0;
 	va_list ap;
 	int fd;
@@ -102,8 +145,15 @@ open(const char *path, int flags, ...)
 	}
 	if (strcmp(path, "/dev/netmap") != 0)
 		return real_openat(AT_FDCWD, path, flags, mode);
-	p = nm_priv_new();
-	if (p == NULL) {
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	d->refs = 1;
+	d->priv = nm_priv_new();
+	if (d->priv == NULL) {
+		free(d);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -111,12 +161,12 @@ open(const char *path, int flags, ...)
 	if (fd < 0 || fd >= TH_MAXFD) {
 		if (fd >= 0)
 			real_close(fd);
-		nm_priv_delete(p);
+		th_put(d);
 		errno = EMFILE;
 		return -1;
 	}
 	pthread_mutex_lock(&th_lock);
-	th_fds[fd] = p;
+	th_fds[fd] = d;
 	pthread_mutex_unlock(&th_lock);
 	return fd;
 }
@@ -124,23 +174,28 @@ open(const char *path, int flags, ...)
 int
 close(int fd)
 {
-	struct nm_priv *p = NULL;
+	struct th_desc *d = NULL;
+	int r, e;
 
 	if (fd >= 0 && fd < TH_MAXFD) {
 		pthread_mutex_lock(&th_lock);
-		p = th_fds[fd];
+		d = th_fds[fd];
 		th_fds[fd] = NULL;
 		pthread_mutex_unlock(&th_lock);
 	}
-	if (p != NULL)
-		nm_priv_delete(p);
-	return real_close(fd);
+	/* the number first: a call that finds it gone fails with EBADF */
+	r = real_close(fd);
+	e = errno;
+	th_put(d);
+	errno = e;
+	return r;
 }
 
 int
 ioctl(int fd, unsigned long cmd, ...)
 {
-	struct nm_priv *p = th_priv(fd);
+	struct th_desc *d = th_get(fd);
+	struct nm_priv *p;
 	struct nmreq_header hdr;
 	struct nmreq nmr;
 	va_list ap;
@@ -150,8 +205,9 @@ ioctl(int fd, unsigned long cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (p == NULL)
+	if (d == NULL)
 		return real_ioctl(fd, cmd, arg);
+	p = d->priv;
 	switch (cmd) {
 	case NIOCCTRL:
 		if (nm_os_copyin(NULL, &hdr, (uintptr_t)arg, sizeof(hdr))) {
@@ -174,6 +230,7 @@ ioctl(int fd, unsigned long cmd, ...)
 		error = nm_ioctl(p, cmd, NULL, NULL);
 		break;
 	}
+	th_put(d);
 	if (error) {
 		errno = error;
 		return -1;
@@ -184,18 +241,26 @@ ioctl(int fd, unsigned long cmd, ...)
 void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct nm_priv *p = th_priv(fd);
+	struct th_desc *d = th_get(fd);
 	struct nm_os_region *r;
 	uint64_t size;
+	void *m;
+	int e;
 
-	if (p == NULL)
+	if (d == NULL)
 		return real_mmap(addr, len, prot, flags, fd, off);
-	if (nm_priv_region(p, &r, &size) != 0 || off < 0 ||
+	if (nm_priv_region(d->priv, &r, &size) != 0 || off < 0 ||
 	    (uint64_t)off > size || len > size - (uint64_t)off) {
+		th_put(d);
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
-	return real_mmap(addr, len, prot, flags, nm_os_region_fd(r), off);
+	/* the mapping holds the region's pages, not the descriptor */
+	m = real_mmap(addr, len, prot, flags, nm_os_region_fd(r), off);
+	e = errno;
+	th_put(d);
+	errno = e;
+	return m;
 }
 
 static long
@@ -210,36 +275,43 @@ th_now_ms(void)
 /*
  * netmap descriptors are polled through the core (with its implicit
  * syncs); other descriptors in the same set are checked without blocking
- * and re-checked every millisecond while we sleep.
+ * and re-checked every millisecond while we sleep. Each pass holds the
+ * set's netmap descriptors until its waiter is off their queues.
  */
 int
 poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct nm_user_waiter w;
 	long deadline = timeout >= 0 ? th_now_ms() + timeout : 0;
+	struct th_desc **d;
 	nfds_t i, nnm = 0;
 	int ready, others;
 
 	for (i = 0; i < n; i++)
-		nnm += th_priv(fds[i].fd) != NULL;
+		nnm += th_is_netmap(fds[i].fd);
 	if (nnm == 0)
 		return real_poll(fds, n, timeout);
+	d = calloc(n, sizeof(*d));
+	if (d == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (;;) {
 		nm_user_waiter_init(&w);
 		ready = 0;
 		others = 0;
 		for (i = 0; i < n; i++) {
-			struct nm_priv *p = th_priv(fds[i].fd);
-
-			if (p == NULL) {
+			d[i] = th_get(fds[i].fd);
+			if (d[i] == NULL) {
 				others++;
 				continue;
 			}
-			fds[i].revents = (short)nm_poll(p, fds[i].events, &w);
+			fds[i].revents = (short)nm_poll(d[i]->priv,
+			    fds[i].events, &w);
 			ready += fds[i].revents != 0;
 		}
 		for (i = 0; others && i < n; i++) {
-			if (th_priv(fds[i].fd) != NULL)
+			if (d[i] != NULL)
 				continue;
 			if (real_poll(&fds[i], 1, 0) > 0)
 				ready++;
@@ -258,8 +330,12 @@ poll(struct pollfd *fds, nfds_t n, int timeout)
 				nm_user_waiter_sleep(&w, wait);
 		}
 		nm_user_waiter_cancel(&w);
+		for (i = 0; i < n; i++)
+			th_put(d[i]);
 		if (ready || timeout == 0 ||
 		    (timeout > 0 && th_now_ms() >= deadline))
-			return ready;
+			break;
 	}
+	free(d);
+	return ready;
 }

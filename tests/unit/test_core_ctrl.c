@@ -15,6 +15,7 @@
 #include <poll.h>
 
 #include "nm_core.h"
+#include "nm_os_user.h"
 #include "testhost.h"
 
 int unit_checks;
@@ -509,6 +510,70 @@ check_pool(uint64_t ofs, uint64_t expect_ofs, uint32_t objsize,
 	CHECK_EQ(((uint64_t)objsize * objtotal) % 4096, 0);
 }
 
+/* Allocators alive: the global one (laid out) and private ids 2-255. */
+static int
+mem_count(void)
+{
+	int n = nm_mem_global_curr(NM_POOL_BUF, true) != 0, id;
+
+	nm_os_mutex_lock(nm_core.lock);
+	for (id = 2; id < 256; id++)
+		n += nm_mem_find((uint16_t)id) != NULL;
+	nm_os_mutex_unlock(nm_core.lock);
+	return n;
+}
+
+/*
+ * PORT_INFO_GET is a query: with an empty name or the name of a port
+ * that does not exist (of every kind), it allocates nothing and leaves
+ * nothing behind, however often it is asked: no allocator (not even the
+ * global one, whose size it reports from the parameters), no region,
+ * no switch. Run first: nothing else has made the global allocator.
+ */
+static void
+test_info_no_state(void)
+{
+	static const char *const names[] = { "nosuchif", "vale9:q",
+	    "vale9:q{1", "vale9:q}1", "netmap:q{1", "vale9:q/r" };
+	struct nmreq_port_info_get pi;
+	struct nmreq_vale_list vl;
+	struct nmreq_header h;
+	uint64_t regions, rbytes, n0, b0;
+	int fd = unit_open(), round, mems = mem_count();
+	size_t i;
+
+	nm_os_region_stats(&n0, &b0);
+	for (round = 0; round < 3; round++) {
+		memset(&pi, 0, sizeof(pi));
+		unit_hdr(&h, NETMAP_REQ_PORT_INFO_GET, "", &pi);
+		CHECK_EQ(ctrl(fd, &h), 0);
+		CHECK_EQ(pi.nr_mem_id, 1);
+		CHECK_EQ(pi.nr_memsize,
+		    100 * 1024 + 200 * 36864 + 163840ull * 2048);
+		pi.nr_mem_id = 1;
+		CHECK_EQ(ctrl(fd, &h), 0);
+		CHECK_EQ(pi.nr_memsize,
+		    100 * 1024 + 200 * 36864 + 163840ull * 2048);
+		pi.nr_mem_id = 4321;
+		CHECK_ERR(ctrl(fd, &h), EINVAL);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			memset(&pi, 0, sizeof(pi));
+			unit_hdr(&h, NETMAP_REQ_PORT_INFO_GET, names[i], &pi);
+			ctrl(fd, &h);
+		}
+		CHECK_EQ(mem_count(), mems);
+		nm_os_region_stats(&regions, &rbytes);
+		CHECK_EQ(regions, n0);
+		CHECK_EQ(rbytes, b0);
+	}
+	/* the global allocator's geometry stays unpublished */
+	CHECK_EQ(nm_mem_global_curr(NM_POOL_BUF, true), 0);
+	memset(&vl, 0, sizeof(vl));
+	unit_hdr(&h, NETMAP_REQ_VALE_LIST, "vale9:q", &vl);
+	CHECK_ERR(ctrl(fd, &h), ENOENT);
+	close(fd);
+}
+
 static void
 test_info(void)
 {
@@ -528,7 +593,11 @@ test_info(void)
 	CHECK_EQ(pi.nr_mem_id, 1);
 	/* spec 2.9 defaults: 100 x 1 KiB, 200 x 36 KiB, 163840 x 2 KiB */
 	CHECK_EQ(pi.nr_memsize, 100 * 1024 + 200 * 36864 + 163840ull * 2048);
-	/* and what a host shows without the core lock (*_curr_*) */
+	/*
+	 * and what a host shows without the core lock (*_curr_*), now
+	 * that a REGISTER on mem_id 1 (in the tests above) laid the
+	 * global allocator out: the query itself does not
+	 */
 	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, false), 1024);
 	CHECK_EQ(nm_mem_global_curr(NM_POOL_IF, true), 100);
 	CHECK_EQ(nm_mem_global_curr(NM_POOL_RING, false), 36864);
@@ -1038,6 +1107,7 @@ int
 main(void)
 {
 	test_global_curr_unset();
+	test_info_no_state();
 	test_header_errors();
 	test_option_body_fault();
 	test_option_lists();

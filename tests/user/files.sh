@@ -9,6 +9,8 @@
 # - A clean stop leaves nothing behind (socket, lock and pid files), and
 #   a daemon whose socket was deleted and replaced by another daemon's
 #   removes none of the newcomer's files when it stops.
+# - Root's default socket is the system daemon's, /run/netmap, even with
+#   XDG_RUNTIME_DIR set; another user's is in XDG_RUNTIME_DIR.
 . tests/user/lib.sh
 
 NMD="$O/san/netmapd"
@@ -21,16 +23,6 @@ refused() {
 	rc=$?
 	[ $rc -eq 1 ] || fail "$*: exit status $rc, expected 1: $(cat "$T/out")"
 	grep -q "$pat" "$T/out" || fail "$*: no '$pat' in: $(cat "$T/out")"
-}
-
-# wait_sock PATH: until a daemon listens there.
-wait_sock() {
-	i=0
-	while [ ! -S "$1" ]; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "no socket at $1"
-		sleep 0.01
-	done
 }
 
 # wait_pid FILE PID: the daemon writes its pid file once its socket
@@ -70,14 +62,23 @@ else
 fi
 
 # The standard directory ($XDG_RUNTIME_DIR/netmap): a symlink there is
-# refused too, a shared mode is repaired.
+# refused too, a shared mode is repaired. Root's standard directory is
+# /run/netmap whatever XDG_RUNTIME_DIR says (below): as root, these run
+# as nobody.
+AS=
 mkdir -m 0700 "$T/xdg"
+if [ "$(id -u)" = 0 ]; then
+	AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	chown nobody "$T/xdg"
+	chmod 0711 "$T"
+fi
 ln -s "$T/real" "$T/xdg/netmap"
-refused "symbolic link" env -u NETMAP_SOCKET XDG_RUNTIME_DIR="$T/xdg" \
+refused "symbolic link" $AS env -u NETMAP_SOCKET XDG_RUNTIME_DIR="$T/xdg" \
     "$NMD" -f
 rm "$T/xdg/netmap"
 mkdir -m 0777 "$T/xdg/netmap"
-env -u NETMAP_SOCKET XDG_RUNTIME_DIR="$T/xdg" "$NMD" -f \
+[ -n "$AS" ] && chown nobody "$T/xdg/netmap"
+$AS env -u NETMAP_SOCKET XDG_RUNTIME_DIR="$T/xdg" "$NMD" -f \
     2>"$T/std.log" &
 std=$!
 NMD_BG="$NMD_BG $std"
@@ -130,4 +131,49 @@ wait $b || fail "netmapd B exited with $?"
 grep -q "ERROR: \|runtime error" "$T/a.log" "$T/b.log" "$T/std.log" &&
     fail "sanitizer report"
 echo "stop: nothing left behind, nothing of another daemon removed"
+
+# Root's daemon is the system one, /run/netmap/netmapd.sock, whatever
+# XDG_RUNTIME_DIR says (a root login's /run/user/0, or a user's kept by
+# sudo), for the daemon and its clients (netmapd -S finds it); another
+# user's is in XDG_RUNTIME_DIR. In a mount namespace of our own, with a
+# tmpfs on /run: the machine's /run/netmap is not touched.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	mkdir -m 0700 "$T/xdg0"
+	mkdir -m 0700 "$T/xdgn"
+	chown nobody "$T/xdgn"
+	chmod 0755 "$T"
+	unshare -m sh -c '
+		mount -t tmpfs -o mode=0755 tmpfs /run || exit 2
+		fail() {
+			echo "$*" "$(ls -AR "$1/xdg0")" "$(cat "$1/root.log")"
+			kill -KILL $pid
+			exit 1
+		}
+		. tests/lib/sock.sh
+		unset NETMAP_SOCKET
+		export XDG_RUNTIME_DIR="$1/xdg0"
+		"$2/san/netmapd" -f 2>"$1/root.log" &
+		pid=$!
+		wait_sock /run/netmap/netmapd.sock
+		got=$("$2/netmapd" -S | awk "\$1 == \"pid\" { print \$2 }")
+		kill -TERM $pid
+		wait $pid || { echo "netmapd exited with $?"; exit 1; }
+		[ "$got" = $pid ] || { echo "netmapd -S found $got"; exit 1; }
+		[ -z "$(ls -A "$1/xdg0")" ] ||
+		    { echo "files in XDG_RUNTIME_DIR: $(ls -A "$1/xdg0")"; \
+		    exit 1; }
+	' sh "$T" "$O" >"$T/root.out" 2>&1 ||
+	    fail "root and XDG_RUNTIME_DIR: $(cat "$T/root.out")"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env \
+	    -u NETMAP_SOCKET XDG_RUNTIME_DIR="$T/xdgn" "$O/netmapd" -f \
+	    2>"$T/user.log" &
+	u=$!
+	NMD_BG="$NMD_BG $u"
+	wait_sock "$T/xdgn/netmap/netmapd.sock"
+	kill -TERM $u
+	wait $u || fail "nobody's netmapd exited with $?"
+	echo "root: /run/netmap whatever XDG_RUNTIME_DIR says; others in it"
+else
+	echo "not root: root's socket path is not tested"
+fi
 echo "test-netmapd-files: ok"

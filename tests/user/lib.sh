@@ -75,16 +75,13 @@ check_witness() {
 	echo "witness: $(grep '^Received' "$T/witness.rx")"
 }
 
+. tests/lib/sock.sh
+
 # wait_socket [PATH]: the daemon just started (NMD_PID) listens on PATH
 # ($NETMAP_SOCKET by default), within 5 s.
 wait_socket() {
 	NMD_PID=$!
-	_i=0
-	while [ ! -S "${1:-$NETMAP_SOCKET}" ]; do
-		_i=$((_i + 1))
-		[ $_i -gt 500 ] && fail "netmapd did not start"
-		sleep 0.01
-	done
+	wait_sock "${1:-$NETMAP_SOCKET}"
 }
 
 # start_daemon [OPTION...]: the options go to netmapd.

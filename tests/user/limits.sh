@@ -10,7 +10,9 @@
 # - accept() short of descriptors (a low RLIMIT_NOFILE) backs off
 #   instead of spinning, and the daemon serves again afterwards;
 # - memory quotas on regions per connection (-m) and in all (-M): a
-#   REGISTER over either fails with ENOMEM and the daemon logs why.
+#   REGISTER over either fails with ENOMEM and the daemon logs why;
+#   the kring state memfd of a pipe's region is charged too, and over
+#   the quota the pipe keeps to the doorbell.
 . tests/user/lib.sh
 
 ENFILE=23
@@ -88,6 +90,22 @@ check_witness
 grep -q "over the connection's memory quota" "$T/netmapd.log" &&
     grep -q "over the total memory quota" "$T/netmapd.log" ||
     fail "no log of the quota refusals"
+check_baseline
+stop_daemon
+
+# The kring state memfd of a pipe's region is charged too: with room,
+# the port syncs in the client; with -m the region's size exactly, the
+# region fits, the kring state does not: the doorbell, and the log.
+start_daemon
+baseline
+size=$("$O/tests/user/nmd_hostile" kstate 0) || fail "kstate: $size"
+check_baseline
+stop_daemon
+start_daemon -m "$size"
+baseline
+"$O/tests/user/nmd_hostile" kstate "$size" || fail "kstate over the quota"
+grep -q "over the connection's memory quota" "$T/netmapd.log" ||
+    fail "no log of the kring state's refusal"
 check_baseline
 stop_daemon
 echo "test-netmapd-limits: ok"

@@ -8,7 +8,7 @@
  *                       with an error (hostile.sh)
  *   seals, memid        what a client can do with the memfds it receives,
  *                       and whose regions it can receive (seals.sh)
- *   conns, pending, silent, emfile, quota
+ *   conns, pending, silent, emfile, quota, kstate
  *                       each limit of the daemon, hit (limits.sh)
  *
  * The daemon must stay up, and a well-behaved pair of ports opened
@@ -900,6 +900,61 @@ attack_quota(char **argv)
 		    (unsigned long long)(total - st.region_bytes), want);
 }
 
+/*
+ * kstate PER: a pipe end's region and the kring state memfd the daemon
+ * makes for it (nmd_csync.h) are both charged to the connection. PER 0
+ * (no quota in the way): the port syncs in the client, and the region
+ * bytes grow by more than the region's charge (its size in whole host
+ * pages) by the kring state, in pages; the charge is printed for the
+ * next run. PER, that charge, given by -m: the region fits, the kring
+ * state does not: the REGISTER succeeds, the port keeps to the
+ * doorbell, and the region bytes grow by the region's charge only.
+ */
+static void
+attack_kstate(char **argv)
+{
+	uint64_t per = strtoull(argv[0], NULL, 0), size, grown, charged;
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct nmd_stats st, now;
+	struct nmd_bell *bell;
+	struct nmreq nmr;
+	uint32_t cs_ready;
+	int s, r, regfd = -1;
+
+	stats(&st);
+	s = hello(&bell);
+	memset(&nmr, 0, sizeof(nmr));
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "valeK:ks{1");
+	nmr.nr_version = NETMAP_API;
+	nmr.nr_flags = NR_REG_ALL_NIC;
+	r = regif(s, &nmr, &regfd, &size);
+	stats(&now);
+	grown = now.region_bytes - st.region_bytes;
+	cs_ready = bell->cs_ready;
+	/* what the region costs: whole pages of the host's */
+	charged = (size + pg - 1) & ~(pg - 1);
+	EXPECT(r == 0 && size > 0, "a pipe end registered");
+	if (per == 0) {
+		EXPECT(cs_ready == 1, "syncs in the client");
+		EXPECT(grown > charged && (grown - charged) % pg == 0,
+		    "the kring state charged");
+		printf("%llu\n", (unsigned long long)charged);
+	} else {
+		EXPECT(charged == per, "the region of the earlier run");
+		EXPECT(cs_ready == 0, "over the quota: the doorbell");
+		EXPECT(grown == charged, "no kring state over the quota");
+	}
+	if (regfd >= 0)
+		close(regfd);
+	close(s);
+	munmap(bell, NMD_BELL_SIZE);
+	if (nfail != 0)
+		fprintf(stderr, "nmd_hostile: kstate: region %llu bytes, "
+		    "region bytes grew by %llu, cs_ready %u\n",
+		    (unsigned long long)size, (unsigned long long)grown,
+		    cs_ready);
+}
+
 static const struct {
 	const char *name;
 	int nargs;
@@ -913,6 +968,7 @@ static const struct {
 	{ "pending", 1, attack_pending },
 	{ "emfile", 0, attack_emfile },
 	{ "quota", 2, attack_quota },
+	{ "kstate", 1, attack_kstate },
 };
 
 int
@@ -931,6 +987,6 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: nmd_hostile [protocol | seals | memid | "
 	    "conns N ERRNO | silent N | pending N | emfile |\n"
-	    "                   quota PER TOTAL]\n");
+	    "                   quota PER TOTAL | kstate PER]\n");
 	return 2;
 }

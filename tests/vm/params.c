@@ -8,6 +8,7 @@
  *   params read MAXLOOPS MAXSECONDS
  *   params show
  *   params info
+ *   params global
  *
  * Each loop opens, reads and closes every *_curr_* file; a file that is
  * not there (module not loaded, or half loaded) is skipped.  The reader
@@ -18,8 +19,10 @@
  * *_curr_* value as NAME=VALUE: what any user can read.
  *
  * info prints the nr_memsize that PORT_INFO_GET with no name reports for
- * the global allocator (laying it out if it was not), so that params.sh
- * can check the parameters against it.
+ * the global allocator (a query: it lays nothing out), so that params.sh
+ * can check the parameters against it. global lays the global allocator
+ * out, as a port does: a VALE port registered on it (nr_mem_id 1), then
+ * closed (the allocator keeps its geometry).
  */
 
 #include <sys/ioctl.h>
@@ -77,10 +80,10 @@ read_one(const char *name)
 	return n > 0;
 }
 
-static int
-cmd_info(void)
+/* One NIOCCTRL request on a new descriptor, closed after; exit on error. */
+static void
+ctrl(uint16_t type, const char *name, void *body, const char *what)
 {
-	struct nmreq_port_info_get pi;
 	struct nmreq_header h;
 	int fd;
 
@@ -88,14 +91,36 @@ cmd_info(void)
 	if (fd < 0)
 		err(1, "open /dev/netmap");
 	memset(&h, 0, sizeof(h));
-	memset(&pi, 0, sizeof(pi));
 	h.nr_version = NETMAP_API;
-	h.nr_reqtype = NETMAP_REQ_PORT_INFO_GET;
-	h.nr_body = (uintptr_t)&pi;
+	h.nr_reqtype = type;
+	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
+	h.nr_body = (uintptr_t)body;
 	if (ioctl(fd, NIOCCTRL, &h) != 0)
-		err(1, "PORT_INFO_GET");
-	printf("%llu\n", (unsigned long long)pi.nr_memsize);
+		err(1, "%s", what);
 	close(fd);
+}
+
+static int
+cmd_info(void)
+{
+	struct nmreq_port_info_get pi;
+
+	memset(&pi, 0, sizeof(pi));
+	ctrl(NETMAP_REQ_PORT_INFO_GET, "", &pi, "PORT_INFO_GET");
+	printf("%llu\n", (unsigned long long)pi.nr_memsize);
+	return 0;
+}
+
+static int
+cmd_global(void)
+{
+	struct nmreq_register reg;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.nr_mode = NR_REG_ALL_NIC;
+	reg.nr_mem_id = 1;
+	ctrl(NETMAP_REQ_REGISTER, "vale0:global", &reg,
+	    "REGISTER vale0:global on mem_id 1");
 	return 0;
 }
 
@@ -135,11 +160,13 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "info") == 0)
 		return cmd_info();
+	if (argc == 2 && strcmp(argv[1], "global") == 0)
+		return cmd_global();
 	if (argc == 2 && strcmp(argv[1], "show") == 0)
 		return cmd_show();
 	if (argc != 4 || strcmp(argv[1], "read") != 0)
 		errx(2, "usage: params read MAXLOOPS MAXSECONDS | "
-		    "params show | params info");
+		    "params show | params info | params global");
 	max = strtoul(argv[2], NULL, 0);
 	end = time(NULL) + (time_t)strtoul(argv[3], NULL, 0);
 	memset(&sa, 0, sizeof(sa));

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # params.sh - netmap.ko's read-only *_curr_* parameters, inside the test
 # VM: reading them on a fresh module lays nothing out (they read 0 until
-# the global allocator exists, then its geometry); readers looping on
+# the global allocator exists, then its geometry), nor does a
+# PORT_INFO_GET of the global allocator's size (a query); readers looping on
 # them while the module is loaded and unloaded PARAMS_CYCLES times must
 # not crash the kernel (the files exist before init and after exit).
 set -eu
@@ -18,9 +19,11 @@ curr() {
 	cat "$P/$1"
 }
 
-step "a fresh module: an unprivileged read of *_curr_* creates nothing"
+step "a fresh module: an unprivileged read of *_curr_*, or PORT_INFO_GET" \
+    "of the global allocator's size, creates nothing"
 nm_load
 for round in 1 2; do
+	size=$(./params info)
 	./params show >/tmp/curr
 	cat /tmp/curr
 	for f in $CURR; do
@@ -30,7 +33,9 @@ for round in 1 2; do
 done
 
 step "once the global allocator exists, its geometry"
-size=$(./params info)
+./params global
+[ "$(./params info)" = "$size" ] || { echo "FAIL: PORT_INFO_GET says" \
+    "$(./params info) once laid out, $size before" >&2; exit 1; }
 sum=$(( $(curr if_curr_size) * $(curr if_curr_num) +
     $(curr ring_curr_size) * $(curr ring_curr_num) +
     $(curr buf_curr_size) * $(curr buf_curr_num) ))
