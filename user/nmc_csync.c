@@ -271,9 +271,9 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
  * waits on (nmd_cs_notify writes its CPU there) on its own CPU sleeps
  * at once rather than yield, and that notifier's next notify wakes it
  * where the kernel sees fit. Not more often than every gap, doubled
- * each time it is still there up to NMC_TOGETHER_MAX_NS (no idle CPU,
- * or a mask of one CPU: yielding is right), and back to
- * NMC_TOGETHER_MIN_NS once apart. Nothing is pinned, no mask changed.
+ * each time up to NMC_TOGETHER_MAX_NS (no idle CPU, or a mask of one
+ * CPU: yielding is right), back to NMC_TOGETHER_MIN_NS after a gap's
+ * end passed by more than that. Nothing is pinned, no mask changed.
  */
 #define NMC_TOGETHER_MIN_NS	1000000ull
 #define NMC_TOGETHER_MAX_NS	1000000000ull
@@ -294,15 +294,13 @@ nmc_cs_together(struct nmd_kstate **w, int nw)
 	for (; i < nw; i++)
 		if (__atomic_load_n(&w[i]->cpu, __ATOMIC_RELAXED) == me)
 			break;
-	if (i == nw) {
-		nmc_together.gap = NMC_TOGETHER_MIN_NS;
-		nmc_together.next = 0;
+	if (i == nw)
 		return false;
-	}
 	now = nmc_now_ns();
 	if (now < nmc_together.next)
 		return false;
-	if (nmc_together.gap < NMC_TOGETHER_MIN_NS)
+	/* together again after a long while: start the gaps over */
+	if (now - nmc_together.next > NMC_TOGETHER_MAX_NS)
 		nmc_together.gap = NMC_TOGETHER_MIN_NS;
 	nmc_together.next = now + nmc_together.gap;
 	if (nmc_together.gap < NMC_TOGETHER_MAX_NS)
