@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 /* nm_os.h's bool first: libbpf's headers bring <stdbool.h> */
@@ -196,6 +197,25 @@ nm_host_free(struct nm_user_host *h)
 		close(h->tap_fd);
 	free(h->buf);
 	free(h);
+}
+
+/*
+ * "Linux 6.6 (tcx)" when the kernel predates tcx, else NULL: a tc filter
+ * instead would outlive a SIGKILLed daemon (see above). Checked at open,
+ * so that such a kernel answers EOPNOTSUPP rather than binding host
+ * rings that would stay empty.
+ */
+const char *
+nm_user_host_missing(void)
+{
+	struct utsname u;
+	unsigned major, minor;
+
+	if (uname(&u) != 0 ||
+	    sscanf(u.release, "%u.%u", &major, &minor) != 2 || major < 6 ||
+	    (major == 6 && minor < 6))
+		return "Linux 6.6 (tcx)";
+	return NULL;
 }
 
 /* Why the host rings stay empty, in the log. */

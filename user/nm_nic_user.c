@@ -175,6 +175,7 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 	struct nm_os_nic *nic;
 	struct ifreq ifr;
 	uint64_t caps;
+	const char *no_host;
 	bool copy;
 	int error;
 	unsigned idx;
@@ -222,11 +223,13 @@ nm_os_nic_open(const char *name, struct nm_os_nic **nicp,
 		nic->nq = NM_USER_NIC_MAX_QUEUES;
 	info->tx_queues = nic->ntxq;
 	info->rx_queues = nic->nrxq;
-	/* the same capabilities as AF_XDP: a tap, programs, links */
-	info->no_host_rings = nm_user_xdp_missing(caps) != NULL;
-	if (info->no_host_rings)
-		nm_user_note("netmapd: %s: host rings need %s", name,
-		    nm_user_xdp_missing(caps));
+	/* the capabilities of AF_XDP (a tap, programs, links), and tcx */
+	no_host = nm_user_xdp_missing(caps);
+	if (no_host == NULL)
+		no_host = nm_user_host_missing();
+	info->no_host_rings = no_host != NULL;
+	if (no_host != NULL)
+		nm_user_note("netmapd: %s: host rings need %s", name, no_host);
 	*nicp = nic;
 	return 0;
 }

@@ -95,6 +95,7 @@ struct nm_os_nic {
  * sends into the interface, so that AF_PACKET leaves it out.
  */
 #define NM_USER_HOST_MARK	0x6e6d6873u	/* "nmhs" */
+const char *nm_user_host_missing(void);
 void nm_user_host_open(struct nm_os_nic *nic);
 void nm_user_host_close(struct nm_os_nic *nic);
 int nm_user_host_fd(const struct nm_os_nic *nic);
