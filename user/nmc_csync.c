@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -261,54 +260,6 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
 }
 
 /*
- * Placement of a waiting client (docs/netmapd.md, "Placement"). Two
- * busy threads that feed each other through a pipe run at about half
- * their speed when they share a CPU while another is idle: each yields
- * to the other (nmd_spin_step) instead of both running. The kernel's
- * wake-up path separates them where its balancing may not: a woken
- * thread whose CPU is busy goes to an idle CPU of its affinity mask, if
- * there is one. So a waiter that finds the last notifier of a word it
- * waits on (nmd_cs_notify writes its CPU there) on its own CPU sleeps
- * at once rather than yield, and that notifier's next notify wakes it
- * where the kernel sees fit. Not more often than every gap, doubled
- * each time up to NMC_TOGETHER_MAX_NS (no idle CPU, or a mask of one
- * CPU: yielding is right), back to NMC_TOGETHER_MIN_NS after a gap's
- * end passed by more than that. Nothing is pinned, no mask changed.
- */
-#define NMC_TOGETHER_MIN_NS	1000000ull
-#define NMC_TOGETHER_MAX_NS	1000000000ull
-
-static __thread struct {
-	uint64_t next;		/* ns: no early sleep before */
-	uint64_t gap;		/* ns: the next gap between them */
-} nmc_together;
-
-/* Should a waiter on the nw words w sleep now rather than yield? */
-static bool
-nmc_cs_together(struct nmd_kstate **w, int nw)
-{
-	uint32_t me = (uint32_t)sched_getcpu() + 1;	/* 0: unknown */
-	uint64_t now;
-	int i = me == 0 ? nw : 0;
-
-	for (; i < nw; i++)
-		if (__atomic_load_n(&w[i]->cpu, __ATOMIC_RELAXED) == me)
-			break;
-	if (i == nw)
-		return false;
-	now = nmc_now_ns();
-	if (now < nmc_together.next)
-		return false;
-	/* together again after a long while: start the gaps over */
-	if (now - nmc_together.next > NMC_TOGETHER_MAX_NS)
-		nmc_together.gap = NMC_TOGETHER_MIN_NS;
-	nmc_together.next = now + nmc_together.gap;
-	if (nmc_together.gap < NMC_TOGETHER_MAX_NS)
-		nmc_together.gap *= 2;
-	return true;
-}
-
-/*
  * Count us in (d = 1) or out (d = -1) as a sleeper on the nw words w of
  * cs, and in the connection's own count that the daemon takes back if we
  * die asleep (struct nmd_bell, cs_sleepers). In: the word, then the
@@ -340,9 +291,9 @@ nmc_cs_count(struct nmc_port *p, struct nmc_cs *cs, struct nmd_kstate **w,
 
 /*
  * poll on one descriptor of a pipe end in client mode: the syncs here;
- * while nothing is ready, yield for NMD_SPIN_NS (not on the notifier's
- * CPU: nmc_cs_together), then sleep on the port's wake-up words as a
- * counted sleeper (nmd_csync.h, (S1)), after one more look. Returns as nmc_poll1 does, or NMD_CS_FALLBACK - 1 (an
+ * while nothing is ready, yield for NMD_SPIN_NS, then sleep on the
+ * port's wake-up words as a counted sleeper (nmd_csync.h, (S1)), after
+ * one more look. Returns as nmc_poll1 does, or NMD_CS_FALLBACK - 1 (an
  * impossible poll result) when the doorbell must serve it.
  */
 int
@@ -378,8 +329,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 		pfd->revents = (short)(r & (pfd->events | POLLERR | POLLHUP));
 		if (pfd->revents != 0 || !block)
 			return pfd->revents != 0;
-		if (!nmc_cs_together(w, nw) &&
-		    nmd_spin_step(&sp, NMD_SPIN_NS))
+		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
 		nmc_cs_count(p, cs, w, nw, 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (S1) */

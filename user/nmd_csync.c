@@ -13,7 +13,6 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,11 +148,6 @@ nmd_cs_unlock(struct nmd_kstate *ks)
 void
 nmd_cs_notify(struct nmd_kstate *w)
 {
-	/* the waiter's placement hint (nmc_cs_together); on change only */
-	uint32_t cpu = (uint32_t)sched_getcpu() + 1;
-
-	if (__atomic_load_n(&w->cpu, __ATOMIC_RELAXED) != cpu)
-		__atomic_store_n(&w->cpu, cpu, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* (N1) */
 	if (__atomic_load_n(&w->sleepers, __ATOMIC_RELAXED) == 0)
 		return;

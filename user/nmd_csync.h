@@ -16,8 +16,7 @@
  *           the doorbell: monitors, or a layout being replaced);
  *   line 1  the pipe peer: pipe_tail, how far it let this ring go;
  *   line 2  wake-ups of the port's direction (used in ring 0's entry of
- *           each direction of a port): wake_seq (futex), sleepers; and
- *           the CPU its last notifier ran on (a placement hint).
+ *           each direction of a port): wake_seq (futex), sleepers.
  *
  * Memory ordering (xsk_queue.h notation):
  *
@@ -84,8 +83,7 @@ struct nmd_kstate {
 	/* line 2: wake-ups (ring 0 of a port's direction) */
 	uint32_t wake_seq;	/* futex word */
 	uint32_t sleepers;
-	uint32_t cpu;		/* the last notifier's CPU + 1 (a hint) */
-	uint8_t pad2[64 - 3 * 4];
+	uint8_t pad2[64 - 2 * 4];
 	uint8_t pad3[64];
 };
 _Static_assert(sizeof(struct nmd_kstate) == NMD_KS_SIZE, "kstate size");

@@ -3,8 +3,8 @@
 # test-netmapd-csync: syncs in the client (user/nmd_csync.h) against
 # clients that die holding a ring's lock (TX and RX), one that
 # scribbles on the shared kring state and one killed asleep in poll (its
-# count of sleepers is taken back); the notifier's CPU hint; a reader
-# with nothing to read sleeps. All while a VALE witness pair of the
+# count of sleepers is taken back); a reader with nothing to read
+# sleeps. All while a VALE witness pair of the
 # same daemon loses nothing; then the daemon is back to its baseline and
 # exits clean under the sanitizers.
 . tests/user/lib.sh

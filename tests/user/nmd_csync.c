@@ -25,10 +25,6 @@
  *             back (the word reads 1, the live sleeper), so senders do
  *             not pay a futex_wake per sync for good; the live one is
  *             still woken by a frame, and the word is back at 0.
- *   hint      a sender that publishes frames writes the CPU it runs on
- *             (+ 1) into the reading end's wake-up entry, the hint that
- *             a poller there reads (docs/netmapd.md, "Placement"): the
- *             sender runs on each CPU of its mask in turn;
  *   idle      a reader in poll(POLLIN) that has just taken a burst of
  *             frames, then gets nothing: it sleeps. Its CPU time over
  *             1 s of that, from /proc (not timing), stays below 20 %.
@@ -43,7 +39,6 @@
  * real lock, without a hook in the library.
  */
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
@@ -413,50 +408,6 @@ t_sleeper(void)
 	    "the live one is woken\n");
 }
 
-static void
-t_hint(void)
-{
-	struct unit_port tx, rx;
-	struct netmap_ring *r, *rr;
-	struct cs_view view;
-	struct nmd_kstate *w;
-	cpu_set_t mask, one;
-	uint8_t f[FLEN], src[6];
-	int cpu, n = 0;
-
-	CHECK_EQ(sched_getaffinity(0, sizeof(mask), &mask), 0);
-	unit_port_open(&tx, "hnt{1", NULL);
-	unit_port_open(&rx, "hnt}1", NULL);
-	cs_view(tx.fd, &view);
-	w = &view.ks[view.l->ring[0].peer_wait];
-	r = NETMAP_TXRING(tx.nifp, 0);
-	rr = NETMAP_RXRING(rx.nifp, 0);
-	nt_mac(src, 1);
-	nt_frame(f, FLEN, NULL, src, 1);
-	for (cpu = 0; cpu < CPU_SETSIZE && n < 4; cpu++) {
-		if (!CPU_ISSET(cpu, &mask))
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
-		CHECK_EQ(nt_send(r, f, FLEN), 0);
-		CHECK_EQ(ioctl(tx.fd, NIOCTXSYNC, NULL), 0);
-		CHECK_EQ(__atomic_load_n(&w->cpu, __ATOMIC_RELAXED),
-		    (uint32_t)cpu + 1);
-		/* the reader takes it and gives the slot back */
-		CHECK_EQ(ioctl(rx.fd, NIOCRXSYNC, NULL), 0);
-		rr->head = rr->cur = rr->tail;
-		n++;
-	}
-	CHECK_EQ(sched_setaffinity(0, sizeof(mask), &mask), 0);
-	CHECK(n > 0);
-	munmap(view.ks, view.ks_size);
-	unit_port_close(&rx);
-	unit_port_close(&tx);
-	printf("hint: the notifier's CPU is in the wake-up entry, on %d "
-	    "CPUs\n", n);
-}
-
 /* CPU time of process pid so far, in clock ticks, from /proc. */
 static uint64_t
 cpu_ticks(pid_t pid)
@@ -615,8 +566,6 @@ main(int argc, char **argv)
 		t_monitor();
 	if (all || strcmp(which, "sleeper") == 0)
 		t_sleeper();
-	if (all || strcmp(which, "hint") == 0)
-		t_hint();
 	if (all || strcmp(which, "idle") == 0)
 		t_idle();
 	UNIT_DONE("nmd_csync");
