@@ -818,6 +818,7 @@ nmd_bell_create(int *fdp)
 	if (b == MAP_FAILED)
 		goto fail;
 	b->version = NMD_VERSION;
+	b->rel = NMD_REL_WATCHED;
 	*fdp = fd;
 	return b;
 fail:
@@ -900,8 +901,13 @@ out:
 	c->cs = NULL;
 	nm_priv_delete(c->priv);
 	c->priv = NULL;
-	if (c->bell != NULL)
+	if (c->bell != NULL) {
+		/* The binding is gone: a client waiting in close() returns. */
+		__atomic_fetch_or(&c->bell->rel, NMD_REL_DONE,
+		    __ATOMIC_SEQ_CST);
+		nmd_futex_wake(&c->bell->rel);
 		munmap(c->bell, NMD_BELL_SIZE);
+	}
 	if (c->bell_fd >= 0)
 		close(c->bell_fd);
 }

@@ -43,6 +43,7 @@ struct nmc_cs;
 /* What a descriptor of ours refers to; shared by its dups. */
 struct nmc_port {
 	int refs;			/* table slots, under the table lock */
+	uint32_t fork_gen;		/* counted for this fork: ditto */
 	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
 	struct nmd_bell *bell;
 	pthread_mutex_t mtx;		/* region_*, cs, cs_state */
@@ -90,6 +91,8 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
  */
 #define NMC_HELLO_MS		3000
 #define NMC_CTRL_MS		10000
+/* How long close() waits for the daemon to release a binding. */
+#define NMC_CLOSE_MS		1000
 
 uint64_t nmc_now_ns(void);
 /*
@@ -100,8 +103,18 @@ uint64_t nmc_now_ns(void);
  * into some file, or give SIGBUS on access, then or later. 0 or EPROTO.
  */
 int nmc_check_memfd(int fd, uint64_t size);
+/*
+ * A port on the doorbell bellfd, counted as a holder of the connection
+ * (struct nmd_bell's rel). nmc_port_free drops it where the descriptor
+ * may still be open (a failed open, a duplicate attach, a stale entry);
+ * nmc_port_close once the process's last descriptor on it is closed:
+ * if no holder is left, it waits (at most NMC_CLOSE_MS) until the
+ * daemon has released the binding. nmc_port_hold counts a forked child.
+ */
 struct nmc_port *nmc_port_new(int bellfd);
 void nmc_port_free(struct nmc_port *p);
+void nmc_port_close(struct nmc_port *p);
+void nmc_port_hold(struct nmc_port *p);
 int nmc_bell_lock_init(struct nmd_bell *b);
 ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */
@@ -121,6 +134,8 @@ size_t nmc_note(int fd, char *buf, size_t size);
 int nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size);
 /* Is the daemon at the other end of sock gone? */
 bool nmc_hung_up(int sock);
+/* It is: every request on p fails with EIO from now on. */
+void nmc_gone(struct nmc_port *p);
 /* Drop pending WAKE notices. */
 void nmc_drain(int sock, struct nmc_port *p);
 

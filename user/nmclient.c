@@ -156,15 +156,18 @@ nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 	int rv = 0;
 
 	pthread_mutex_lock(&nmc.lock);
+	old = s->port;
+	/* Our last descriptor on a dead daemon: nobody to wait for. */
+	if (do_close && old != NULL && old->refs == 1 && nmc_hung_up(fd))
+		nmc_gone(old);
 	if (do_close)
 		rv = real_close(fd);
-	old = s->port;
 	__atomic_store_n(&s->port, NULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
 	dead = nmc_unref_locked(old);
 	pthread_mutex_unlock(&nmc.lock);
 	if (dead)
-		nmc_port_free(old);
+		nmc_port_close(old);	/* may wait for the daemon */
 	return rv;
 }
 
@@ -264,10 +267,31 @@ nmc_hold_probe(int fd, bool probe, bool *closed)
 	return nmc_hold(fd, closed);
 }
 
+/*
+ * The child will hold every port we hold: count it now, before either
+ * side can close (a fork that fails leaves the count high, which only
+ * makes the last close not wait: docs/netmapd.md, "Close").
+ */
 static void
 nmc_atfork_prepare(void)
 {
+	static uint32_t gen;
+	int c, i;
+
 	pthread_mutex_lock(&nmc.lock);
+	gen++;
+	for (c = 0; c < NMC_L1; c++) {
+		struct nmc_slot *t = nmc.tab[c];
+
+		for (i = 0; t != NULL && i < NMC_L2; i++) {
+			struct nmc_port *p = t[i].port;
+
+			if (p != NULL && p->fork_gen != gen) {
+				p->fork_gen = gen;
+				nmc_port_hold(p);
+			}
+		}
+	}
 }
 
 static void

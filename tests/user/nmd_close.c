@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nmd_close.c: close() of a netmap descriptor is synchronous, as with
+ * the kernel module: once the last reference to a bound descriptor is
+ * closed, the binding is gone. `nmd_close NAME` runs one test:
+ *
+ *   excl     200 times: bind a VALE port NR_EXCLUSIVE, close, bind it
+ *            again: never EBUSY (while bound, a second exclusive bind
+ *            is EBUSY)
+ *   persist  a persistent port (VALE_NEWIF): 50 times bind it, close,
+ *            and delete it at once (VALE_DELIF): 0, never EBUSY
+ *   dup      a dup()ed descriptor keeps the binding when the other one
+ *            is closed: exclusive bind EBUSY, its syncs work; after its
+ *            close the port is free
+ *   fork     a child closes its copy of the descriptor: the parent's
+ *            binding stays, and goes with the parent's close
+ *   bench N  N cycles of open, REGISTER (not exclusive), close: the
+ *            time of a cycle and of its close (not a pass/fail test)
+ *
+ * The caller runs a daemon ($NETMAP_SOCKET, see tests/user/lib.sh).
+ */
+#include <sys/wait.h>
+
+#include "nmd_test.h"
+
+int unit_checks;
+
+#define BR	"valecl0:"
+
+static int
+bind_excl(int fd, const char *name)
+{
+	struct nmreq_register reg;
+
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	reg.nr_flags = NR_EXCLUSIVE;
+	return unit_register(fd, name, &reg, NULL);
+}
+
+/* Open and bind name exclusively: the descriptor; any failure fails. */
+static int
+open_excl(const char *name)
+{
+	int fd = unit_open();
+
+	if (bind_excl(fd, name) != 0) {
+		fprintf(stderr, "bind %s: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* name is bound by someone: an exclusive bind is refused with EBUSY. */
+static void
+check_busy(const char *name)
+{
+	int fd = unit_open();
+
+	CHECK_ERR(bind_excl(fd, name), EBUSY);
+	CHECK_EQ(close(fd), 0);
+}
+
+static int
+ctl(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header h;
+	int fd = unit_open(), r;
+
+	unit_hdr(&h, type, name, body);
+	r = ioctl(fd, NIOCCTRL, &h);
+	CHECK_EQ(close(fd), 0);
+	return r;
+}
+
+static void
+t_excl(void)
+{
+	int i, fd;
+
+	fd = open_excl(BR "x");
+	check_busy(BR "x");
+	CHECK_EQ(close(fd), 0);
+	for (i = 0; i < 200; i++) {
+		fd = open_excl(BR "x");
+		CHECK_EQ(close(fd), 0);
+	}
+}
+
+static void
+t_persist(void)
+{
+	struct nmreq_vale_newif nif;
+	int i, fd;
+
+	for (i = 0; i < 50; i++) {
+		memset(&nif, 0, sizeof(nif));
+		CHECK_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "clp0", &nif), 0);
+		fd = open_excl("clp0");
+		CHECK_ERR(ctl(NETMAP_REQ_VALE_DELIF, "clp0", NULL), EBUSY);
+		CHECK_EQ(close(fd), 0);
+		CHECK_EQ(ctl(NETMAP_REQ_VALE_DELIF, "clp0", NULL), 0);
+	}
+	CHECK_ERR(ctl(NETMAP_REQ_VALE_DELIF, "clp0", NULL), ENXIO);
+}
+
+static void
+t_dup(void)
+{
+	int fd = open_excl(BR "d"), fd2 = dup(fd);
+
+	CHECK(fd2 >= 0);
+	CHECK_EQ(close(fd), 0);
+	check_busy(BR "d");
+	CHECK_EQ(ioctl(fd2, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(ioctl(fd2, NIOCRXSYNC, NULL), 0);
+	CHECK_EQ(close(fd2), 0);
+	fd = open_excl(BR "d");
+	CHECK_EQ(close(fd), 0);
+}
+
+static void
+t_fork(void)
+{
+	int fd = open_excl(BR "f"), st;
+	pid_t pid;
+
+	CHECK_EQ(ioctl(fd, NIOCTXSYNC, NULL), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* A failure here exits 1, which the parent sees. */
+		CHECK_EQ(ioctl(fd, NIOCTXSYNC, NULL), 0);
+		CHECK_EQ(close(fd), 0);
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	check_busy(BR "f");
+	CHECK_EQ(ioctl(fd, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(close(fd), 0);
+	fd = open_excl(BR "f");
+	CHECK_EQ(close(fd), 0);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+t_bench(int n)
+{
+	struct nmreq_register reg;
+	uint64_t t0, t, tclose = 0;
+	int i, fd;
+
+	CHECK(n > 0);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		fd = unit_open();
+		unit_reg_init(&reg, NR_REG_ALL_NIC);
+		CHECK_EQ(unit_register(fd, BR "b", &reg, NULL), 0);
+		t = now_ns();
+		CHECK_EQ(close(fd), 0);
+		tclose += now_ns() - t;
+	}
+	t = now_ns() - t0;
+	printf("bench: %d cycles, %.1f us a cycle, %.1f us a close\n", n,
+	    (double)t / n / 1000, (double)tclose / n / 1000);
+}
+
+int
+main(int argc, char **argv)
+{
+	setenv("NETMAP_HOST", "user", 1);
+	if (argc == 2 && strcmp(argv[1], "excl") == 0)
+		t_excl();
+	else if (argc == 2 && strcmp(argv[1], "persist") == 0)
+		t_persist();
+	else if (argc == 2 && strcmp(argv[1], "dup") == 0)
+		t_dup();
+	else if (argc == 2 && strcmp(argv[1], "fork") == 0)
+		t_fork();
+	else if (argc == 3 && strcmp(argv[1], "bench") == 0)
+		t_bench(atoi(argv[2]));
+	else {
+		fprintf(stderr, "usage: nmd_close excl|persist|dup|fork|"
+		    "bench N\n");
+		return 2;
+	}
+	printf("nmd_close %s: %d checks passed\n", argv[1], unit_checks);
+	return 0;
+}
