@@ -43,7 +43,8 @@ struct nmc_cs;
 /* What a descriptor of ours refers to; shared by its dups. */
 struct nmc_port {
 	int refs;			/* table slots, under the table lock */
-	uint32_t fork_gen;		/* counted for this fork: ditto */
+	uint32_t each_gen;		/* nmc_each_port's mark: ditto */
+	bool dropped;			/* our hold on the connection: ditto */
 	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
 	struct nmd_bell *bell;
 	pthread_mutex_t mtx;		/* region_*, cs, cs_state */
@@ -109,12 +110,15 @@ int nmc_check_memfd(int fd, uint64_t size);
  * may still be open (a failed open, a duplicate attach, a stale entry);
  * nmc_port_close once the process's last descriptor on it is closed:
  * if no holder is left, it waits (at most NMC_CLOSE_MS) until the
- * daemon has released the binding. nmc_port_hold counts a forked child.
+ * daemon has released the binding. nmc_port_hold counts a forked child;
+ * nmc_port_drop lets go at exit, where the kernel will close (under the
+ * table lock, as the last two).
  */
 struct nmc_port *nmc_port_new(int bellfd);
 void nmc_port_free(struct nmc_port *p);
 void nmc_port_close(struct nmc_port *p);
 void nmc_port_hold(struct nmc_port *p);
+void nmc_port_drop(struct nmc_port *p);
 int nmc_bell_lock_init(struct nmd_bell *b);
 ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */

@@ -110,18 +110,33 @@ nmc_port_destroy(struct nmc_port *p)
 	free(p);
 }
 
+/* Drop our hold, once: the word after, or 0 if it was dropped before. */
+static uint32_t
+nmc_port_unhold(struct nmc_port *p)
+{
+	if (p->dropped)
+		return 0;
+	p->dropped = true;
+	return __atomic_sub_fetch(&p->bell->rel, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+nmc_port_drop(struct nmc_port *p)
+{
+	nmc_port_unhold(p);
+}
+
 void
 nmc_port_free(struct nmc_port *p)
 {
-	__atomic_sub_fetch(&p->bell->rel, 1, __ATOMIC_SEQ_CST);
+	nmc_port_unhold(p);
 	nmc_port_destroy(p);
 }
 
 void
 nmc_port_close(struct nmc_port *p)
 {
-	nmc_port_wait_release(p, __atomic_sub_fetch(&p->bell->rel, 1,
-	    __ATOMIC_SEQ_CST));
+	nmc_port_wait_release(p, nmc_port_unhold(p));
 	nmc_port_destroy(p);
 }
 

@@ -267,6 +267,28 @@ nmc_hold_probe(int fd, bool probe, bool *closed)
 	return nmc_hold(fd, closed);
 }
 
+/* fn on each port in the table, once (dups share one). Under nmc.lock. */
+static void
+nmc_each_port_locked(void (*fn)(struct nmc_port *))
+{
+	static uint32_t gen;
+	int c, i;
+
+	gen++;
+	for (c = 0; c < NMC_L1; c++) {
+		struct nmc_slot *t = nmc.tab[c];
+
+		for (i = 0; t != NULL && i < NMC_L2; i++) {
+			struct nmc_port *p = t[i].port;
+
+			if (p != NULL && p->each_gen != gen) {
+				p->each_gen = gen;
+				fn(p);
+			}
+		}
+	}
+}
+
 /*
  * The child will hold every port we hold: count it now, before either
  * side can close (a fork that fails leaves the count high, which only
@@ -275,23 +297,8 @@ nmc_hold_probe(int fd, bool probe, bool *closed)
 static void
 nmc_atfork_prepare(void)
 {
-	static uint32_t gen;
-	int c, i;
-
 	pthread_mutex_lock(&nmc.lock);
-	gen++;
-	for (c = 0; c < NMC_L1; c++) {
-		struct nmc_slot *t = nmc.tab[c];
-
-		for (i = 0; t != NULL && i < NMC_L2; i++) {
-			struct nmc_port *p = t[i].port;
-
-			if (p != NULL && p->fork_gen != gen) {
-				p->fork_gen = gen;
-				nmc_port_hold(p);
-			}
-		}
-	}
+	nmc_each_port_locked(nmc_port_hold);
 }
 
 static void
@@ -331,6 +338,20 @@ nmc_init(void)
 {
 	pthread_atfork(nmc_atfork_prepare, nmc_atfork_parent,
 	    nmc_atfork_child);
+}
+
+/*
+ * exit(): the kernel is about to close our descriptors. Let go of the
+ * connections, so that another holder's close waits for the release
+ * rather than for us (a forked child that exits without closing).
+ * Ports stay usable for threads still running.
+ */
+__attribute__((destructor)) static void
+nmc_fini(void)
+{
+	pthread_mutex_lock(&nmc.lock);
+	nmc_each_port_locked(nmc_port_drop);
+	pthread_mutex_unlock(&nmc.lock);
 }
 
 /* ---- ioctl and mmap ---- */
