@@ -148,11 +148,21 @@ nmc_unref_locked(struct nmc_port *p)
  * us and attach to anew; and a netmap descriptor that reuses the number
  * meanwhile is adopted (under the same lock) only once the slot is clear.
  */
+/* Clear a slot. Under nmc.lock. Its port if that was the last ref. */
+static struct nmc_port *
+nmc_slot_clear_locked(struct nmc_slot *s)
+{
+	struct nmc_port *old = s->port;
+
+	__atomic_store_n(&s->port, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
+	return nmc_unref_locked(old) ? old : NULL;
+}
+
 static int
 nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 {
 	struct nmc_port *old;
-	bool dead;
 	int rv = 0;
 
 	pthread_mutex_lock(&nmc.lock);
@@ -162,11 +172,9 @@ nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 		nmc_gone(old);
 	if (do_close)
 		rv = real_close(fd);
-	__atomic_store_n(&s->port, NULL, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
-	dead = nmc_unref_locked(old);
+	old = nmc_slot_clear_locked(s);
 	pthread_mutex_unlock(&nmc.lock);
-	if (dead)
+	if (old != NULL)
 		nmc_port_close(old);	/* may wait for the daemon */
 	return rv;
 }
@@ -569,9 +577,9 @@ close(int fd)
 }
 
 /*
- * The kernel closes the range at once; descriptors of ours with calls in
- * flight (or being closed by another thread) are left out, for the last
- * of those calls to close.
+ * The kernel closes the rest of the range at once; descriptors of ours
+ * are closed as close() closes them (a port's last one waits for the
+ * daemon's release), or by the last call in flight on them.
  */
 int
 close_range(unsigned int first, unsigned int last, int flags)
@@ -587,12 +595,15 @@ close_range(unsigned int first, unsigned int last, int flags)
 			fd |= NMC_L2 - 1;	/* skip the chunk */
 			continue;
 		}
-		if (nmc_forget((int)fd, false) != 0) {
-			if (fd > from)
-				rv |= (int)syscall(SYS_close_range, from,
-				    fd - 1, flags);
-			from = fd + 1;
+		if (!nmc_is_ours((int)fd)) {
+			nmc_forget((int)fd, false);	/* an epoll set? */
+			continue;
 		}
+		if (fd > from)
+			rv |= (int)syscall(SYS_close_range, from, fd - 1,
+			    flags);
+		nmc_forget((int)fd, true);
+		from = fd + 1;
 	}
 	if (from >= first && from <= last)
 		rv |= (int)syscall(SYS_close_range, from, last, flags);
@@ -625,7 +636,7 @@ static int
 nmc_dup3(int fd, int nfd, int flags)
 {
 	struct nmc_slot *s = nmc_slot(nfd);
-	struct nmc_port *p;
+	struct nmc_port *p, *old;
 	uint32_t idle = 0;
 	bool claimed = false;
 	int rv;
@@ -647,14 +658,18 @@ nmc_dup3(int fd, int nfd, int flags)
 			__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
 		return rv;
 	}
-	/* The kernel closed what was at nfd. */
+	/*
+	 * The kernel closed what was at nfd: nfd takes fd's port at once,
+	 * then the old one's last close waits for the daemon's release.
+	 */
 	nmc_ep_forget(nfd);
-	if (claimed)
-		nmc_slot_finish(nfd, s, false);
 	pthread_mutex_lock(&nmc.lock);
+	old = claimed ? nmc_slot_clear_locked(s) : NULL;
 	p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
 	nmc_set_locked(nfd, p);
 	pthread_mutex_unlock(&nmc.lock);
+	if (old != NULL)
+		nmc_port_close(old);
 	return rv;
 }
 

@@ -16,6 +16,10 @@
  *            binding stays, and goes with the parent's close; 20 times,
  *            a child exits without closing, then the parent closes:
  *            the port is free at once
+ *   paths    the other ways a descriptor is closed, 20 times each:
+ *            close_range over it and a plain file, dup2 of another
+ *            descriptor onto it: the port is free at once, the file
+ *            closed, the descriptor dup2 put there a copy of the other
  *   bench N  N cycles of open, REGISTER (not exclusive), close: the
  *            time of a cycle and of its close (not a pass/fail test)
  *
@@ -175,6 +179,36 @@ t_fork(void)
 	CHECK_EQ(close(fd), 0);
 }
 
+static void
+t_paths(void)
+{
+	int i, fd, nfd, other;
+
+	fd = open_excl(BR "p");
+	for (i = 0; i < 20; i++) {
+		other = open("/dev/null", O_RDONLY);
+		nfd = unit_open();
+		CHECK(other > fd && nfd > other);	/* out of the range */
+		CHECK_EQ(close_range((unsigned)fd, (unsigned)other, 0), 0);
+		CHECK_ERR(fcntl(other, F_GETFD), EBADF);
+		CHECK_EQ(bind_excl(nfd, BR "p"), 0);
+		CHECK_EQ(dup2(nfd, fd), fd);
+		CHECK_EQ(close(nfd), 0);
+	}
+	for (i = 0; i < 20; i++) {
+		nfd = unit_open();
+		other = open("/dev/null", O_RDONLY);
+		CHECK(other >= 0);
+		CHECK_EQ(dup2(other, fd), fd);
+		CHECK_EQ(bind_excl(nfd, BR "p"), 0);
+		CHECK_ERR(ioctl(fd, NIOCTXSYNC, NULL), ENOTTY);
+		CHECK_EQ(close(other), 0);
+		CHECK_EQ(dup2(nfd, fd), fd);
+		CHECK_EQ(close(nfd), 0);
+	}
+	CHECK_EQ(close(fd), 0);
+}
+
 static uint64_t
 now_ns(void)
 {
@@ -218,11 +252,13 @@ main(int argc, char **argv)
 		t_dup();
 	else if (argc == 2 && strcmp(argv[1], "fork") == 0)
 		t_fork();
+	else if (argc == 2 && strcmp(argv[1], "paths") == 0)
+		t_paths();
 	else if (argc == 3 && strcmp(argv[1], "bench") == 0)
 		t_bench(atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: nmd_close excl|persist|dup|fork|"
-		    "bench N\n");
+		    "paths|bench N\n");
 		return 2;
 	}
 	printf("nmd_close %s: %d checks passed\n", argv[1], unit_checks);
