@@ -4,15 +4,15 @@
 # daemon has released the binding, as the kernel module's does
 # (tests/user/nmd_close.c): exclusive re-binds, a persistent port deleted
 # right after the close (by the program and by vale-ctl -r), a dup()ed
-# and a forked descriptor that keep the binding, close_range and dup2
-# onto a descriptor. Then the cost of an
+# a forked and an SCM_RIGHTS-passed descriptor that keep the binding,
+# close_range and dup2 onto a descriptor. Then the cost of an
 # open/register/close cycle, for the record.
 . tests/user/lib.sh
 
 C="$O/tests/user/nmd_close"
 start_daemon
 baseline
-for t in excl persist dup fork paths; do
+for t in excl persist dup fork scm paths; do
 	"$C" $t >"$T/$t.out" 2>&1 || fail "nmd_close $t: $(cat "$T/$t.out")"
 	tail -1 "$T/$t.out"
 done

@@ -16,6 +16,9 @@
  *            binding stays, and goes with the parent's close; 20 times,
  *            a child exits without closing, then the parent closes:
  *            the port is free at once
+ *   scm      a descriptor passed with SCM_RIGHTS to another process,
+ *            which uses it: the sender's close leaves the binding to
+ *            the receiver, whose close releases it at once
  *   paths    the other ways a descriptor is closed, 20 times each:
  *            close_range over it and a plain file, dup2 of another
  *            descriptor onto it: the port is free at once, the file
@@ -25,6 +28,7 @@
  *
  * The caller runs a daemon ($NETMAP_SOCKET, see tests/user/lib.sh).
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "nmd_test.h"
@@ -180,6 +184,78 @@ t_fork(void)
 }
 
 static void
+send_fd(int sock, int fd)
+{
+	char c = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	CHECK_EQ(sendmsg(sock, &m, 0), 1);
+}
+
+static int
+recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	CHECK_EQ(recvmsg(sock, &m, 0), 1);
+	cm = CMSG_FIRSTHDR(&m);
+	CHECK(cm != NULL && cm->cmsg_type == SCM_RIGHTS);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static void
+t_scm(void)
+{
+	int sp[2], fd, st;
+	char c = 0;
+	pid_t pid;
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	pid = fork();	/* before the open: the child holds nothing yet */
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		fd = recv_fd(sp[1]);
+		CHECK_EQ(ioctl(fd, NIOCTXSYNC, NULL), 0);	/* attaches */
+		CHECK_EQ(write(sp[1], &c, 1), 1);
+		CHECK_EQ(read(sp[1], &c, 1), 1);	/* the sender closed */
+		CHECK_EQ(ioctl(fd, NIOCRXSYNC, NULL), 0);
+		fd = close_rebind(fd, BR "s");
+		CHECK_EQ(close(fd), 0);
+		_exit(0);
+	}
+	fd = open_excl(BR "s");
+	send_fd(sp[0], fd);
+	CHECK_EQ(read(sp[0], &c, 1), 1);
+	CHECK_EQ(close(fd), 0);
+	check_busy(BR "s");
+	CHECK_EQ(write(sp[0], &c, 1), 1);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK_EQ(close(sp[0]), 0);
+	CHECK_EQ(close(sp[1]), 0);
+	fd = open_excl(BR "s");
+	CHECK_EQ(close(fd), 0);
+}
+
+static void
 t_paths(void)
 {
 	int i, fd, nfd, other;
@@ -252,13 +328,15 @@ main(int argc, char **argv)
 		t_dup();
 	else if (argc == 2 && strcmp(argv[1], "fork") == 0)
 		t_fork();
+	else if (argc == 2 && strcmp(argv[1], "scm") == 0)
+		t_scm();
 	else if (argc == 2 && strcmp(argv[1], "paths") == 0)
 		t_paths();
 	else if (argc == 3 && strcmp(argv[1], "bench") == 0)
 		t_bench(atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: nmd_close excl|persist|dup|fork|"
-		    "paths|bench N\n");
+		    "scm|paths|bench N\n");
 		return 2;
 	}
 	printf("nmd_close %s: %d checks passed\n", argv[1], unit_checks);

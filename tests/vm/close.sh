@@ -9,7 +9,7 @@ set -eu
 . ./lib.sh
 nm_load
 
-for t in excl persist dup fork paths; do
+for t in excl persist dup fork scm paths; do
 	step "nmd_close $t"
 	./nmd_close $t
 done
