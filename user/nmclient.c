@@ -140,14 +140,6 @@ nmc_unref_locked(struct nmc_port *p)
 	return p != NULL && --p->refs == 0;
 }
 
-/*
- * Clear a slot whose count is zero; close the descriptor if asked. The
- * descriptor is closed before the slot is cleared, both under the table
- * lock: until then a call finds the slot closing (EBADF), never an empty
- * slot on a live socket, which it would take for a descriptor passed to
- * us and attach to anew; and a netmap descriptor that reuses the number
- * meanwhile is adopted (under the same lock) only once the slot is clear.
- */
 /* Clear a slot. Under nmc.lock. Its port if that was the last ref. */
 static struct nmc_port *
 nmc_slot_clear_locked(struct nmc_slot *s)
@@ -159,6 +151,14 @@ nmc_slot_clear_locked(struct nmc_slot *s)
 	return nmc_unref_locked(old) ? old : NULL;
 }
 
+/*
+ * Clear a slot whose count is zero; close the descriptor if asked. The
+ * descriptor is closed before the slot is cleared, both under the table
+ * lock: until then a call finds the slot closing (EBADF), never an empty
+ * slot on a live socket, which it would take for a descriptor passed to
+ * us and attach to anew; and a netmap descriptor that reuses the number
+ * meanwhile is adopted (under the same lock) only once the slot is clear.
+ */
 static int
 nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 {
