@@ -124,11 +124,12 @@ ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */
 int nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg);
 /*
- * One control exchange on the socket (the doorbell's lock held): bytes of
- * the reply, of the same type as msg, or -errno.
+ * One control exchange on the socket (the doorbell's lock held, waited
+ * for at most lock_ms: then -EBUSY): bytes of the reply, of the same
+ * type as msg, or -errno.
  */
 ssize_t nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
-    void *reply, size_t rsize, int *rfd);
+    void *reply, size_t rsize, int *rfd, int lock_ms);
 /* NIOCCTRL, NIOCREGIF, NIOCGINFO. 0 or an errno. */
 int nmc_ioctl_msg(int sock, struct nmc_port *p, unsigned long cmd,
     void *uarg);

@@ -290,7 +290,7 @@ nmc_kick(struct nmd_bell *b)
  */
 ssize_t
 nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
-    void *reply, size_t rsize, int *rfd)
+    void *reply, size_t rsize, int *rfd, int lock_ms)
 {
 	ssize_t n;
 	int error;
@@ -298,7 +298,7 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	*rfd = -1;
 	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
 		return -EIO;
-	error = nmc_lock(p, NMC_CTRL_MS);
+	error = nmc_lock(p, lock_ms);
 	if (error)
 		return -error;
 	error = nmd_send(sock, msg, len, -1, 0);
@@ -685,7 +685,7 @@ nmc_ioctl_msg(int fd, struct nmc_port *p, unsigned long cmd, void *uarg)
 	pthread_mutex_lock(&p->mtx);
 	p->note[0] = '\0';
 	pthread_mutex_unlock(&p->mtx);
-	n = nmc_call(fd, p, q->msg, pos, rb, NMD_MSG_MAX, &rfd);
+	n = nmc_call(fd, p, q->msg, pos, rb, NMD_MSG_MAX, &rfd, NMC_CTRL_MS);
 	if (n < 0) {
 		error = (int)-n;
 		goto out;
@@ -795,7 +795,8 @@ nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size)
 	pthread_mutex_unlock(&p->mtx);
 	if (*fd >= 0)
 		return 0;
-	n = nmc_call(sock, p, &m, sizeof(m), &r, sizeof(r), &rfd);
+	n = nmc_call(sock, p, &m, sizeof(m), &r, sizeof(r), &rfd,
+	    NMC_CTRL_MS);
 	error = n < 0 ? (int)-n : n != sizeof(r) ? EPROTO : r.error;
 	if (error == 0 && (rfd < 0 || nmc_check_memfd(rfd, r.arg) != 0))
 		error = EPROTO;

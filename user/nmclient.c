@@ -577,9 +577,9 @@ close(int fd)
 }
 
 /*
- * The kernel closes the rest of the range at once; descriptors of ours
- * are closed as close() closes them (a port's last one waits for the
- * daemon's release), or by the last call in flight on them.
+ * The kernel closes the range at once, but for descriptors of ours:
+ * each is closed as close() closes it (a port's last one waits for the
+ * daemon's release; by its last call in flight, if any).
  */
 int
 close_range(unsigned int first, unsigned int last, int flags)
@@ -599,6 +599,14 @@ close_range(unsigned int first, unsigned int last, int flags)
 			nmc_forget((int)fd, false);	/* an epoll set? */
 			continue;
 		}
+		/*
+		 * Ours: closed alone, as close() does, under the table lock
+		 * before its slot is cleared (nmc_slot_finish), or left to
+		 * its last call. Cleared first and closed by the range
+		 * below, it would be a live socket in an empty slot for a
+		 * moment: a call starting then would attach to it anew and
+		 * have it closed under it (EIO).
+		 */
 		if (fd > from)
 			rv |= (int)syscall(SYS_close_range, from, fd - 1,
 			    flags);
