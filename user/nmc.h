@@ -197,7 +197,10 @@ int nmc_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 int nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int nmc_epoll_pwait(int epfd, struct epoll_event *evs, int max,
     int timeout, const sigset_t *mask);
-/* fd is closed: forget its epoll registrations (as a set or a member). */
-void nmc_ep_forget(int fd);
+/*
+ * Descriptors first..last are closed: forget their epoll registrations
+ * (as sets or as members); with count_only, only count them.
+ */
+int nmc_ep_forget(unsigned int first, unsigned int last, bool count_only);
 
 #endif /* NMC_H */

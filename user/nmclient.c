@@ -242,7 +242,7 @@ nmc_forget(int fd, bool do_close)
 	struct nmc_slot *s = nmc_slot(fd);
 	uint32_t st;
 
-	nmc_ep_forget(fd);
+	nmc_ep_forget((unsigned int)fd, (unsigned int)fd, false);
 	if (s == NULL || __atomic_load_n(&s->port, __ATOMIC_ACQUIRE) == NULL)
 		return do_close ? real_close(fd) : 0;
 	pthread_mutex_lock(&nmc.lock);
@@ -576,10 +576,29 @@ close(int fd)
 	return rv > 0 ? 0 : rv;	/* > 0: the last call in flight closes */
 }
 
+/* Whether first..last holds one of ours or an epoll set holding one. */
+static bool
+nmc_range_known(unsigned int first, unsigned int last)
+{
+	unsigned int fd;
+
+	for (fd = first; fd <= last && fd < NMC_L1 * NMC_L2; fd++) {
+		if (__atomic_load_n(&nmc.tab[fd / NMC_L2], __ATOMIC_ACQUIRE) ==
+		    NULL)
+			fd |= NMC_L2 - 1;	/* skip the chunk */
+		else if (nmc_is_ours((int)fd))
+			return true;
+	}
+	return nmc_ep_forget(first, last, true) > 0;
+}
+
 /*
  * The kernel closes the range at once, but for descriptors of ours:
  * each is closed as close() closes it (a port's last one waits for the
- * daemon's release; by its last call in flight, if any).
+ * daemon's release; by its last call in flight, if any). The epoll
+ * registrations of the range go first, of sets and of members alike,
+ * wherever their numbers are (a set need not share a table chunk with
+ * a descriptor of ours).
  */
 int
 close_range(unsigned int first, unsigned int last, int flags)
@@ -587,18 +606,32 @@ close_range(unsigned int first, unsigned int last, int flags)
 	unsigned int fd, from = first;
 	int rv = 0;
 
-	if (flags & CLOSE_RANGE_CLOEXEC)
+	/*
+	 * What the kernel refuses (EINVAL), and CLOSE_RANGE_CLOEXEC,
+	 * close nothing: our books stay as they are.
+	 */
+	if (first > last || (flags & CLOSE_RANGE_CLOEXEC) ||
+	    (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
 		return (int)syscall(SYS_close_range, first, last, flags);
+	/*
+	 * CLOSE_RANGE_UNSHARE closes in a copy of the table that only this
+	 * thread then uses, while our books are the process's: other
+	 * threads keep the descriptors open. Refused where the books
+	 * would be wrong for one side or the other.
+	 */
+	if ((flags & CLOSE_RANGE_UNSHARE) && nmc_range_known(first, last)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	nmc_ep_forget(first, last, false);
 	for (fd = first; fd <= last && fd < NMC_L1 * NMC_L2; fd++) {
 		if (__atomic_load_n(&nmc.tab[fd / NMC_L2], __ATOMIC_ACQUIRE) ==
 		    NULL) {
 			fd |= NMC_L2 - 1;	/* skip the chunk */
 			continue;
 		}
-		if (!nmc_is_ours((int)fd)) {
-			nmc_forget((int)fd, false);	/* an epoll set? */
+		if (!nmc_is_ours((int)fd))
 			continue;
-		}
 		/*
 		 * Ours: closed alone, as close() does, under the table lock
 		 * before its slot is cleared (nmc_slot_finish), or left to
@@ -670,7 +703,7 @@ nmc_dup3(int fd, int nfd, int flags)
 	 * The kernel closed what was at nfd: nfd takes fd's port at once,
 	 * then the old one's last close waits for the daemon's release.
 	 */
-	nmc_ep_forget(nfd);
+	nmc_ep_forget((unsigned int)nfd, (unsigned int)nfd, false);
 	pthread_mutex_lock(&nmc.lock);
 	old = claimed ? nmc_slot_clear_locked(s) : NULL;
 	p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
