@@ -576,20 +576,20 @@ close(int fd)
 	return rv > 0 ? 0 : rv;	/* > 0: the last call in flight closes */
 }
 
-/* Whether first..last holds one of ours or an epoll set holding one. */
+/* Whether the process has a descriptor of ours or a registration. */
 static bool
-nmc_range_known(unsigned int first, unsigned int last)
+nmc_knows_any(void)
 {
 	unsigned int fd;
 
-	for (fd = first; fd <= last && fd < NMC_L1 * NMC_L2; fd++) {
+	for (fd = 0; fd < NMC_L1 * NMC_L2; fd++) {
 		if (__atomic_load_n(&nmc.tab[fd / NMC_L2], __ATOMIC_ACQUIRE) ==
 		    NULL)
 			fd |= NMC_L2 - 1;	/* skip the chunk */
 		else if (nmc_is_ours((int)fd))
 			return true;
 	}
-	return nmc_ep_forget(first, last, true) > 0;
+	return nmc_ep_forget(0, ~0u, true) > 0;
 }
 
 /*
@@ -614,12 +614,12 @@ close_range(unsigned int first, unsigned int last, int flags)
 	    (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
 		return (int)syscall(SYS_close_range, first, last, flags);
 	/*
-	 * CLOSE_RANGE_UNSHARE closes in a copy of the table that only this
-	 * thread then uses, while our books are the process's: other
-	 * threads keep the descriptors open. Refused where the books
-	 * would be wrong for one side or the other.
+	 * CLOSE_RANGE_UNSHARE gives this thread a copy of the table that
+	 * only it then uses, while our books are the process's: with any
+	 * descriptor of ours or registration, in the range or not, they
+	 * would be wrong for one table or the other. Refused then.
 	 */
-	if ((flags & CLOSE_RANGE_UNSHARE) && nmc_range_known(first, last)) {
+	if ((flags & CLOSE_RANGE_UNSHARE) && nmc_knows_any()) {
 		errno = EOPNOTSUPP;
 		return -1;
 	}

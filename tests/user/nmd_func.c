@@ -20,8 +20,9 @@
  *           above 1024), and so does a netmap descriptor (its number
  *           reused by a new port); bad flags and ranges fail with
  *           EINVAL and CLOSE_RANGE_CLOEXEC closes nothing, both
- *           leaving the registrations; CLOSE_RANGE_UNSHARE over a
- *           netmap descriptor or a set holding one: EOPNOTSUPP
+ *           leaving the registrations; CLOSE_RANGE_UNSHARE while the
+ *           process has a netmap descriptor or registration:
+ *           EOPNOTSUPP, nothing closed
  *   ctrl    NIOCCTRL errors and write-backs, options, legacy requests
  *   kill    children SIGKILLed at random moments (the caller then checks
  *           that the daemon released everything)
@@ -834,10 +835,11 @@ t_crange(void)
 	CHECK_EQ(ep_ready(ep), 2);
 
 	/*
-	 * CLOSE_RANGE_UNSHARE would close in a table of this thread's
-	 * own: refused over a netmap descriptor or a set holding one
-	 * (both then still work), done over others.
+	 * CLOSE_RANGE_UNSHARE gives this thread a table of its own: refused
+	 * (nothing closed) while the process has a netmap descriptor or a
+	 * registration, over them or not; done once it has none.
 	 */
+	CHECK_EQ(pipe(pfd), 0);
 	errno = 0;
 	CHECK_EQ(close_range((unsigned)c.fd, (unsigned)c.fd,
 	    CLOSE_RANGE_UNSHARE), -1);
@@ -846,18 +848,22 @@ t_crange(void)
 	CHECK_EQ(close_range((unsigned)ep, (unsigned)ep,
 	    CLOSE_RANGE_UNSHARE), -1);
 	CHECK_EQ(errno, EOPNOTSUPP);
-	CHECK_EQ(ep_ready(ep), 2);
-	CHECK_EQ(pipe(pfd), 0);
+	errno = 0;
 	CHECK_EQ(close_range((unsigned)pfd[0], (unsigned)pfd[0],
-	    CLOSE_RANGE_UNSHARE), 0);
-	CHECK_EQ(fcntl(pfd[0], F_GETFD), -1);
-	CHECK_EQ(close(pfd[1]), 0);
+	    CLOSE_RANGE_UNSHARE), -1);
+	CHECK_EQ(errno, EOPNOTSUPP);
+	CHECK_EQ(fcntl(pfd[0], F_GETFD), 0);
+	CHECK_EQ(ep_ready(ep), 2);
 	CHECK_EQ(close_range((unsigned)c.fd, (unsigned)ep,
 	    CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC), 0);
 	CHECK_EQ(ep_ready(ep), 2);
 
 	CHECK_EQ(close(ep), 0);
 	unit_port_close(&c);
+	CHECK_EQ(close_range((unsigned)pfd[0], (unsigned)pfd[0],
+	    CLOSE_RANGE_UNSHARE), 0);
+	CHECK_EQ(fcntl(pfd[0], F_GETFD), -1);
+	CHECK_EQ(close(pfd[1]), 0);
 }
 
 static const struct {
