@@ -91,13 +91,8 @@
  */
 #define NM_PAGE_SIZE	4096u
 
-#define NM_VALE_MAX_PORTS	254	/* 254 = broadcast, 255 = drop */
-#define NM_VALE_BROADCAST	254
-#define NM_VALE_NOPORT		255
-#define NM_VALE_MAX_RINGS	16
 #define NM_VALE_MAX_SLOTS	4096
 #define NM_VALE_DEF_SLOTS	1024
-#define NM_VALE_HASH_SIZE	1024
 #define NM_VALE_BATCH		1024
 #define NM_VALE_NAME_MAX	16
 #define NM_MAX_BRIDGES		8
@@ -468,6 +463,8 @@ bool nm_is_vale_name(const char *name);
 int nm_vp_create(const char *name, enum nm_adapter_type type,
     const struct nmreq_register *reg, struct nm_adapter **out);
 void nm_vale_destroy_all(void);
+int nm_vale_switch_of(const struct nm_adapter *na);
+bool nm_vale_switch_ports(int sw, struct nm_adapter *ports[NM_VALE_MAX_PORTS]);
 
 /* ---- the host-facing API ---- */
 

@@ -60,8 +60,8 @@ typedef __UINT64_TYPE__ uint64_t;
 typedef __UINTPTR_TYPE__ uintptr_t;
 typedef __SIZE_TYPE__ size_t;
 typedef long ssize_t;
-#ifndef __cplusplus
-typedef _Bool bool;
+#if !defined(__cplusplus) && !defined(__bool_true_false_are_defined)
+typedef _Bool bool;	/* unless <stdbool.h> came first */
 #define true 1
 #define false 0
 #endif

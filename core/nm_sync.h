@@ -3,10 +3,13 @@
  * nm_sync.h: the steps of a sync that need nothing but a ring and a few
  * indices: ring arithmetic, the checks of what the user wrote (head and
  * cur inside the window last handed out), the repair of a ring the user
- * broke, and the pipe's exchange of slot descriptors.
+ * broke, the pipe's exchange of slot descriptors, and VALE's learning
+ * and lookup in a MAC table and its copy of a frame into a destination
+ * ring (pass 3: the room, each fragment's copy).
  *
  * They are here, as functions over plain values, because two places run
- * them: the core's syncs (nm_port.c, nm_pipe.c), on the private nm_kring,
+ * them: the core's syncs (nm_port.c, nm_pipe.c, nm_vale.c), on the
+ * private nm_kring,
  * and netmapd's client-side syncs (user/nmd_csync.c), which run in the
  * client's process on ring state kept in shared memory. Neither the
  * indices nor the slots are trusted: every index passed in must already
@@ -17,6 +20,12 @@
 
 #include "nm_os.h"
 #include <net/netmap.h>
+
+#define NM_VALE_MAX_PORTS	254	/* 254 = broadcast, 255 = drop */
+#define NM_VALE_BROADCAST	254
+#define NM_VALE_NOPORT		255
+#define NM_VALE_MAX_RINGS	16
+#define NM_VALE_HASH_SIZE	1024
 
 static inline uint32_t
 nm_next(uint32_t i, uint32_t n)
@@ -131,6 +140,101 @@ nm_pipe_ret(struct netmap_slot *rs, struct netmap_slot *ts, uint32_t n,
 			rs[k].flags &= ~NS_BUF_CHANGED;
 		}
 	}
+}
+
+static inline uint32_t
+nm_mac_hash(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 54);
+}
+
+static inline uint64_t
+nm_mac_load(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
+}
+
+/*
+ * VALE: learn the source of the frame at `eth` (14 bytes readable) in
+ * table ht (NM_VALE_HASH_SIZE entries, each the MAC in the low 48 bits
+ * and port + 1 above, so that one 64-bit word is always a consistent
+ * pair; written without a lock by concurrent senders), and find its
+ * destination: a port, NM_VALE_BROADCAST or NM_VALE_NOPORT (back to the
+ * sender). The port is whatever the table says: the caller checks it.
+ */
+static inline uint16_t
+nm_vale_learn_lookup(uint64_t *ht, const uint8_t *eth, uint16_t src_port)
+{
+	uint64_t dmac = nm_mac_load(eth), smac = nm_mac_load(eth + 6), e;
+
+	if (!(smac & 1)) {
+		uint64_t want = smac | (uint64_t)(src_port + 1) << 48;
+		uint32_t h = nm_mac_hash(smac);
+
+		if (nm_load_relaxed(&ht[h]) != want)
+			nm_store_relaxed(&ht[h], want);
+	}
+	if (dmac & 1)
+		return NM_VALE_BROADCAST;
+	e = nm_load_relaxed(&ht[nm_mac_hash(dmac)]);
+	if ((e & 0xffffffffffffull) != dmac || (e >> 48) == 0)
+		return NM_VALE_BROADCAST;
+	if ((e >> 48) - 1 == src_port)
+		return NM_VALE_NOPORT;
+	return (uint16_t)((e >> 48) - 1);
+}
+
+/*
+ * VALE's pass 3. A destination RX ring as whoever forwards sees it: its
+ * slots, its buffer pool (contiguous, in the forwarder's mapping) and
+ * the OFFSETS of its binding (mask 0: none).
+ */
+struct nm_vdst {
+	struct netmap_slot *slot;
+	uint32_t n;
+	char *bufs;
+	uint32_t nbufs, bufsz;
+	uint64_t off_mask, off_max;
+};
+
+/*
+ * Slots the senders may fill in a VALE RX ring whose producers are at
+ * tail and whose receiver has released everything before hwcur.
+ */
+static inline uint32_t
+nm_vale_room(uint32_t tail, uint32_t hwcur, uint32_t n)
+{
+	return nm_dist(tail, nm_prev(hwcur, n), n);
+}
+
+/*
+ * Fragment i of an nfrags-slot packet into destination slot ds: `len`
+ * bytes from src, where the source buffer holds `room` bytes, clamped
+ * to both buffers (past the destination slot's offset); the slot gets
+ * the length and the flags (fragment count, NS_MOREFRAG but on the
+ * last). The slot's buf_idx and ptr are the receiver's: read once, a
+ * bad index copies into buffer 0, the error buffer.
+ */
+static inline void
+nm_vale_copy_frag(const struct nm_vdst *d, struct netmap_slot *ds,
+    const char *src, uint32_t room, uint32_t len, uint32_t i,
+    uint32_t nfrags)
+{
+	uint32_t idx = nm_load_relaxed(&ds->buf_idx);
+	uint64_t off = nm_load_relaxed(&ds->ptr) & d->off_mask;
+	uint32_t doff = (uint32_t)(off > d->off_max ? d->off_max : off);
+	uint16_t fl = (uint16_t)(nfrags << 8);
+
+	if (idx >= d->nbufs)
+		idx = 0;
+	if (len > room)
+		len = room;
+	if (len > d->bufsz - doff)
+		len = d->bufsz - doff;
+	nm_memcpy(d->bufs + (uint64_t)idx * d->bufsz + doff, src, len);
+	ds->len = (uint16_t)len;
+	ds->flags = i + 1 < nfrags ? fl | NS_MOREFRAG : fl;
 }
 
 #endif /* NM_SYNC_H */

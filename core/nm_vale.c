@@ -201,19 +201,6 @@ nm_bridge_port(const struct nm_bridge *b, const char *name)
 	return -1;
 }
 
-static uint32_t
-nm_mac_hash(uint64_t mac)
-{
-	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 54);
-}
-
-static uint64_t
-nm_mac_load(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
-}
-
 /* Learn the source, find the destination of one packet. */
 static uint16_t
 nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,
@@ -223,59 +210,43 @@ nm_vale_lookup(struct nm_bridge *b, struct nm_kring *k, struct nm_fslot *fs,
 	uint32_t hdr = k->na->virt_hdr_len;
 	uint32_t off = nm_slot_offset(k, fs->ptr) + hdr;
 	uint32_t bufsz = nm_mem_bufsize(m);
-	const uint8_t *buf;
-	uint64_t dmac, smac, e;
-	uint32_t h;
 
 	if (fs->len < off + 14 || off + 14 > bufsz)
 		return NM_VALE_NOPORT;
-	buf = (const uint8_t *)nm_mem_buf(m, fs->idx) + off;
-	dmac = nm_mac_load(buf);
-	smac = nm_mac_load(buf + 6);
-	if (!(smac & 1)) {
-		uint64_t want = smac | (uint64_t)(src_port + 1) << 48;
+	return nm_vale_learn_lookup(b->ht,
+	    (const uint8_t *)nm_mem_buf(m, fs->idx) + off, src_port);
+}
 
-		h = nm_mac_hash(smac);
-		if (nm_load_relaxed(&b->ht[h]) != want)
-			nm_store_relaxed(&b->ht[h], want);
-	}
-	if (dmac & 1)
-		return NM_VALE_BROADCAST;
-	e = nm_load_relaxed(&b->ht[nm_mac_hash(dmac)]);
-	if ((e & 0xffffffffffffull) != dmac || (e >> 48) == 0)
-		return NM_VALE_BROADCAST;
-	if ((e >> 48) - 1 == src_port)
-		return NM_VALE_NOPORT;
-	return (uint16_t)((e >> 48) - 1);
+/* dst as pass 3 sees it (nm_sync.h). */
+static void
+nm_vale_dst(struct nm_kring *dst, struct nm_vdst *d)
+{
+	const struct nm_mem *m = dst->na->mem;
+
+	d->slot = dst->ring->slot;
+	d->n = dst->num_slots;
+	d->bufs = nm_mem_buf(m, 0);
+	d->nbufs = nm_mem_nbufs(m);
+	d->bufsz = nm_mem_bufsize(m);
+	d->off_mask = dst->offset_mask;
+	d->off_max = dst->offset_max;
 }
 
 /* Copy one packet into the destination ring at slot j. */
 static void
 nm_vale_copy(struct nm_kring *src, struct nm_fwd *f, struct nm_fpkt *p,
-    struct nm_kring *dst, uint32_t j)
+    const struct nm_vdst *d, uint32_t j)
 {
-	struct nm_mem *sm = src->na->mem, *dm = dst->na->mem;
-	uint32_t sbufsz = nm_mem_bufsize(sm), dbufsz = nm_mem_bufsize(dm);
-	struct netmap_ring *ring = dst->ring;
-	uint32_t i;
+	struct nm_mem *sm = src->na->mem;
+	uint32_t sbufsz = nm_mem_bufsize(sm), i;
 
 	for (i = 0; i < p->nfrags; i++) {
 		struct nm_fslot *fs = &f->slot[p->first + i];
-		struct netmap_slot *ds = &ring->slot[j];
 		uint32_t soff = nm_slot_offset(src, fs->ptr);
-		uint32_t doff = nm_slot_offset(dst, nm_load_relaxed(&ds->ptr));
-		uint32_t len = fs->len;
-		uint16_t fl = (uint16_t)(p->nfrags << 8);
 
-		if (len > sbufsz - soff)
-			len = sbufsz - soff;
-		if (len > dbufsz - doff)
-			len = dbufsz - doff;
-		nm_memcpy(nm_mem_buf(dm, nm_load_relaxed(&ds->buf_idx)) + doff,
-		    nm_mem_buf(sm, fs->idx) + soff, len);
-		ds->len = (uint16_t)len;
-		ds->flags = i + 1 < p->nfrags ? fl | NS_MOREFRAG : fl;
-		j = nm_next(j, dst->num_slots);
+		nm_vale_copy_frag(d, &d->slot[j], nm_mem_buf(sm, fs->idx) +
+		    soff, sbufsz - soff, fs->len, i, p->nfrags);
+		j = nm_next(j, d->n);
 	}
 }
 
@@ -304,12 +275,14 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
     uint16_t head, uint16_t bhead)
 {
 	uint32_t n = dst->num_slots, j, room;
+	struct nm_vdst d;
 	bool moved = false;
 
+	nm_vale_dst(dst, &d);
 	nm_os_mutex_lock(dst->q_lock);
 	j = dst->nr_hwtail;
 	/* acquire: the receiver is done with the slots it released */
-	room = nm_dist(j, nm_prev(nm_load_acquire(&dst->nr_hwcur), n), n);
+	room = nm_vale_room(j, nm_load_acquire(&dst->nr_hwcur), n);
 	while (head != NM_FNIL || bhead != NM_FNIL) {
 		struct nm_fpkt *p = nm_vale_next_pkt(f, &head, &bhead);
 
@@ -317,7 +290,7 @@ nm_vale_deliver(struct nm_kring *src, struct nm_fwd *f, struct nm_kring *dst,
 			dst->drops++;
 			continue;
 		}
-		nm_vale_copy(src, f, p, dst, j);
+		nm_vale_copy(src, f, p, &d, j);
 		j = (j + p->nfrags) % n;
 		room -= p->nfrags;
 		moved = true;
@@ -1631,4 +1604,27 @@ nm_vale_destroy_all(void)
 	for (i = 0; i < NM_MAX_BRIDGES; i++)
 		if (nm_bridges[i].in_use)
 			nm_bridge_destroy(&nm_bridges[i]);
+}
+
+/* The index of na's switch in the table, or -1. Core lock held. */
+int
+nm_vale_switch_of(const struct nm_adapter *na)
+{
+	return na->bdg == NULL ? -1 : (int)(na->bdg - nm_bridges);
+}
+
+/*
+ * The ports of switch `sw` of the table by port index (NULL where there
+ * is none); false if the switch is not in use. For a host that forwards
+ * outside the core (netmapd's clients). Core lock held.
+ */
+bool
+nm_vale_switch_ports(int sw, struct nm_adapter *ports[NM_VALE_MAX_PORTS])
+{
+	const struct nm_bridge *b = &nm_bridges[sw];
+	int i;
+
+	for (i = 0; i < NM_VALE_MAX_PORTS; i++)
+		ports[i] = b->in_use ? b->ports[i] : NULL;
+	return b->in_use;
 }

@@ -292,6 +292,9 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 		if (c->cs != NULL)
 			__atomic_store_n(&c->bell->cs_ready, 1,
 			    __ATOMIC_RELEASE);
+	} else if (error == 0) {
+		/* a switch may have a port the client path does not cover */
+		nmd_cs_ctrl_done(NULL);
 	}
 	if (error == 0 && !c->bell->ind_ready)
 		nmd_ind_publish(c);
@@ -361,11 +364,12 @@ nmd_do_region(struct nmd_conn *c)
 static int
 nmd_do_csync(struct nmd_conn *c)
 {
+	const struct nmd_msg *m = (const struct nmd_msg *)c->buf;
 	struct nmd_msg *r;
 	size_t len;
 	int error, fd;
 
-	error = nmd_cs_layout_msg(c->priv, &r, &len, &fd);
+	error = nmd_cs_layout_msg(c->priv, m->arg, &r, &len, &fd);
 	if (error)
 		return nmd_reply(c, NMD_MSG_CSYNC, error, 0, -1) ? NMD_GONE :
 		    0;
@@ -506,8 +510,19 @@ nmd_conn_cs_check(struct nmd_conn *c)
 	return true;
 }
 
+/* The shared-state syncs of our port (t: 0, 1; -1: poll for events). */
+static int
+nmd_conn_cs(struct nmd_conn *c, int t, int events)
+{
+	if (c->cs->kind == NMD_CS_VALE)
+		return nmd_cs_vale_serve(c->cs, c->priv, t, events,
+		    NMD_FUTEX_MS);
+	return t >= 0 ? nmd_cs_sync(c->cs, NULL, t, NMD_FUTEX_MS) :
+	    nmd_cs_poll(c->cs, NULL, events, NMD_FUTEX_MS);
+}
+
 /*
- * poll for a pipe end in client mode: the shared-state syncs; if nothing
+ * poll for a port in client mode: the shared-state syncs; if nothing
  * is ready and the client will block, count ourselves a sleeper on the
  * port's wake-up words (nmd_csync.h, (S1)) and look once more; then our
  * thread watches the words (nmd_conn_wait) and fires on a change.
@@ -518,7 +533,7 @@ nmd_do_cs_poll(struct nmd_conn *c, uint32_t arg)
 {
 	int events = (int)(arg & 0xffff), revents, i;
 
-	revents = nmd_cs_poll(c->cs, events, NMD_FUTEX_MS);
+	revents = nmd_conn_cs(c, -1, events);
 	if (revents != 0 || !(arg & NMD_POLL_ARM))
 		return revents < 0 && revents != NMD_CS_FALLBACK ? POLLERR :
 		    revents;
@@ -531,7 +546,7 @@ nmd_do_cs_poll(struct nmd_conn *c, uint32_t arg)
 		    __ATOMIC_ACQUIRE);
 	__atomic_store_n(&c->armed, (int)(arg & (NMD_POLL_ARM |
 	    NMD_POLL_MSG)), __ATOMIC_RELEASE);
-	revents = nmd_cs_poll(c->cs, events, NMD_FUTEX_MS);
+	revents = nmd_conn_cs(c, -1, events);
 	if (revents != 0)
 		nmd_conn_disarm(c);
 	return revents < 0 && revents != NMD_CS_FALLBACK ? POLLERR : revents;
@@ -621,8 +636,8 @@ nmd_bell_serve(struct nmd_conn *c, uint32_t seq)
 	case NMD_OP_TXSYNC:
 	case NMD_OP_RXSYNC:
 		/* a pipe end in client mode: the shared-state sync */
-		r = c->cs == NULL ? NMD_CS_FALLBACK : nmd_cs_sync(c->cs,
-		    op == NMD_OP_TXSYNC ? NM_TX : NM_RX, NMD_FUTEX_MS);
+		r = c->cs == NULL ? NMD_CS_FALLBACK : nmd_conn_cs(c,
+		    op == NMD_OP_TXSYNC ? NM_TX : NM_RX, 0);
 		if (r == NMD_CS_FALLBACK)
 			r = nm_ioctl(c->priv, op == NMD_OP_TXSYNC ?
 			    NIOCTXSYNC : NIOCRXSYNC, NULL, NULL);
@@ -818,6 +833,7 @@ nmd_bell_create(int *fdp)
 	if (b == MAP_FAILED)
 		goto fail;
 	b->version = NMD_VERSION;
+	b->rel = NMD_REL_WATCHED;
 	*fdp = fd;
 	return b;
 fail:
@@ -916,12 +932,19 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 	nmd_conn_sleepers_drop(c);
 out:
 	nmd_unwatch(c);
+	nm_priv_delete(c->priv);
+	if (c->cs != NULL)
+		nmd_cs_ctrl_done(NULL);	/* a port may have left its switch */
 	nmd_cs_port_free(c->cs);
 	c->cs = NULL;
-	nm_priv_delete(c->priv);
 	c->priv = NULL;
-	if (c->bell != NULL)
+	if (c->bell != NULL) {
+		/* The binding is gone: a client waiting in close() returns. */
+		__atomic_fetch_or(&c->bell->rel, NMD_REL_DONE,
+		    __ATOMIC_SEQ_CST);
+		nmd_futex_wake(&c->bell->rel);
 		munmap(c->bell, NMD_BELL_SIZE);
+	}
 	if (c->bell_fd >= 0)
 		close(c->bell_fd);
 }

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * nmc_csync.c: the client's side of syncs in the client (nmd_csync.h).
- * On the first sync or poll of a descriptor, the client asks the daemon
- * for the layout (CSYNC): a pipe end gets it with the region's kring
- * state memfd, anything else EOPNOTSUPP and stays on the doorbell. The
- * layout is checked, kept in private memory, and the region and the
- * kring state are mapped for the library's own use (the application's
- * mappings may go away under it).
+ * After a REGISTER (or on the first sync of a descriptor received from
+ * elsewhere), the client asks the daemon for the layout (CSYNC): a pipe
+ * end or a VALE port gets it with the region's kring state memfd,
+ * anything else EOPNOTSUPP and stays on the doorbell. The layout is
+ * checked, kept in private memory, and the region and the kring state
+ * are mapped for the library's own use (the application's mappings may
+ * go away under it).
+ *
+ * A VALE port also needs its switch: the switches' memfd (gen, MAC
+ * table) and a view of the other ports (their regions and kring state,
+ * mapped). A view is made when a TX sync finds the switch's gen moved,
+ * and replaced whole; syncs count themselves in flight while they use
+ * one, and a replaced view is unmapped once none is (a sync that
+ * started after the replacement sees the new one).
  *
  * A client that syncs by itself never talks to the daemon, so it looks
  * for it by the clock: every NMC_HUNG_MS, one ppoll of the socket; a
@@ -45,6 +53,18 @@ nmc_cs_init(void)
 	pthread_atfork(NULL, NULL, nmc_cs_atfork_child);
 }
 
+/* A VALE switch as we send to it, and the mappings it holds. */
+struct nmc_view {
+	struct nmd_cs_switch sw;
+	struct nmd_cs_dst *dst;
+	int nmaps;
+	struct {
+		void *base;
+		size_t size;
+	} map[2 * NM_VALE_MAX_PORTS];
+	struct nmc_view *next;		/* retired */
+};
+
 struct nmc_cs {
 	struct nmd_cs_port port;
 	struct nmd_cs_kring *kr;
@@ -52,17 +72,47 @@ struct nmc_cs {
 	size_t region_size;
 	void *ks;
 	size_t ks_size;
+	/* VALE */
+	struct nmd_sw_state *sws;	/* the switches */
+	size_t sws_size;
+	uint16_t sw_id;
+	struct nmc_view *view;		/* the current one, or NULL */
+	uint32_t inflight;		/* syncs using a view */
+	pthread_mutex_t vlock;		/* new views, the retired list */
+	struct nmc_view *retired;
 };
+
+static void
+nmc_view_free(struct nmc_view *v)
+{
+	int i;
+
+	for (i = 0; i < v->nmaps; i++)
+		munmap(v->map[i].base, v->map[i].size);
+	free(v->dst);
+	free(v);
+}
 
 void
 nmc_cs_free(struct nmc_cs *cs)
 {
+	struct nmc_view *v;
+
 	if (cs == NULL)
 		return;
 	if (cs->region != NULL)
 		munmap(cs->region, cs->region_size);
 	if (cs->ks != NULL)
 		munmap(cs->ks, cs->ks_size);
+	if (cs->sws != NULL)
+		munmap(cs->sws, cs->sws_size);
+	if (cs->view != NULL)
+		nmc_view_free(cs->view);
+	while ((v = cs->retired) != NULL) {
+		cs->retired = v->next;
+		nmc_view_free(v);
+	}
+	pthread_mutex_destroy(&cs->vlock);
 	free(cs->kr);
 	free(cs);
 }
@@ -89,8 +139,11 @@ nmc_cs_build(const uint8_t *buf, size_t n, int ksfd, int rfd, uint64_t rsize)
 	uint32_t nr, i, j = 0;
 	int t;
 
-	if (n < sizeof(*m) + sizeof(*l) || l->kind != NMD_CS_PIPE ||
-	    l->nrings[0] > NMD_CS_MAX_RINGS || l->nrings[1] > NMD_CS_MAX_RINGS)
+	if (n < sizeof(*m) + sizeof(*l) || (l->kind != NMD_CS_PIPE &&
+	    l->kind != NMD_CS_VALE) || l->nrings[0] > NMD_CS_MAX_RINGS ||
+	    l->nrings[1] > NMD_CS_MAX_RINGS || l->self >= NM_VALE_MAX_PORTS ||
+	    l->bufsz == 0 || l->bufs_ofs > l->region_size ||
+	    (uint64_t)l->nbufs * l->bufsz > l->region_size - l->bufs_ofs)
 		return NULL;
 	nr = l->nrings[0] + l->nrings[1];
 	if (n != sizeof(*m) + sizeof(*l) + nr * sizeof(struct nmd_cs_ring) ||
@@ -107,17 +160,19 @@ nmc_cs_build(const uint8_t *buf, size_t n, int ksfd, int rfd, uint64_t rsize)
 			const struct nmd_cs_ring *r = &l->ring[j++];
 
 			if (!nmc_cs_ring_ok(r->ofs, l->num_slots[t],
-			    l->region_size) ||
-			    !nmc_cs_ring_ok(r->peer_ofs, l->num_slots[t],
-			    l->region_size) ||
-			    r->ks >= l->ks_count || r->peer_ks >= l->ks_count ||
-			    r->peer_wait >= l->ks_count)
+			    l->region_size) || r->ks >= l->ks_count)
+				return NULL;
+			if (l->kind == NMD_CS_PIPE &&
+			    (!nmc_cs_ring_ok(r->peer_ofs, l->num_slots[t],
+			    l->region_size) || r->peer_ks >= l->ks_count ||
+			    r->peer_wait >= l->ks_count))
 				return NULL;
 		}
 	}
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL)
 		return NULL;
+	pthread_mutex_init(&cs->vlock, NULL);
 	cs->kr = calloc(nr ? nr : 1, sizeof(*cs->kr));
 	cs->region_size = l->region_size;
 	cs->region = real_mmap(NULL, cs->region_size, PROT_READ | PROT_WRITE,
@@ -133,9 +188,14 @@ nmc_cs_build(const uint8_t *buf, size_t n, int ksfd, int rfd, uint64_t rsize)
 		nmc_cs_free(cs);
 		return NULL;
 	}
+	cs->port.kind = l->kind;
 	cs->port.nbufs = l->nbufs;
 	cs->port.bufsz = l->bufsz;
+	cs->port.bufs = (char *)cs->region + l->bufs_ofs;
+	cs->port.self = l->self;
+	cs->port.own = true;
 	cs->port.flags = l->flags;
+	cs->sw_id = l->sw_id;
 	cs->port.kr[0] = cs->kr;
 	cs->port.kr[1] = cs->kr + l->nrings[0];
 	j = 0;
@@ -151,41 +211,258 @@ nmc_cs_build(const uint8_t *buf, size_t n, int ksfd, int rfd, uint64_t rsize)
 
 			k->ring = (struct netmap_ring *)(void *)
 			    ((char *)cs->region + r->ofs);
+			k->ks = &ks[r->ks];
+			k->mode = &ks[r->ks].mode;
+			k->ring_id = r->ring_id;
+			if (l->kind != NMD_CS_PIPE)
+				continue;
 			k->peer = (struct netmap_ring *)(void *)
 			    ((char *)cs->region + r->peer_ofs);
-			k->ks = &ks[r->ks];
 			k->pks = &ks[r->peer_ks];
 			k->peer_wait = &ks[r->peer_wait];
-			k->mode = &ks[r->ks].mode;
 		}
 	}
 	return cs;
+}
+
+/*
+ * One CSYNC question (NMD_CSQ): the reply's bytes in buf (NMD_MSG_MAX),
+ * and its descriptor in *fd (or -1). Bytes, or -1 if refused.
+ */
+static ssize_t
+nmc_cs_ask(int sock, struct nmc_port *p, uint64_t what, uint8_t *buf,
+    int *fd, int lock_ms)
+{
+	struct nmd_msg m = {
+		.magic = NMD_MAGIC, .type = NMD_MSG_CSYNC, .len = sizeof(m),
+		.arg = what,
+	};
+	ssize_t n = nmc_call(sock, p, &m, sizeof(m), buf, NMD_MSG_MAX, fd,
+	    lock_ms);
+
+	if (n >= (ssize_t)sizeof(m) && ((struct nmd_msg *)buf)->error == 0)
+		return n;
+	if (*fd >= 0)
+		real_close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+/* Map a descriptor the daemon sent: size bytes, checked. NULL if not. */
+static void *
+nmc_cs_map(int fd, uint64_t size)
+{
+	void *m;
+
+	if (fd < 0 || nmc_check_memfd(fd, size) != 0)
+		return NULL;
+	m = real_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* A port of the switch, from its entry of the switch layout, mapped. */
+static int
+nmc_view_port(int sock, struct nmc_port *p, struct nmc_view *v,
+    const struct nmd_cs_swport *sp, struct nmd_cs_dst *d, uint8_t *buf,
+    int lock_ms)
+{
+	void *region, *ks;
+	int fd = -1;
+	uint32_t r;
+
+	if (sp->nrx == 0 || sp->nrx > NM_VALE_MAX_RINGS || sp->n < 2 ||
+	    sp->n > 65536 || sp->bufsz == 0 ||
+	    sp->bufs_ofs > sp->region_size ||
+	    (uint64_t)sp->nbufs * sp->bufsz > sp->region_size - sp->bufs_ofs ||
+	    sp->wait >= sp->ks_count)
+		return EPROTO;
+	for (r = 0; r < sp->nrx; r++)
+		if (!nmc_cs_ring_ok(sp->ring_ofs[r], sp->n, sp->region_size) ||
+		    sp->ks[r] >= sp->ks_count)
+			return EPROTO;
+	if (nmc_cs_ask(sock, p, NMD_CSQ(NMD_CSQ_REGION, sp->port), buf,
+	    &fd, lock_ms) < 0)
+		return ENXIO;	/* gone meanwhile */
+	region = nmc_cs_map(fd, sp->region_size);
+	real_close(fd);
+	if (region == NULL)
+		return EPROTO;
+	v->map[v->nmaps].base = region;
+	v->map[v->nmaps++].size = sp->region_size;
+	fd = -1;
+	if (nmc_cs_ask(sock, p, NMD_CSQ(NMD_CSQ_KSTATE, sp->port), buf,
+	    &fd, lock_ms) < 0 || ((struct nmd_msg *)buf)->arg <
+	    sp->ks_count * NMD_KS_SIZE) {
+		if (fd >= 0)
+			real_close(fd);
+		return ENXIO;
+	}
+	ks = nmc_cs_map(fd, ((struct nmd_msg *)buf)->arg);
+	if (ks != NULL) {
+		v->map[v->nmaps].base = ks;
+		v->map[v->nmaps++].size = ((struct nmd_msg *)buf)->arg;
+	}
+	real_close(fd);
+	if (ks == NULL)
+		return EPROTO;
+	d->nrx = sp->nrx;
+	d->n = sp->n;
+	d->bufs = (char *)region + sp->bufs_ofs;
+	d->nbufs = sp->nbufs;
+	d->bufsz = sp->bufsz;
+	for (r = 0; r < sp->nrx; r++) {
+		d->ring[r] = (struct netmap_ring *)(void *)((char *)region +
+		    sp->ring_ofs[r]);
+		d->ks[r] = (struct nmd_kstate *)ks + sp->ks[r];
+	}
+	d->wait = (struct nmd_kstate *)ks + sp->wait;
+	v->sw.dst[sp->port] = d;
+	v->sw.active[v->sw.nactive++] = (uint8_t)sp->port;
+	return 0;
+}
+
+/*
+ * A new view of our switch: its ports but us, each mapped. The doorbell's
+ * lock is waited for lock_ms at most: a sharer stopped while holding it
+ * must not hold up our syncs for longer than it holds up the doorbell.
+ */
+static struct nmc_view *
+nmc_view_fetch(int sock, struct nmc_port *p, struct nmc_cs *cs, int lock_ms)
+{
+	const struct nmd_cs_swlayout *l;
+	struct nmc_view *v = NULL;
+	uint8_t *buf, *pbuf = NULL;
+	int fd = -1;
+	uint32_t i;
+	ssize_t n;
+
+	buf = malloc(NMD_MSG_MAX);
+	if (buf == NULL)
+		return NULL;
+	n = nmc_cs_ask(sock, p, NMD_CSQ_SWITCH, buf, &fd, lock_ms);
+	l = (const struct nmd_cs_swlayout *)(buf + sizeof(struct nmd_msg));
+	if (n < (ssize_t)(sizeof(struct nmd_msg) + sizeof(*l)) || fd >= 0 ||
+	    l->nports > NM_VALE_MAX_PORTS || (size_t)n !=
+	    sizeof(struct nmd_msg) + sizeof(*l) + l->nports *
+	    sizeof(l->port[0]))
+		goto fail;
+	v = calloc(1, sizeof(*v));
+	pbuf = malloc(NMD_MSG_MAX);
+	if (v == NULL || pbuf == NULL ||
+	    (v->dst = calloc(l->nports ? l->nports : 1,
+	    sizeof(*v->dst))) == NULL)
+		goto fail;
+	v->sw.gen = l->gen;
+	v->sw.sw = &cs->sws[cs->sw_id];
+	for (i = 0; i < l->nports; i++) {
+		const struct nmd_cs_swport *sp = &l->port[i];
+
+		if (sp->port >= NM_VALE_MAX_PORTS ||
+		    v->sw.dst[sp->port] != NULL)
+			goto fail;
+		if (sp->port == cs->port.self)
+			continue;
+		if (nmc_view_port(sock, p, v, sp, &v->dst[i], pbuf,
+		    lock_ms) != 0)
+			goto fail;
+	}
+	free(pbuf);
+	free(buf);
+	return v;
+fail:
+	if (fd >= 0)
+		real_close(fd);
+	if (v != NULL)
+		nmc_view_free(v);
+	free(pbuf);
+	free(buf);
+	return NULL;
 }
 
 /* Ask the daemon for the layout of p's port. */
 static struct nmc_cs *
 nmc_cs_fetch(int sock, struct nmc_port *p)
 {
-	struct nmd_msg m = {
-		.magic = NMD_MAGIC, .type = NMD_MSG_CSYNC, .len = sizeof(m),
-	};
 	struct nmc_cs *cs = NULL;
 	uint64_t rsize;
 	uint8_t *buf;
-	int ksfd = -1, rfd;
+	int ksfd = -1, swfd = -1, rfd;
 	ssize_t n;
 
 	buf = malloc(NMD_MSG_MAX);
 	if (buf == NULL)
 		return NULL;
-	n = nmc_call(sock, p, &m, sizeof(m), buf, NMD_MSG_MAX, &ksfd);
-	if (n >= (ssize_t)sizeof(m) && ((struct nmd_msg *)buf)->error == 0 &&
-	    ksfd >= 0 && nmc_region(sock, p, &rfd, &rsize) == 0)
+	n = nmc_cs_ask(sock, p, NMD_CSQ_PORT, buf, &ksfd, NMC_CTRL_MS);
+	if (n > 0 && ksfd >= 0 && nmc_region(sock, p, &rfd, &rsize) == 0)
 		cs = nmc_cs_build(buf, (size_t)n, ksfd, rfd, rsize);
+	if (cs != NULL && cs->port.kind == NMD_CS_VALE) {
+		/* the switches: our entry must be inside */
+		n = nmc_cs_ask(sock, p, NMD_CSQ_SWITCHES, buf, &swfd,
+		    NMC_CTRL_MS);
+		if (n > 0 && (cs->sw_id + 1) * sizeof(struct nmd_sw_state) <=
+		    ((struct nmd_msg *)buf)->arg) {
+			cs->sws_size = ((struct nmd_msg *)buf)->arg;
+			cs->sws = nmc_cs_map(swfd, cs->sws_size);
+		}
+		if (cs->sws == NULL) {
+			nmc_cs_free(cs);
+			cs = NULL;
+		} else {
+			/* now, so that forked children have it too */
+			cs->view = nmc_view_fetch(sock, p, cs, NMC_CTRL_MS);
+		}
+	}
 	if (ksfd >= 0)
 		real_close(ksfd);
+	if (swfd >= 0)
+		real_close(swfd);
 	free(buf);
 	return cs;
+}
+
+/* Unmap the replaced views, if no sync uses one. */
+static void
+nmc_view_reap(struct nmc_cs *cs)
+{
+	struct nmc_view *v;
+
+	if (pthread_mutex_trylock(&cs->vlock) != 0)
+		return;
+	if (__atomic_load_n(&cs->inflight, __ATOMIC_SEQ_CST) == 0) {
+		while ((v = cs->retired) != NULL) {
+			cs->retired = v->next;
+			nmc_view_free(v);
+		}
+	}
+	pthread_mutex_unlock(&cs->vlock);
+}
+
+/* A new view, unless another thread made one for the current gen. */
+static int
+nmc_view_refresh(int sock, struct nmc_port *p, struct nmc_cs *cs)
+{
+	struct nmc_view *v, *old;
+	int error = 0;
+
+	pthread_mutex_lock(&cs->vlock);
+	old = cs->view;
+	if (old == NULL || old->sw.gen != __atomic_load_n(&cs->sws[
+	    cs->sw_id].gen, __ATOMIC_ACQUIRE)) {
+		v = nmc_view_fetch(sock, p, cs, NMC_LOCK_MS);
+		if (v == NULL) {
+			error = EAGAIN;
+		} else {
+			/* syncs that start from now on see the new one */
+			__atomic_store_n(&cs->view, v, __ATOMIC_SEQ_CST);
+			if (old != NULL) {
+				old->next = cs->retired;
+				cs->retired = old;
+			}
+		}
+	}
+	pthread_mutex_unlock(&cs->vlock);
+	nmc_view_reap(cs);
+	return error;
 }
 
 /*
@@ -245,6 +522,46 @@ nmc_cs_prefetch(int sock, struct nmc_port *p)
 	nmc_cs_get(sock, p, true);
 }
 
+static int
+nmc_cs_op(struct nmc_cs *cs, const struct nmd_cs_switch *sw, int t,
+    int events)
+{
+	return t >= 0 ? nmd_cs_sync(&cs->port, sw, t, NMC_LOCK_MS) :
+	    nmd_cs_poll(&cs->port, sw, events, NMC_LOCK_MS);
+}
+
+/*
+ * A sync (t 0, 1) or poll (t -1) of our port: for VALE, with a view of
+ * the switch, made anew when the switch's gen moved (by one thread, the
+ * others wait for it). When no new one can be had (a forked child does
+ * not ask; the daemon did not answer), the doorbell serves: the daemon
+ * forwards with its own view. Results as nmd_cs_sync, nmd_cs_poll.
+ */
+static int
+nmc_cs_run(int sock, struct nmc_port *p, struct nmc_cs *cs, int t,
+    int events)
+{
+	struct nmc_view *v;
+	int r, tries;
+
+	if (cs->port.kind == NMD_CS_PIPE)
+		return nmc_cs_op(cs, NULL, t, events);
+	for (tries = 0; tries < 3; tries++) {
+		__atomic_add_fetch(&cs->inflight, 1, __ATOMIC_SEQ_CST);
+		v = __atomic_load_n(&cs->view, __ATOMIC_SEQ_CST);
+		r = nmc_cs_op(cs, v ? &v->sw : NULL, t, events);
+		if (__atomic_sub_fetch(&cs->inflight, 1,
+		    __ATOMIC_SEQ_CST) == 0 &&
+		    __atomic_load_n(&cs->retired, __ATOMIC_RELAXED) != NULL)
+			nmc_view_reap(cs);
+		if (r != NMD_CS_STALE)
+			return r;
+		if (nmc_cs_forked || nmc_view_refresh(sock, p, cs) != 0)
+			break;
+	}
+	return NMD_CS_FALLBACK;
+}
+
 int
 nmc_cs_sync(int sock, struct nmc_port *p, int t)
 {
@@ -256,7 +573,7 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
 	error = nmc_cs_alive(sock, p);
 	if (error)
 		return error;
-	return nmd_cs_sync(&cs->port, t, NMC_LOCK_MS);
+	return nmc_cs_run(sock, p, cs, t, 0);
 }
 
 /*
@@ -321,7 +638,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			pfd->revents = POLLERR | POLLHUP;
 			return 1;
 		}
-		r = nmd_cs_poll(&cs->port, pfd->events, NMC_LOCK_MS);
+		r = nmc_cs_run(pfd->fd, p, cs, -1, pfd->events);
 		if (r == NMD_CS_FALLBACK)
 			return NMC_CS_DOORBELL;
 		if (r < 0)
@@ -337,7 +654,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			words[i] = &w[i]->wake_seq;
 			vals[i] = __atomic_load_n(words[i], __ATOMIC_ACQUIRE);
 		}
-		r = nmd_cs_poll(&cs->port, pfd->events, NMC_LOCK_MS);
+		r = nmc_cs_run(pfd->fd, p, cs, -1, pfd->events);
 		error = 0;
 		if (r == 0) {
 			d = NMC_HUNG_MS * 1000000ull;

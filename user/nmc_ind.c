@@ -21,10 +21,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "nmc.h"
+#include "nmd_csync.h"
 
 struct nmc_ind_undo {
 	struct netmap_slot *slot;
@@ -89,20 +89,6 @@ nmc_ind_inside(uint64_t ofs, uint64_t len, uint64_t size)
 }
 
 /*
- * Our own memory at uaddr into dst, as the module's copy from the
- * sender: a bad pointer fails (no SIGSEGV), and so does a host that
- * forbids process_vm_readv (the frame is then dropped, as before).
- */
-static bool
-nmc_ind_copy(void *dst, uint64_t uaddr, uint32_t len)
-{
-	struct iovec l = { dst, len }, r = { (void *)(uintptr_t)uaddr, len };
-
-	return len == 0 ||
-	    process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len;
-}
-
-/*
  * One fragment of slot s: copied into its buffer, and the slot made a
  * plain one for the sync (remembered in u to be put back).
  */
@@ -118,7 +104,7 @@ nmc_ind_slot(uint8_t *base, uint64_t size, const struct nmd_bell *b,
 		return;
 	bofs = b->ind_buf_ofs + (uint64_t)idx * b->ind_bufsize;
 	if (!nmc_ind_inside(bofs, len, size) ||
-	    !nmc_ind_copy(base + bofs, ptr, len))
+	    !nmd_copy_self(base + bofs, ptr, len))
 		return;
 	if (u->n == u->cap) {
 		uint32_t cap = u->cap ? 2 * u->cap : 64;

@@ -77,24 +77,34 @@ real_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return (int)syscall(SYS_epoll_ctl, epfd, op, fd, ev);
 }
 
-void
-nmc_ep_forget(int fd)
+int
+nmc_ep_forget(unsigned int first, unsigned int last, bool count_only)
 {
 	struct nmc_ep **pp, *e;
+	int n = 0;
 
 	if (__atomic_load_n(&nmc_eps.neps, __ATOMIC_RELAXED) == 0)
-		return;
+		return 0;
 	nmc_ep_lock();
 	for (pp = &nmc_eps.eps; (e = *pp) != NULL;) {
-		if (e->fd == fd || e->epfd == fd) {
-			*pp = e->next;
-			free(e);
-			nmc_eps.neps--;
-		} else {
+		if (((unsigned int)e->fd < first ||
+		    (unsigned int)e->fd > last) &&
+		    ((unsigned int)e->epfd < first ||
+		    (unsigned int)e->epfd > last)) {
 			pp = &e->next;
+			continue;
 		}
+		n++;
+		if (count_only) {
+			pp = &e->next;
+			continue;
+		}
+		*pp = e->next;
+		free(e);
+		nmc_eps.neps--;
 	}
 	nmc_ep_unlock();
+	return n;
 }
 
 static int

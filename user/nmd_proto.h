@@ -267,10 +267,24 @@ struct nmd_bell {
 	 */
 	pthread_mutex_t lock;
 	uint32_t lock_ready;	/* set once lock is initialised */
+	/*
+	 * Closing (docs/netmapd.md, "Close"), written by both sides: the
+	 * count of client ports on the connection (NMD_REL_HOLDERS: one
+	 * per process that has it in its table, added when a process
+	 * maps the bell or forks, dropped when its last descriptor is
+	 * closed), and the daemon's flags. The client whose drop leaves
+	 * no holder closed the last descriptor it knows of, and waits on
+	 * this word (futex, bounded) for NMD_REL_DONE or a new holder.
+	 */
+	uint32_t rel __attribute__((aligned(64)));
 };
+#define NMD_REL_HOLDERS		0x3fffffffu
+#define NMD_REL_WATCHED		0x40000000u	/* the daemon sets REL_DONE */
+#define NMD_REL_DONE		0x80000000u	/* the nm_priv is deleted */
 
 _Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
 _Static_assert(offsetof(struct nmd_bell, lock) == 128, "bell layout");
+_Static_assert(offsetof(struct nmd_bell, rel) == 192, "bell layout");
 _Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
 
 /*

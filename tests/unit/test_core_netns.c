@@ -18,15 +18,6 @@
 
 int unit_checks;
 
-static int
-ctrl(int fd, uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header h;
-
-	unit_hdr(&h, type, name, body);
-	return ioctl(fd, NIOCCTRL, &h);
-}
-
 static void
 send_one(struct unit_port *p, uint32_t tag)
 {
@@ -107,18 +98,18 @@ test_two_namespaces(void)
 
 	/* persistent ports and pipe parents are per namespace too */
 	memset(&nif, 0, sizeof(nif));
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_NEWIF, "px", &nif), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_NEWIF, "px", &nif), 0);
 	nm_user_netns = 2;
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "px", NULL), ENXIO);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_NEWIF, "px", &nif), 0);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "px", NULL), ENXIO);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_NEWIF, "px", &nif), 0);
 	memset(&at, 0, sizeof(at));
 	at.reg.nr_mode = NR_REG_ALL_NIC;
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale0:px", &at), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale0:px", &at), 0);
 	CHECK_EQ(at.port_index, 2);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DETACH, "vale0:px", &at), 0);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "px", NULL), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DETACH, "vale0:px", &at), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "px", NULL), 0);
 	nm_user_netns = 1;
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "px", NULL), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "px", NULL), 0);
 	unit_port_open(&q1, "q{1", NULL);
 	nm_user_netns = 2;
 	unit_port_open(&q2, "q}1", NULL);
@@ -145,18 +136,18 @@ test_exit(void)
 
 	nm_user_netns = 3;
 	memset(&nif, 0, sizeof(nif));
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_NEWIF, "py", &nif), 0);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_NEWIF, "pz", &nif), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_NEWIF, "py", &nif), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_NEWIF, "pz", &nif), 0);
 	memset(&at, 0, sizeof(at));
 	at.reg.nr_mode = NR_REG_ALL_NIC;
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale1:py", &at), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale1:py", &at), 0);
 	unit_port_open(&e, "vale1:e", NULL);
 	unit_port_open(&po, "pz", NULL);
 	nm_core_netns_exit(3);
 	/* a namespace with the same key finds nothing of the old one */
 	CHECK_EQ(list_count(fd, "vale1:e", &found), 0);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "py", NULL), ENXIO);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "pz", NULL), ENXIO);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "py", NULL), ENXIO);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "pz", NULL), ENXIO);
 	unit_port_open(&e2, "vale1:e", NULL);
 	CHECK(e2.reg.nr_mem_id != e.reg.nr_mem_id);
 	/* what descriptors hold still works, on its own */

@@ -20,22 +20,13 @@
 int unit_checks;
 
 static int
-ctrl(int fd, uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header h;
-
-	unit_hdr(&h, type, name, body);
-	return ioctl(fd, NIOCCTRL, &h);
-}
-
-static int
 newif(int fd, const char *name, uint16_t rings, uint32_t slots,
     struct nmreq_vale_newif *nif)
 {
 	memset(nif, 0, sizeof(*nif));
 	nif->nr_tx_rings = nif->nr_rx_rings = rings;
 	nif->nr_tx_slots = nif->nr_rx_slots = slots;
-	return ctrl(fd, NETMAP_REQ_VALE_NEWIF, name, nif);
+	return unit_ctrl(fd, NETMAP_REQ_VALE_NEWIF, name, nif);
 }
 
 static int
@@ -43,14 +34,14 @@ attach(int fd, const char *name, uint32_t mode, struct nmreq_vale_attach *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->reg.nr_mode = mode;
-	return ctrl(fd, NETMAP_REQ_VALE_ATTACH, name, a);
+	return unit_ctrl(fd, NETMAP_REQ_VALE_ATTACH, name, a);
 }
 
 static int
 detach(int fd, const char *name, struct nmreq_vale_detach *d)
 {
 	memset(d, 0, sizeof(*d));
-	return ctrl(fd, NETMAP_REQ_VALE_DETACH, name, d);
+	return unit_ctrl(fd, NETMAP_REQ_VALE_DETACH, name, d);
 }
 
 /* A broadcast frame tagged `tag` on TX ring 0 of p, synced. */
@@ -118,15 +109,15 @@ test_newif_delif(void)
 	/* unknown region */
 	memset(&nif, 0, sizeof(nif));
 	nif.nr_mem_id = 999;
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_NEWIF, "p1", &nif), EINVAL);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_NEWIF, "p1", &nif), EINVAL);
 	/* DELIF: no body allowed, unknown names */
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", &nif), EINVAL);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "nosuch", NULL), ENXIO);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "vale0:x", NULL), ENXIO);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", &nif), EINVAL);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "nosuch", NULL), ENXIO);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "vale0:x", NULL), ENXIO);
 
 	/* it lives with nobody using it */
 	memset(&pi, 0, sizeof(pi));
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "p0", &pi), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "p0", &pi), 0);
 	CHECK_EQ(pi.nr_rx_rings, 2);
 	CHECK_EQ(pi.nr_tx_slots, 256);
 	/* open as NAME, the same port each time */
@@ -140,7 +131,7 @@ test_newif_delif(void)
 	reg.nr_flags = NR_EXCLUSIVE;
 	CHECK_ERR(unit_register(fd2, "p0", &reg, NULL), EBUSY);
 	/* delete while open */
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", NULL), EBUSY);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", NULL), EBUSY);
 	unit_port_close(&p);
 	CHECK_EQ(unit_register(fd2, "p0", &reg, NULL), 0);
 	unit_reg_init(&reg, NR_REG_ALL_NIC);
@@ -150,11 +141,11 @@ test_newif_delif(void)
 	close(fd3);
 	close(fd2);
 	unit_port_close(&q);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", NULL), 0);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "p15charsxxxxxxx", NULL),
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", NULL), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "p15charsxxxxxxx", NULL),
 	    0);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", NULL), ENXIO);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "p0", &pi), ENXIO);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "p0", NULL), ENXIO);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "p0", &pi), ENXIO);
 	close(fd);
 }
 
@@ -183,21 +174,23 @@ test_attach(void)
 	memset(&a, 0, sizeof(a));
 	a.reg.nr_mode = NR_REG_ALL_NIC;
 	a.reg.nr_ringid = 1;
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale5:pa", &a), EINVAL);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale5:pa", &a),
+	    EINVAL);
 	a.reg.nr_ringid = 0;
 	a.reg.nr_mem_id = 1;
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale5:pa", &a), EINVAL);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_ATTACH, "vale5:pa", &a),
+	    EINVAL);
 	/* an ephemeral port of the switch first, then pa */
 	unit_port_open(&e, "vale5:e", NULL);
 	CHECK_EQ(attach(fd, "vale5:pa", NR_REG_ALL_NIC, &a), 0);
 	CHECK_EQ(a.port_index, 1);
 	CHECK_ERR(attach(fd, "vale5:pa", NR_REG_ALL_NIC, &a), EBUSY);
 	CHECK_ERR(attach(fd, "vale6:pa", NR_REG_ALL_NIC, &a), EBUSY);
-	CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "pa", NULL), EBUSY);
+	CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "pa", NULL), EBUSY);
 
 	/* listed as vale5:pa */
 	memset(&vl, 0, sizeof(vl));
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_LIST, "vale5:pa", &vl), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_LIST, "vale5:pa", &vl), 0);
 	CHECK_EQ(vl.nr_port_idx, 1);
 	memset(&vl, 0, sizeof(vl));
 	unit_hdr(&h, NETMAP_REQ_VALE_LIST, "", &vl);
@@ -255,13 +248,13 @@ test_attach(void)
 		memset(&pl, 0, sizeof(pl));
 		pl.nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU;
 		pl.nr_num_polling_cpus = 1;
-		CHECK_ERR(ctrl(fd, on, "vale5:pa", &pl), EOPNOTSUPP);
-		CHECK_ERR(ctrl(fd, off, "vale5:pa", &pl), EOPNOTSUPP);
-		CHECK_ERR(ctrl(fd, on, "vale5:e", &pl), EOPNOTSUPP);
-		CHECK_ERR(ctrl(fd, on, "vale5:nosuch", &pl), ENXIO);
-		CHECK_ERR(ctrl(fd, on, "vale9:pa", &pl), ENXIO);
-		CHECK_ERR(ctrl(fd, on, "pa", &pl), EINVAL);
-		CHECK_ERR(ctrl(fd, off, "vale5:", &pl), EINVAL);
+		CHECK_ERR(unit_ctrl(fd, on, "vale5:pa", &pl), EOPNOTSUPP);
+		CHECK_ERR(unit_ctrl(fd, off, "vale5:pa", &pl), EOPNOTSUPP);
+		CHECK_ERR(unit_ctrl(fd, on, "vale5:e", &pl), EOPNOTSUPP);
+		CHECK_ERR(unit_ctrl(fd, on, "vale5:nosuch", &pl), ENXIO);
+		CHECK_ERR(unit_ctrl(fd, on, "vale9:pa", &pl), ENXIO);
+		CHECK_ERR(unit_ctrl(fd, on, "pa", &pl), EINVAL);
+		CHECK_ERR(unit_ctrl(fd, off, "vale5:", &pl), EINVAL);
 	}
 
 	/* detach */
@@ -271,7 +264,7 @@ test_attach(void)
 	CHECK_EQ(d.port_index, 1);
 	CHECK_ERR(detach(fd, "vale5:pa", &d), EINVAL);
 	memset(&vl, 0, sizeof(vl));
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_LIST, "vale5:pa", &vl), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_LIST, "vale5:pa", &vl), 0);
 	CHECK_EQ(vl.nr_port_idx, NM_VALE_NOPORT);
 	/* what the switch sends no longer reaches it */
 	unit_port_open(&p, "pa", NULL);
@@ -283,7 +276,7 @@ test_attach(void)
 	CHECK_EQ(a.port_index, 0);
 	CHECK_EQ(detach(fd, "vale6:pa", &d), 0);
 	unit_port_close(&e);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "pa", NULL), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "pa", NULL), 0);
 	close(fd);
 }
 
@@ -304,14 +297,14 @@ test_pipes(void)
 		send_one(&m, (uint32_t)i);
 		recv_tags(&s, (uint32_t)i, 1);
 		if (i == 0)
-			CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "pp", NULL),
-			    EBUSY);
+			CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "pp",
+			    NULL), EBUSY);
 		unit_port_close(&m);
 		unit_port_close(&s);
 	}
 	memset(&pi, 0, sizeof(pi));
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "pp", &pi), 0);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "pp", NULL), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "pp", &pi), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "pp", NULL), 0);
 	close(fd);
 }
 
@@ -332,23 +325,24 @@ test_autodelete(void)
 	for (i = 0; i < 20; i++) {
 		unit_port_open(&m, "ad{1", NULL);
 		memset(&pi, 0, sizeof(pi));
-		CHECK_EQ(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi), 0);
+		CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi), 0);
 		CHECK_EQ(pi.nr_mem_id, m.reg.nr_mem_id);
-		CHECK_ERR(ctrl(fd, NETMAP_REQ_VALE_DELIF, "ad", NULL), ENXIO);
+		CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "ad", NULL),
+		    ENXIO);
 		CHECK_ERR(newif(fd, "ad", 1, 0, &nif), EEXIST);
 		unit_port_open(&s, "ad}1", NULL);
 		send_one(&s, (uint32_t)i);
 		recv_tags(&m, (uint32_t)i, 1);
 		unit_port_close(&m);
 		/* the other end keeps it */
-		CHECK_EQ(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi), 0);
+		CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi), 0);
 		unit_port_close(&s);
-		CHECK_ERR(ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi),
+		CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "ad", &pi),
 		    ENXIO);
 	}
 	/* once gone, the name is free for a persistent port */
 	CHECK_EQ(newif(fd, "ad", 1, 0, &nif), 0);
-	CHECK_EQ(ctrl(fd, NETMAP_REQ_VALE_DELIF, "ad", NULL), 0);
+	CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DELIF, "ad", NULL), 0);
 	close(fd);
 }
 

@@ -106,6 +106,16 @@ unit_hdr(struct nmreq_header *h, uint16_t type, const char *name, void *body)
 	h->nr_body = (uintptr_t)body;
 }
 
+/* NIOCCTRL request `type` on name; the ioctl's result, errno as set. */
+static inline int
+unit_ctrl(int fd, uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header h;
+
+	unit_hdr(&h, type, name, body);
+	return ioctl(fd, NIOCCTRL, &h);
+}
+
 /* NIOCCTRL REGISTER of fd on name; the ioctl's result, errno as set. */
 static inline int
 unit_register(int fd, const char *name, struct nmreq_register *reg,

@@ -9,9 +9,12 @@
  *           crashes (run under ASan)
  *   dup2    dup2 onto a descriptor that a poll() in another thread
  *           is using fails with EBUSY, and works once it returned
- *   stop    a forked child shares the descriptor and is SIGSTOPped in
- *           its sync loop: the parent's syncs complete or fail with
- *           EBUSY, and both go on after SIGCONT
+ *   stop    a forked child shares the descriptor and stops itself
+ *           (SIGSTOP) inside the lock its syncs take: the parent's
+ *           syncs fail with EBUSY meanwhile, and both go on after
+ *           SIGCONT; on a VALE port that syncs in the client (the TX
+ *           ring's lock) and on one that rings the doorbell (the
+ *           doorbell's lock: a monitor on its switch)
  *   enotty  ioctls netmap does not know fail with ENOTTY, as in the
  *           kernel module
  *   fork    threads sync and poll a VALE port (every call takes the
@@ -32,7 +35,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include "nmd_test.h"
+#include "nmd_csview.h"
 
 int unit_checks;
 
@@ -183,39 +186,100 @@ t_dup2(void)
 
 /* ---- stop: a stopped sharer does not block the others ---- */
 
+/*
+ * The lock a TXSYNC of fd takes: its TX ring's in the kring state when
+ * the port syncs in the client (the entry says so), else the doorbell's.
+ * Returns the ring lock's word, or NULL for the doorbell's.
+ */
+static uint32_t *
+stop_lock(int fd, struct cs_view *v)
+{
+	struct nmc_port *p;
+	bool closed;
+
+	if (v->ks != NULL && __atomic_load_n(&cs_entry(v, 0)->mode,
+	    __ATOMIC_ACQUIRE) == NMD_CS_CLIENT) {
+		CHECK_EQ(nmd_cs_lock(&cs_entry(v, 0)->lock, 1000), 0);
+		return &cs_entry(v, 0)->lock;
+	}
+	p = nmc_hold(fd, &closed);
+	CHECK(p != NULL);
+	CHECK_EQ(pthread_mutex_lock(&p->bell->lock), 0);
+	nmc_release(fd);
+	return NULL;
+}
+
 static void
-t_stop(void)
+stop_unlock(int fd, uint32_t *word)
+{
+	struct nmc_port *p;
+	bool closed;
+
+	if (word != NULL) {
+		nmd_cs_unlock(word);
+		return;
+	}
+	p = nmc_hold(fd, &closed);
+	CHECK(p != NULL);
+	CHECK_EQ(pthread_mutex_unlock(&p->bell->lock), 0);
+	nmc_release(fd);
+}
+
+/*
+ * A forked child shares port `name` and syncs it in a loop; twice it
+ * takes the lock a sync takes and stops itself there (SIGSTOP): every
+ * sync of ours meanwhile fails with EBUSY. After SIGCONT both go on.
+ * `client`: whether the port syncs in the client (the ring's lock) or
+ * through the doorbell (the doorbell's lock); checked.
+ */
+static void
+stop_one(const char *name, bool client)
 {
 	struct unit_port p;
+	struct cs_view v = { 0 };
 	unsigned busy = 0, done = 0;
+	int i, st, ksfd;
 	pid_t pid;
-	int i;
 
-	unit_port_open(&p, "valeS:s", NULL);
+	unit_port_open(&p, name, NULL);
+	if (cs_ask(p.fd, NMD_CSQ_PORT, v.msg, sizeof(v.msg), &ksfd) == 0) {
+		v.l = (const struct nmd_cs_layout *)(v.msg +
+		    sizeof(struct nmd_msg));
+		v.ks_size = ((struct nmd_msg *)v.msg)->arg;
+		v.ks = cs_map(ksfd, v.ks_size);
+	}
+	CHECK_EQ(v.ks != NULL && __atomic_load_n(&cs_entry(&v, 0)->mode,
+	    __ATOMIC_ACQUIRE) == NMD_CS_CLIENT, client);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
 		CHECK_EQ(prctl(PR_SET_PDEATHSIG, SIGKILL), 0);
+		for (i = 0; i < 2; i++) {
+			uint32_t *w = stop_lock(p.fd, &v);
+
+			raise(SIGSTOP);
+			stop_unlock(p.fd, w);
+			if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0 &&
+			    errno != EBUSY)
+				_exit(2);
+		}
 		for (;;)
 			if (ioctl(p.fd, NIOCTXSYNC, NULL) != 0 &&
 			    errno != EBUSY)
 				_exit(2);
 	}
 	alarm(30);		/* a hang detector, not a timing check */
-	for (i = 0; i < 4; i++) {
-		int k;
-
-		usleep(20000);
-		CHECK_EQ(kill(pid, SIGSTOP), 0);
-		for (k = 0; k < 2; k++) {
-			if (ioctl(p.fd, NIOCTXSYNC, NULL) == 0) {
-				done++;
-			} else {
-				CHECK_EQ(errno, EBUSY);
-				busy++;
-			}
-		}
+	for (i = 0; i < 2; i++) {
+		CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+		CHECK(WIFSTOPPED(st));
+		/* stopped inside the lock: we wait for it, then give up */
+		CHECK_ERR(ioctl(p.fd, NIOCTXSYNC, NULL), EBUSY);
+		busy++;
 		CHECK_EQ(kill(pid, SIGCONT), 0);
+		if (ioctl(p.fd, NIOCTXSYNC, NULL) == 0)
+			done++;
+		else
+			CHECK_EQ(errno, EBUSY);
 	}
 	/* Both go on: the child is still syncing, and so are we. */
 	usleep(50000);
@@ -226,10 +290,29 @@ t_stop(void)
 	CHECK_EQ(waitpid(pid, NULL, 0), pid);
 	CHECK_EQ(ioctl(p.fd, NIOCTXSYNC, NULL), 0);
 	alarm(0);
-	printf("stop: %u syncs done, %u EBUSY while the sharer was stopped\n",
+	printf("stop: %s: %u syncs done, %u EBUSY while the sharer was "
+	    "stopped in the lock\n", client ? "in the client" : "doorbell",
 	    done, busy);
-	CHECK(busy > 0);
+	if (v.ks != NULL)
+		munmap(v.ks, v.ks_size);
 	unit_port_close(&p);
+}
+
+static void
+t_stop(void)
+{
+	struct unit_port s, m;
+	struct nmreq_register reg;
+
+	stop_one("valeS:s", true);
+	/* a monitor on the switch: its ports go back to the doorbell */
+	unit_port_open(&s, "valeT:s", NULL);
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	reg.nr_flags = NR_MONITOR_TX;
+	unit_port_open(&m, "valeT:s", &reg);
+	stop_one("valeT:t", false);
+	unit_port_close(&m);
+	unit_port_close(&s);
 }
 
 /* ---- enotty ---- */

@@ -29,6 +29,22 @@
  *             frames, then gets nothing: it sleeps. Its CPU time over
  *             1 s of that, from /proc (not timing), stays below 20 %.
  *
+ * VALE (senders copy into their destinations' RX rings, under each
+ * ring's producer lock), on paced, sequenced transfers that a plain
+ * switch does not drop from:
+ *   vlock-tx  a client stopped inside the sender's TX ring lock, then
+ *             SIGKILLed: the sender takes it over, all frames in order;
+ *   vlock-q   the same inside the receiver's RX ring producer lock,
+ *             taken by the process of a third port;
+ *   vmode     ports joining and leaving (a forked sender with a stale
+ *             view goes through the doorbell), a monitor attaching (the
+ *             switch back to the core) and leaving, then the empty
+ *             switch plain again: nothing lost, in order;
+ *   vtrig     PORT_HDR_SET, a persistent port attached: the switch goes
+ *             back to the core; emptied, it forwards in the client;
+ *   vscribble a client writes random values over the switches' memfd
+ *             and every port's kring state while a witness pair runs.
+ *
  * The region itself (rings, slots) is the application's ABI memory, not
  * scribbled here: an application that follows a scribbled buf_idx
  * crashes on its own, under the kernel module too (tests/user/seals.sh
@@ -45,56 +61,12 @@
 #include <sys/select.h>
 #include <sys/wait.h>
 
-#include "nmd_test.h"
-#include "nmc.h"
-#include "nmd_csync.h"
+#include "nmd_csview.h"
 
 int unit_checks;
 
 #define NFRAMES		20000
 #define FLEN		60
-
-/* The kring state of fd's region, mapped, and fd's layout. */
-struct cs_view {
-	struct nmd_kstate *ks;
-	size_t ks_size;
-	uint8_t msg[NMD_MSG_MAX];
-	const struct nmd_cs_layout *l;
-};
-
-static void
-cs_view(int fd, struct cs_view *v)
-{
-	struct nmd_msg m = {
-		.magic = NMD_MAGIC, .type = NMD_MSG_CSYNC, .len = sizeof(m),
-	};
-	struct nmc_port *p;
-	bool closed;
-	ssize_t n;
-	int ksfd;
-
-	p = nmc_hold(fd, &closed);
-	CHECK(p != NULL);
-	n = nmc_call(fd, p, &m, sizeof(m), v->msg, sizeof(v->msg), &ksfd);
-	nmc_release(fd);
-	CHECK(n > (ssize_t)(sizeof(m) + sizeof(*v->l)));
-	CHECK_EQ(((struct nmd_msg *)v->msg)->error, 0);
-	CHECK(ksfd >= 0);
-	v->l = (const struct nmd_cs_layout *)(v->msg + sizeof(m));
-	v->ks_size = ((struct nmd_msg *)v->msg)->arg;
-	v->ks = mmap(NULL, v->ks_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    ksfd, 0);
-	CHECK(v->ks != MAP_FAILED);
-	close(ksfd);
-}
-
-/* The entry of the first bound ring of direction t. */
-static struct nmd_kstate *
-cs_entry(const struct cs_view *v, int t)
-{
-	CHECK(v->l->nrings[t] > 0);
-	return &v->ks[v->l->ring[t == 0 ? 0 : v->l->nrings[0]].ks];
-}
 
 /*
  * Send sequenced frames [*seq, n) on p's TX ring 0; EBUSY is retried.
@@ -230,7 +202,7 @@ t_lock(const char *pipe, int t)
 	if (pid == 0) {
 		unit_port_open(&v, end, NULL);
 		cs_view(v.fd, &view);
-		CHECK_EQ(nmd_cs_lock(cs_entry(&view, t), 1000), 0);
+		CHECK_EQ(nmd_cs_lock(&cs_entry(&view, t)->lock, 1000), 0);
 		kill(getpid(), SIGSTOP);
 		_exit(3);	/* never: SIGKILLed while stopped */
 	}
@@ -487,15 +459,20 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
+/*
+ * A witness pair txname -> rxname (the sender syncing in the client,
+ * the receiver waiting in select(), which the daemon serves) while a
+ * child runs scribble() for 2 s: neither crashes nor hangs, and frames
+ * flow again once the scribbler stops.
+ */
 static void
-t_scribble(void)
+scribble_under(const char *what, const char *txname, const char *rxname,
+    void (*scribble)(uint64_t *seed))
 {
 	volatile uint32_t *phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint32_t *late = (uint32_t *)(uintptr_t)(phase + 1);
-	uint64_t seed = unit_seed("scribble"), until, writes = 0;
-	struct unit_port s;
-	struct cs_view view;
+	uint64_t seed = unit_seed(what), until;
 	pid_t rx, tx, sc;
 
 	CHECK(phase != MAP_FAILED);
@@ -503,47 +480,624 @@ t_scribble(void)
 	rx = fork();
 	CHECK(rx >= 0);
 	if (rx == 0) {
-		receiver("sc}1", UINT32_MAX, until, false, phase, late);
+		receiver(rxname, UINT32_MAX, until, false, phase, late);
 		_exit(0);
 	}
 	usleep(100000);
 	tx = fork();
 	CHECK(tx >= 0);
 	if (tx == 0) {
-		sender("sc{1", UINT32_MAX, until);
+		sender(txname, UINT32_MAX, until);
 		_exit(0);
 	}
 	usleep(300000);
 	sc = fork();
 	CHECK(sc >= 0);
 	if (sc == 0) {
-		uint64_t stop = nt_now_ms() + 2000;
-
-		unit_port_open(&s, "sc{2", NULL);
-		cs_view(s.fd, &view);
-		while (nt_now_ms() < stop) {
-			uint32_t *w = (uint32_t *)view.ks;
-			size_t i, nw = view.ks_size / 4;
-
-			for (i = 0; i < nw; i++)
-				w[i] = (uint32_t)xorshift(&seed);
-			writes++;
-			usleep(200);
-		}
-		printf("scribble: %llu passes over %zu bytes of kring "
-		    "state\n", (unsigned long long)writes, view.ks_size);
-		fflush(stdout);
-		_exit(writes > 0 ? 0 : 1);
+		scribble(&seed);
+		_exit(0);
 	}
 	reap(sc);
 	usleep(200000);
 	*phase = 1;
 	reap(tx);
 	reap(rx);
-	printf("scribble: the witness pair moved %u frames after it\n",
+	printf("%s: the witness pair moved %u frames after it\n", what,
 	    *late);
 	CHECK(*late > 0);
+	munmap((void *)(uintptr_t)phase, 4096);
+}
+
+/* The kring state of pipe sc's region (sc{1 is the witness's). */
+static void
+scribble_pipes(uint64_t *seed)
+{
+	uint64_t stop = nt_now_ms() + 2000, writes = 0;
+	struct unit_port s;
+	struct cs_view view;
+
+	unit_port_open(&s, "sc{2", NULL);
+	cs_view(s.fd, &view);
+	while (nt_now_ms() < stop) {
+		uint32_t *w = (uint32_t *)view.ks;
+		size_t i, nw = view.ks_size / 4;
+
+		for (i = 0; i < nw; i++)
+			w[i] = (uint32_t)xorshift(seed);
+		writes++;
+		usleep(200);
+	}
+	printf("scribble: %llu passes over %zu bytes of kring state\n",
+	    (unsigned long long)writes, view.ks_size);
+	CHECK(writes > 0);
+}
+
+static void
+t_scribble(void)
+{
+	scribble_under("scribble", "sc{1", "sc}1", scribble_pipes);
 	transfer("sc");
+}
+
+/* ---- VALE: senders copy into their destinations' RX rings ---- */
+
+#define VFRAMES		20000
+#define VSLOTS		4096	/* RX slots: 270 ms of the paced sender */
+
+/* A VALE port with RX rings of VSLOTS slots. */
+static void
+vport_open(struct unit_port *p, const char *name)
+{
+	struct nmreq_register reg;
+
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	reg.nr_rx_slots = VSLOTS;
+	unit_port_open(p, name, &reg);
+}
+
+/*
+ * Receive sequenced frames on `name` until seq VFRAMES - 1 or the
+ * deadline: each must be later than the one before, and none may be
+ * missing. Tells `ready` once bound.
+ */
+static void
+vreceiver(const char *name, int ready, uint64_t until_ms)
+{
+	struct unit_port p;
+	struct netmap_ring *r;
+	uint32_t got = 0, seq = 0;
+
+	vport_open(&p, name);
+	CHECK_EQ(write(ready, "r", 1), 1);
+	r = NETMAP_RXRING(p.nifp, 0);
+	while (got < VFRAMES && nt_now_ms() < until_ms) {
+		struct pollfd pfd = { p.fd, POLLIN, 0 };
+
+		while (!nm_ring_empty(r)) {
+			struct netmap_slot *s = &r->slot[r->head];
+
+			CHECK(s->len >= 18 && s->len <= r->nr_buf_size);
+			memcpy(&seq, NETMAP_BUF(r, s->buf_idx) + 14,
+			    sizeof(seq));
+			if (seq != got)
+				fprintf(stderr, "%s: frame %u where %u was "
+				    "due\n", name, seq, got);
+			CHECK_EQ(seq, got);
+			got++;
+			r->head = r->cur = nm_ring_next(r, r->head);
+		}
+		poll(&pfd, 1, 100);
+	}
+	CHECK_EQ(got, VFRAMES);
+	unit_port_close(&p);
+}
+
+/* Frame seq of the VALE transfers: broadcast, from MAC 1. */
+static int
+vframe(struct netmap_ring *r, uint32_t seq)
+{
+	uint8_t f[FLEN], src[6];
+
+	nt_mac(src, 1);
+	nt_frame(f, FLEN, NULL, src, 1);
+	memcpy(f + 14, &seq, sizeof(seq));
+	return nt_send(r, f, FLEN);
+}
+
+/*
+ * The sender's side of vtransfer: frames [from, to) of VFRAMES, 16 per
+ * millisecond at most (VALE drops what its destination has no room
+ * for; this is the witness's pace); before frame k, hook(k), which
+ * returns how many frames it sent itself (k, k + 1, ...).
+ */
+static void
+vsend(struct unit_port *p, uint32_t from, uint32_t to, uint64_t until_ms,
+    uint32_t (*hook)(uint32_t, struct unit_port *))
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	uint32_t seq;
+
+	for (seq = from; seq < to && nt_now_ms() < until_ms; ) {
+		if (hook != NULL)
+			seq += hook(seq, p);
+		if (vframe(r, seq) == 0)
+			seq++;
+		if (seq % 16 == 0 || nm_ring_space(r) == 0) {
+			if (ioctl(p->fd, NIOCTXSYNC, NULL) != 0)
+				CHECK_EQ(errno, EBUSY);
+			usleep(1000);
+		}
+	}
+	while (nm_tx_pending(r) && nt_now_ms() < until_ms) {
+		ioctl(p->fd, NIOCTXSYNC, NULL);
+		usleep(1000);
+	}
+}
+
+/*
+ * Wait (5 s at most) until switch sw is gone: its ports' last
+ * descriptors were closed, but the daemon lets them go when it reads
+ * the EOF, a moment later (the module, at close).
+ */
+static void
+vgone(const char *sw)
+{
+	uint64_t until = nt_now_ms() + 5000;
+	struct nmreq_vale_list l;
+	char name[64];
+	int fd = unit_open(), r, e;
+
+	snprintf(name, sizeof(name), "%s:a", sw);
+	do {
+		memset(&l, 0, sizeof(l));
+		r = unit_ctrl(fd, NETMAP_REQ_VALE_LIST, name, &l);
+		e = errno;
+		if (r == 0)
+			usleep(1000);
+	} while (r == 0 && nt_now_ms() < until);
+	CHECK(r == -1 && e == ENOENT);
+	close(fd);
+}
+
+/* The entry of p's TX ring 0, for p's own process. */
+static struct nmd_kstate *
+vtx_entry(struct unit_port *p, struct cs_view *v)
+{
+	cs_view(p->fd, v);
+	CHECK_EQ(v->l->kind, NMD_CS_VALE);
+	return cs_entry(v, 0);
+}
+
+/*
+ * VFRAMES sequenced frames sw:a -> sw:b, every one in order, hook(k,
+ * port a) called by the sender before frame k (on a plain switch of two
+ * ports this loses nothing: whatever hook does must not either).
+ */
+static void
+vtransfer(const char *sw, uint32_t (*hook)(uint32_t, struct unit_port *))
+{
+	uint64_t until = nt_now_ms() + 60000;
+	struct unit_port a;
+	char na[64], nb[64], c;
+	int ready[2];
+	pid_t rx;
+
+	snprintf(na, sizeof(na), "%s:a", sw);
+	snprintf(nb, sizeof(nb), "%s:b", sw);
+	vgone(sw);	/* a new switch (the last one's ports may linger) */
+	CHECK_EQ(pipe(ready), 0);
+	rx = fork();
+	CHECK(rx >= 0);
+	if (rx == 0) {
+		vreceiver(nb, ready[1], until);
+		_exit(0);
+	}
+	close(ready[1]);
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	vport_open(&a, na);
+	/* a plain switch of two ports: its senders forward themselves */
+	{
+		struct cs_view v;
+
+		CHECK_EQ(__atomic_load_n(&vtx_entry(&a, &v)->mode,
+		    __ATOMIC_ACQUIRE), NMD_CS_CLIENT);
+		munmap(v.ks, v.ks_size);
+	}
+	vsend(&a, 0, VFRAMES, until, hook);
+	reap(rx);
+	unit_port_close(&a);
+}
+
+/*
+ * The producer lock of RX ring 0 of a port of our switch, mapped
+ * through descriptor fd (a CSYNC of our switch's layout, then of that
+ * port's kring state): port *port, or if that is -1 the first that is
+ * neither us nor `not` (then *port says which).
+ */
+static uint32_t *
+vport_qlock(int fd, int *port, int not, void **map, size_t *size)
+{
+	uint8_t *msg = malloc(NMD_MSG_MAX);
+	const struct nmd_cs_swlayout *l;
+	struct cs_view self;
+	uint32_t i, *w = NULL;
+	int mfd;
+
+	CHECK(msg != NULL);
+	cs_view(fd, &self);
+	munmap(self.ks, self.ks_size);
+	CHECK_EQ(cs_ask(fd, NMD_CSQ_SWITCH, msg, NMD_MSG_MAX, &mfd), 0);
+	l = (const struct nmd_cs_swlayout *)(msg + sizeof(struct nmd_msg));
+	for (i = 0; i < l->nports && w == NULL; i++) {
+		const struct nmd_cs_swport *sp = &l->port[i];
+		uint8_t r[sizeof(struct nmd_msg)];
+
+		if (*port >= 0 ? sp->port != *port :
+		    sp->port == self.l->self || sp->port == not)
+			continue;
+		CHECK_EQ(cs_ask(fd, NMD_CSQ(NMD_CSQ_KSTATE, sp->port), r,
+		    sizeof(r), &mfd), 0);
+		*size = ((struct nmd_msg *)r)->arg;
+		*map = cs_map(mfd, *size);
+		w = &((struct nmd_kstate *)*map)[sp->ks[0]].qlock;
+		*port = sp->port;
+	}
+	free(msg);
+	CHECK(w != NULL);
+	return w;
+}
+
+/*
+ * Half-way through a transfer, a client takes a lock of the VALE data
+ * path and stops there; it is SIGKILLed stopped, and the transfer goes
+ * on, every frame in order: `vlock_q` the destination's producer lock
+ * (of b's RX ring, taken by the process of a third port), else the
+ * sender's own TX ring lock (taken by a forked sharer of a's
+ * descriptor).
+ */
+static bool vlock_q;
+static uint32_t *vlock_word;
+static void *vlock_map;
+static size_t vlock_size;
+
+static uint32_t
+vlock_hook(uint32_t k, struct unit_port *a)
+{
+	struct cs_view va;
+	void *map = NULL;
+	size_t size = 0;
+	int st, port = -1, tell[2];
+	uint32_t *w;
+	pid_t pid;
+
+	if (k != VFRAMES / 2)
+		return 0;
+	CHECK_EQ(pipe(tell), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct unit_port y;
+
+		if (vlock_q) {
+			cs_view(a->fd, &va);
+			vport_open(&y, vlock_q ? "valeK2:y" : "valeK1:y");
+			w = vport_qlock(y.fd, &port, va.l->self, &map, &size);
+		} else {
+			w = &vtx_entry(a, &va)->lock;
+		}
+		CHECK_EQ(nmd_cs_lock(w, 1000), 0);
+		CHECK_EQ(write(tell[1], &port, sizeof(port)), sizeof(port));
+		raise(SIGSTOP);
+		_exit(3);	/* never: SIGKILLed while stopped */
+	}
+	CHECK_EQ(read(tell[0], &port, sizeof(port)), sizeof(port));
+	close(tell[0]);
+	close(tell[1]);
+	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid);
+	CHECK(WIFSTOPPED(st));
+	/* the lock names the stopped client */
+	if (vlock_q)
+		w = vport_qlock(a->fd, &port, -1, &map, &size);
+	else
+		w = &vtx_entry(a, &va)->lock;
+	CHECK_EQ(__atomic_load_n(w, __ATOMIC_RELAXED) & ~NMD_CS_WAITERS,
+	    (uint32_t)pid);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* taken over by our next sync (or delivery) */
+	vlock_word = w;
+	vlock_map = vlock_q ? map : va.ks;
+	vlock_size = vlock_q ? size : va.ks_size;
+	return 0;
+}
+
+static void
+t_vlock(bool q)
+{
+	vlock_q = q;
+	vtransfer(q ? "valeK2" : "valeK1", vlock_hook);
+	CHECK(vlock_word != NULL);
+	CHECK_EQ(__atomic_load_n(vlock_word, __ATOMIC_RELAXED) &
+	    ~NMD_CS_WAITERS, 0);
+	munmap(vlock_map, vlock_size);
+	vlock_word = NULL;
+	printf("vlock-%s: a client killed holding the %s; %u frames in "
+	    "order\n", q ? "q" : "tx", q ? "destination's producer lock" :
+	    "sender's TX ring lock", VFRAMES);
+}
+
+/*
+ * The switch changes under traffic: a third port joins (a forked child
+ * of the sender with a stale view sends through the doorbell) and
+ * leaves (the senders' views are made anew), a monitor of the receiving port
+ * attaches (the switch goes back to the doorbell: the core forwards)
+ * and leaves, the third port joins and leaves again; then, the switch
+ * empty, a new pair on it forwards in the client again. Nothing is lost
+ * and the order is kept throughout.
+ */
+static struct unit_port vmode_c, vmode_m;
+
+static uint32_t
+vmode_of(struct unit_port *a)
+{
+	struct cs_view v;
+	uint32_t mode = __atomic_load_n(&vtx_entry(a, &v)->mode,
+	    __ATOMIC_ACQUIRE);
+
+	munmap(v.ks, v.ks_size);
+	return mode;
+}
+
+/*
+ * A forked child of the sender, whose view of the switch went stale
+ * after the fork (a port joined), sends frames k .. k + 15 on the shared
+ * descriptor: it cannot ask for a view, so the doorbell serves it (the
+ * daemon forwards with its own view). Returns the frames it sent.
+ */
+static uint32_t
+vmode_child(uint32_t k, struct unit_port *a)
+{
+	struct netmap_ring *r = NETMAP_TXRING(a->nifp, 0);
+	int go[2];
+	uint32_t i;
+	char c;
+	pid_t pid;
+
+	CHECK_EQ(pipe(go), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		CHECK_EQ(read(go[0], &c, 1), 1);
+		for (i = 0; i < 16; i++)
+			CHECK_EQ(vframe(r, k + i), 0);
+		CHECK_EQ(ioctl(a->fd, NIOCTXSYNC, NULL), 0);
+		CHECK(!nm_tx_pending(r));
+		_exit(0);
+	}
+	close(go[0]);
+	vport_open(&vmode_c, "valeM:c");
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
+	reap(pid);
+	return 16;
+}
+
+static uint32_t
+vmode_hook(uint32_t k, struct unit_port *a)
+{
+	struct nmreq_register reg;
+
+	switch (k) {
+	case VFRAMES / 8:
+		return vmode_child(k, a);
+	case VFRAMES / 2:
+		vport_open(&vmode_c, "valeM:c");
+		break;
+	case 2 * VFRAMES / 8:
+	case 5 * VFRAMES / 8:
+		unit_port_close(&vmode_c);
+		break;
+	case 3 * VFRAMES / 8:
+		CHECK_EQ(vmode_of(a), NMD_CS_CLIENT);
+		unit_reg_init(&reg, NR_REG_ALL_NIC);
+		reg.nr_flags = NR_MONITOR_RX;
+		reg.nr_rx_slots = VSLOTS;
+		unit_port_open(&vmode_m, "valeM:b", &reg);
+		/* the switch is the core's again: a monitor needs it */
+		CHECK_EQ(vmode_of(a), NMD_CS_DAEMON);
+		break;
+	case 6 * VFRAMES / 8:
+		unit_port_close(&vmode_m);
+		/* until the switch is empty */
+		CHECK_EQ(vmode_of(a), NMD_CS_DAEMON);
+		break;
+	}
+	return 0;
+}
+
+static void
+t_vmode(void)
+{
+	vtransfer("valeM", vmode_hook);
+	/* empty, the switch is plain again: vtransfer checks the mode */
+	vtransfer("valeM", NULL);
+	printf("vmode: ports joining and leaving, a monitor attached and "
+	    "gone, then a new pair: %u frames each, in order\n", VFRAMES);
+}
+
+/*
+ * Random values over everything of switch sw's that port `name` can
+ * write, for ms: the switches' memfd (generations, modes, MAC tables)
+ * and the kring state of every port of the switch (locks, indices,
+ * modes, wake-up words), its own included.
+ */
+static uint64_t
+vscribble(const char *name, uint64_t ms, uint64_t *seed)
+{
+	struct {
+		uint32_t *w;
+		size_t nw;
+	} map[8];
+	uint8_t *msg = malloc(NMD_MSG_MAX);
+	const struct nmd_cs_swlayout *l;
+	uint64_t stop = nt_now_ms() + ms, passes = 0;
+	struct unit_port c;
+	struct cs_view v;
+	int i, n = 0, mfd;
+
+	CHECK(msg != NULL);
+	vport_open(&c, name);
+	cs_view(c.fd, &v);
+	map[n].w = (uint32_t *)v.ks;
+	map[n++].nw = v.ks_size / 4;
+	CHECK_EQ(cs_ask(c.fd, NMD_CSQ_SWITCHES, msg, NMD_MSG_MAX, &mfd), 0);
+	map[n].nw = ((struct nmd_msg *)msg)->arg / 4;
+	map[n].w = cs_map(mfd, map[n].nw * 4);
+	n++;
+	CHECK_EQ(cs_ask(c.fd, NMD_CSQ_SWITCH, msg, NMD_MSG_MAX, &mfd), 0);
+	l = (const struct nmd_cs_swlayout *)(msg + sizeof(struct nmd_msg));
+	for (i = 0; i < (int)l->nports && n < 8; i++) {
+		uint8_t r[sizeof(struct nmd_msg)];
+
+		if (l->port[i].port == v.l->self)
+			continue;
+		CHECK_EQ(cs_ask(c.fd, NMD_CSQ(NMD_CSQ_KSTATE, l->port[i].port),
+		    r, sizeof(r), &mfd), 0);
+		map[n].nw = ((struct nmd_msg *)r)->arg / 4;
+		map[n].w = cs_map(mfd, map[n].nw * 4);
+		n++;
+	}
+	CHECK(n >= 4);		/* ours, the switches, a and b */
+	while (nt_now_ms() < stop) {
+		for (i = 0; i < n; i++) {
+			size_t k;
+
+			for (k = 0; k < map[i].nw; k++)
+				map[i].w[k] = (uint32_t)xorshift(seed);
+		}
+		passes++;
+		usleep(200);
+	}
+	free(msg);
+	return passes;
+}
+
+/*
+ * The other ways a switch goes back to the core: a vnet header set on
+ * one of its ports (PORT_HDR_SET), and a persistent port attached. A
+ * pair's sender is on the doorbell after each; the switch, emptied,
+ * forwards in its clients again, losing nothing (vtransfer checks).
+ */
+static void
+t_vtrig(void)
+{
+	struct nmreq_port_hdr ph = { .nr_hdr_len = 12 };
+	struct nmreq_vale_newif nif;
+	struct nmreq_vale_attach at;
+	struct nmreq_vale_detach dt;
+	struct unit_port a, b;
+
+	vport_open(&b, "valeH:b");
+	vport_open(&a, "valeH:a");
+	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_PORT_HDR_SET, "valeH:b", &ph), 0);
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	unit_port_close(&a);
+	unit_port_close(&b);
+	vtransfer("valeH", NULL);
+
+	vport_open(&b, "valeA:b");
+	vport_open(&a, "valeA:a");
+	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
+	memset(&nif, 0, sizeof(nif));
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_NEWIF, "vtp0", &nif), 0);
+	memset(&at, 0, sizeof(at));
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_ATTACH, "valeA:vtp0", &at), 0);
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	memset(&dt, 0, sizeof(dt));
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_DETACH, "valeA:vtp0", &dt), 0);
+	CHECK_EQ(unit_ctrl(a.fd, NETMAP_REQ_VALE_DELIF, "vtp0", NULL), 0);
+	/* until the switch is empty */
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	unit_port_close(&a);
+	unit_port_close(&b);
+	vtransfer("valeA", NULL);
+	printf("vtrig: PORT_HDR_SET and a persistent port sent their switches "
+	    "to the doorbell; emptied, each forwards in the client again\n");
+}
+
+/*
+ * vquota PER: the kring state memfd of a VALE port's region is charged
+ * to its connection (as a pipe's). PER 0: a port with VSLOTS RX slots
+ * syncs in the client; its region's charge (whole host pages) is
+ * printed for the next run. PER, that charge, given by -m: a port with
+ * the default rings syncs in the client; the big port's region fits its
+ * quota but its kring state does not, so it keeps to the core, and so
+ * must its switch: the first port's entries say so, and frames still
+ * reach the big port, in order, through the core.
+ */
+static void
+t_vquota(const char *arg)
+{
+	uint64_t per = strtoull(arg, NULL, 0), pg = (uint64_t)sysconf(
+	    _SC_PAGESIZE), charged;
+	struct netmap_ring *tx, *rx;
+	struct unit_port a, b;
+	uint8_t f[FLEN];
+	uint32_t i, seq;
+
+	if (per == 0) {
+		vport_open(&b, "valeQ:b");
+		CHECK_EQ(vmode_of(&b), NMD_CS_CLIENT);
+		printf("%llu\n", (unsigned long long)((b.reg.nr_memsize + pg -
+		    1) & ~(pg - 1)));
+		unit_port_close(&b);
+		return;
+	}
+	unit_port_open(&a, "valeQ:a", NULL);
+	CHECK_EQ(vmode_of(&a), NMD_CS_CLIENT);
+	vport_open(&b, "valeQ:b");
+	charged = (b.reg.nr_memsize + pg - 1) & ~(pg - 1);
+	CHECK_EQ(charged, per);
+	CHECK_EQ(vmode_of(&a), NMD_CS_DAEMON);
+	tx = NETMAP_TXRING(a.nifp, 0);
+	rx = NETMAP_RXRING(b.nifp, 0);
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(vframe(tx, i), 0);
+	CHECK_EQ(ioctl(a.fd, NIOCTXSYNC, NULL), 0);
+	CHECK_EQ(ioctl(b.fd, NIOCRXSYNC, NULL), 0);
+	for (i = 0; i < 100; i++) {
+		CHECK(!nm_ring_empty(rx));
+		CHECK_EQ(nt_recv(rx, f, sizeof(f)), FLEN);
+		memcpy(&seq, f + 14, sizeof(seq));
+		CHECK_EQ(seq, i);
+	}
+	unit_port_close(&b);
+	unit_port_close(&a);
+	printf("vquota: over the quota, the port and its switch keep to the "
+	    "core; 100 frames in order\n");
+}
+
+static void
+scribble_switch(uint64_t *seed)
+{
+	printf("vscribble: %llu passes over the switch's state\n",
+	    (unsigned long long)vscribble("valeW:c", 2000, seed));
+}
+
+/*
+ * A client scribbles its switch's shared state for 2 s while a witness
+ * pair of the switch runs; then a new pair on the switch loses nothing.
+ */
+static void
+t_vscribble(void)
+{
+	scribble_under("vscribble", "valeW:a", "valeW:b", scribble_switch);
+	vtransfer("valeW", NULL);
 }
 
 int
@@ -551,6 +1105,12 @@ main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "all";
 	bool all = strcmp(which, "all") == 0;
+
+	if (argc == 3 && strcmp(which, "vquota") == 0) {
+		setenv("NETMAP_HOST", "user", 1);
+		t_vquota(argv[2]);
+		return 0;
+	}
 
 	setenv("NETMAP_HOST", "user", 1);
 	/* line by line: a forked child must not print our lines again */
@@ -564,6 +1124,16 @@ main(int argc, char **argv)
 		t_scribble();
 	if (all || strcmp(which, "monitor") == 0)
 		t_monitor();
+	if (all || strcmp(which, "vlock-tx") == 0)
+		t_vlock(false);
+	if (all || strcmp(which, "vlock-q") == 0)
+		t_vlock(true);
+	if (all || strcmp(which, "vmode") == 0)
+		t_vmode();
+	if (all || strcmp(which, "vtrig") == 0)
+		t_vtrig();
+	if (all || strcmp(which, "vscribble") == 0)
+		t_vscribble();
 	if (all || strcmp(which, "sleeper") == 0)
 		t_sleeper();
 	if (all || strcmp(which, "idle") == 0)

@@ -157,7 +157,8 @@ main(int argc, char **argv)
 {
 	static const uint32_t bad[] = { 0, 0xffffffffu, CPU_SETSIZE + 1,
 	    0x80000000u };
-	struct unit_port a, b;
+	struct unit_port a, b, m, mon;
+	struct nmreq_register reg;
 	struct nmd_bell *bell;
 	cpu_set_t mine, use, s0, s1;
 	int k0 = -1, k1 = -1, k, n0, n1, nall, s;
@@ -186,6 +187,15 @@ main(int argc, char **argv)
 	}
 	s0 = one_cpu(k0);
 	s1 = one_cpu(k1);
+	/*
+	 * A monitor on the switch keeps its syncs on the doorbell, where
+	 * the daemon thread does them (a plain switch forwards in its
+	 * clients, and their threads have nothing to follow).
+	 */
+	unit_port_open(&m, "valeP:m", NULL);
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	reg.nr_flags = NR_MONITOR_TX;
+	unit_port_open(&mon, "valeP:m", &reg);
 	n0 = threads_with(&s0);
 	n1 = threads_with(&s1);
 	nall = threads_with(&nmd_all);
@@ -238,6 +248,8 @@ main(int argc, char **argv)
 	munmap(bell, NMD_BELL_SIZE);
 	unit_port_close(&a);
 	unit_port_close(&b);
+	unit_port_close(&mon);
+	unit_port_close(&m);
 	printf("nmd_place: %d checks passed\n", unit_checks);
 	return 0;
 }
