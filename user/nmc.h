@@ -199,8 +199,11 @@ int nmc_epoll_pwait(int epfd, struct epoll_event *evs, int max,
     int timeout, const sigset_t *mask);
 /*
  * Descriptors first..last are closed: forget their epoll registrations
- * (as sets or as members); with count_only, only count them.
+ * as members, and those of sets left without a number; with count_only,
+ * only count them.
  */
 int nmc_ep_forget(unsigned int first, unsigned int last, bool count_only);
+/* nfd is a new copy of fd: a set, it names it too. -1 (ENOMEM) if not. */
+int nmc_ep_dup(int fd, int nfd);
 
 #endif /* NMC_H */

@@ -651,20 +651,79 @@ close_range(unsigned int first, unsigned int last, int flags)
 	return rv;
 }
 
+/*
+ * nfd is a new copy of fd: it takes fd's port, or its epoll set's
+ * registrations. Those failing (ENOMEM), nfd is closed: a copy of a set
+ * that would hand the application our cookies is worse than none.
+ */
+static int
+nmc_copied(int fd, int nfd)
+{
+	if (nmc_ep_dup(fd, nfd) == 0)
+		return nfd;
+	close(nfd);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* nfd, if not negative, is a copy of fd on a number that was free. */
+static int
+nmc_dup_new(int fd, int nfd)
+{
+	struct nmc_port *p;
+
+	if (nfd < 0)
+		return nfd;
+	pthread_mutex_lock(&nmc.lock);
+	p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
+	if (p != NULL)
+		nmc_set_locked(nfd, p);
+	pthread_mutex_unlock(&nmc.lock);
+	return nmc_copied(fd, nfd);
+}
+
 int
 dup(int fd)
 {
-	struct nmc_port *p;
-	int nfd = (int)syscall(SYS_dup, fd);
+	return nmc_dup_new(fd, (int)syscall(SYS_dup, fd));
+}
 
-	if (nfd >= 0) {
-		pthread_mutex_lock(&nmc.lock);
-		p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
-		if (p != NULL)
-			nmc_set_locked(nfd, p);
-		pthread_mutex_unlock(&nmc.lock);
-	}
-	return nfd;
+/*
+ * fcntl: F_DUPFD and F_DUPFD_CLOEXEC are dup's; the rest is libc's (which
+ * converts F_GETOWN and is a cancellation point for F_SETLKW).
+ */
+extern int __fcntl(int fd, int cmd, ...);
+
+static int
+nmc_fcntl(int fd, int cmd, void *arg)
+{
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return nmc_dup_new(fd, (int)syscall(SYS_fcntl, fd, cmd, arg));
+	return __fcntl(fd, cmd, arg);
+}
+
+int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return nmc_fcntl(fd, cmd, arg);
+}
+
+int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return nmc_fcntl(fd, cmd, arg);
 }
 
 /*
@@ -711,7 +770,7 @@ nmc_dup3(int fd, int nfd, int flags)
 	pthread_mutex_unlock(&nmc.lock);
 	if (old != NULL)
 		nmc_port_close(old);
-	return rv;
+	return nmc_copied(fd, rv);
 }
 
 int

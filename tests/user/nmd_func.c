@@ -14,7 +14,7 @@
  *   wake    no lost wake-up: poll() ends when a frame arrives
  *   fork    a child syncs the parent's descriptor
  *   scm     a descriptor passed with SCM_RIGHTS is mapped and synced
- *   dup     dup/dup2, closing the original
+ *   dup     dup/dup2/fcntl(F_DUPFD_CLOEXEC), closing the original
  *   crange  close_range and epoll: a set closed by it loses its netmap
  *           registrations (its number reused by a new set, low or
  *           above 1024), and so does a netmap descriptor (its number
@@ -23,6 +23,11 @@
  *           leaving the registrations; CLOSE_RANGE_UNSHARE while the
  *           process has a netmap descriptor or registration:
  *           EOPNOTSUPP, nothing closed
+ *   epdup   an epoll set copied by dup, dup2, dup3 and fcntl(F_DUPFD,
+ *           F_DUPFD_CLOEXEC): each copy reports the netmap descriptor
+ *           with the application's data, MOD/DEL through a copy are
+ *           seen by all, closing one copy keeps the others, and once
+ *           the last is closed a new set on a copy's number is empty
  *   ctrl    NIOCCTRL errors and write-backs, options, legacy requests
  *   kill    children SIGKILLed at random moments (the caller then checks
  *           that the daemon released everything)
@@ -545,6 +550,13 @@ t_dup(void)
 	a.fd = d;
 	xfer(&a, &b, 700, 3);
 	close(d2);
+	/* fcntl(F_DUPFD_CLOEXEC) is a dup too */
+	d2 = fcntl(d, F_DUPFD_CLOEXEC, 0);
+	CHECK(d2 >= 0);
+	CHECK_EQ(fcntl(d2, F_GETFD), FD_CLOEXEC);
+	close(d);
+	a.fd = d2;
+	xfer(&a, &b, 800, 4);
 	unit_port_close(&a);
 	unit_port_close(&b);
 }
@@ -866,6 +878,81 @@ t_crange(void)
 	CHECK_EQ(close(pfd[1]), 0);
 }
 
+/* ---- epdup: copies of an epoll set share its registrations ---- */
+
+static void
+t_epdup(void)
+{
+	struct epoll_event ev = { EPOLLOUT, { .u64 = 3 } };
+	struct unit_port a;
+	int ep, d, d2, x, y, i, nums[3];
+
+	unit_port_open(&a, "valeE:a", NULL);
+	ep = ep_with(-1, a.fd, 1);
+	d = dup(ep);
+	CHECK(d >= 0);
+	CHECK_EQ(ep_ready(d), 1);
+	d2 = fcntl(ep, F_DUPFD_CLOEXEC, 0);
+	CHECK(d2 >= 0);
+	CHECK_EQ(fcntl(d2, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(ep_ready(d2), 1);
+	/* dup2 and dup3 onto an empty set: it becomes the copy. */
+	x = ep_at(-1);
+	CHECK_EQ(dup2(ep, x), x);
+	CHECK_EQ(ep_ready(x), 1);
+	y = ep_at(-1);
+	CHECK_EQ(dup3(ep, y, O_CLOEXEC), y);
+	CHECK_EQ(ep_ready(y), 1);
+	CHECK_EQ(close(y), 0);
+	y = fcntl(ep, F_DUPFD, 0);
+	CHECK(y >= 0);
+	CHECK_EQ(ep_ready(y), 1);
+
+	/* MOD through a copy is seen by every number of the set. */
+	CHECK_EQ(epoll_ctl(d, EPOLL_CTL_MOD, a.fd, &ev), 0);
+	CHECK_EQ(ep_ready(ep), 3);
+	CHECK_EQ(ep_ready(d2), 3);
+
+	/* Closing the original keeps the copies' registrations. */
+	CHECK_EQ(close(ep), 0);
+	CHECK_EQ(ep_ready(d), 3);
+	CHECK_EQ(ep_ready(x), 3);
+
+	/* DEL through one copy, ADD again through another. */
+	CHECK_EQ(epoll_ctl(d2, EPOLL_CTL_DEL, a.fd, NULL), 0);
+	CHECK_EQ(ep_ready(d), 0);
+	errno = 0;
+	CHECK_EQ(epoll_ctl(d, EPOLL_CTL_DEL, a.fd, NULL), -1);
+	CHECK_EQ(errno, ENOENT);
+	ev.data.u64 = 4;
+	CHECK_EQ(epoll_ctl(x, EPOLL_CTL_ADD, a.fd, &ev), 0);
+	CHECK_EQ(ep_ready(d2), 4);
+	CHECK_EQ(ep_ready(y), 4);
+
+	/* dup2 onto a copy: that number leaves the set, the others stay. */
+	CHECK_EQ(close(x), 0);
+	x = ep_at(-1);
+	CHECK_EQ(dup2(x, y), y);
+	CHECK_EQ(ep_ready(y), 0);
+	CHECK_EQ(ep_ready(d), 4);
+	CHECK_EQ(close(x), 0);
+
+	/* The last copy closed: nothing left under any of the numbers. */
+	nums[0] = d;
+	nums[1] = d2;
+	nums[2] = y;
+	CHECK_EQ(close(d), 0);
+	CHECK_EQ(ep_ready(d2), 4);
+	CHECK_EQ(close(d2), 0);
+	CHECK_EQ(close(y), 0);
+	for (i = 0; i < 3; i++) {
+		ep = ep_at(nums[i]);
+		CHECK_EQ(ep_ready(ep), 0);
+		CHECK_EQ(close(ep), 0);
+	}
+	unit_port_close(&a);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -879,6 +966,7 @@ static const struct {
 	{ "scm", t_scm },
 	{ "dup", t_dup },
 	{ "crange", t_crange },
+	{ "epdup", t_epdup },
 	{ "ctrl", t_ctrl },
 	{ "kill", t_kill },
 };
