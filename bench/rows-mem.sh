@@ -148,7 +148,13 @@ mem_table() {
 # The JSON fields of row $1 at size $2 that only these rows have: the
 # round trip, "rtt_us" (median) and "runs_rtt_us"; "pps" of such a row
 # is the frames a second back at the pinger, the round trips a second.
+# And for the pkt-gen rows, "runs_same_cpu_pct": per run, the share of
+# the samples (every 0.25 s) in which sender and receiver ran on one
+# CPU (run.sh, same_cpu).
 mem_json_fields() {
+	if [ -f "$TMP/same.$1.$2" ]; then
+		printf ', "runs_same_cpu_pct": [%s]' "$(cat "$TMP/same.$1.$2")"
+	fi
 	case $1 in
 	*_ping)	;;
 	*)	return 0 ;;

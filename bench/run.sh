@@ -216,6 +216,28 @@ others_pct() {
 	}' "$TMP/ticks0" "$TMP/ticks1"
 }
 
+# Do the busiest threads of processes $1 and $2 (pkt-gen's sending and
+# receiving threads: the most CPU time so far) run on one CPU right now?
+# 1 or 0, or nothing if either is gone.  One awk, no other process: the
+# sample must not disturb what it samples.
+same_cpu() {
+	awk -v a="/proc/$1/" '
+	{
+		s = $0
+		sub(/.*\) /, "", s)
+		split(s, f, " ")
+		i = index(FILENAME, a) == 1 ? 0 : 1
+		if (f[12] + f[13] >= t[i]) {
+			t[i] = f[12] + f[13]
+			c[i] = f[37]
+		}
+	}
+	END {
+		if ((0 in c) && (1 in c))
+			print (c[0] == c[1] ? 1 : 0)
+	}' /proc/"$1"/task/*/stat /proc/"$2"/task/*/stat 2>/dev/null
+}
+
 # The run_* functions set R to the rate in pps, or to "" on failure;
 # they run in this shell, not in $(...), so that PIDS stays right.
 
@@ -282,11 +304,21 @@ run_pktgen() {
 		_log=$TMP/tx.log
 	fi
 	_i=0
+	_n=0
+	_same=0
 	while [ $_i -lt $(((WARM + _secs + 1) * 4)) ] &&
 	    [ "$(reports_with_traffic "$_log")" -le "$_secs" ]; do
 		sleep 0.25
 		_i=$((_i + 1))
+		case $(same_cpu "$_tx" "$_rx") in
+		1)	_same=$((_same + 1)) _n=$((_n + 1)) ;;
+		0)	_n=$((_n + 1)) ;;
+		esac
 	done
+	SAME=
+	if [ $_n -gt 0 ]; then
+		SAME=$((100 * _same / _n))
+	fi
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		for _t in /proc/"$_nmd"/task/*; do
 			echo "${_t##*/} $(taskset -p "${_t##*/}" 2>&1)"
@@ -593,6 +625,7 @@ nic_unavailable() {
 measure() {
 	RUNLIST=
 	_rtts=
+	_samelist=
 	_rttlist=
 	MAXOTHERS=0
 	OTHERS=0
@@ -608,6 +641,7 @@ measure() {
 	_retried=0
 	while [ $_k -le "$RUNS" ]; do
 		RTT=
+		SAME=
 		case $1 in
 		vale)	run_pktgen vale0:a vale0:b "$2" ;;
 		pipe)	run_pktgen "netmap:bp{1" "netmap:bp}1" "$2" ;;
@@ -622,8 +656,13 @@ measure() {
 		afpacket) run_afpacket "$2" ;;
 		nic_*)	run_nic "$1" "$2" ;;
 		esac
+		_on1=
+		if [ -n "$SAME" ]; then
+			_on1="; sender and receiver on one cpu in"
+			_on1="$_on1 $SAME% of samples"
+		fi
 		log "bench: $1 $2 B run $_k: ${R:-failed} pps;" \
-		    "other processes used $OTHERS% of the cpus"
+		    "other processes used $OTHERS% of the cpus$_on1"
 		if [ -z "$R" ] && [ -n "${BENCH_KEEP:-}" ]; then
 			mkdir -p "$TMP/failed-$1-$2-$_k"
 			cp "$TMP"/*.log "$TMP/failed-$1-$2-$_k/" || true
@@ -636,6 +675,7 @@ measure() {
 			_rates="$_rates $R"
 			_rtts="$_rtts $RTT"
 			_rttlist="$_rttlist ${RTT:-null}"
+			_samelist="$_samelist${_samelist:+, }${SAME:-null}"
 		elif [ $_retried -eq 0 ]; then
 			# One failed start (a busy machine, a slow link-up) in
 			# a row is retried.
@@ -654,6 +694,8 @@ measure() {
 	*_ping)
 		# shellcheck disable=SC2086
 		echo "$(median $_rtts)$_rttlist" >"$TMP/rtt.$1.$2" ;;
+	vale*|pipe*)
+		echo "$_samelist" >"$TMP/same.$1.$2" ;;
 	esac
 }
 

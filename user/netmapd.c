@@ -833,6 +833,7 @@ nmd_bell_create(int *fdp)
 	if (b == MAP_FAILED)
 		goto fail;
 	b->version = NMD_VERSION;
+	b->rel = NMD_REL_WATCHED;
 	*fdp = fd;
 	return b;
 fail:
@@ -873,6 +874,25 @@ nmd_conn_unpublish(struct nmd_conn *c)
 	pthread_mutex_unlock(&nmd.lock);
 }
 
+/*
+ * The connection ended: its clients no longer sleep on the port's words,
+ * but those killed asleep left themselves counted (nmc_cs_count). Every
+ * process with the descriptor has closed it, so the page's counts are
+ * theirs alone, bounded by nmd_cs_sleepers_drop.
+ */
+static void
+nmd_conn_sleepers_drop(struct nmd_conn *c)
+{
+	int t;
+
+	if (c->cs == NULL)
+		return;
+	for (t = 0; t < 2; t++)
+		if (c->cs->wait[t] != NULL)
+			nmd_cs_sleepers_drop(c->cs->wait[t], __atomic_load_n(
+			    &c->bell->cs_sleepers[t], __ATOMIC_RELAXED));
+}
+
 /* A descriptor connection: HELLO, then serve it until it goes away. */
 static void
 nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
@@ -909,6 +929,7 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 	nmd_conn_unpublish(c);
 	/* No wake-up may run on us once we are gone. */
 	nmd_conn_disarm(c);
+	nmd_conn_sleepers_drop(c);
 out:
 	nmd_unwatch(c);
 	nm_priv_delete(c->priv);
@@ -917,8 +938,13 @@ out:
 	nmd_cs_port_free(c->cs);
 	c->cs = NULL;
 	c->priv = NULL;
-	if (c->bell != NULL)
+	if (c->bell != NULL) {
+		/* The binding is gone: a client waiting in close() returns. */
+		__atomic_fetch_or(&c->bell->rel, NMD_REL_DONE,
+		    __ATOMIC_SEQ_CST);
+		nmd_futex_wake(&c->bell->rel);
 		munmap(c->bell, NMD_BELL_SIZE);
+	}
 	if (c->bell_fd >= 0)
 		close(c->bell_fd);
 }

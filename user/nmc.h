@@ -43,6 +43,8 @@ struct nmc_cs;
 /* What a descriptor of ours refers to; shared by its dups. */
 struct nmc_port {
 	int refs;			/* table slots, under the table lock */
+	uint32_t each_gen;		/* nmc_each_port's mark: ditto */
+	bool dropped;			/* our hold on the connection: ditto */
 	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
 	struct nmd_bell *bell;
 	pthread_mutex_t mtx;		/* region_*, cs, cs_state */
@@ -90,6 +92,8 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
  */
 #define NMC_HELLO_MS		3000
 #define NMC_CTRL_MS		10000
+/* How long close() waits for the daemon to release a binding. */
+#define NMC_CLOSE_MS		1000
 
 uint64_t nmc_now_ns(void);
 /*
@@ -100,8 +104,21 @@ uint64_t nmc_now_ns(void);
  * into some file, or give SIGBUS on access, then or later. 0 or EPROTO.
  */
 int nmc_check_memfd(int fd, uint64_t size);
+/*
+ * A port on the doorbell bellfd, counted as a holder of the connection
+ * (struct nmd_bell's rel). nmc_port_free drops it where the descriptor
+ * may still be open (a failed open, a duplicate attach, a stale entry);
+ * nmc_port_close once the process's last descriptor on it is closed:
+ * if no holder is left, it waits (at most NMC_CLOSE_MS) until the
+ * daemon has released the binding. nmc_port_hold counts a forked child;
+ * nmc_port_drop lets go at exit, where the kernel will close (under the
+ * table lock, as the last two).
+ */
 struct nmc_port *nmc_port_new(int bellfd);
 void nmc_port_free(struct nmc_port *p);
+void nmc_port_close(struct nmc_port *p);
+void nmc_port_hold(struct nmc_port *p);
+void nmc_port_drop(struct nmc_port *p);
 int nmc_bell_lock_init(struct nmd_bell *b);
 ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */
@@ -122,6 +139,8 @@ size_t nmc_note(int fd, char *buf, size_t size);
 int nmc_region(int sock, struct nmc_port *p, int *fd, uint64_t *size);
 /* Is the daemon at the other end of sock gone? */
 bool nmc_hung_up(int sock);
+/* It is: every request on p fails with EIO from now on. */
+void nmc_gone(struct nmc_port *p);
 /* Drop pending WAKE notices. */
 void nmc_drain(int sock, struct nmc_port *p);
 
@@ -178,7 +197,13 @@ int nmc_pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 int nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int nmc_epoll_pwait(int epfd, struct epoll_event *evs, int max,
     int timeout, const sigset_t *mask);
-/* fd is closed: forget its epoll registrations (as a set or a member). */
-void nmc_ep_forget(int fd);
+/*
+ * Descriptors first..last are closed: forget their epoll registrations
+ * as members, and those of sets left without a number; with count_only,
+ * only count them.
+ */
+int nmc_ep_forget(unsigned int first, unsigned int last, bool count_only);
+/* nfd is a new copy of fd: a set, it names it too. -1 (ENOMEM) if not. */
+int nmc_ep_dup(int fd, int nfd);
 
 #endif /* NMC_H */

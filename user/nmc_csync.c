@@ -577,6 +577,36 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
 }
 
 /*
+ * Count us in (d = 1) or out (d = -1) as a sleeper on the nw words w of
+ * cs, and in the connection's own count that the daemon takes back if we
+ * die asleep (struct nmd_bell, cs_sleepers). In: the word, then the
+ * page; out: the page, then the word. Killed in between, the word stays
+ * one too high (a futex_wake per sync, for the connection's life), never
+ * too low (a sleeper not woken).
+ */
+static void
+nmc_cs_count(struct nmc_port *p, struct nmc_cs *cs, struct nmd_kstate **w,
+    int nw, int d)
+{
+	int i, t;
+
+	for (i = 0; i < nw; i++) {
+		t = w[i] == cs->port.wait[1];
+		if (d > 0) {
+			__atomic_add_fetch(&w[i]->sleepers, 1,
+			    __ATOMIC_RELAXED);
+			__atomic_add_fetch(&p->bell->cs_sleepers[t], 1,
+			    __ATOMIC_RELAXED);
+		} else {
+			__atomic_sub_fetch(&p->bell->cs_sleepers[t], 1,
+			    __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&w[i]->sleepers, 1,
+			    __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/*
  * poll on one descriptor of a pipe end in client mode: the syncs here;
  * while nothing is ready, yield for NMD_SPIN_NS, then sleep on the
  * port's wake-up words as a counted sleeper (nmd_csync.h, (S1)), after
@@ -618,9 +648,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			return pfd->revents != 0;
 		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
-		for (i = 0; i < nw; i++)
-			__atomic_add_fetch(&w[i]->sleepers, 1,
-			    __ATOMIC_RELAXED);
+		nmc_cs_count(p, cs, w, nw, 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (S1) */
 		for (i = 0; i < nw; i++) {
 			words[i] = &w[i]->wake_seq;
@@ -637,9 +665,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			error = nmd_futex_waitv(words, vals, nw,
 			    (int)((d + 999999) / 1000000));
 		}
-		for (i = 0; i < nw; i++)
-			__atomic_sub_fetch(&w[i]->sleepers, 1,
-			    __ATOMIC_RELAXED);
+		nmc_cs_count(p, cs, w, nw, -1);
 		if (error == EINTR) {
 			errno = EINTR;
 			return -1;

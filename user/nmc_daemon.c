@@ -296,11 +296,11 @@ fail:
 
 /*
  * A descriptor we did not open (inherited through exec, passed with
- * SCM_RIGHTS, dup'ed with fcntl): if it is a SEQPACKET socket with an
- * abstract (autobind) name whose peer has a path, it may be a netmapd
- * connection. Ask the daemon at that path for its doorbell over a fresh
- * connection, proving that we hold it by passing it along. The port, or
- * NULL if it is not a netmap descriptor.
+ * SCM_RIGHTS, copied by a raw system call): if it is a SEQPACKET socket
+ * with an abstract (autobind) name whose peer has a path, it may be a
+ * netmapd connection. Ask the daemon at that path for its doorbell over
+ * a fresh connection, proving that we hold it by passing it along. The
+ * port, or NULL if it is not a netmap descriptor.
  */
 struct nmc_port *
 nmc_attach(int fd)

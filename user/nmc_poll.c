@@ -26,18 +26,33 @@
 
 #include "nmc.h"
 
-/* A netmap descriptor registered in an epoll set. */
+/*
+ * A netmap descriptor registered in an epoll set. The set is named by an
+ * id of ours, not by its descriptor's number: dup, dup2/dup3 and
+ * fcntl(F_DUPFD) give the kernel's set more numbers (struct nmc_epn),
+ * and its registrations go only when the last of them is closed.
+ */
 struct nmc_ep {
 	struct nmc_ep *next;
-	int epfd, fd;
+	uint64_t set;
+	int fd;
 	uint32_t events;
 	epoll_data_t data;
 };
 
+/* A descriptor number of a set that has had netmap registrations. */
+struct nmc_epn {
+	struct nmc_epn *next;
+	uint64_t set;
+	int epfd;
+};
+
 static struct {
-	pthread_mutex_t lock;	/* the list */
+	pthread_mutex_t lock;	/* the lists and last_set */
 	struct nmc_ep *eps;
-	int neps;
+	struct nmc_epn *nums;
+	int neps, nnums;	/* read unlocked: anything to do? */
+	uint64_t last_set;
 	uint64_t tag;		/* kernel-side cookies of our sockets */
 } nmc_eps = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -77,24 +92,120 @@ real_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return (int)syscall(SYS_epoll_ctl, epfd, op, fd, ev);
 }
 
-void
-nmc_ep_forget(int fd)
+static bool
+nmc_in(int fd, unsigned int first, unsigned int last)
 {
-	struct nmc_ep **pp, *e;
+	return (unsigned int)fd >= first && (unsigned int)fd <= last;
+}
 
-	if (__atomic_load_n(&nmc_eps.neps, __ATOMIC_RELAXED) == 0)
-		return;
+/* The set epfd names, 0 if none of ours; with the lock. */
+static uint64_t
+nmc_ep_set_locked(int epfd)
+{
+	struct nmc_epn *n;
+
+	for (n = nmc_eps.nums; n != NULL; n = n->next)
+		if (n->epfd == epfd)
+			return n->set;
+	return 0;
+}
+
+/* Whether a number of set is in [first, last]; with the lock. */
+static bool
+nmc_ep_named_locked(uint64_t set, unsigned int first, unsigned int last)
+{
+	struct nmc_epn *n;
+
+	for (n = nmc_eps.nums; n != NULL; n = n->next)
+		if (n->set == set && nmc_in(n->epfd, first, last))
+			return true;
+	return false;
+}
+
+/* epfd becomes a number of set; with the lock. ENOMEM: -1. */
+static int
+nmc_ep_name_locked(int epfd, uint64_t set)
+{
+	struct nmc_epn *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	n->epfd = epfd;
+	n->set = set;
+	n->next = nmc_eps.nums;
+	nmc_eps.nums = n;
+	nmc_eps.nnums++;
+	return 0;
+}
+
+/*
+ * The numbers in [first, last] are being closed: they leave their sets,
+ * and so do the registrations of members in the range and those of the
+ * sets left without a number. count_only: only count the registrations
+ * of members in the range and of sets with a number in it.
+ */
+int
+nmc_ep_forget(unsigned int first, unsigned int last, bool count_only)
+{
+	struct nmc_epn **np, *n;
+	struct nmc_ep **pp, *e;
+	int cnt = 0;
+
+	if (__atomic_load_n(&nmc_eps.neps, __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(&nmc_eps.nnums, __ATOMIC_RELAXED) == 0)
+		return 0;
 	nmc_ep_lock();
-	for (pp = &nmc_eps.eps; (e = *pp) != NULL;) {
-		if (e->fd == fd || e->epfd == fd) {
-			*pp = e->next;
-			free(e);
-			nmc_eps.neps--;
-		} else {
-			pp = &e->next;
+	if (count_only) {
+		for (e = nmc_eps.eps; e != NULL; e = e->next)
+			cnt += nmc_in(e->fd, first, last) ||
+			    nmc_ep_named_locked(e->set, first, last);
+		nmc_ep_unlock();
+		return cnt;
+	}
+	for (np = &nmc_eps.nums; (n = *np) != NULL;) {
+		if (!nmc_in(n->epfd, first, last)) {
+			np = &n->next;
+			continue;
 		}
+		*np = n->next;
+		free(n);
+		nmc_eps.nnums--;
+	}
+	for (pp = &nmc_eps.eps; (e = *pp) != NULL;) {
+		if (!nmc_in(e->fd, first, last) &&
+		    nmc_ep_named_locked(e->set, 0, ~0u)) {
+			pp = &e->next;
+			continue;
+		}
+		cnt++;
+		*pp = e->next;
+		free(e);
+		nmc_eps.neps--;
 	}
 	nmc_ep_unlock();
+	return cnt;
+}
+
+/*
+ * nfd is a new copy of fd (dup, dup2/dup3 after nfd was forgotten,
+ * F_DUPFD): if fd is a set of ours, nfd names it too. -1 (ENOMEM) if
+ * it could not: the caller closes nfd, as a copy that would hand the
+ * application our cookies is worse than none.
+ */
+int
+nmc_ep_dup(int fd, int nfd)
+{
+	uint64_t set;
+	int rv = 0;
+
+	if (__atomic_load_n(&nmc_eps.nnums, __ATOMIC_RELAXED) == 0)
+		return 0;
+	nmc_ep_lock();
+	set = nmc_ep_set_locked(fd);
+	if (set != 0)
+		rv = nmc_ep_name_locked(nfd, set);
+	nmc_ep_unlock();
+	return rv;
 }
 
 static int
@@ -429,6 +540,7 @@ nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct epoll_event kev;
 	struct nmc_ep *e, **pp;
+	uint64_t set;
 	int rv;
 
 	if (!nmc_is_ours(fd))
@@ -439,8 +551,12 @@ nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	if (rv < 0)
 		return rv;
 	nmc_ep_lock();
+	set = nmc_ep_set_locked(epfd);
+	if (set == 0 && op != EPOLL_CTL_DEL &&
+	    nmc_ep_name_locked(epfd, ++nmc_eps.last_set) == 0)
+		set = nmc_eps.last_set;
 	for (pp = &nmc_eps.eps; (e = *pp) != NULL; pp = &e->next)
-		if (e->epfd == epfd && e->fd == fd)
+		if (e->set == set && e->fd == fd)
 			break;
 	if (op == EPOLL_CTL_DEL) {
 		if (e != NULL) {
@@ -448,9 +564,9 @@ nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			free(e);
 			nmc_eps.neps--;
 		}
-	} else {
+	} else if (set != 0) {
 		if (e == NULL && (e = calloc(1, sizeof(*e))) != NULL) {
-			e->epfd = epfd;
+			e->set = set;
 			e->fd = fd;
 			e->next = nmc_eps.eps;
 			nmc_eps.eps = e;
@@ -462,6 +578,12 @@ nmc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		}
 	}
 	nmc_ep_unlock();
+	if (op != EPOLL_CTL_DEL && e == NULL) {
+		/* Not in our books, its cookie would reach the application. */
+		real_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+		errno = ENOMEM;
+		return -1;
+	}
 	return 0;
 }
 
@@ -470,17 +592,19 @@ static int
 nmc_ep_snapshot(int epfd, struct nmc_ep **out)
 {
 	struct nmc_ep *e, *v = NULL;
+	uint64_t set;
 	int n = 0;
 
 	if (__atomic_load_n(&nmc_eps.neps, __ATOMIC_RELAXED) == 0)
 		return 0;
 	nmc_ep_lock();
-	for (e = nmc_eps.eps; e != NULL; e = e->next)
-		n += e->epfd == epfd;
+	set = nmc_ep_set_locked(epfd);
+	for (e = nmc_eps.eps; e != NULL && set != 0; e = e->next)
+		n += e->set == set;
 	if (n > 0 && (v = calloc((size_t)n, sizeof(*v))) != NULL) {
 		n = 0;
 		for (e = nmc_eps.eps; e != NULL; e = e->next)
-			if (e->epfd == epfd)
+			if (e->set == set)
 				v[n++] = *e;
 	} else {
 		n = 0;

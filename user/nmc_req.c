@@ -69,8 +69,37 @@ nmc_poke(uint64_t uaddr, const void *src, size_t len)
 	return EFAULT;
 }
 
-void
-nmc_port_free(struct nmc_port *p)
+/*
+ * Close (docs/netmapd.md, "Close"): the connection's last holder we know
+ * of has closed its descriptor, so the daemon is about to see EOF and
+ * delete the binding. Wait for that (NMD_REL_DONE), as close() on the
+ * kernel device returns with the binding gone, unless another process
+ * takes the connection meanwhile (it attached a passed descriptor), the
+ * daemon never said it would tell, or is known dead; at most
+ * NMC_CLOSE_MS, for a daemon that is stuck or a holder we do not know of.
+ */
+static void
+nmc_port_wait_release(struct nmc_port *p, uint32_t v)
+{
+	uint64_t now, end;
+
+	if (!(v & NMD_REL_WATCHED) || __atomic_load_n(&p->gone,
+	    __ATOMIC_RELAXED))
+		return;
+	end = nmc_now_ns() + NMC_CLOSE_MS * 1000000ull;
+	while (!(v & NMD_REL_DONE) && (v & NMD_REL_HOLDERS) == 0) {
+		now = nmc_now_ns();
+		if (now >= end)
+			break;
+		/* Rounded up: a wait of 0 ms would not wait at all. */
+		nmd_futex_wait(&p->bell->rel, v,
+		    (int)((end - now + 999999) / 1000000));
+		v = __atomic_load_n(&p->bell->rel, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void
+nmc_port_destroy(struct nmc_port *p)
 {
 	munmap(p->bell, NMD_BELL_SIZE);
 	nmc_cs_free(p->cs);
@@ -79,6 +108,42 @@ nmc_port_free(struct nmc_port *p)
 		real_close(p->region_fd);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);
+}
+
+/* Drop our hold, once: the word after, or 0 if it was dropped before. */
+static uint32_t
+nmc_port_unhold(struct nmc_port *p)
+{
+	if (p->dropped)
+		return 0;
+	p->dropped = true;
+	return __atomic_sub_fetch(&p->bell->rel, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+nmc_port_drop(struct nmc_port *p)
+{
+	nmc_port_unhold(p);
+}
+
+void
+nmc_port_free(struct nmc_port *p)
+{
+	nmc_port_unhold(p);
+	nmc_port_destroy(p);
+}
+
+void
+nmc_port_close(struct nmc_port *p)
+{
+	nmc_port_wait_release(p, nmc_port_unhold(p));
+	nmc_port_destroy(p);
+}
+
+void
+nmc_port_hold(struct nmc_port *p)
+{
+	__atomic_add_fetch(&p->bell->rel, 1, __ATOMIC_SEQ_CST);
 }
 
 /* ---- talking to the daemon ---- */
@@ -165,7 +230,7 @@ nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms)
  * answer to the next request): from now on every request on p fails at
  * once with EIO, as on a device that vanished.
  */
-static void
+void
 nmc_gone(struct nmc_port *p)
 {
 	__atomic_store_n(&p->gone, 1, __ATOMIC_RELAXED);
@@ -374,6 +439,9 @@ nmc_port_new(int bellfd)
 	}
 	p->region_fd = -1;
 	pthread_mutex_init(&p->mtx, NULL);
+	nmc_port_hold(p);
+	/* A closer that saw no holder left stops waiting: we are one. */
+	nmd_futex_wake(&p->bell->rel);
 	return p;
 }
 

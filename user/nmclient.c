@@ -140,6 +140,17 @@ nmc_unref_locked(struct nmc_port *p)
 	return p != NULL && --p->refs == 0;
 }
 
+/* Clear a slot. Under nmc.lock. Its port if that was the last ref. */
+static struct nmc_port *
+nmc_slot_clear_locked(struct nmc_slot *s)
+{
+	struct nmc_port *old = s->port;
+
+	__atomic_store_n(&s->port, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
+	return nmc_unref_locked(old) ? old : NULL;
+}
+
 /*
  * Clear a slot whose count is zero; close the descriptor if asked. The
  * descriptor is closed before the slot is cleared, both under the table
@@ -152,19 +163,19 @@ static int
 nmc_slot_finish(int fd, struct nmc_slot *s, bool do_close)
 {
 	struct nmc_port *old;
-	bool dead;
 	int rv = 0;
 
 	pthread_mutex_lock(&nmc.lock);
+	old = s->port;
+	/* Our last descriptor on a dead daemon: nobody to wait for. */
+	if (do_close && old != NULL && old->refs == 1 && nmc_hung_up(fd))
+		nmc_gone(old);
 	if (do_close)
 		rv = real_close(fd);
-	old = s->port;
-	__atomic_store_n(&s->port, NULL, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
-	dead = nmc_unref_locked(old);
+	old = nmc_slot_clear_locked(s);
 	pthread_mutex_unlock(&nmc.lock);
-	if (dead)
-		nmc_port_free(old);
+	if (old != NULL)
+		nmc_port_close(old);	/* may wait for the daemon */
 	return rv;
 }
 
@@ -231,7 +242,7 @@ nmc_forget(int fd, bool do_close)
 	struct nmc_slot *s = nmc_slot(fd);
 	uint32_t st;
 
-	nmc_ep_forget(fd);
+	nmc_ep_forget((unsigned int)fd, (unsigned int)fd, false);
 	if (s == NULL || __atomic_load_n(&s->port, __ATOMIC_ACQUIRE) == NULL)
 		return do_close ? real_close(fd) : 0;
 	pthread_mutex_lock(&nmc.lock);
@@ -264,10 +275,38 @@ nmc_hold_probe(int fd, bool probe, bool *closed)
 	return nmc_hold(fd, closed);
 }
 
+/* fn on each port in the table, once (dups share one). Under nmc.lock. */
+static void
+nmc_each_port_locked(void (*fn)(struct nmc_port *))
+{
+	static uint32_t gen;
+	int c, i;
+
+	gen++;
+	for (c = 0; c < NMC_L1; c++) {
+		struct nmc_slot *t = nmc.tab[c];
+
+		for (i = 0; t != NULL && i < NMC_L2; i++) {
+			struct nmc_port *p = t[i].port;
+
+			if (p != NULL && p->each_gen != gen) {
+				p->each_gen = gen;
+				fn(p);
+			}
+		}
+	}
+}
+
+/*
+ * The child will hold every port we hold: count it now, before either
+ * side can close (a fork that fails leaves the count high, which only
+ * makes the last close not wait: docs/netmapd.md, "Close").
+ */
 static void
 nmc_atfork_prepare(void)
 {
 	pthread_mutex_lock(&nmc.lock);
+	nmc_each_port_locked(nmc_port_hold);
 }
 
 static void
@@ -307,6 +346,20 @@ nmc_init(void)
 {
 	pthread_atfork(nmc_atfork_prepare, nmc_atfork_parent,
 	    nmc_atfork_child);
+}
+
+/*
+ * exit(): the kernel is about to close our descriptors. Let go of the
+ * connections, so that another holder's close waits for the release
+ * rather than for us (a forked child that exits without closing).
+ * Ports stay usable for threads still running.
+ */
+__attribute__((destructor)) static void
+nmc_fini(void)
+{
+	pthread_mutex_lock(&nmc.lock);
+	nmc_each_port_locked(nmc_port_drop);
+	pthread_mutex_unlock(&nmc.lock);
 }
 
 /* ---- ioctl and mmap ---- */
@@ -523,10 +576,29 @@ close(int fd)
 	return rv > 0 ? 0 : rv;	/* > 0: the last call in flight closes */
 }
 
+/* Whether the process has a descriptor of ours or a registration. */
+static bool
+nmc_knows_any(void)
+{
+	unsigned int fd;
+
+	for (fd = 0; fd < NMC_L1 * NMC_L2; fd++) {
+		if (__atomic_load_n(&nmc.tab[fd / NMC_L2], __ATOMIC_ACQUIRE) ==
+		    NULL)
+			fd |= NMC_L2 - 1;	/* skip the chunk */
+		else if (nmc_is_ours((int)fd))
+			return true;
+	}
+	return nmc_ep_forget(0, ~0u, true) > 0;
+}
+
 /*
  * The kernel closes the range at once, but for descriptors of ours:
- * each is closed as close() closes it (by its last call in flight, if
- * any).
+ * each is closed as close() closes it (a port's last one waits for the
+ * daemon's release; by its last call in flight, if any). The epoll
+ * registrations of the range go first, of sets and of members alike,
+ * wherever their numbers are (a set need not share a table chunk with
+ * a descriptor of ours).
  */
 int
 close_range(unsigned int first, unsigned int last, int flags)
@@ -534,8 +606,24 @@ close_range(unsigned int first, unsigned int last, int flags)
 	unsigned int fd, from = first;
 	int rv = 0;
 
-	if (flags & CLOSE_RANGE_CLOEXEC)
+	/*
+	 * What the kernel refuses (EINVAL), and CLOSE_RANGE_CLOEXEC,
+	 * close nothing: our books stay as they are.
+	 */
+	if (first > last || (flags & CLOSE_RANGE_CLOEXEC) ||
+	    (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)))
 		return (int)syscall(SYS_close_range, first, last, flags);
+	/*
+	 * CLOSE_RANGE_UNSHARE gives this thread a copy of the table that
+	 * only it then uses, while our books are the process's: with any
+	 * descriptor of ours or registration, in the range or not, they
+	 * would be wrong for one table or the other. Refused then.
+	 */
+	if ((flags & CLOSE_RANGE_UNSHARE) && nmc_knows_any()) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	nmc_ep_forget(first, last, false);
 	for (fd = first; fd <= last && fd < NMC_L1 * NMC_L2; fd++) {
 		if (__atomic_load_n(&nmc.tab[fd / NMC_L2], __ATOMIC_ACQUIRE) ==
 		    NULL) {
@@ -563,20 +651,79 @@ close_range(unsigned int first, unsigned int last, int flags)
 	return rv;
 }
 
+/*
+ * nfd is a new copy of fd: it takes fd's port, or its epoll set's
+ * registrations. Those failing (ENOMEM), nfd is closed: a copy of a set
+ * that would hand the application our cookies is worse than none.
+ */
+static int
+nmc_copied(int fd, int nfd)
+{
+	if (nmc_ep_dup(fd, nfd) == 0)
+		return nfd;
+	close(nfd);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* nfd, if not negative, is a copy of fd on a number that was free. */
+static int
+nmc_dup_new(int fd, int nfd)
+{
+	struct nmc_port *p;
+
+	if (nfd < 0)
+		return nfd;
+	pthread_mutex_lock(&nmc.lock);
+	p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
+	if (p != NULL)
+		nmc_set_locked(nfd, p);
+	pthread_mutex_unlock(&nmc.lock);
+	return nmc_copied(fd, nfd);
+}
+
 int
 dup(int fd)
 {
-	struct nmc_port *p;
-	int nfd = (int)syscall(SYS_dup, fd);
+	return nmc_dup_new(fd, (int)syscall(SYS_dup, fd));
+}
 
-	if (nfd >= 0) {
-		pthread_mutex_lock(&nmc.lock);
-		p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
-		if (p != NULL)
-			nmc_set_locked(nfd, p);
-		pthread_mutex_unlock(&nmc.lock);
-	}
-	return nfd;
+/*
+ * fcntl: F_DUPFD and F_DUPFD_CLOEXEC are dup's; the rest is libc's (which
+ * converts F_GETOWN and is a cancellation point for F_SETLKW).
+ */
+extern int __fcntl(int fd, int cmd, ...);
+
+static int
+nmc_fcntl(int fd, int cmd, void *arg)
+{
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return nmc_dup_new(fd, (int)syscall(SYS_fcntl, fd, cmd, arg));
+	return __fcntl(fd, cmd, arg);
+}
+
+int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return nmc_fcntl(fd, cmd, arg);
+}
+
+int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return nmc_fcntl(fd, cmd, arg);
 }
 
 /*
@@ -589,7 +736,7 @@ static int
 nmc_dup3(int fd, int nfd, int flags)
 {
 	struct nmc_slot *s = nmc_slot(nfd);
-	struct nmc_port *p;
+	struct nmc_port *p, *old;
 	uint32_t idle = 0;
 	bool claimed = false;
 	int rv;
@@ -611,15 +758,19 @@ nmc_dup3(int fd, int nfd, int flags)
 			__atomic_store_n(&s->state, 0, __ATOMIC_SEQ_CST);
 		return rv;
 	}
-	/* The kernel closed what was at nfd. */
-	nmc_ep_forget(nfd);
-	if (claimed)
-		nmc_slot_finish(nfd, s, false);
+	/*
+	 * The kernel closed what was at nfd: nfd takes fd's port at once,
+	 * then the old one's last close waits for the daemon's release.
+	 */
+	nmc_ep_forget((unsigned int)nfd, (unsigned int)nfd, false);
 	pthread_mutex_lock(&nmc.lock);
+	old = claimed ? nmc_slot_clear_locked(s) : NULL;
 	p = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
 	nmc_set_locked(nfd, p);
 	pthread_mutex_unlock(&nmc.lock);
-	return rv;
+	if (old != NULL)
+		nmc_port_close(old);
+	return nmc_copied(fd, rv);
 }
 
 int

@@ -159,6 +159,17 @@ nmd_cs_notify(struct nmd_kstate *w)
 	nmd_futex_wake(&w->wake_seq);
 }
 
+void
+nmd_cs_sleepers_drop(struct nmd_kstate *w, uint32_t n)
+{
+	uint32_t v = __atomic_load_n(&w->sleepers, __ATOMIC_RELAXED);
+
+	while (n > 0 && v > 0 && !__atomic_compare_exchange_n(&w->sleepers,
+	    &v, v - (n < v ? n : v), false, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED))
+		;
+}
+
 int
 nmd_futex_waitv(uint32_t **words, const uint32_t *vals, int n, int ms)
 {

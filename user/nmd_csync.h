@@ -263,6 +263,13 @@ bool nmd_copy_self(void *dst, uint64_t uaddr, uint32_t len);
 void nmd_cs_notify(struct nmd_kstate *w);
 
 /*
+ * Take back n counted sleepers from w, those of a connection that ended
+ * (struct nmd_bell's cs_sleepers): never below zero, since n comes from
+ * a page the client writes.
+ */
+void nmd_cs_sleepers_drop(struct nmd_kstate *w, uint32_t n);
+
+/*
  * futex_waitv on up to 4 words of shared memory, each with the value it
  * must still have: 0 when woken (or a word differed), ETIMEDOUT, EINTR.
  */

@@ -231,7 +231,14 @@ struct nmd_bell {
 	uint32_t kick;		/* the daemon's futex word */
 	uint32_t poll_sleeping;	/* a poller sleeps on wake_seq */
 	uint32_t cli_cpu;	/* poster's CPU + 1, 0: unknown (a hint) */
-	uint8_t pad0[64 - 8 * 4];
+	/*
+	 * Threads of this connection counted in the `sleepers` of the
+	 * port's wake-up words (nmd_csync.h), TX and RX: what the daemon
+	 * takes back from those words when the connection ends, since a
+	 * client killed in its sleep never does.
+	 */
+	uint32_t cs_sleepers[2];
+	uint8_t pad0[64 - 10 * 4];
 	/* Written by the daemon only. */
 	uint32_t done_seq;
 	int32_t result;
@@ -260,10 +267,24 @@ struct nmd_bell {
 	 */
 	pthread_mutex_t lock;
 	uint32_t lock_ready;	/* set once lock is initialised */
+	/*
+	 * Closing (docs/netmapd.md, "Close"), written by both sides: the
+	 * count of client ports on the connection (NMD_REL_HOLDERS: one
+	 * per process that has it in its table, added when a process
+	 * maps the bell or forks, dropped when its last descriptor is
+	 * closed), and the daemon's flags. The client whose drop leaves
+	 * no holder closed the last descriptor it knows of, and waits on
+	 * this word (futex, bounded) for NMD_REL_DONE or a new holder.
+	 */
+	uint32_t rel __attribute__((aligned(64)));
 };
+#define NMD_REL_HOLDERS		0x3fffffffu
+#define NMD_REL_WATCHED		0x40000000u	/* the daemon sets REL_DONE */
+#define NMD_REL_DONE		0x80000000u	/* the nm_priv is deleted */
 
 _Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
 _Static_assert(offsetof(struct nmd_bell, lock) == 128, "bell layout");
+_Static_assert(offsetof(struct nmd_bell, rel) == 192, "bell layout");
 _Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
 
 /*

@@ -13,7 +13,8 @@ NMD_TPROGS	:= $(NMD_TDIR)/nmd_func $(NMD_TDIR)/nmd_hostile \
 		   $(NMD_TDIR)/nmd_raw $(NMD_TDIR)/nmd_syncbench \
 		   $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake \
 		   $(NMD_TDIR)/nmc_secure $(NMD_TDIR)/nmc_storm \
-		   $(NMD_TDIR)/nmd_csync $(NMD_TDIR)/nmd_place
+		   $(NMD_TDIR)/nmd_csync $(NMD_TDIR)/nmd_place \
+		   $(NMD_TDIR)/nmd_close
 NMD_TDEPS	:= $(NMD_TPROGS) $(NETMAPD) $(NETMAPD_SAN) $(PRELOAD) \
 		   $(O)/pkt-gen $(O)/bridge $(O)/vale-ctl $(NMD_TDIR)/nmtest
 
@@ -25,9 +26,9 @@ $(NMD_TDIR)/nmd_func: $(O)/san/tests/user/nmd_func.o $(NMC_SAN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # The client's guarantees when things go wrong, and against fake daemons;
-# where the daemon runs a client's syncs; syncs in the client.
+# where the daemon runs a client's syncs; syncs in the client; close.
 $(NMD_TDIR)/nmc_harden $(NMD_TDIR)/nmc_fake $(NMD_TDIR)/nmc_storm \
-    $(NMD_TDIR)/nmd_place $(NMD_TDIR)/nmd_csync: \
+    $(NMD_TDIR)/nmd_place $(NMD_TDIR)/nmd_csync $(NMD_TDIR)/nmd_close: \
     $(NMD_TDIR)/%: \
     $(O)/san/tests/user/%.o $(NMC_SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -68,7 +69,7 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
 		   test-netmapd-bridge test-netmapd-nmtest test-netmapd-place \
 		   test-netmapd-csync test-netmapd-nic test-netmapd-tap \
-		   test-netmapd-host
+		   test-netmapd-host test-netmapd-close
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # test-netmapd-csync: syncs in the client (user/nmd_csync.h) against
-# clients that die holding a ring's lock (TX and RX) and one that
-# scribbles on the shared kring state, while a VALE witness pair of the
+# clients that die holding a ring's lock (TX and RX), one that
+# scribbles on the shared kring state and one killed asleep in poll (its
+# count of sleepers is taken back); a reader with nothing to read
+# sleeps. All while a VALE witness pair of the
 # same daemon loses nothing; then the daemon is back to its baseline and
 # exits clean under the sanitizers. Last, a VALE port over the memory
 # quota for its kring state (nmd_csync vquota).

@@ -14,13 +14,28 @@
  *   wake    no lost wake-up: poll() ends when a frame arrives
  *   fork    a child syncs the parent's descriptor
  *   scm     a descriptor passed with SCM_RIGHTS is mapped and synced
- *   dup     dup/dup2, closing the original
+ *   dup     dup/dup2/fcntl(F_DUPFD_CLOEXEC), closing the original
+ *   crange  close_range and epoll: a set closed by it loses its netmap
+ *           registrations (its number reused by a new set, low or
+ *           above 1024), and so does a netmap descriptor (its number
+ *           reused by a new port); bad flags and ranges fail with
+ *           EINVAL and CLOSE_RANGE_CLOEXEC closes nothing, both
+ *           leaving the registrations; CLOSE_RANGE_UNSHARE while the
+ *           process has a netmap descriptor or registration:
+ *           EOPNOTSUPP, nothing closed
+ *   epdup   an epoll set copied by dup, dup2, dup3 and fcntl(F_DUPFD,
+ *           F_DUPFD_CLOEXEC): each copy reports the netmap descriptor
+ *           with the application's data, MOD/DEL through a copy are
+ *           seen by all, closing one copy keeps the others, and once
+ *           the last is closed a new set on a copy's number is empty
  *   ctrl    NIOCCTRL errors and write-backs, options, legacy requests
  *   kill    children SIGKILLed at random moments (the caller then checks
  *           that the daemon released everything)
  */
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -535,6 +550,13 @@ t_dup(void)
 	a.fd = d;
 	xfer(&a, &b, 700, 3);
 	close(d2);
+	/* fcntl(F_DUPFD_CLOEXEC) is a dup too */
+	d2 = fcntl(d, F_DUPFD_CLOEXEC, 0);
+	CHECK(d2 >= 0);
+	CHECK_EQ(fcntl(d2, F_GETFD), FD_CLOEXEC);
+	close(d);
+	a.fd = d2;
+	xfer(&a, &b, 800, 4);
 	unit_port_close(&a);
 	unit_port_close(&b);
 }
@@ -716,6 +738,221 @@ t_kill(void)
 	unit_port_close(&b);
 }
 
+/* ---- crange: close_range and the client's epoll registrations ---- */
+
+/* The data (never 0) of ep's one ready descriptor (EPOLLOUT), or 0. */
+static uint64_t
+ep_ready(int ep)
+{
+	struct epoll_event out[4];
+	int n = epoll_wait(ep, out, 4, 0);
+
+	CHECK(n == 0 || n == 1);
+	if (n != 1)
+		return 0;
+	CHECK_EQ(out[0].events, EPOLLOUT);
+	return out[0].data.u64;
+}
+
+/* A new epoll set numbered `want` (free), any if -1. */
+static int
+ep_at(int want)
+{
+	int ep = epoll_create1(0), nep;
+
+	CHECK(ep >= 0);
+	if (want < 0 || ep == want)
+		return ep;
+	nep = fcntl(ep, F_DUPFD, want);
+	CHECK_EQ(nep, want);
+	CHECK_EQ(close(ep), 0);
+	return nep;
+}
+
+/* fd (TX has room: EPOLLOUT at once) in a new set numbered `want`. */
+static int
+ep_with(int want, int fd, uint64_t data)
+{
+	struct epoll_event ev = { EPOLLOUT, { .u64 = data } };
+	int ep = ep_at(want);
+
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	CHECK_EQ(ep_ready(ep), data);
+	return ep;
+}
+
+static void
+t_crange(void)
+{
+	struct epoll_event ev = { EPOLLOUT, { .u64 = 2 } };
+	struct rlimit rl;
+	struct unit_port a, c;
+	int ep, num, hi = 1100, pfd[2];
+
+	unit_port_open(&a, "valeR:a", NULL);
+
+	/* A set closed by close_range: its number's next set is empty. */
+	ep = ep_with(-1, a.fd, 1);
+	num = ep;
+	CHECK_EQ(close_range((unsigned)ep, (unsigned)ep, 0), 0);
+	ep = ep_at(num);
+	CHECK_EQ(ep_ready(ep), 0);
+	CHECK_EQ(epoll_wait(ep, &ev, 1, 20), 0);
+	CHECK_EQ(close(ep), 0);
+
+	/* The same, the set's number in another 1024-descriptor chunk. */
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur <= (rlim_t)hi) {
+		rl.rlim_cur = (rlim_t)hi + 1;
+		CHECK(rl.rlim_max >= rl.rlim_cur);
+		CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	ep = ep_with(hi, a.fd, 1);
+	CHECK_EQ(close_range((unsigned)hi - 1, (unsigned)hi + 5, 0), 0);
+	ep = ep_at(hi);
+	CHECK_EQ(ep_ready(ep), 0);
+	CHECK_EQ(close(ep), 0);
+
+	/*
+	 * A netmap descriptor closed by close_range in an open set: no
+	 * event for it; a new port on its number is not in the set until
+	 * registered, then with its own data.
+	 */
+	ep = ep_with(-1, a.fd, 1);
+	num = a.fd;
+	CHECK_EQ(close_range((unsigned)num, (unsigned)num, 0), 0);
+	CHECK_EQ(munmap(a.mem, a.reg.nr_memsize), 0);
+	CHECK_EQ(ep_ready(ep), 0);
+	unit_port_open(&c, "valeR:c", NULL);
+	CHECK_EQ(c.fd, num);
+	CHECK_EQ(ep_ready(ep), 0);
+	ev.data.u64 = 2;
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev), 0);
+	CHECK_EQ(ep_ready(ep), 2);
+
+	/* Refused flags and ranges close nothing, forget nothing. */
+	errno = 0;
+	CHECK_EQ(close_range((unsigned)ep, (unsigned)c.fd, 0), -1);
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK_EQ(close_range((unsigned)c.fd, (unsigned)ep, 1u << 30), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(ep_ready(ep), 2);
+
+	/* CLOSE_RANGE_CLOEXEC only marks them. */
+	CHECK_EQ(close_range((unsigned)c.fd, (unsigned)ep,
+	    CLOSE_RANGE_CLOEXEC), 0);
+	CHECK_EQ(fcntl(c.fd, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(fcntl(ep, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(ep_ready(ep), 2);
+
+	/*
+	 * CLOSE_RANGE_UNSHARE gives this thread a table of its own: refused
+	 * (nothing closed) while the process has a netmap descriptor or a
+	 * registration, over them or not; done once it has none.
+	 */
+	CHECK_EQ(pipe(pfd), 0);
+	errno = 0;
+	CHECK_EQ(close_range((unsigned)c.fd, (unsigned)c.fd,
+	    CLOSE_RANGE_UNSHARE), -1);
+	CHECK_EQ(errno, EOPNOTSUPP);
+	errno = 0;
+	CHECK_EQ(close_range((unsigned)ep, (unsigned)ep,
+	    CLOSE_RANGE_UNSHARE), -1);
+	CHECK_EQ(errno, EOPNOTSUPP);
+	errno = 0;
+	CHECK_EQ(close_range((unsigned)pfd[0], (unsigned)pfd[0],
+	    CLOSE_RANGE_UNSHARE), -1);
+	CHECK_EQ(errno, EOPNOTSUPP);
+	CHECK_EQ(fcntl(pfd[0], F_GETFD), 0);
+	CHECK_EQ(ep_ready(ep), 2);
+	CHECK_EQ(close_range((unsigned)c.fd, (unsigned)ep,
+	    CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC), 0);
+	CHECK_EQ(ep_ready(ep), 2);
+
+	CHECK_EQ(close(ep), 0);
+	unit_port_close(&c);
+	CHECK_EQ(close_range((unsigned)pfd[0], (unsigned)pfd[0],
+	    CLOSE_RANGE_UNSHARE), 0);
+	CHECK_EQ(fcntl(pfd[0], F_GETFD), -1);
+	CHECK_EQ(close(pfd[1]), 0);
+}
+
+/* ---- epdup: copies of an epoll set share its registrations ---- */
+
+static void
+t_epdup(void)
+{
+	struct epoll_event ev = { EPOLLOUT, { .u64 = 3 } };
+	struct unit_port a;
+	int ep, d, d2, x, y, i, nums[3];
+
+	unit_port_open(&a, "valeE:a", NULL);
+	ep = ep_with(-1, a.fd, 1);
+	d = dup(ep);
+	CHECK(d >= 0);
+	CHECK_EQ(ep_ready(d), 1);
+	d2 = fcntl(ep, F_DUPFD_CLOEXEC, 0);
+	CHECK(d2 >= 0);
+	CHECK_EQ(fcntl(d2, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(ep_ready(d2), 1);
+	/* dup2 and dup3 onto an empty set: it becomes the copy. */
+	x = ep_at(-1);
+	CHECK_EQ(dup2(ep, x), x);
+	CHECK_EQ(ep_ready(x), 1);
+	y = ep_at(-1);
+	CHECK_EQ(dup3(ep, y, O_CLOEXEC), y);
+	CHECK_EQ(ep_ready(y), 1);
+	CHECK_EQ(close(y), 0);
+	y = fcntl(ep, F_DUPFD, 0);
+	CHECK(y >= 0);
+	CHECK_EQ(ep_ready(y), 1);
+
+	/* MOD through a copy is seen by every number of the set. */
+	CHECK_EQ(epoll_ctl(d, EPOLL_CTL_MOD, a.fd, &ev), 0);
+	CHECK_EQ(ep_ready(ep), 3);
+	CHECK_EQ(ep_ready(d2), 3);
+
+	/* Closing the original keeps the copies' registrations. */
+	CHECK_EQ(close(ep), 0);
+	CHECK_EQ(ep_ready(d), 3);
+	CHECK_EQ(ep_ready(x), 3);
+
+	/* DEL through one copy, ADD again through another. */
+	CHECK_EQ(epoll_ctl(d2, EPOLL_CTL_DEL, a.fd, NULL), 0);
+	CHECK_EQ(ep_ready(d), 0);
+	errno = 0;
+	CHECK_EQ(epoll_ctl(d, EPOLL_CTL_DEL, a.fd, NULL), -1);
+	CHECK_EQ(errno, ENOENT);
+	ev.data.u64 = 4;
+	CHECK_EQ(epoll_ctl(x, EPOLL_CTL_ADD, a.fd, &ev), 0);
+	CHECK_EQ(ep_ready(d2), 4);
+	CHECK_EQ(ep_ready(y), 4);
+
+	/* dup2 onto a copy: that number leaves the set, the others stay. */
+	CHECK_EQ(close(x), 0);
+	x = ep_at(-1);
+	CHECK_EQ(dup2(x, y), y);
+	CHECK_EQ(ep_ready(y), 0);
+	CHECK_EQ(ep_ready(d), 4);
+	CHECK_EQ(close(x), 0);
+
+	/* The last copy closed: nothing left under any of the numbers. */
+	nums[0] = d;
+	nums[1] = d2;
+	nums[2] = y;
+	CHECK_EQ(close(d), 0);
+	CHECK_EQ(ep_ready(d2), 4);
+	CHECK_EQ(close(d2), 0);
+	CHECK_EQ(close(y), 0);
+	for (i = 0; i < 3; i++) {
+		ep = ep_at(nums[i]);
+		CHECK_EQ(ep_ready(ep), 0);
+		CHECK_EQ(close(ep), 0);
+	}
+	unit_port_close(&a);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -728,6 +965,8 @@ static const struct {
 	{ "fork", t_fork },
 	{ "scm", t_scm },
 	{ "dup", t_dup },
+	{ "crange", t_crange },
+	{ "epdup", t_epdup },
 	{ "ctrl", t_ctrl },
 	{ "kill", t_kill },
 };

@@ -14,18 +14,23 @@
 VM_DIR		:= $(O)/tests/vm
 VM_C_PROGS	:= smoke nmtest harden params storm
 VM_PROGS	:= $(VM_C_PROGS:%=$(VM_DIR)/%) $(VM_DIR)/pkt-gen \
-		   $(VM_DIR)/bridge $(VM_DIR)/vale-ctl
+		   $(VM_DIR)/bridge $(VM_DIR)/vale-ctl $(VM_DIR)/nmd_close
 VM_FILES	:= tests/vm/lib.sh
 VM_SCRIPTS	:= tests/vm/smoke.sh tests/vm/vale.sh tests/vm/pipe.sh \
 		   tests/vm/robust.sh tests/vm/race.sh tests/vm/region.sh \
 		   tests/vm/params.sh tests/vm/storm.sh tests/vm/bridge.sh \
 		   tests/vm/nic.sh tests/vm/nicvirtio.sh tests/vm/bridge-nic.sh \
 		   tests/vm/persist.sh tests/vm/netns.sh tests/vm/valenic.sh \
-		   tests/vm/monports.sh
+		   tests/vm/monports.sh tests/vm/close.sh
 VM_TIMEOUT	?= 300
 
 # Static: the guest has no libraries but the few run-vm.sh copies.
 $(VM_C_PROGS:%=$(VM_DIR)/%): $(VM_DIR)/%: tests/vm/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $< $(LDLIBS)
+
+# netmapd's close test (tests/user), raw ABI only: the module's answers.
+$(VM_DIR)/nmd_close: tests/user/nmd_close.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $< $(LDLIBS)
 
