@@ -80,15 +80,6 @@ vc() {
 	$A "$NT" 10 "$O/vale-ctl" "$@"
 }
 
-wait_ready() {
-	i=0
-	while ! grep -q ready "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "not ready: $(cat "$1")"
-		sleep 0.01
-	done
-}
-
 # ping_ok FROM TO WHY: every echo answered (after a first one that may
 # wait for ARP)
 ping_ok() {

@@ -77,6 +77,16 @@ check_witness() {
 
 . tests/lib/sock.sh
 
+# wait_ready FILE: a background program printed its "ready" line.
+wait_ready() {
+	i=0
+	while ! grep -q ready "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && fail "not ready: $(cat "$1")"
+		sleep 0.01
+	done
+}
+
 # wait_socket [PATH]: the daemon just started (NMD_PID) listens on PATH
 # ($NETMAP_SOCKET by default), within 5 s.
 wait_socket() {

@@ -179,16 +179,6 @@ nmt() {
 	$A env LD_PRELOAD="$PRELOAD_SO" "$NT" 30 "$NMTEST" "$@"
 }
 
-# wait_ready FILE: a background program printed its "ready" line.
-wait_ready() {
-	i=0
-	while ! grep -q ready "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "not ready: $(cat "$1")"
-		sleep 0.01
-	done
-}
-
 wait_ok() {
 	wait "$1" || fail "$2: $(tail -3 "$3")"
 	tail -1 "$3"

@@ -69,16 +69,6 @@ rx_packets() {
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"
 }
 
-# wait_ready FILE: a background program printed its "ready" line.
-wait_ready() {
-	i=0
-	while ! grep -q ready "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && fail "not ready: $(cat "$1")"
-		sleep 0.01
-	done
-}
-
 # ping_ok WHY: B reaches C, every echo answered (after a first one that
 # may wait for ARP and for the daemon to see the taps up)
 ping_ok() {
