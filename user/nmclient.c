@@ -714,17 +714,8 @@ fcntl(int fd, int cmd, ...)
 	return nmc_fcntl(fd, cmd, arg);
 }
 
-int
-fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return nmc_fcntl(fd, cmd, arg);
-}
+/* glibc's other name for fcntl on LP64: one entry point for both */
+int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 /*
  * dup2/dup3 onto one of ours: the kernel closes it. It is claimed first
