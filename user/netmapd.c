@@ -160,15 +160,6 @@ nmd_log(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t
-nmd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- messages ---- */
 
 static int
@@ -1082,7 +1073,7 @@ nmd_conn_thread(void *arg)
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
 	if (--nmd.nthreads == 0) {
-		nmd.idle_since = nmd_now_ns() / 1000000;
+		nmd.idle_since = nmd_mono_ns() / 1000000;
 		pthread_cond_broadcast(&nmd.idle);
 	}
 	pthread_mutex_unlock(&nmd.lock);
@@ -1315,7 +1306,7 @@ nmd_accept(int lsock)
 		nmd_conn_free(c);
 		return errno == ENOMEM || errno == ENOSPC ? ENOMEM : 0;
 	}
-	c->deadline = nmd_now_ns() / 1000000 + (uint64_t)nmd.first_ms;
+	c->deadline = nmd_mono_ns() / 1000000 + (uint64_t)nmd.first_ms;
 	c->next = &nmd.pending;
 	c->prev = nmd.pending.prev;
 	nmd.pending.prev->next = c;
@@ -1754,7 +1745,7 @@ nmd_main_loop(int lsock, int sfd, int idle)
 			{ nmd.epfd, POLLIN, 0 },
 			{ nmd.pending_epfd, POLLIN, 0 },
 		};
-		uint64_t now = nmd_now_ns() / 1000000;
+		uint64_t now = nmd_mono_ns() / 1000000;
 		int n, error, timeout = nmd_pending_expire(now);
 
 		if (idle > 0 && (timeout < 0 || timeout > 1000))
@@ -1788,7 +1779,7 @@ nmd_main_loop(int lsock, int sfd, int idle)
 				    NMD_BACKOFF_MIN_MS : backoff_ms * 2;
 				if (backoff_ms > NMD_BACKOFF_MAX_MS)
 					backoff_ms = NMD_BACKOFF_MAX_MS;
-				backoff_until = nmd_now_ns() / 1000000 +
+				backoff_until = nmd_mono_ns() / 1000000 +
 				    (uint64_t)backoff_ms;
 				if (nmd.accept_backoffs++ == 0 || nmd.verbose)
 					nmd_log("accept: %s: no new clients "
@@ -1801,7 +1792,7 @@ nmd_main_loop(int lsock, int sfd, int idle)
 
 			pthread_mutex_lock(&nmd.lock);
 			quit = nmd.nthreads == 0 && nmd.npending == 0 &&
-			    nmd_now_ns() / 1000000 - nmd.idle_since >=
+			    nmd_mono_ns() / 1000000 - nmd.idle_since >=
 			    (uint64_t)idle * 1000;
 			pthread_mutex_unlock(&nmd.lock);
 			/* persistent ports live until deleted */
@@ -1966,7 +1957,7 @@ main(int argc, char **argv)
 		nmd_log("cannot start: %s", strerror(errno));
 		return 1;
 	}
-	nmd.idle_since = nmd_now_ns() / 1000000;
+	nmd.idle_since = nmd_mono_ns() / 1000000;
 	if (nmd.verbose)
 		nmd_log("listening on %s", nmd.path);
 

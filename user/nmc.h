@@ -95,7 +95,6 @@ int nmc_adopt(int fd, struct nmc_port *p, bool replace);
 /* How long close() waits for the daemon to release a binding. */
 #define NMC_CLOSE_MS		1000
 
-uint64_t nmc_now_ns(void);
 /*
  * A descriptor the daemon sent, before `size` bytes of it are mapped:
  * it must be shared memory (a memfd: F_GET_SEALS works on nothing else

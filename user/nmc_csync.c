@@ -501,7 +501,7 @@ nmc_cs_get(int sock, struct nmc_port *p, bool fetch)
 static int
 nmc_cs_alive(int sock, struct nmc_port *p)
 {
-	uint64_t now = nmc_now_ns();
+	uint64_t now = nmd_mono_ns();
 
 	if (__atomic_load_n(&p->gone, __ATOMIC_RELAXED))
 		return EIO;
@@ -629,10 +629,10 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 	if (nw == 0)
 		return NMC_CS_DOORBELL;	/* no ring to wait for: the core's */
 	if (ts != NULL)
-		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
+		deadline = nmd_mono_ns() + (uint64_t)ts->tv_sec * 1000000000u +
 		    (uint64_t)ts->tv_nsec;
 	for (;;) {
-		bool block = ts == NULL || nmc_now_ns() < deadline;
+		bool block = ts == NULL || nmd_mono_ns() < deadline;
 
 		if (nmc_cs_alive(pfd->fd, p) != 0) {
 			pfd->revents = POLLERR | POLLHUP;
@@ -658,7 +658,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 		error = 0;
 		if (r == 0) {
 			d = NMC_HUNG_MS * 1000000ull;
-			now = nmc_now_ns();
+			now = nmd_mono_ns();
 			if (ts != NULL)
 				d = deadline <= now ? 0 : deadline - now <
 				    d ? deadline - now : d;

@@ -192,7 +192,7 @@ nmc_connect(const char *path, int cloexec, bool start)
 		return -errno;
 	if (bind(s, (struct sockaddr *)&fam, sizeof(fam)) < 0)
 		goto fail;
-	full = nmc_now_ns() + NMC_HELLO_MS * 1000000ull;
+	full = nmd_mono_ns() + NMC_HELLO_MS * 1000000ull;
 	for (;;) {
 		if (connect(s, (struct sockaddr *)&sa, salen) == 0) {
 			/* The descriptor is the application's: blocking. */
@@ -210,7 +210,7 @@ nmc_connect(const char *path, int cloexec, bool start)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {		/* the backlog is full */
-			if (nmc_now_ns() > full) {
+			if (nmd_mono_ns() > full) {
 				errno = ETIMEDOUT;
 				goto fail;
 			}
@@ -222,10 +222,10 @@ nmc_connect(const char *path, int cloexec, bool start)
 		if (!spawned) {
 			nmc_spawn_daemon();
 			spawned = true;
-			deadline = nmc_now_ns() + NMC_CONNECT_MS * 1000000ull;
+			deadline = nmd_mono_ns() + NMC_CONNECT_MS * 1000000ull;
 			continue;
 		}
-		if (nmc_now_ns() > deadline)
+		if (nmd_mono_ns() > deadline)
 			goto fail;
 		usleep(5000);
 	}

@@ -74,7 +74,7 @@ __attribute__((constructor)) static void
 nmc_ep_init(void)
 {
 	pthread_atfork(nmc_ep_lock, nmc_ep_unlock, nmc_ep_unlock);
-	nmc_eps.tag = ((uint64_t)(nmc_now_ns() ^ ((uint64_t)getpid() << 20)) |
+	nmc_eps.tag = ((uint64_t)(nmd_mono_ns() ^ ((uint64_t)getpid() << 20)) |
 	    1) << 32;
 }
 
@@ -223,7 +223,7 @@ nmc_poll_one(int fd, struct nmc_port *p, short events, bool arm)
 static int
 nmc_ms_left(uint64_t deadline)
 {
-	uint64_t now = nmc_now_ns();
+	uint64_t now = nmd_mono_ns();
 
 	return now >= deadline ? 0 : (int)((deadline - now + 999999) /
 	    1000000);
@@ -249,7 +249,7 @@ nmc_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 	int r, error;
 
 	if (ts != NULL)
-		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
+		deadline = nmd_mono_ns() + (uint64_t)ts->tv_sec * 1000000000u +
 		    (uint64_t)ts->tv_nsec;
 	for (;;) {
 		bool block = ts == NULL || nmc_ms_left(deadline) > 0;
@@ -268,7 +268,7 @@ nmc_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			return pfd->revents != 0;
 		d = (uint64_t)NMC_HUNG_MS * 1000000u;
 		if (ts != NULL) {
-			now = nmc_now_ns();
+			now = nmd_mono_ns();
 			if (deadline <= now)
 				d = 0;
 			else if (deadline - now < d)
@@ -325,7 +325,7 @@ nmc_ppoll_held(struct pollfd *fds, nfds_t n, struct nmc_port **ports,
 	int ready, rv;
 
 	if (ts != NULL)
-		deadline = nmc_now_ns() + (uint64_t)ts->tv_sec * 1000000000u +
+		deadline = nmd_mono_ns() + (uint64_t)ts->tv_sec * 1000000000u +
 		    (uint64_t)ts->tv_nsec;
 	for (;;) {
 		bool block = ts == NULL || nmc_ms_left(deadline) > 0;
@@ -353,7 +353,7 @@ nmc_ppoll_held(struct pollfd *fds, nfds_t n, struct nmc_port **ports,
 			left.tv_sec = left.tv_nsec = 0;
 			lp = &left;
 		} else if (ts != NULL) {
-			uint64_t now = nmc_now_ns();
+			uint64_t now = nmd_mono_ns();
 			uint64_t d = deadline > now ? deadline - now : 0;
 
 			left.tv_sec = (time_t)(d / 1000000000u);
@@ -632,7 +632,7 @@ nmc_epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
 		return -1;
 	}
 	if (timeout > 0)
-		deadline = nmc_now_ns() + (uint64_t)timeout * 1000000u;
+		deadline = nmd_mono_ns() + (uint64_t)timeout * 1000000u;
 	for (;;) {
 		int left = timeout <= 0 ? timeout : nmc_ms_left(deadline);
 		struct nmc_port *p;

@@ -24,15 +24,6 @@
 
 #include "nmc.h"
 
-uint64_t
-nmc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * The caller's memory, read and written as the kernel would: a bad
  * pointer is EFAULT, not a crash. process_vm_readv on ourselves may be
@@ -86,9 +77,9 @@ nmc_port_wait_release(struct nmc_port *p, uint32_t v)
 	if (!(v & NMD_REL_WATCHED) || __atomic_load_n(&p->gone,
 	    __ATOMIC_RELAXED))
 		return;
-	end = nmc_now_ns() + NMC_CLOSE_MS * 1000000ull;
+	end = nmd_mono_ns() + NMC_CLOSE_MS * 1000000ull;
 	while (!(v & NMD_REL_DONE) && (v & NMD_REL_HOLDERS) == 0) {
-		now = nmc_now_ns();
+		now = nmd_mono_ns();
 		if (now >= end)
 			break;
 		/* Rounded up: a wait of 0 ms would not wait at all. */
@@ -177,7 +168,7 @@ nmc_wait_readable(int sock, uint64_t deadline)
 	int n;
 
 	for (;;) {
-		now = nmc_now_ns();
+		now = nmd_mono_ns();
 		if (now >= deadline)
 			return ETIMEDOUT;
 		ts.tv_sec = (time_t)((deadline - now) / 1000000000u);
@@ -197,7 +188,7 @@ nmc_wait_readable(int sock, uint64_t deadline)
 ssize_t
 nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms)
 {
-	uint64_t deadline = nmc_now_ns() + (uint64_t)ms * 1000000u;
+	uint64_t deadline = nmd_mono_ns() + (uint64_t)ms * 1000000u;
 
 	for (;;) {
 		ssize_t n;
@@ -399,7 +390,7 @@ nmc_bell(int sock, struct nmc_port *p, uint32_t op, uint32_t arg)
 		 * few milliseconds (a profiler, a timer) would otherwise keep
 		 * a dead daemon from ever being noticed.
 		 */
-		now = nmc_now_ns();
+		now = nmd_mono_ns();
 		if (check == 0) {
 			check = now + NMC_HUNG_MS * 1000000ull;
 			give_up = now + NMC_CTRL_MS * 1000000ull;

@@ -851,11 +851,11 @@ select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 	}
 	ts.tv_sec = tv->tv_sec;
 	ts.tv_nsec = tv->tv_usec * 1000;
-	end = nmc_now_ns() + (uint64_t)tv->tv_sec * 1000000000u +
+	end = nmd_mono_ns() + (uint64_t)tv->tv_sec * 1000000000u +
 	    (uint64_t)tv->tv_usec * 1000u;
 	rv = nmc_pselect(nfds, rd, wr, ex, &ts, NULL);
 	/* Linux leaves the time not slept in *tv. */
-	now = nmc_now_ns();
+	now = nmd_mono_ns();
 	now = now < end ? (end - now) / 1000 : 0;
 	tv->tv_sec = (time_t)(now / 1000000);
 	tv->tv_usec = (suseconds_t)(now % 1000000);

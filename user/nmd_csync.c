@@ -55,15 +55,6 @@ nmd_cs_tid(void)
 	return nmd_cs_tid_cache;
 }
 
-static uint64_t
-nmd_cs_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Is the thread `tid` that the lock word names gone? Gone also when it
  * is not one of ours (EPERM: another user's), not a thread id at all, or
@@ -115,7 +106,7 @@ nmd_cs_lock(uint32_t *word, int ms)
 		}
 		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
-		now = nmd_cs_now();
+		now = nmd_mono_ns();
 		if (deadline == 0)
 			deadline = now + (uint64_t)ms * 1000000u;
 		if (now >= check) {

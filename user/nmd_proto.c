@@ -282,7 +282,7 @@ nmd_futex_wake(uint32_t *addr)
 	syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static uint64_t
+uint64_t
 nmd_mono_ns(void)
 {
 	struct timespec ts;

@@ -349,6 +349,8 @@ struct nmd_spin {
 	uint64_t start;		/* 0: not started */
 };
 bool nmd_spin_step(struct nmd_spin *sp, uint64_t budget_ns);
+/* CLOCK_MONOTONIC in nanoseconds, for deadlines and spin budgets. */
+uint64_t nmd_mono_ns(void);
 
 static inline void
 nmd_cpu_relax(void)

@@ -285,15 +285,6 @@ t_paths(void)
 	CHECK_EQ(close(fd), 0);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 t_bench(int n)
 {
@@ -302,16 +293,16 @@ t_bench(int n)
 	int i, fd;
 
 	CHECK(n > 0);
-	t0 = now_ns();
+	t0 = nt_now_ns();
 	for (i = 0; i < n; i++) {
 		fd = unit_open();
 		unit_reg_init(&reg, NR_REG_ALL_NIC);
 		CHECK_EQ(unit_register(fd, BR "b", &reg, NULL), 0);
-		t = now_ns();
+		t = nt_now_ns();
 		CHECK_EQ(close(fd), 0);
-		tclose += now_ns() - t;
+		tclose += nt_now_ns() - t;
 	}
-	t = now_ns() - t0;
+	t = nt_now_ns() - t0;
 	printf("bench: %d cycles, %.1f us a cycle, %.1f us a close\n", n,
 	    (double)t / n / 1000, (double)tclose / n / 1000);
 }

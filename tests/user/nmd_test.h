@@ -97,12 +97,18 @@ nt_recv(struct netmap_ring *r, uint8_t *f, size_t max)
 }
 
 static inline uint64_t
-nt_now_ms(void)
+nt_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t
+nt_now_ms(void)
+{
+	return nt_now_ns() / 1000000;
 }
 
 #endif /* NMD_TEST_H */
