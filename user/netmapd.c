@@ -366,6 +366,8 @@ nmd_do_csync(struct nmd_conn *c)
 		    0;
 	error = nmd_send(c->sock, r, len, fd, 0);
 	free(r);
+	if (fd >= 0)
+		close(fd);
 	return error ? NMD_GONE : 0;
 }
 

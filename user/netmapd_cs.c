@@ -20,6 +20,7 @@
  * Everything here runs under nm_core.lock, except the pipes' syncs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -814,6 +815,18 @@ nmd_cs_layout_msg(struct nm_priv *priv, uint64_t what, struct nmd_msg **out,
 		goto out;
 	}
 	error = msg == NULL ? ENOMEM : 0;
+	/*
+	 * A copy, made under the core lock: the memfd of another port's
+	 * region or kring state goes with that port, which may be deleted
+	 * the moment we unlock, and its number reused by an unrelated
+	 * descriptor of ours before the reply is sent.
+	 */
+	if (error == 0 && *fd >= 0 &&
+	    (*fd = fcntl(*fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		error = errno;
+		free(msg);
+		msg = NULL;
+	}
 	*out = msg;
 out:
 	nm_os_mutex_unlock(nm_core.lock);

@@ -293,8 +293,9 @@ struct nmd_cs_port *nmd_cs_ctrl_done(struct nm_priv *priv);
 void nmd_cs_port_free(struct nmd_cs_port *p);
 /*
  * The CSYNC reply for priv to request `what` (NMD_CSQ), malloc'd, *len
- * bytes, and the memfd to send with it (or -1). 0, EOPNOTSUPP (not
- * covered: the client uses the doorbell), EINVAL or ENOMEM.
+ * bytes, and a copy of the memfd to send with it (or -1), the caller's
+ * to close. 0, EOPNOTSUPP (not covered: the client uses the doorbell),
+ * EINVAL, ENOMEM, or EMFILE/ENFILE.
  */
 int nmd_cs_layout_msg(struct nm_priv *priv, uint64_t what,
     struct nmd_msg **out, size_t *len, int *fd);

@@ -6,8 +6,10 @@
 # count of sleepers is taken back); a reader with nothing to read
 # sleeps. All while a VALE witness pair of the
 # same daemon loses nothing; then the daemon is back to its baseline and
-# exits clean under the sanitizers. Last, a VALE port over the memory
-# quota for its kring state (nmd_csync vquota).
+# exits clean under the sanitizers. vchurn: the memfds of other ports
+# asked for while ports come and go are memfds, and the asker stays
+# connected. Last, a VALE port over the memory quota for its kring state
+# (nmd_csync vquota).
 . tests/user/lib.sh
 
 start_daemon

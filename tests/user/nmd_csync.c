@@ -1108,6 +1108,93 @@ t_vscribble(void)
 	vtransfer("valeW", NULL);
 }
 
+/* vchurn: open and close ports of valeK until `until`, as fast as it can. */
+static void
+vchurn_ports(int id, uint64_t until)
+{
+	struct unit_port p;
+	char name[32];
+	unsigned int n = 0;
+
+	while (nt_now_ms() < until) {
+		snprintf(name, sizeof(name), "valeK:c%d%u", id, n++ % 4);
+		unit_port_open(&p, name, NULL);
+		unit_port_close(&p);
+	}
+	_exit(0);
+}
+
+/*
+ * A client asks for the memfds of the other ports of its switch (as a
+ * sender's view does) while two processes make and delete ports there
+ * for 2 s. Every answer is EINVAL (the port went) or a memfd of the
+ * size the reply gives; the connection stays. Before, the daemon sent
+ * the descriptor after letting go of the core lock: a port deleted in
+ * between made the send fail with EBADF and the daemon drop the asking
+ * client (nmc_storm found it), or, its number reused, would have
+ * handed the client an unrelated descriptor of the daemon's.
+ */
+static void
+t_vchurn(void)
+{
+	static const int kinds[] = { NMD_CSQ_REGION, NMD_CSQ_KSTATE };
+	uint64_t until = nt_now_ms() + 2000;
+	const struct nmd_cs_swlayout *l;
+	unsigned long asked = 0, sent = 0;
+	struct cs_view self;
+	struct unit_port a;
+	uint8_t *msg = malloc(NMD_MSG_MAX);
+	pid_t churn[2];
+	uint32_t i;
+	int k, mfd;
+
+	CHECK(msg != NULL);
+	vport_open(&a, "valeK:a");
+	cs_view(a.fd, &self);
+	munmap(self.ks, self.ks_size);
+	for (k = 0; k < 2; k++) {
+		churn[k] = fork();
+		CHECK(churn[k] >= 0);
+		if (churn[k] == 0)
+			vchurn_ports(k, until);
+	}
+	while (nt_now_ms() < until) {
+		CHECK_EQ(cs_ask(a.fd, NMD_CSQ_SWITCH, msg, NMD_MSG_MAX, &mfd),
+		    0);
+		CHECK_EQ(mfd, -1);
+		l = (const struct nmd_cs_swlayout *)(msg +
+		    sizeof(struct nmd_msg));
+		for (i = 0; i < l->nports; i++) {
+			uint8_t r[sizeof(struct nmd_msg)];
+			int e;
+
+			if (l->port[i].port == self.l->self)
+				continue;
+			for (k = 0; k < 2; k++) {
+				e = cs_ask(a.fd, NMD_CSQ(kinds[k],
+				    l->port[i].port), r, sizeof(r), &mfd);
+				asked++;
+				if (e != 0) {
+					CHECK_EQ(e, EINVAL);
+					CHECK_EQ(mfd, -1);
+					continue;
+				}
+				CHECK_EQ(nmc_check_memfd(mfd,
+				    ((struct nmd_msg *)r)->arg), 0);
+				close(mfd);
+				sent++;
+			}
+		}
+	}
+	reap(churn[0]);
+	reap(churn[1]);
+	unit_port_close(&a);
+	free(msg);
+	CHECK(sent > 0);
+	printf("vchurn: %lu memfds of ports coming and going asked for, "
+	    "%lu sent, all memfds\n", asked, sent);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1142,6 +1229,8 @@ main(int argc, char **argv)
 		t_vtrig();
 	if (all || strcmp(which, "vscribble") == 0)
 		t_vscribble();
+	if (all || strcmp(which, "vchurn") == 0)
+		t_vchurn();
 	if (all || strcmp(which, "sleeper") == 0) {
 		t_sleeper("slp{1", "slp}1");
 		t_sleeper("valeZ:a", "valeZ:b");
