@@ -56,9 +56,13 @@
  *     - a REGISTER of the same descriptor meanwhile: nm_priv.registering
  *       (under nm_core.lock) makes it EBUSY;
  *     - everything else about the port (virt_hdr_len, exclusive rings,
- *       offsets) is checked after the gap, under nm_core.lock again.
- *   An allocator's region, once made, changes only when its last
- *   reference goes, under nm_core.lock.
+ *       offsets) is checked after the gap, under nm_core.lock again;
+ *     - a request that made the region and then failed takes it back
+ *       (nm_mem_making) only if no other request is in its gap on that
+ *       allocator (nm_mem.making, under nm_core.lock) and nothing lives
+ *       in the region.
+ *   An allocator's region, once made, changes only then or when its
+ *   last reference goes, under nm_core.lock.
  *
  * Pipes need no cross-ring lock: each end publishes its progress to the
  * other with a release store (pipe_tail) read with an acquire load.
@@ -144,6 +148,7 @@ struct nm_mem {
 	uint16_t mem_id;
 	bool is_private;
 	int refcount;		/* adapters, priv bindings; under core lock */
+	int making;		/* requests around finalize; under core lock */
 	struct nm_pool pools[NM_POOL_COUNT];
 	uint64_t size;
 	char *base;		/* core view of the region, NULL until made */
@@ -165,7 +170,8 @@ int nm_mem_query_size(uint16_t mem_id, uint64_t *size);
 uint32_t nm_mem_global_curr(int pool, bool num);
 struct nm_mem *nm_mem_private_new(uint32_t txr, uint32_t txd, uint32_t rxr,
     uint32_t rxd, uint32_t extra, uint32_t npipes, int *error);
-int nm_mem_finalize(struct nm_mem *m);
+int nm_mem_finalize(struct nm_mem *m, bool *made);
+void nm_mem_making(struct nm_mem *m, int delta, bool undo);
 void nm_mem_get(struct nm_mem *m);
 void nm_mem_put(struct nm_mem *m);
 void *nm_mem_obj_alloc(struct nm_mem *m, int pool, uint32_t *index);

@@ -410,19 +410,65 @@ fail:
 
 /*
  * Make the region if it is not there yet. Called with no lock held (see
- * nm_core.h) and a reference on the allocator: the region can be GBs,
- * and the host charges it to the calling thread.
+ * nm_core.h), a reference on the allocator and nm_mem_making() counted:
+ * the region can be GBs, and the host charges it to the calling thread.
+ * *made says whether this call made it.
  */
 int
-nm_mem_finalize(struct nm_mem *m)
+nm_mem_finalize(struct nm_mem *m, bool *made)
 {
 	int error = 0;
 
+	*made = false;
 	nm_os_mutex_lock(m->region_lock);
-	if (m->base == NULL)
+	if (m->base == NULL) {
 		error = nm_mem_populate(m);
+		*made = error == 0;
+	}
 	nm_os_mutex_unlock(m->region_lock);
 	return error;
+}
+
+/* The region and the bitmaps go; the geometry stays. Core lock held. */
+static void
+nm_mem_unmake(struct nm_mem *m)
+{
+	int i;
+
+	if (m->region != NULL)
+		nm_os_region_destroy(m->region);
+	m->region = NULL;
+	m->base = NULL;
+	for (i = 0; i < NM_POOL_COUNT; i++) {
+		nm_os_free(m->pools[i].bitmap);
+		m->pools[i].bitmap = NULL;
+	}
+}
+
+/*
+ * A request (REGISTER, VALE_ATTACH) enters (+1) or leaves (-1) the gap
+ * around nm_mem_finalize (core lock held). One that leaves having made
+ * the region and failed (`undo`) takes the region back, and with it the
+ * host's charge, if nothing lives in it (no netmap_if, no ring) and no
+ * other request is in its gap, which may rely on the region: a port that
+ * outlives the request (persistent, a pipe's parent) is left as it was.
+ */
+void
+nm_mem_making(struct nm_mem *m, int delta, bool undo)
+{
+	const struct nm_pool *ifp = &m->pools[NM_POOL_IF];
+	const struct nm_pool *rp = &m->pools[NM_POOL_RING];
+
+	bool unused;
+
+	m->making += delta;
+	if (!undo || m->making > 0 || m->base == NULL)
+		return;
+	nm_os_mutex_lock(m->lock);
+	unused = ifp->objfree == ifp->objtotal && rp->objfree == rp->objtotal;
+	nm_os_mutex_unlock(m->lock);
+	if (unused)
+		nm_mem_unmake(m);
 }
 
 void
@@ -439,22 +485,13 @@ nm_mem_get(struct nm_mem *m)
 void
 nm_mem_put(struct nm_mem *m)
 {
-	int i;
-
 	if (--m->refcount > 0)
 		return;
 	if (m->is_private) {
 		nm_mem_unlink_free(m);
 		return;
 	}
-	if (m->region != NULL)
-		nm_os_region_destroy(m->region);
-	m->region = NULL;
-	m->base = NULL;
-	for (i = 0; i < NM_POOL_COUNT; i++) {
-		nm_os_free(m->pools[i].bitmap);
-		m->pools[i].bitmap = NULL;
-	}
+	nm_mem_unmake(m);
 }
 
 static int64_t

@@ -1121,6 +1121,7 @@ int
 nm_register_req(struct nm_priv *priv, struct nm_req *req)
 {
 	struct nm_adapter *na;
+	bool made;
 	int error;
 
 	error = nm_register_check_opts(req);
@@ -1143,14 +1144,16 @@ nm_register_req(struct nm_priv *priv, struct nm_req *req)
 		return error;
 	}
 	priv->registering = true;
+	nm_mem_making(na->mem, 1, false);
 	nm_os_mutex_unlock(nm_core.lock);
 
-	error = nm_mem_finalize(na->mem);
+	error = nm_mem_finalize(na->mem, &made);
 
 	nm_os_mutex_lock(nm_core.lock);
 	priv->registering = false;
 	if (error == 0)
 		error = nm_register_bind(priv, req, na);
+	nm_mem_making(na->mem, -1, error != 0 && made);
 	if (error)
 		nm_adapter_put(na);
 	nm_os_mutex_unlock(nm_core.lock);

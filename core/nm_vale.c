@@ -1061,6 +1061,7 @@ nm_vale_attach(struct nm_req *req)
 {
 	struct nmreq_vale_attach *a = req->body;
 	struct nm_adapter *na;
+	bool made;
 	int blen, error;
 
 	if (a->reg.nr_ringid != 0 || (a->reg.nr_mode != NR_REG_ALL_NIC &&
@@ -1074,10 +1075,12 @@ nm_vale_attach(struct nm_req *req)
 		if (error)
 			nm_adapter_put(na);
 	}
+	if (error == 0)
+		nm_mem_making(na->mem, 1, false);
 	nm_os_mutex_unlock(nm_core.lock);
 	if (error)
 		return error;
-	error = nm_mem_finalize(na->mem);
+	error = nm_mem_finalize(na->mem, &made);
 	nm_os_mutex_lock(nm_core.lock);
 	if (error == 0)
 		error = nm_vale_attach_check(na, a);
@@ -1102,12 +1105,14 @@ nm_vale_attach(struct nm_req *req)
 	if (error)
 		goto deactivate;
 	a->port_index = (uint32_t)na->bdg_port;
+	nm_mem_making(na->mem, -1, false);
 	nm_os_mutex_unlock(nm_core.lock);
 	return 0;
 deactivate:
 	if (--na->active == 0)
 		na->ops->deactivate(na);
 put:
+	nm_mem_making(na->mem, -1, made);
 	nm_adapter_put(na);
 	nm_os_mutex_unlock(nm_core.lock);
 	return error;

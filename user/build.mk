@@ -39,7 +39,10 @@ BINS		+= $(NETMAPD) $(PRELOAD)
 $(NETMAPD): $(NETMAPD_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(NETMAPD_LIBS)
 
-# netmapd under AddressSanitizer and UBSan, for the multi-process tests.
+# netmapd under AddressSanitizer and UBSan, for the multi-process tests,
+# which can make its allocations fail (NM_FAULT_ALLOC, nm_os_user.c).
+$(O)/san/user/nm_os_user.o $(O)/san/user/netmapd.o: \
+    CPPFLAGS += -DNM_FAULT_INJECT
 $(NETMAPD_SAN): $(NETMAPD_SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(NETMAPD_LIBS)

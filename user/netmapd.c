@@ -250,6 +250,23 @@ nmd_ind_publish(struct nmd_conn *c)
 }
 
 /*
+ * An IOCTL refused before the core saw it (no memory for the reply): the
+ * request itself, cut after its argument, is the answer.
+ */
+static int
+nmd_ioctl_refuse(struct nmd_conn *c, const struct nmd_ioctl *io, int error)
+{
+	struct nmd_msg *m = (struct nmd_msg *)c->buf;
+	size_t len = sizeof(*m) + nmd_align8(io->argsize);
+
+	m->nseg = 0;
+	m->len = (uint32_t)len;
+	m->error = error;
+	m->arg = 0;
+	return nmd_send(c->sock, m, len, -1, 0) ? NMD_GONE : 0;
+}
+
+/*
  * NIOCCTRL, NIOCREGIF, NIOCGINFO, decoded by nmd_decode (the argument and
  * the segments, all inside the `got` bytes received). 0, or NMD_GONE.
  * What the host noted for the user (nm_user_note) ends the reply.
@@ -274,6 +291,19 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 	uint8_t *out;
 
 	memcpy(&arg, io->arg, asz);
+	nm_user_fault_arm(m->cmd == NIOCREGIF || (m->cmd == NIOCCTRL &&
+	    (arg.hdr.nr_reqtype == NETMAP_REQ_REGISTER ||
+	    arg.hdr.nr_reqtype == NETMAP_REQ_VALE_ATTACH)));
+	/*
+	 * The reply's buffer before the request: a REGISTER done and then
+	 * not answered would leave the client without its binding and the
+	 * daemon with it until the connection ends.
+	 */
+	r = nm_os_malloc(got + NMD_NOTE_MAX);
+	if (r == NULL) {
+		nm_user_fault_arm(false);
+		return nmd_ioctl_refuse(c, io, ENOMEM);
+	}
 
 	nm_user_note_take(note);	/* none left from another request */
 	error = nm_ioctl(c->priv, (unsigned long)m->cmd, &arg, &u);
@@ -289,6 +319,7 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 	}
 	if (error == 0 && !c->bell->ind_ready)
 		nmd_ind_publish(c);
+	nm_user_fault_arm(false);
 
 	if (error == 0 && m->cmd != NIOCGINFO &&
 	    nm_priv_region(c->priv, &region, &rsize) == 0 &&
@@ -297,9 +328,6 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 		c->region_sent = region;
 	}
 	/* The reply: header, argument, the segments the core wrote, note. */
-	r = malloc(got + NMD_NOTE_MAX);
-	if (r == NULL)
-		return NMD_GONE;
 	out = (uint8_t *)r;
 	memset(r, 0, sizeof(*r) + nmd_align8(asz));
 	memcpy(out + sizeof(*r), &arg, asz);
@@ -330,7 +358,7 @@ nmd_do_ioctl(struct nmd_conn *c, const struct nmd_ioctl *io, size_t got)
 	r->cmd = m->cmd;
 	r->arg = rsize;
 	error = nmd_send(c->sock, r, dpos, fd, 0);
-	free(r);
+	nm_os_free(r);
 	return error ? NMD_GONE : 0;
 }
 

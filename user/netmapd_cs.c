@@ -105,12 +105,12 @@ nmd_ks_region(struct nm_mem *m)
 
 	if (kr != NULL)
 		return kr->refused ? NULL : kr;
-	kr = calloc(1, sizeof(*kr));
+	kr = nm_os_malloc(sizeof(*kr));
 	if (kr == NULL)
 		return NULL;
 	kr->count = m->pools[NM_POOL_RING].objtotal;
 	kr->size = ((size_t)kr->count * NMD_KS_SIZE + pg - 1) & ~(pg - 1);
-	kr->rec = calloc(kr->count, sizeof(*kr->rec));
+	kr->rec = nm_os_malloc(kr->count * sizeof(*kr->rec));
 	if (kr->rec == NULL)
 		goto fail_free;
 	if (nm_user_mem_charge(kr->size, &kr->acct) != 0) {
@@ -434,7 +434,7 @@ nmd_cs_port_new(struct nmd_ks_region *kr, struct nm_priv *priv)
 {
 	struct nm_adapter *na = priv->na, *peer = na->peer;
 	struct nm_mem *m = na->mem;
-	struct nmd_cs_port *p = calloc(1, sizeof(*p));
+	struct nmd_cs_port *p = nm_os_malloc(sizeof(*p));
 	uint32_t i, nr = 0;
 	int t;
 
@@ -442,7 +442,8 @@ nmd_cs_port_new(struct nmd_ks_region *kr, struct nm_priv *priv)
 		return NULL;
 	for (t = 0; t < 2; t++)
 		nr += p->nrings[t] = priv->last[t] - priv->first[t];
-	p->kr[0] = calloc(nr ? nr : 1, sizeof(struct nmd_cs_kring));
+	p->kr[0] = nm_os_malloc((nr ? nr : 1) *
+	    sizeof(struct nmd_cs_kring));
 	if (p->kr[0] == NULL) {
 		free(p);
 		return NULL;
@@ -657,7 +658,7 @@ nmd_cs_swport(struct nm_adapter *na, uint64_t what)
 static struct nmd_msg *
 nmd_cs_msg(size_t body, size_t *len)
 {
-	struct nmd_msg *msg = calloc(1, sizeof(*msg) + body);
+	struct nmd_msg *msg = nm_os_malloc(sizeof(*msg) + body);
 
 	if (msg == NULL)
 		return NULL;

@@ -66,10 +66,44 @@ struct nm_os_waitq {
 	struct nm_wq_entry head;	/* circular list */
 };
 
+#ifdef NM_FAULT_INJECT
+/*
+ * Fault injection, in the sanitized netmapd of the tests only: with
+ * NM_FAULT_ALLOC=N in the environment, the Nth allocation (heap or
+ * memfd) of each request the host armed for fails, and says so in the
+ * log, so that a test can walk every failure point of a request.
+ */
+static __thread unsigned nm_user_fault_left;
+
+void
+nm_user_fault_arm(bool on)
+{
+	const char *e = getenv("NM_FAULT_ALLOC");
+
+	nm_user_fault_left = on && e != NULL ? (unsigned)atoi(e) : 0;
+}
+
+static bool
+nm_user_fault(void)
+{
+	if (nm_user_fault_left == 0 || --nm_user_fault_left != 0)
+		return false;
+	nm_os_log("fault injection: allocation %s failed",
+	    getenv("NM_FAULT_ALLOC"));
+	return true;
+}
+#else
+static bool
+nm_user_fault(void)
+{
+	return false;
+}
+#endif
+
 void *
 nm_os_malloc(size_t size)
 {
-	return calloc(1, size);
+	return nm_user_fault() ? NULL : calloc(1, size);
 }
 
 void
@@ -87,8 +121,13 @@ nm_os_free(void *p)
 int
 nm_user_memfd(const char *name, size_t size)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd;
 
+	if (nm_user_fault()) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
 	if (ftruncate(fd, (off_t)size) < 0 ||
@@ -208,7 +247,7 @@ nm_os_region_create(size_t size, void **kva)
 	if (size == 0 || size > SIZE_MAX - pg)
 		return NULL;
 	size = (size + pg - 1) & ~(pg - 1);
-	r = calloc(1, sizeof(*r));
+	r = nm_os_malloc(sizeof(*r));
 	if (r == NULL)
 		return NULL;
 	if (nm_user_mem_charge(size, &r->acct) != 0)
@@ -280,7 +319,11 @@ static void *
 nm_user_line_alloc(size_t size)
 {
 	size_t line = 64;
-	void *p = aligned_alloc(line, (size + line - 1) & ~(line - 1));
+	void *p;
+
+	if (nm_user_fault())
+		return NULL;
+	p = aligned_alloc(line, (size + line - 1) & ~(line - 1));
 
 	if (p != NULL)
 		memset(p, 0, size);

@@ -7,6 +7,7 @@
 #ifndef NM_OS_USER_H
 #define NM_OS_USER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -120,5 +121,18 @@ int nm_user_waiter_sleep(struct nm_user_waiter *w, int timeout_ms);
 void nm_user_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t nm_user_note_take(char *buf);
 const char *nm_user_note_peek(void);
+
+/*
+ * Fault injection (built with NM_FAULT_INJECT, the tests' netmapd only):
+ * arm for the request this thread is about to serve, disarm after it.
+ */
+#ifdef NM_FAULT_INJECT
+void nm_user_fault_arm(bool on);
+#else
+static inline void
+nm_user_fault_arm(bool on)
+{
+}
+#endif
 
 #endif /* NM_OS_USER_H */

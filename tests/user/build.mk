@@ -69,7 +69,7 @@ NMD_TESTS	:= test-netmapd-func test-netmapd-pktgen test-netmapd-kill \
 		   test-netmapd-harden test-netmapd-secure test-netmapd-storm \
 		   test-netmapd-bridge test-netmapd-nmtest test-netmapd-place \
 		   test-netmapd-csync test-netmapd-nic test-netmapd-tap \
-		   test-netmapd-host test-netmapd-close
+		   test-netmapd-host test-netmapd-close test-netmapd-fault
 
 .PHONY: $(NMD_TESTS) netmapd-syncbench
 $(NMD_TESTS): test-netmapd-%: $(NMD_TDEPS)

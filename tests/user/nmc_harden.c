@@ -24,6 +24,12 @@
  *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
  *           signal; PID (the daemon) is SIGKILLed: both see their sync
  *           or poll fail with EIO
+ *   fault   NAME...: against a daemon that fails one allocation of
+ *           each REGISTER and VALE_ATTACH (NM_FAULT_ALLOC, fault.sh),
+ *           a REGISTER of each NAME (+NAME: a VALE_ATTACH) works or
+ *           fails with ENOMEM, and a failed one leaves nothing half
+ *           done (the descriptor registers again, the port is not on
+ *           the switch); prints the outcome of each
  *
  * The caller runs a daemon ($NETMAP_SOCKET, see tests/user/lib.sh).
  * Fake daemons are in nmc_fake.c.
@@ -482,9 +488,52 @@ t_fork(void)
 	unit_port_close(&p);
 }
 
+/*
+ * One REGISTER of `name`, or VALE_ATTACH of it if it starts with '+',
+ * under fault injection: it works (and is undone) or fails with ENOMEM,
+ * and a failed one leaves nothing half done: the descriptor registers
+ * again, the port is not on the switch. Prints the name and ok/enomem.
+ */
+static void
+fault_one(const char *name)
+{
+	struct nmreq_register reg;
+	struct nmreq_vale_attach at;
+	struct nmreq_vale_detach dt;
+	int fd = unit_open(), r;
+
+	memset(&at, 0, sizeof(at));
+	memset(&dt, 0, sizeof(dt));
+	unit_reg_init(&reg, NR_REG_ALL_NIC);
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	if (name[0] == '+')
+		r = unit_ctrl(fd, NETMAP_REQ_VALE_ATTACH, name + 1, &at);
+	else
+		r = unit_register(fd, name, &reg, NULL);
+	if (r != 0) {
+		CHECK_EQ(errno, ENOMEM);
+	} else if (name[0] == '+') {
+		CHECK_EQ(unit_ctrl(fd, NETMAP_REQ_VALE_DETACH, name + 1, &dt),
+		    0);
+	}
+	if (r != 0 && name[0] == '+') {
+		/* not attached: DETACH says so */
+		CHECK_ERR(unit_ctrl(fd, NETMAP_REQ_VALE_DETACH, name + 1, &dt),
+		    EINVAL);
+	} else if (r != 0) {
+		unit_reg_init(&reg, NR_REG_ALL_NIC);
+		CHECK(unit_register(fd, name, &reg, NULL) == 0 ||
+		    errno == ENOMEM);
+	}
+	CHECK_EQ(close(fd), 0);
+	printf("%s %s\n", name, r == 0 ? "ok" : "enomem");
+}
+
 int
 main(int argc, char **argv)
 {
+	int i;
+
 	setenv("NETMAP_HOST", "user", 1);
 	if (argc == 2 && strcmp(argv[1], "race") == 0)
 		t_race();
@@ -496,11 +545,14 @@ main(int argc, char **argv)
 		t_enotty();
 	else if (argc == 2 && strcmp(argv[1], "fork") == 0)
 		t_fork();
+	else if (argc > 2 && strcmp(argv[1], "fault") == 0)
+		for (i = 2; i < argc; i++)
+			fault_one(argv[i]);
 	else if (argc == 3 && strcmp(argv[1], "dead") == 0)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
-		    "dead PID\n");
+		    "fault NAME...|dead PID\n");
 		return 2;
 	}
 	printf("nmc_harden %s: %d checks passed\n", argv[1], unit_checks);
