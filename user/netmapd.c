@@ -698,6 +698,43 @@ nmd_bell_check(struct nmd_conn *c, uint32_t *seq)
 }
 
 /*
+ * Take back from the port's words the counts of client threads that died
+ * asleep (nmc_cs_count), found in their slots of the bell; `all` when the
+ * connection ended: then its clients no longer sleep on the port's words,
+ * every process with the descriptor has closed it, and every count left
+ * (in a slot, or in cs_sleepers) is the dead's alone. Bounded by
+ * nmd_cs_sleepers_drop: the page is the client's to write.
+ */
+static void
+nmd_conn_sleepers_drop(struct nmd_conn *c, bool all)
+{
+	struct nmd_bell_sleeper *s;
+	uint32_t tid, n;
+	int i, t;
+
+	if (c->cs == NULL)
+		return;
+	for (i = 0; i < NMD_BELL_SLEEPERS; i++) {
+		s = &c->bell->sleeper[i];
+		tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
+		if (tid == 0 || (!all && !nmd_cs_owner_dead(tid)))
+			continue;
+		for (t = 0; t < 2; t++) {
+			n = __atomic_exchange_n(&s->count[t], 0,
+			    __ATOMIC_RELAXED);
+			if (c->cs->wait[t] != NULL)
+				nmd_cs_sleepers_drop(c->cs->wait[t], n);
+		}
+		__atomic_compare_exchange_n(&s->tid, &tid, 0, false,
+		    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+	for (t = 0; all && t < 2; t++)
+		if (c->cs->wait[t] != NULL)
+			nmd_cs_sleepers_drop(c->cs->wait[t], __atomic_load_n(
+			    &c->bell->cs_sleepers[t], __ATOMIC_RELAXED));
+}
+
+/*
  * Sleep on the kick futex, and on the client-mode wake-up words of an
  * armed poll, whose values were read after we counted ourselves a
  * sleeper: a sync that publishes after that read bumps the word.
@@ -773,8 +810,11 @@ nmd_conn_wait(struct nmd_conn *c, uint32_t *seq)
 		 */
 		if (nmd_bell_check(c, seq) < 0 &&
 		    !__atomic_load_n(&c->sock_event, __ATOMIC_SEQ_CST) &&
-		    nmd_conn_sleep(c, k) == ETIMEDOUT)
+		    nmd_conn_sleep(c, k) == ETIMEDOUT) {
 			__atomic_store_n(&c->sock_event, 1, __ATOMIC_RELAXED);
+			/* idle: a good time to look for the dead */
+			nmd_conn_sleepers_drop(c, false);
+		}
 		__atomic_store_n(&b->srv_sleeping, NMD_SRV_AWAKE,
 		    __ATOMIC_RELAXED);
 		sp.start = 0;
@@ -895,25 +935,6 @@ nmd_conn_unpublish(struct nmd_conn *c)
 	pthread_mutex_unlock(&nmd.lock);
 }
 
-/*
- * The connection ended: its clients no longer sleep on the port's words,
- * but those killed asleep left themselves counted (nmc_cs_count). Every
- * process with the descriptor has closed it, so the page's counts are
- * theirs alone, bounded by nmd_cs_sleepers_drop.
- */
-static void
-nmd_conn_sleepers_drop(struct nmd_conn *c)
-{
-	int t;
-
-	if (c->cs == NULL)
-		return;
-	for (t = 0; t < 2; t++)
-		if (c->cs->wait[t] != NULL)
-			nmd_cs_sleepers_drop(c->cs->wait[t], __atomic_load_n(
-			    &c->bell->cs_sleepers[t], __ATOMIC_RELAXED));
-}
-
 /* A descriptor connection: HELLO, then serve it until it goes away. */
 static void
 nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
@@ -950,7 +971,7 @@ nmd_conn_serve(struct nmd_conn *c, const struct nmd_msg *hello)
 	nmd_conn_unpublish(c);
 	/* No wake-up may run on us once we are gone. */
 	nmd_conn_disarm(c);
-	nmd_conn_sleepers_drop(c);
+	nmd_conn_sleepers_drop(c, true);
 out:
 	nmd_unwatch(c);
 	nm_priv_delete(c->priv);

@@ -577,29 +577,56 @@ nmc_cs_sync(int sock, struct nmc_port *p, int t)
 }
 
 /*
+ * A slot of the bell for this thread's sleep (struct nmd_bell, sleeper),
+ * or NULL if all are taken: then the connection's cs_sleepers counts us,
+ * taken back only when the connection ends.
+ */
+static struct nmd_bell_sleeper *
+nmc_cs_slot_take(struct nmc_port *p)
+{
+	uint32_t tid = nmd_cs_tid(), free;
+	int i;
+
+	for (i = 0; i < NMD_BELL_SLEEPERS; i++) {
+		free = 0;
+		if (__atomic_compare_exchange_n(&p->bell->sleeper[i].tid,
+		    &free, tid, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return &p->bell->sleeper[i];
+	}
+	return NULL;
+}
+
+static void
+nmc_cs_slot_put(struct nmd_bell_sleeper *s)
+{
+	if (s != NULL)
+		__atomic_store_n(&s->tid, 0, __ATOMIC_RELEASE);
+}
+
+/*
  * Count us in (d = 1) or out (d = -1) as a sleeper on the nw words w of
- * cs, and in the connection's own count that the daemon takes back if we
- * die asleep (struct nmd_bell, cs_sleepers). In: the word, then the
- * page; out: the page, then the word. Killed in between, the word stays
- * one too high (a futex_wake per sync, for the connection's life), never
- * too low (a sleeper not woken).
+ * cs, and in our slot s (or the connection's cs_sleepers), which the
+ * daemon takes back if we die asleep. In: the word, then the slot; out:
+ * the slot, then the word. Killed in between, the word stays one too
+ * high (a futex_wake per sync, for the connection's life), never too
+ * low (a sleeper not woken).
  */
 static void
 nmc_cs_count(struct nmc_port *p, struct nmc_cs *cs, struct nmd_kstate **w,
-    int nw, int d)
+    int nw, struct nmd_bell_sleeper *s, int d)
 {
+	uint32_t *own;
 	int i, t;
 
 	for (i = 0; i < nw; i++) {
 		t = w[i] == cs->port.wait[1];
+		own = s != NULL ? &s->count[t] : &p->bell->cs_sleepers[t];
 		if (d > 0) {
 			__atomic_add_fetch(&w[i]->sleepers, 1,
 			    __ATOMIC_RELAXED);
-			__atomic_add_fetch(&p->bell->cs_sleepers[t], 1,
-			    __ATOMIC_RELAXED);
+			__atomic_add_fetch(own, 1, __ATOMIC_RELAXED);
 		} else {
-			__atomic_sub_fetch(&p->bell->cs_sleepers[t], 1,
-			    __ATOMIC_RELAXED);
+			__atomic_sub_fetch(own, 1, __ATOMIC_RELAXED);
 			__atomic_sub_fetch(&w[i]->sleepers, 1,
 			    __ATOMIC_RELAXED);
 		}
@@ -618,6 +645,7 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 {
 	struct nmc_cs *cs = nmc_cs_get(pfd->fd, p, !nmc_cs_forked);
 	struct nmd_kstate *w[2];
+	struct nmd_bell_sleeper *slot;
 	uint32_t *words[2], vals[2];
 	uint64_t deadline = 0, now, d;
 	struct nmd_spin sp = { 0 };
@@ -648,7 +676,8 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			return pfd->revents != 0;
 		if (nmd_spin_step(&sp, NMD_SPIN_NS))
 			continue;
-		nmc_cs_count(p, cs, w, nw, 1);
+		slot = nmc_cs_slot_take(p);
+		nmc_cs_count(p, cs, w, nw, slot, 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (S1) */
 		for (i = 0; i < nw; i++) {
 			words[i] = &w[i]->wake_seq;
@@ -665,7 +694,8 @@ nmc_cs_poll1(struct pollfd *pfd, struct nmc_port *p, const struct timespec *ts)
 			error = nmd_futex_waitv(words, vals, nw,
 			    (int)((d + 999999) / 1000000));
 		}
-		nmc_cs_count(p, cs, w, nw, -1);
+		nmc_cs_count(p, cs, w, nw, slot, -1);
+		nmc_cs_slot_put(slot);
 		if (error == EINTR) {
 			errno = EINTR;
 			return -1;

@@ -47,7 +47,7 @@ nmd_cs_init(void)
 	pthread_atfork(NULL, NULL, nmd_cs_fork_child);
 }
 
-static uint32_t
+uint32_t
 nmd_cs_tid(void)
 {
 	if (nmd_cs_tid_cache == 0)
@@ -60,7 +60,7 @@ nmd_cs_tid(void)
  * is not one of ours (EPERM: another user's), not a thread id at all, or
  * a zombie whose parent has not reaped it yet (it will never unlock).
  */
-static bool
+bool
 nmd_cs_owner_dead(uint32_t tid)
 {
 	char path[32], buf[128], *p;

@@ -259,6 +259,15 @@ void nmd_cs_unlock(uint32_t *word);
  */
 bool nmd_copy_self(void *dst, uint64_t uaddr, uint32_t len);
 
+/* The calling thread's id, cached. */
+uint32_t nmd_cs_tid(void);
+/*
+ * Is thread `tid` gone (or not one of ours, or a zombie)? What a lock
+ * word's owner, or a sleeper's slot in the bell (struct nmd_bell), is
+ * checked with.
+ */
+bool nmd_cs_owner_dead(uint32_t tid);
+
 /* Wake whoever sleeps on w, after publishing progress. */
 void nmd_cs_notify(struct nmd_kstate *w);
 

@@ -41,6 +41,7 @@
 #define NMD_SEG_MAX		(NETMAP_REQ_MAXSIZE + 64) /* one segment */
 #define NMD_SEGS_MAX		160		/* segments per ioctl */
 #define NMD_BELL_SIZE		4096
+#define NMD_BELL_SLEEPERS	32	/* struct nmd_bell, sleeper */
 
 enum nmd_msg_type {
 	NMD_MSG_HELLO = 1,	/* c->d first message; reply carries the bell */
@@ -233,9 +234,10 @@ struct nmd_bell {
 	uint32_t cli_cpu;	/* poster's CPU + 1, 0: unknown (a hint) */
 	/*
 	 * Threads of this connection counted in the `sleepers` of the
-	 * port's wake-up words (nmd_csync.h), TX and RX: what the daemon
-	 * takes back from those words when the connection ends, since a
-	 * client killed in its sleep never does.
+	 * port's wake-up words (nmd_csync.h), TX and RX, that found no
+	 * slot in `sleeper` below: what the daemon takes back from those
+	 * words when the connection ends, since a client killed in its
+	 * sleep never does.
 	 */
 	uint32_t cs_sleepers[2];
 	uint8_t pad0[64 - 10 * 4];
@@ -277,6 +279,20 @@ struct nmd_bell {
 	 * this word (futex, bounded) for NMD_REL_DONE or a new holder.
 	 */
 	uint32_t rel __attribute__((aligned(64)));
+	/*
+	 * Sleepers of syncs in the client, one slot per thread asleep in a
+	 * poll (nmc_cs_poll1), claimed (tid: 0 -> its thread id) for the
+	 * sleep only: the counts it added to the port's wake-up words.
+	 * The connection's daemon thread, when idle, takes back the counts
+	 * of a thread that died asleep (nmd_cs_owner_dead) and frees its
+	 * slot, so that senders stop waking nobody while other holders keep
+	 * the connection open (a forked child killed in its poll).
+	 */
+	struct nmd_bell_sleeper {
+		uint32_t tid;
+		uint32_t count[2];
+		uint32_t pad;
+	} sleeper[NMD_BELL_SLEEPERS] __attribute__((aligned(64)));
 };
 #define NMD_REL_HOLDERS		0x3fffffffu
 #define NMD_REL_WATCHED		0x40000000u	/* the daemon sets REL_DONE */
@@ -285,6 +301,7 @@ struct nmd_bell {
 _Static_assert(offsetof(struct nmd_bell, done_seq) == 64, "bell layout");
 _Static_assert(offsetof(struct nmd_bell, lock) == 128, "bell layout");
 _Static_assert(offsetof(struct nmd_bell, rel) == 192, "bell layout");
+_Static_assert(offsetof(struct nmd_bell, sleeper) == 256, "bell layout");
 _Static_assert(sizeof(struct nmd_bell) <= NMD_BELL_SIZE, "bell size");
 
 /*

@@ -24,6 +24,11 @@
  *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
  *           signal; PID (the daemon) is SIGKILLed: both see their sync
  *           or poll fail with EIO
+ *   sleeper a forked child SIGKILLed asleep in poll() on a pipe end that
+ *           syncs in the client: the daemon takes its count back from
+ *           the port's wake-up word while the parent keeps the
+ *           descriptor (within 10 s, a hang bound), frees its slot in
+ *           the bell, and the parent's traffic on the pair is intact
  *   fault   NAME...: against a daemon that fails one allocation of
  *           each REGISTER and VALE_ATTACH (NM_FAULT_ALLOC, fault.sh),
  *           a REGISTER of each NAME (+NAME: a VALE_ATTACH) works or
@@ -432,6 +437,83 @@ t_dead(pid_t daemon)
 	close(pfd[0]);
 }
 
+/* ---- sleeper: a child killed asleep in poll() ---- */
+
+/* Until *word is `want`, 10 s at most (a hang bound); the ms it took. */
+static long
+wait_word(const uint32_t *word, uint32_t want)
+{
+	long ms;
+
+	for (ms = 0; ms < 10000; ms++) {
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == want)
+			return ms;
+		usleep(1000);
+	}
+	fprintf(stderr, "word %u, expected %u\n", *word, want);
+	exit(1);
+}
+
+static void
+t_sleeper(void)
+{
+	struct unit_port a, b;
+	struct nmc_port *p;
+	struct cs_view v;
+	struct netmap_ring *tx, *rx;
+	uint32_t *sleepers;
+	uint8_t src[6];
+	bool closed;
+	pid_t pid;
+	int i, k;
+	long ms;
+
+	unit_port_open(&a, "hslp{1", NULL);
+	unit_port_open(&b, "hslp}1", NULL);
+	cs_view(b.fd, &v);
+	sleepers = &cs_entry(&v, 1)->sleepers;	/* b's RX wake-up word */
+	CHECK_EQ(*sleepers, 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct pollfd pfd = { b.fd, POLLIN, 0 };
+
+		poll(&pfd, 1, -1);	/* nothing comes */
+		_exit(1);
+	}
+	wait_word(sleepers, 1);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, NULL, 0), pid);
+	ms = wait_word(sleepers, 0);
+	printf("sleeper: count taken back %ld ms after the kill\n", ms);
+	p = nmc_hold(b.fd, &closed);
+	CHECK(p != NULL);
+	for (k = 0; k < NMD_BELL_SLEEPERS; k++)
+		CHECK_EQ(p->bell->sleeper[k].tid, 0);
+	CHECK_EQ(p->bell->cs_sleepers[1], 0);
+	nmc_release(b.fd);
+
+	/* The parent's traffic on the pair. */
+	tx = NETMAP_TXRING(a.nifp, 0);
+	rx = NETMAP_RXRING(b.nifp, 0);
+	nt_mac(src, 1);
+	for (i = 0; i < 1000; i++) {
+		struct pollfd pfd = { b.fd, POLLIN, 0 };
+
+		nt_frame(fbuf, 60 + i % 1000, NULL, src, (uint32_t)i);
+		CHECK_EQ(nt_send(tx, fbuf, 60 + i % 1000), 0);
+		CHECK_EQ(ioctl(a.fd, NIOCTXSYNC, NULL), 0);
+		CHECK_EQ(poll(&pfd, 1, 5000), 1);
+		CHECK_EQ(nt_recv(rx, rbuf, sizeof(rbuf)), 60 + i % 1000);
+		CHECK(memcmp(fbuf, rbuf, 60 + i % 1000) == 0);
+		CHECK_EQ(ioctl(b.fd, NIOCRXSYNC, NULL), 0);
+	}
+	CHECK_EQ(*sleepers, 0);
+	munmap(v.ks, v.ks_size);
+	unit_port_close(&b);
+	unit_port_close(&a);
+}
+
 /* ---- fork: children of a process whose threads are inside calls ---- */
 
 struct forker {
@@ -545,13 +627,15 @@ main(int argc, char **argv)
 		t_enotty();
 	else if (argc == 2 && strcmp(argv[1], "fork") == 0)
 		t_fork();
+	else if (argc == 2 && strcmp(argv[1], "sleeper") == 0)
+		t_sleeper();
 	else if (argc > 2 && strcmp(argv[1], "fault") == 0)
 		for (i = 2; i < argc; i++)
 			fault_one(argv[i]);
 	else if (argc == 3 && strcmp(argv[1], "dead") == 0)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
+		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|sleeper|"
 		    "fault NAME...|dead PID\n");
 		return 2;
 	}
