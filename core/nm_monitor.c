@@ -4,12 +4,13 @@
  *
  * A monitor is a REGISTER of an existing port that is in netmap mode,
  * with NR_MONITOR_TX, NR_MONITOR_RX or NR_ZCOPY_MON (which implies both);
- * otherwise EINVAL (an interface on a VALE switch: EBUSY). It is a port of its own, made for that descriptor and
- * unnamed: one dummy TX ring, on which nothing is ever sent, and as many
- * RX rings as the port has rings in either direction. Its RX ring i
- * receives what the port's TX ring i sends and/or what its RX ring i
- * receives, in order; slots that came from a TX ring carry NS_TXMON.
- * nr_mode and nr_ringid choose the rings (ALL_NIC or ONE_NIC).
+ * otherwise EINVAL (an interface on a VALE switch: EBUSY). It is a port
+ * of its own, made for that descriptor and unnamed: one dummy TX ring,
+ * on which nothing is ever sent, and as many RX rings as the port has
+ * rings in either direction. Its RX ring i receives what the port's TX
+ * ring i sends and/or what its RX ring i receives, in order; slots that
+ * came from a TX ring carry NS_TXMON. nr_mode and nr_ringid choose the
+ * rings (ALL_NIC or ONE_NIC).
  *
  *   copy       the monitor has a region of its own, and frames are copied
  *              into it: TX ones when the port's txsync takes them, before

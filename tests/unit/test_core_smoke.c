@@ -4,7 +4,8 @@
 int unit_checks;
 int main(void)
 {
-	struct nmport_d *a = nmport_open("vale0:a"), *b = nmport_open("vale0:b");
+	struct nmport_d *a = nmport_open("vale0:a");
+	struct nmport_d *b = nmport_open("vale0:b");
 	CHECK(a != NULL); CHECK(b != NULL);
 	struct netmap_ring *tx = NETMAP_TXRING(a->nifp, 0);
 	struct netmap_ring *rx = NETMAP_RXRING(b->nifp, 0);

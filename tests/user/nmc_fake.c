@@ -366,7 +366,7 @@ client_run(enum fake_case fc)
 		close(fd);
 		break;
 	case FC_SMALL_REGION_MSG:
-		/* Bound elsewhere as far as we know: the region is asked for. */
+		/* Bound elsewhere as far as we know: we ask for the region. */
 		fd = unit_open();
 		CHECK(mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, fd, 0) ==
 		    MAP_FAILED);

@@ -635,8 +635,8 @@ main(int argc, char **argv)
 	else if (argc == 3 && strcmp(argv[1], "dead") == 0)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
-		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|sleeper|"
-		    "fault NAME...|dead PID\n");
+		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
+		    "sleeper|fault NAME...|dead PID\n");
 		return 2;
 	}
 	printf("nmc_harden %s: %d checks passed\n", argv[1], unit_checks);

@@ -517,7 +517,8 @@ t_scm(void)
 	rxsync(&b);
 	for (i = 0; i < 11; i++) {
 		CHECK_EQ(nt_recv(rxr(&b), rbuf, sizeof(rbuf)), 1000);
-		nt_frame(fbuf, 1000, NULL, rbuf + 6, (uint32_t)(i < 10 ? i : 9));
+		nt_frame(fbuf, 1000, NULL, rbuf + 6,
+		    (uint32_t)(i < 10 ? i : 9));
 		CHECK(memcmp(fbuf, rbuf, 1000) == 0);
 	}
 	xfer(&a, &b, 100, 2);
