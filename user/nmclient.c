@@ -690,7 +690,12 @@ dup(int fd)
 
 /*
  * fcntl: F_DUPFD and F_DUPFD_CLOEXEC are dup's; the rest is libc's (which
- * converts F_GETOWN and is a cancellation point for F_SETLKW).
+ * converts F_GETOWN and is a cancellation point for F_SETLKW). The third
+ * argument, an int (F_SETFL, F_SETOWN, F_DUPFD), a pointer (struct flock
+ * and flock64, f_owner_ex, uint64_t hints) or nothing, is read as a
+ * pointer and passed on as read, as libc reads it: a whole register or
+ * stack slot, of which the kernel takes the low 32 bits for an int
+ * (test: `nmc_harden fcntl`).
  */
 extern int __fcntl(int fd, int cmd, ...);
 
@@ -714,8 +719,17 @@ fcntl(int fd, int cmd, ...)
 	return nmc_fcntl(fd, cmd, arg);
 }
 
+#if __SIZEOF_LONG__ == 8
 /* glibc's other name for fcntl on LP64: one entry point for both */
 int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
+#else
+/*
+ * Not on ILP32, where libc's fcntl64 takes struct flock64 for F_GETLK,
+ * F_SETLK and F_SETLKW and its fcntl (__fcntl) struct flock, and only
+ * fcntl converts for F_OFD_*: fcntl64 stays libc's, and a descriptor it
+ * duplicates is met as one the client did not open (nmc_attach).
+ */
+#endif
 
 /*
  * dup2/dup3 onto one of ours: the kernel closes it. It is claimed first

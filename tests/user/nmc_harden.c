@@ -24,6 +24,11 @@
  *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
  *           signal; PID (the daemon) is SIGKILLed: both see their sync
  *           or poll fail with EIO
+ *   fcntl   the interposed fcntl and fcntl64 pass every argument through
+ *           unchanged: record locks (F_SETLK, F_GETLK from a child, with
+ *           struct flock and struct flock64, F_OFD_*), F_GETFL/F_SETFL
+ *           and F_SETOWN with a negative owner (a process group), on a
+ *           file and on a netmap descriptor, which still works after
  *   sleeper a forked child SIGKILLed asleep in poll() on a pipe end that
  *           syncs in the client: the daemon takes its count back from
  *           the port's wake-up word while the parent keeps the
@@ -437,6 +442,96 @@ t_dead(pid_t daemon)
 	close(pfd[0]);
 }
 
+/* ---- fcntl: arguments passed through the interposer ---- */
+
+/*
+ * A child's view, through a description of its own, of a write lock on
+ * [10, 20) of fd: which process holds it (-1: a description).
+ */
+static void
+fcntl_lock_seen(int fd, int getcmd, pid_t owner)
+{
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct flock64 fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			.l_start = 0, .l_len = 100,
+		};
+		char path[64];
+		int own;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		own = open(path, O_RDWR);
+		CHECK(own >= 0);
+		CHECK_EQ(fcntl64(own, getcmd, &fl), 0);
+		CHECK_EQ(fl.l_type, F_WRLCK);
+		CHECK_EQ(fl.l_start, 10);
+		CHECK_EQ(fl.l_len, 10);
+		CHECK_EQ(fl.l_pid, owner);
+		_exit(0);
+	}
+	alarm(10);
+	reap(pid);
+	alarm(0);
+}
+
+static void
+t_fcntl(void)
+{
+	char path[] = "/tmp/nmc_harden.XXXXXX";
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET,
+		.l_start = 10, .l_len = 10,
+	};
+	struct flock64 fl64;
+	struct unit_port p;
+	int fd = mkstemp(path), fl_old;
+
+	CHECK(fd >= 0);
+	CHECK_EQ(unlink(path), 0);
+	/* process-owned locks, both struct layouts, both entry points */
+	CHECK_EQ(fcntl(fd, F_SETLK, &fl), 0);
+	fcntl_lock_seen(fd, F_GETLK, getpid());
+	fl.l_type = F_UNLCK;
+	CHECK_EQ(fcntl(fd, F_SETLK, &fl), 0);
+	memset(&fl64, 0, sizeof(fl64));
+	fl64.l_type = F_WRLCK;
+	fl64.l_start = 10;
+	fl64.l_len = 10;
+	CHECK_EQ(fcntl64(fd, F_SETLKW, &fl64), 0);
+	fcntl_lock_seen(fd, F_GETLK, getpid());
+	fl64.l_type = F_UNLCK;
+	CHECK_EQ(fcntl64(fd, F_SETLK, &fl64), 0);
+	/* open file description locks: l_pid must be 0 going in */
+	fl64.l_type = F_WRLCK;
+	fl64.l_pid = 0;
+	CHECK_EQ(fcntl(fd, F_OFD_SETLK, &fl64), 0);
+	fcntl_lock_seen(fd, F_OFD_GETLK, -1);
+	/* int arguments: flags, and a negative owner (a process group) */
+	fl_old = fcntl(fd, F_GETFL);
+	CHECK(fl_old >= 0);
+	CHECK_EQ(fcntl(fd, F_SETFL, fl_old | O_NONBLOCK | O_APPEND), 0);
+	CHECK_EQ(fcntl64(fd, F_GETFL), fl_old | O_NONBLOCK | O_APPEND);
+	CHECK_EQ(fcntl(fd, F_SETOWN, -getpgrp()), 0);
+	CHECK_EQ(fcntl(fd, F_GETOWN), -getpgrp());
+	CHECK_EQ(close(fd), 0);
+
+	/* the same on one of ours, which still serves afterwards */
+	unit_port_open(&p, "valeH:fcntl", NULL);
+	fl_old = fcntl(p.fd, F_GETFL);
+	CHECK(fl_old >= 0 && !(fl_old & O_NONBLOCK));
+	CHECK_EQ(fcntl64(p.fd, F_SETFL, fl_old | O_NONBLOCK), 0);
+	CHECK_EQ(fcntl(p.fd, F_GETFL), fl_old | O_NONBLOCK);
+	CHECK_EQ(fcntl(p.fd, F_SETFL, fl_old), 0);
+	CHECK_EQ(fcntl(p.fd, F_GETFL), fl_old);
+	CHECK_EQ(fcntl(p.fd, F_SETFD, FD_CLOEXEC), 0);
+	CHECK_EQ(fcntl(p.fd, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(ioctl(p.fd, NIOCTXSYNC, NULL), 0);
+	unit_port_close(&p);
+}
+
 /* ---- sleeper: a child killed asleep in poll() ---- */
 
 /* Until *word is `want`, 10 s at most (a hang bound); the ms it took. */
@@ -629,6 +724,8 @@ main(int argc, char **argv)
 		t_fork();
 	else if (argc == 2 && strcmp(argv[1], "sleeper") == 0)
 		t_sleeper();
+	else if (argc == 2 && strcmp(argv[1], "fcntl") == 0)
+		t_fcntl();
 	else if (argc > 2 && strcmp(argv[1], "fault") == 0)
 		for (i = 2; i < argc; i++)
 			fault_one(argv[i]);
@@ -636,7 +733,7 @@ main(int argc, char **argv)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
-		    "sleeper|fault NAME...|dead PID\n");
+		    "sleeper|fcntl|fault NAME...|dead PID\n");
 		return 2;
 	}
 	printf("nmc_harden %s: %d checks passed\n", argv[1], unit_checks);
