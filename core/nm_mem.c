@@ -458,7 +458,6 @@ nm_mem_making(struct nm_mem *m, int delta, bool undo)
 {
 	const struct nm_pool *ifp = &m->pools[NM_POOL_IF];
 	const struct nm_pool *rp = &m->pools[NM_POOL_RING];
-
 	bool unused;
 
 	m->making += delta;

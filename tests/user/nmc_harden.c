@@ -30,10 +30,11 @@
  *           and F_SETOWN with a negative owner (a process group), on a
  *           file and on a netmap descriptor, which still works after
  *   sleeper a forked child SIGKILLed asleep in poll() on a pipe end that
- *           syncs in the client: the daemon takes its count back from
- *           the port's wake-up word while the parent keeps the
- *           descriptor (within 10 s, a hang bound), frees its slot in
- *           the bell, and the parent's traffic on the pair is intact
+ *           syncs in the client, reaped at once, then one left a
+ *           zombie: the daemon takes its count back from the port's
+ *           wake-up word while the parent keeps the descriptor (within
+ *           10 s, a hang bound), frees its slot in the bell, and the
+ *           parent's traffic on the pair is intact
  *   fault   NAME...: against a daemon that fails one allocation of
  *           each REGISTER and VALE_ATTACH (NM_FAULT_ALLOC, fault.sh),
  *           a REGISTER of each NAME (+NAME: a VALE_ATTACH) works or
@@ -560,7 +561,7 @@ t_sleeper(void)
 	uint8_t src[6];
 	bool closed;
 	pid_t pid;
-	int i, k;
+	int i, k, zombie;
 	long ms;
 
 	unit_port_open(&a, "hslp{1", NULL);
@@ -568,25 +569,32 @@ t_sleeper(void)
 	cs_view(b.fd, &v);
 	sleepers = &cs_entry(&v, 1)->sleepers;	/* b's RX wake-up word */
 	CHECK_EQ(*sleepers, 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		struct pollfd pfd = { b.fd, POLLIN, 0 };
+	/* reaped at once (a thread gone), then reaped late (a zombie) */
+	for (zombie = 0; zombie < 2; zombie++) {
+		pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			struct pollfd pfd = { b.fd, POLLIN, 0 };
 
-		poll(&pfd, 1, -1);	/* nothing comes */
-		_exit(1);
+			poll(&pfd, 1, -1);	/* nothing comes */
+			_exit(1);
+		}
+		wait_word(sleepers, 1);
+		CHECK_EQ(kill(pid, SIGKILL), 0);
+		if (!zombie)
+			CHECK_EQ(waitpid(pid, NULL, 0), pid);
+		ms = wait_word(sleepers, 0);
+		if (zombie)
+			CHECK_EQ(waitpid(pid, NULL, 0), pid);
+		printf("sleeper: count taken back %ld ms after the kill%s\n",
+		    ms, zombie ? " (a zombie)" : "");
+		p = nmc_hold(b.fd, &closed);
+		CHECK(p != NULL);
+		for (k = 0; k < NMD_BELL_SLEEPERS; k++)
+			CHECK_EQ(p->bell->sleeper[k].tid, 0);
+		CHECK_EQ(p->bell->cs_sleepers[1], 0);
+		nmc_release(b.fd);
 	}
-	wait_word(sleepers, 1);
-	CHECK_EQ(kill(pid, SIGKILL), 0);
-	CHECK_EQ(waitpid(pid, NULL, 0), pid);
-	ms = wait_word(sleepers, 0);
-	printf("sleeper: count taken back %ld ms after the kill\n", ms);
-	p = nmc_hold(b.fd, &closed);
-	CHECK(p != NULL);
-	for (k = 0; k < NMD_BELL_SLEEPERS; k++)
-		CHECK_EQ(p->bell->sleeper[k].tid, 0);
-	CHECK_EQ(p->bell->cs_sleepers[1], 0);
-	nmc_release(b.fd);
 
 	/* The parent's traffic on the pair. */
 	tx = NETMAP_TXRING(a.nifp, 0);
