@@ -314,19 +314,24 @@ nmc_call(int sock, struct nmc_port *p, const void *msg, size_t len,
 	return n;
 }
 
-/* Drop pending WAKE notices (they only mean "look again"). */
+/*
+ * Drop pending WAKE notices (they only mean "look again"), if the lock
+ * is free: its owner's reply loop skips them anyway. Taken as nmc_lock
+ * takes it, with no wait: a lock left by a sharer that died comes to us
+ * (EOWNERDEAD) and is made consistent, or we would keep it for good.
+ */
 void
 nmc_drain(int sock, struct nmc_port *p)
 {
 	struct nmd_msg m;
 	int fd;
 
-	if (pthread_mutex_trylock(&p->bell->lock) != 0)
-		return;	/* the owner's reply loop skips them anyway */
+	if (nmc_lock(p, 0) != 0)
+		return;
 	while (nmd_recv(sock, &m, sizeof(m), &fd, MSG_DONTWAIT |
 	    MSG_PEEK) > 0 && m.magic == NMD_MAGIC && m.type == NMD_MSG_WAKE)
 		nmd_recv(sock, &m, sizeof(m), &fd, MSG_DONTWAIT);
-	pthread_mutex_unlock(&p->bell->lock);
+	nmc_unlock(p);
 }
 
 /* Is the daemon at the other end of sock still there? */

@@ -24,6 +24,11 @@
  *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
  *           signal; PID (the daemon) is SIGKILLed: both see their sync
  *           or poll fail with EIO
+ *   ownerdead  a forked child dies holding the doorbell's lock; the
+ *           parent drops its pending WAKEs (nmc_drain, as poll and
+ *           epoll_wait do when the socket is readable): the lock comes
+ *           back usable, a control request from another thread works
+ *           (not EBUSY)
  *   fcntl   the interposed fcntl and fcntl64 pass every argument through
  *           unchanged: record locks (F_SETLK, F_GETLK from a child, with
  *           struct flock and struct flock64, F_OFD_*), F_GETFL/F_SETFL
@@ -443,6 +448,49 @@ t_dead(pid_t daemon)
 	close(pfd[0]);
 }
 
+/* ---- ownerdead: the doorbell's lock left by a dead sharer ---- */
+
+/* A control request: through the doorbell's lock, whatever the port. */
+static void *
+ownerdead_ctrl(void *arg)
+{
+	struct nmreq_port_info_get pi;
+
+	memset(&pi, 0, sizeof(pi));
+	return (void *)(intptr_t)unit_ctrl(*(int *)arg,
+	    NETMAP_REQ_PORT_INFO_GET, "valeO:a", &pi);
+}
+
+static void
+t_ownerdead(void)
+{
+	struct unit_port a;
+	struct nmc_port *p;
+	pthread_t t;
+	void *rv;
+	bool closed;
+	pid_t pid;
+
+	unit_port_open(&a, "valeO:a", NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		stop_lock(a.fd, &(struct cs_view){ 0 });
+		_exit(0);	/* holding it */
+	}
+	reap(pid);
+	p = nmc_hold(a.fd, &closed);
+	CHECK(p != NULL);
+	nmc_drain(a.fd, p);
+	nmc_release(a.fd);
+	/* another thread: it would wait for the lock, then EBUSY */
+	CHECK_EQ(pthread_create(&t, NULL, ownerdead_ctrl, &a.fd), 0);
+	CHECK_EQ(pthread_join(t, &rv), 0);
+	CHECK_EQ((intptr_t)rv, 0);
+	CHECK_EQ((intptr_t)ownerdead_ctrl(&a.fd), 0);
+	unit_port_close(&a);
+}
+
 /* ---- fcntl: arguments passed through the interposer ---- */
 
 /*
@@ -734,6 +782,8 @@ main(int argc, char **argv)
 		t_sleeper();
 	else if (argc == 2 && strcmp(argv[1], "fcntl") == 0)
 		t_fcntl();
+	else if (argc == 2 && strcmp(argv[1], "ownerdead") == 0)
+		t_ownerdead();
 	else if (argc > 2 && strcmp(argv[1], "fault") == 0)
 		for (i = 2; i < argc; i++)
 			fault_one(argv[i]);
@@ -741,7 +791,7 @@ main(int argc, char **argv)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
-		    "sleeper|fcntl|fault NAME...|dead PID\n");
+		    "sleeper|fcntl|ownerdead|fault NAME...|dead PID\n");
 		return 2;
 	}
 	printf("nmc_harden %s: %d checks passed\n", argv[1], unit_checks);
