@@ -3,7 +3,9 @@
 # test-netmapd-harden: the client library's guarantees (issue 12). With
 # tests/user/nmc_harden.c: close() and dup2() racing calls in flight, a
 # stopped process sharing a descriptor, unknown ioctls, forks of a
-# process whose threads are inside calls; with nmc_fake.c, fake daemons
+# process whose threads are inside calls, a child killed asleep in poll
+# (its sleeper count taken back), fcntl's arguments passed through, the
+# doorbell's lock of a sharer that died; with nmc_fake.c, fake daemons
 # that misbehave; last, a daemon SIGKILLed under a pipe transfer: both
 # clients must get EIO.
 . tests/user/lib.sh
