@@ -47,6 +47,10 @@ struct nmc_port {
 	bool dropped;			/* our hold on the connection: ditto */
 	uint32_t gone;			/* the daemon is: EIO (nmc_req.c) */
 	struct nmd_bell *bell;
+	dev_t bell_dev;			/* the bell memfd: the connection */
+	ino_t bell_ino;
+	dev_t sock_dev;			/* nmc_attach: the socket passed */
+	ino_t sock_ino;
 	pthread_mutex_t mtx;		/* region_*, cs, cs_state */
 	int region_fd;
 	uint64_t region_size;
@@ -76,10 +80,20 @@ void nmc_release(int fd);
 bool nmc_is_ours(int fd);
 /*
  * Make p the port of fd: a descriptor we opened (replace: whatever the
- * table had for that number is stale), or one we attached to (if
- * another thread was faster, p is freed). 0 or an errno.
+ * table had for that number is stale, unless it is a port of the same
+ * connection, which another thread attached to while open() was making
+ * it), or one we attached to (EBADF if fd is no longer the socket the
+ * attach passed: closed, its number reused meanwhile). If the table
+ * keeps what it had, or on an error, p is freed. 0 or an errno.
  */
 int nmc_adopt(int fd, struct nmc_port *p, bool replace);
+/*
+ * open() made socket fd (on) and is done with it (off: adopted, or
+ * about to be closed): until then a call on fd fails with EBADF rather
+ * than take it for a descriptor passed to us and attach to it, which
+ * would talk over the socket before open() had its answer. 0 or ENOMEM.
+ */
+int nmc_opening(int fd, bool on);
 
 /* ---- nmc_req.c: requests ---- */
 
@@ -118,6 +132,12 @@ void nmc_port_free(struct nmc_port *p);
 void nmc_port_close(struct nmc_port *p);
 void nmc_port_hold(struct nmc_port *p);
 void nmc_port_drop(struct nmc_port *p);
+/*
+ * Set up the doorbell's client lock, once per doorbell: by whichever of
+ * the opener and an early attacher comes first, the other waiting for
+ * it (nmc_lock must never meet a lock being made, nor one made again
+ * under its holder).
+ */
 int nmc_bell_lock_init(struct nmd_bell *b);
 ssize_t nmc_recv_reply(int sock, void *buf, size_t len, int *fd, int ms);
 /* Post op on the doorbell: the daemon's result, or -errno. */

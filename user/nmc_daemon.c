@@ -164,7 +164,7 @@ nmc_trusted_peer(int s)
  * (nmc_trusted_dir, nmc_trusted_peer) is ours. Returns fd or -errno.
  */
 static int
-nmc_connect(const char *path, int cloexec, bool start)
+nmc_connect(const char *path, int cloexec, bool start, bool opening)
 {
 	char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct sockaddr_un sa;
@@ -190,6 +190,8 @@ nmc_connect(const char *path, int cloexec, bool start)
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | cloexec, 0);
 	if (s < 0)
 		return -errno;
+	if (opening && (errno = nmc_opening(s, true)) != 0)
+		goto fail;
 	if (bind(s, (struct sockaddr *)&fam, sizeof(fam)) < 0)
 		goto fail;
 	full = nmd_mono_ns() + NMC_HELLO_MS * 1000000ull;
@@ -204,8 +206,8 @@ nmc_connect(const char *path, int cloexec, bool start)
 				error = nmc_trusted_peer(s);
 			if (error == 0)
 				return s;
-			real_close(s);
-			return -error;
+			errno = error;
+			goto fail;
 		}
 		if (errno == EINTR)
 			continue;
@@ -231,6 +233,8 @@ nmc_connect(const char *path, int cloexec, bool start)
 	}
 fail:
 	error = errno;
+	if (opening)
+		nmc_opening(s, false);
 	real_close(s);
 	return -error;
 }
@@ -247,7 +251,8 @@ nmc_open(int flags)
 	int s, bellfd = -1, error;
 	ssize_t n;
 
-	s = nmc_connect(NULL, (flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0, true);
+	s = nmc_connect(NULL, (flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0, true,
+	    true);
 	if (s < 0) {
 		/* As if there were no device, unless we know better. */
 		errno = s == -ENOMEM || s == -EMFILE || s == -ENFILE ||
@@ -281,14 +286,17 @@ nmc_open(int flags)
 	if (error)
 		goto fail;
 	error = nmc_adopt(s, p, true);
+	p = NULL;	/* the table's, or freed */
 	if (error)
 		goto fail;
+	nmc_opening(s, false);
 	return s;
 fail:
 	if (p != NULL)
 		nmc_port_free(p);
 	if (bellfd >= 0)
 		real_close(bellfd);
+	nmc_opening(s, false);
 	real_close(s);
 	errno = error;
 	return -1;
@@ -329,7 +337,7 @@ nmc_attach(int fd)
 	    peer.sun_path[0] == '\0')
 		return NULL;
 	peer.sun_path[sizeof(peer.sun_path) - 1] = '\0';
-	s = nmc_connect(peer.sun_path, SOCK_CLOEXEC, false);
+	s = nmc_connect(peer.sun_path, SOCK_CLOEXEC, false, false);
 	if (s < 0)
 		return NULL;
 	n = -1;
@@ -347,7 +355,11 @@ nmc_attach(int fd)
 	real_close(bellfd);
 	if (p == NULL)
 		return NULL;
-	if (!__atomic_load_n(&p->bell->lock_ready, __ATOMIC_ACQUIRE))
-		nmc_bell_lock_init(p->bell);
+	if (nmc_bell_lock_init(p->bell) != 0) {
+		nmc_port_free(p);
+		return NULL;
+	}
+	p->sock_dev = st.st_dev;
+	p->sock_ino = st.st_ino;
 	return p;
 }

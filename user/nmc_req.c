@@ -424,9 +424,16 @@ struct nmc_port *
 nmc_port_new(int bellfd)
 {
 	struct nmc_port *p = calloc(1, sizeof(*p));
+	struct stat st;
 
 	if (p == NULL)
 		return NULL;
+	if (fstat(bellfd, &st) < 0) {
+		free(p);
+		return NULL;
+	}
+	p->bell_dev = st.st_dev;
+	p->bell_ino = st.st_ino;
 	p->bell = real_mmap(NULL, NMD_BELL_SIZE, PROT_READ | PROT_WRITE,
 	    MAP_SHARED, bellfd, 0);
 	if (p->bell == MAP_FAILED) {
@@ -441,20 +448,38 @@ nmc_port_new(int bellfd)
 	return p;
 }
 
-/* The doorbell's client lock, set up by the process that opened. */
+/*
+ * lock_ready: 0, then NMC_LOCK_MAKING while the first comer makes the
+ * lock, then 1. A maker that dies in between (it is a few stores) is
+ * waited for NMC_LOCK_MS, then the lock is made again.
+ */
+#define NMC_LOCK_MAKING	2u
+
 int
 nmc_bell_lock_init(struct nmd_bell *b)
 {
 	pthread_mutexattr_t a;
+	uint32_t v = 0;
+	uint64_t end;
 	int error;
 
+	if (!__atomic_compare_exchange_n(&b->lock_ready, &v, NMC_LOCK_MAKING,
+	    false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		end = nmd_mono_ns() + NMC_LOCK_MS * 1000000ull;
+		while (v == NMC_LOCK_MAKING && nmd_mono_ns() < end) {
+			sched_yield();
+			v = __atomic_load_n(&b->lock_ready, __ATOMIC_ACQUIRE);
+		}
+		if (v != NMC_LOCK_MAKING)
+			return 0;
+	}
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	error = pthread_mutex_init(&b->lock, &a);
 	pthread_mutexattr_destroy(&a);
-	if (error == 0)
-		__atomic_store_n(&b->lock_ready, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->lock_ready, error == 0 ? 1 : 0,
+	    __ATOMIC_RELEASE);
 	return error;
 }
 

@@ -75,6 +75,7 @@ struct nmc_slot {
 	uint32_t state;
 };
 #define NMC_CLOSING	0x80000000u
+#define NMC_OPENING	0x40000000u	/* open() is making it (nmc_opening) */
 
 #define NMC_L2		1024
 #define NMC_L1		1024	/* descriptors below 1M */
@@ -116,7 +117,14 @@ nmc_hold(int fd, bool *closed)
 	uint32_t st;
 
 	*closed = false;
-	if (s == NULL || __atomic_load_n(&s->port, __ATOMIC_ACQUIRE) == NULL)
+	if (s == NULL)
+		return NULL;
+	/* Not ours yet, nor a descriptor passed to us: as if not open. */
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) & NMC_OPENING) {
+		*closed = true;
+		return NULL;
+	}
+	if (__atomic_load_n(&s->port, __ATOMIC_ACQUIRE) == NULL)
 		return NULL;
 	st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 	do {
@@ -188,25 +196,36 @@ nmc_release(int fd)
 		nmc_slot_finish(fd, s, true);	/* close() left it to us */
 }
 
+/* fd's slot, its chunk made if need be (NULL: none). Under nmc.lock. */
+static struct nmc_slot *
+nmc_slot_make_locked(int fd)
+{
+	struct nmc_slot *t;
+
+	if (fd < 0 || fd >= NMC_L1 * NMC_L2)
+		return NULL;
+	t = nmc.tab[fd / NMC_L2];
+	if (t == NULL) {
+		t = calloc(NMC_L2, sizeof(*t));
+		if (t == NULL)
+			return NULL;
+		__atomic_store_n(&nmc.tab[fd / NMC_L2], t, __ATOMIC_RELEASE);
+	}
+	return &t[fd % NMC_L2];
+}
+
 /* Put p at fd (p may be NULL); drops what was there. Under nmc.lock. */
 static int
 nmc_set_locked(int fd, struct nmc_port *p)
 {
-	struct nmc_slot *t, *s;
+	struct nmc_slot *s;
 	struct nmc_port *old;
 
-	if (fd < 0 || fd >= NMC_L1 * NMC_L2)
-		return EMFILE;
-	t = nmc.tab[fd / NMC_L2];
-	if (t == NULL) {
-		if (p == NULL)
-			return 0;
-		t = calloc(NMC_L2, sizeof(*t));
-		if (t == NULL)
-			return ENOMEM;
-		__atomic_store_n(&nmc.tab[fd / NMC_L2], t, __ATOMIC_RELEASE);
-	}
-	s = &t[fd % NMC_L2];
+	if (p == NULL && nmc_slot(fd) == NULL)
+		return 0;
+	s = nmc_slot_make_locked(fd);
+	if (s == NULL)
+		return fd < 0 || fd >= NMC_L1 * NMC_L2 ? EMFILE : ENOMEM;
 	old = s->port;
 	if (p != NULL)
 		p->refs++;
@@ -217,15 +236,48 @@ nmc_set_locked(int fd, struct nmc_port *p)
 }
 
 int
-nmc_adopt(int fd, struct nmc_port *p, bool replace)
+nmc_opening(int fd, bool on)
 {
-	int error = 0;
+	struct nmc_slot *s;
 
 	pthread_mutex_lock(&nmc.lock);
-	if (replace || !nmc_is_ours(fd))
+	s = on ? nmc_slot_make_locked(fd) : nmc_slot(fd);
+	if (s != NULL && on)
+		__atomic_or_fetch(&s->state, NMC_OPENING, __ATOMIC_SEQ_CST);
+	else if (s != NULL)
+		__atomic_and_fetch(&s->state, ~NMC_OPENING, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&nmc.lock);
+	return s != NULL || !on ? 0 : ENOMEM;
+}
+
+int
+nmc_adopt(int fd, struct nmc_port *p, bool replace)
+{
+	struct nmc_port *cur;
+	struct stat st;
+	int error = 0;
+	bool keep;
+
+	pthread_mutex_lock(&nmc.lock);
+	cur = nmc_is_ours(fd) ? nmc_slot(fd)->port : NULL;
+	/*
+	 * Closes that go through us close under this lock: the socket at
+	 * fd now is the one the attach passed, or the attach is stale.
+	 */
+	if (!replace && (fstat(fd, &st) < 0 || st.st_dev != p->sock_dev ||
+	    st.st_ino != p->sock_ino))
+		error = EBADF;
+	/*
+	 * A port of the same connection at fd was attached by a thread
+	 * that met the number before open() returned, and may be in use:
+	 * it stays, and so does the first of two attachers.
+	 */
+	keep = error == 0 && (cur == NULL || (replace &&
+	    (cur->bell_dev != p->bell_dev || cur->bell_ino != p->bell_ino)));
+	if (keep)
 		error = nmc_set_locked(fd, p);
-	else
-		nmc_port_free(p);	/* another thread was faster */
+	if (!keep || error)
+		nmc_port_free(p);
 	pthread_mutex_unlock(&nmc.lock);
 	return error;
 }

@@ -13,7 +13,7 @@
 H="$O/tests/user/nmc_harden"
 start_daemon
 baseline
-for t in race dup2 stop enotty fork sleeper fcntl ownerdead; do
+for t in race dup2 stop enotty fork sleeper fcntl ownerdead openrace; do
 	"$H" $t >"$T/$t.out" 2>&1 || fail "nmc_harden $t: $(cat "$T/$t.out")"
 	tail -2 "$T/$t.out"
 done

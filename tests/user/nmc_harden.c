@@ -24,6 +24,11 @@
  *   dead    PID: two processes in a pipe transfer, under a 1 ms timer
  *           signal; PID (the daemon) is SIGKILLed: both see their sync
  *           or poll fail with EIO
+ *   openrace   one thread opens and closes /dev/netmap in a loop while
+ *           others make control requests on the number it gets, which
+ *           they may meet (and attach to) before open() returned: no
+ *           crash, the lock of the doorbell made once (nmc_storm met
+ *           this; ASan checks)
  *   ownerdead  a forked child dies holding the doorbell's lock; the
  *           parent drops its pending WAKEs (nmc_drain, as poll and
  *           epoll_wait do when the socket is readable): the lock comes
@@ -448,6 +453,48 @@ t_dead(pid_t daemon)
 	close(pfd[0]);
 }
 
+/* ---- openrace: a number met while open() is making it ---- */
+
+static int openrace_fd = -1;
+static volatile int openrace_stop;
+
+static void *
+openrace_user(void *arg)
+{
+	struct nmreq_port_info_get pi;
+
+	(void)arg;
+	while (!openrace_stop) {
+		int fd = __atomic_load_n(&openrace_fd, __ATOMIC_RELAXED);
+
+		memset(&pi, 0, sizeof(pi));
+		if (fd >= 0)
+			unit_ctrl(fd, NETMAP_REQ_PORT_INFO_GET, "valeR:x", &pi);
+	}
+	return NULL;
+}
+
+static void
+t_openrace(void)
+{
+	pthread_t t[2];
+	int i, fd;
+
+	for (i = 0; i < 2; i++)
+		CHECK_EQ(pthread_create(&t[i], NULL, openrace_user, NULL), 0);
+	for (i = 0; i < 2000; i++) {
+		fd = open("/dev/netmap", O_RDWR);
+		if (fd < 0)
+			fprintf(stderr, "open: %s\n", strerror(errno));
+		CHECK(fd >= 0);
+		__atomic_store_n(&openrace_fd, fd, __ATOMIC_RELAXED);
+		CHECK_EQ(close(fd), 0);
+	}
+	openrace_stop = 1;
+	for (i = 0; i < 2; i++)
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+}
+
 /* ---- ownerdead: the doorbell's lock left by a dead sharer ---- */
 
 /* A control request: through the doorbell's lock, whatever the port. */
@@ -784,6 +831,8 @@ main(int argc, char **argv)
 		t_fcntl();
 	else if (argc == 2 && strcmp(argv[1], "ownerdead") == 0)
 		t_ownerdead();
+	else if (argc == 2 && strcmp(argv[1], "openrace") == 0)
+		t_openrace();
 	else if (argc > 2 && strcmp(argv[1], "fault") == 0)
 		for (i = 2; i < argc; i++)
 			fault_one(argv[i]);
@@ -791,7 +840,8 @@ main(int argc, char **argv)
 		t_dead((pid_t)atoi(argv[2]));
 	else {
 		fprintf(stderr, "usage: nmc_harden race|dup2|stop|enotty|fork|"
-		    "sleeper|fcntl|ownerdead|fault NAME...|dead PID\n");
+		    "sleeper|fcntl|ownerdead|openrace|fault NAME...|"
+		    "dead PID\n");
 		return 2;
 	}
 	printf("nmc_harden %s: %d checks passed\n", argv[1], unit_checks);
