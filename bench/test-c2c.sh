@@ -37,6 +37,14 @@ run_tool "$C2C" "the other way round, one line" -c 1 -C 0 -n 100 -m 10 -k 1 \
 expect_rc 0
 expect '^c2c cpus 1 0 rtt_ns '
 
+# At a real-time priority (where we may set one): the far side must
+# start on its own cpu, or the near side's spinning keeps it off forever.
+if chrt -f 1 true 2>/dev/null; then
+	run_tool chrt "real-time priority" -f 1 "$C2C" -n 2000 -m 50 -r 3
+	expect_rc 0
+	expect '^c2c cpus 0 1 rtt_ns '
+fi
+
 bad "one cpu twice" "need two different cpus" -c 1 -C 1
 bad "no such cpu" "need two different cpus" -c 0 -C 1000
 bad "cpu too large" "not a number from 0" -C 999999
