@@ -8,7 +8,7 @@
 # else so that they always compile.
 
 BENCH_BINS	:= $(O)/bench/afp-tx $(O)/bench/afp-rx $(O)/bench/copyring \
-		   $(O)/bench/xsk-bench
+		   $(O)/bench/xsk-bench $(O)/bench/c2c
 BINS		+= $(BENCH_BINS)
 
 # AF_XDP used directly (rxdrop, txonly), against netmapd's interfaces.
@@ -17,6 +17,11 @@ $(O)/bench/xsk-bench: $(O)/bench/xsk-bench.o
 
 # The shared-memory copy ring: the ceiling row.
 $(O)/bench/copyring: $(O)/bench/copyring.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The probe of the machine state: cross-CPU cache-line costs, next to
+# each pinned row.
+$(O)/bench/c2c: $(O)/bench/c2c.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The memif round trip's pinger needs DPDK's headers (libdpdk-dev, from
@@ -51,11 +56,15 @@ bench: $(BENCH_BINS)
 # The plots: bench/plot.sh draws every record in bench/results/ (or the
 # ones named in JSON=...) as an SVG next to it; make bench and make
 # bench-vm draw theirs as they write them.
-.PHONY: plots test-plot
+.PHONY: plots test-plot test-c2c
 plots:
 	@./bench/plot.sh $(JSON)
 
 test-plot:
 	@./bench/test-plot.sh
 
-TESTS		+= test-plot
+# The machine-state probe: its line, and its refusals.
+test-c2c: $(O)/bench/c2c
+	@sh bench/test-c2c.sh $(O)/bench/c2c
+
+TESTS		+= test-plot test-c2c

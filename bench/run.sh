@@ -38,6 +38,7 @@ NETMAPD=$O/netmapd
 AFP_TX=$O/bench/afp-tx
 AFP_RX=$O/bench/afp-rx
 XSK=$O/bench/xsk-bench
+C2C=$O/bench/c2c
 RESULTS=bench/results
 HP_PAGES=400			# 2 MB pages the two testpmd need, at most
 
@@ -619,11 +620,30 @@ nic_unavailable() {
 	fi
 }
 
+# The probe of the machine state (bench/c2c) on the two cpus: sets
+# C2C_RTT and C2C_LINE to the ns of a cache-line round trip and of a line
+# handed over, or both to null when it failed (a busy machine) or is
+# not built.
+c2c_probe() {
+	C2C_RTT=null
+	C2C_LINE=null
+	[ -x "$C2C" ] || return 0
+	# shellcheck disable=SC2046
+	set -- $("$C2C" -c "$CPU_TX" -C "$CPU_RX" 2>/dev/null || true)
+	if [ $# -eq 10 ] && [ "$5" = rtt_ns ] && [ "$7" = line_ns ]; then
+		C2C_RTT=$6
+		C2C_LINE=$8
+	fi
+}
+
 # Measures row $1 at size $2: sets RESULT (median pps or n/a) and RUNLIST;
 # for a round-trip row also writes the median RTT and the runs' RTTs (ns)
-# to $TMP/rtt.$1.$2.
+# to $TMP/rtt.$1.$2.  A pinned row is run between two probes of the
+# machine state (c2c_probe), written to $TMP/c2c.$1.$2.
 measure() {
 	RUNLIST=
+	_c2crtt=
+	_c2cline=
 	_rtts=
 	_samelist=
 	_rttlist=
@@ -643,6 +663,11 @@ measure() {
 		RTT=
 		SAME=
 		case $1 in
+		*_unpinned) ;;
+		*)	c2c_probe
+			_c2cbr=$C2C_RTT _c2cbl=$C2C_LINE ;;
+		esac
+		case $1 in
 		vale)	run_pktgen vale0:a vale0:b "$2" ;;
 		pipe)	run_pktgen "netmap:bp{1" "netmap:bp}1" "$2" ;;
 		vale_unpinned)
@@ -661,6 +686,19 @@ measure() {
 			_on1="; sender and receiver on one cpu in"
 			_on1="$_on1 $SAME% of samples"
 		fi
+		case $1 in
+		*_unpinned) ;;
+		*)	c2c_probe
+			_on1="$_on1; c2c rtt $_c2cbr/$C2C_RTT ns, line"
+			_on1="$_on1 $_c2cbl/$C2C_LINE ns (before/after)"
+			# as RUNLIST below: not a run that is retried
+			if [ -n "$R" ] || [ $_retried -eq 1 ]; then
+				_c2crtt="$_c2crtt${_c2crtt:+, }"
+				_c2crtt="${_c2crtt}[$_c2cbr, $C2C_RTT]"
+				_c2cline="$_c2cline${_c2cline:+, }"
+				_c2cline="${_c2cline}[$_c2cbl, $C2C_LINE]"
+			fi ;;
+		esac
 		log "bench: $1 $2 B run $_k: ${R:-failed} pps;" \
 		    "other processes used $OTHERS% of the cpus$_on1"
 		if [ -z "$R" ] && [ -n "${BENCH_KEEP:-}" ]; then
@@ -691,12 +729,54 @@ measure() {
 	# shellcheck disable=SC2086
 	RESULT=$(median $_rates)
 	case $1 in
+	*_unpinned) ;;
+	*)	echo "$_c2crtt|$_c2cline" >"$TMP/c2c.$1.$2" ;;
+	esac
+	case $1 in
 	*_ping)
 		# shellcheck disable=SC2086
 		echo "$(median $_rtts)$_rttlist" >"$TMP/rtt.$1.$2" ;;
 	vale*|pipe*)
 		echo "$_samelist" >"$TMP/same.$1.$2" ;;
 	esac
+}
+
+# The probes of row $1 at size $2: "RTT LINE", the medians (ns) of
+# the values before and after its runs; "- -" when it has none.
+c2c_of() {
+	[ -f "$TMP/c2c.$1.$2" ] || { echo "- -"; return; }
+	tr '|[],' '\n   ' <"$TMP/c2c.$1.$2" | awk '
+	{
+		for (i = 1; i <= NF; i++)
+			if ($i != "null")
+				v[NR - 1, n[NR - 1]++] = $i
+	}
+	function med(p,   i, j, t, m) {
+		m = n[p]
+		if (m == 0)
+			return "-"
+		for (i = 0; i < m; i++)
+			for (j = i + 1; j < m; j++)
+				if (v[p, j] + 0 < v[p, i] + 0) {
+					t = v[p, i]
+					v[p, i] = v[p, j]
+					v[p, j] = t
+				}
+		return m % 2 ? v[p, (m - 1) / 2] : \
+		    sprintf("%.2f", (v[p, m / 2 - 1] + v[p, m / 2]) / 2)
+	}
+	END { print med(0), med(1) }'
+}
+
+# The JSON fields of the probes of row $1 at size $2, if it has some.
+c2c_json_fields() {
+	[ -f "$TMP/c2c.$1.$2" ] || return 0
+	# shellcheck disable=SC2046
+	set -- $(c2c_of "$1" "$2") "$(cat "$TMP/c2c.$1.$2")"
+	printf ', "c2c_rtt_ns": %s, "c2c_line_ns": %s' \
+	    "$(echo "$1" | sed 's/^-$/null/')" "$(echo "$2" | sed 's/^-$/null/')"
+	printf ', "runs_c2c_rtt_ns": [%s], "runs_c2c_line_ns": [%s]' \
+	    "${3%%|*}" "${3#*|}"
 }
 
 mpps() {
@@ -806,9 +886,9 @@ get() {
 }
 printf '\nnetmap bench, %s, %s cpus, Linux %s, %s\n' "$CPU_MODEL" "$NCPU" \
     "$KERNEL" "$DATE"
-printf '%-34s %6s %9s %9s %7s\n' \
+printf '%-34s %6s %9s %9s %7s %13s\n' \
     "path (sender cpu $CPU_TX, receiver cpu $CPU_RX)" bytes Mpps Gbit/s \
-    "others"
+    "others" "c2c rtt/line"
 busy=0
 while read -r row size pps others rest; do
 	if [ "$others" -gt 10 ]; then
@@ -817,8 +897,9 @@ while read -r row size pps others rest; do
 	case $row in
 	*_ping)	continue ;;		# in mem_table
 	esac
-	printf '%-34s %6s %9s %9s %6s%%\n' "$(label "$row")" "$size" \
-	    "$(mpps "$pps")" "$(gbps "$pps" "$size")" "$others"
+	printf '%-34s %6s %9s %9s %6s%% %13s\n' "$(label "$row")" "$size" \
+	    "$(mpps "$pps")" "$(gbps "$pps" "$size")" "$others" \
+	    "$(c2c_of "$row" "$size" | sed 's|^- -$||; s| |/|')"
 done <"$TMP/rows"
 # Interfaces: netmapd against AF_XDP used directly and AF_PACKET.
 nic_ratios() {
@@ -856,6 +937,8 @@ echo "(median of $RUNS runs of $SECS s; Gbit/s counts frame bytes without" \
     "CRC, preamble and gap)"
 echo "(others: the most that other processes used of the cpus during a" \
     "run of the row)"
+echo "(c2c rtt/line: the machine state around the runs, bench/c2c: ns of a" \
+    "cache-line round trip between the two cpus / of a line handed over)"
 if [ $busy -eq 1 ] || [ "$IDLE_BEFORE" -lt 90 ] ||
     [ "$IDLE_AFTER" -lt 90 ]; then
 	echo "WARNING: the cpus were busy with other work" \
@@ -892,6 +975,7 @@ json=$RESULTS/$DATE-$HOST.json
 		printf ' "runs_pps": [%s]' \
 		    "$(echo "$rest" | sed 's/^ *//; s/ /, /g')"
 		mem_json_fields "$row" "$size"
+		c2c_json_fields "$row" "$size"
 		if [ -f "$TMP/why.$row.$size" ]; then
 			printf ', "not_run": "%s"' "$(cat "$TMP/why.$row.$size")"
 		elif [ "$pps" = n/a ]; then

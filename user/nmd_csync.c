@@ -453,13 +453,7 @@ nmd_cs_sync_ring(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 		__atomic_store_n(&ks->hwcur, head, __ATOMIC_RELAXED);
 		goto publish;
 	}
-	lim = __atomic_load_n(&ks->pipe_tail, __ATOMIC_ACQUIRE); /* (P2/R2) */
-	if (lim >= n)
-		lim = hwtail;
-	if (p->kind == NMD_CS_VALE) {
-		/* release: senders may refill what we gave back */
-		__atomic_store_n(&ks->hwcur, head, __ATOMIC_RELEASE);
-	} else if (t == 0) {
+	if (p->kind == NMD_CS_PIPE && t == 0) {
 		complete = nm_pipe_fwd(ring->slot, kr->peer->slot, n, &hwcur,
 		    head);
 		__atomic_store_n(&ks->hwcur, hwcur, __ATOMIC_RELAXED);
@@ -469,7 +463,18 @@ nmd_cs_sync_ring(const struct nmd_cs_port *p, const struct nmd_cs_switch *sw,
 			    __ATOMIC_RELEASE);			/* (P1) */
 			nmd_cs_notify(kr->peer_wait);
 		}
-	} else if (hwcur != head) {
+	}
+	/*
+	 * A pipe sender looks after its forward: it also gets back what
+	 * the reader returned meanwhile, rather than a sync later.
+	 */
+	lim = __atomic_load_n(&ks->pipe_tail, __ATOMIC_ACQUIRE); /* (P2/R2) */
+	if (lim >= n)
+		lim = hwtail;
+	if (p->kind == NMD_CS_VALE) {
+		/* release: senders may refill what we gave back */
+		__atomic_store_n(&ks->hwcur, head, __ATOMIC_RELEASE);
+	} else if (t == 1 && hwcur != head) {
 		nm_pipe_ret(ring->slot, kr->peer->slot, n, hwcur, head);
 		__atomic_store_n(&ks->hwcur, head, __ATOMIC_RELAXED);
 		__atomic_store_n(&kr->pks->pipe_tail, nm_prev(head, n),

@@ -6,8 +6,9 @@
  * partial reads, the sender's tail following the receiver's releases,
  * only complete multi-slot packets published, NS_BUF_CHANGED swaps going
  * back to the sender, parents that are VALE ports or auto-created, the
- * 64-pipe limit, the accepted modes, several rings. Null ports: need an
- * existing region, put their rings there, and their syncs do nothing.
+ * 64-pipe limit, the accepted modes, several rings, the slot exchange
+ * itself (nm_pipe_fwd). Null ports: need an existing region, put their
+ * rings there, and their syncs do nothing.
  */
 #include "unit.h"
 
@@ -345,6 +346,47 @@ test_null(void)
 	unit_port_close(&v);
 }
 
+/*
+ * nm_pipe_fwd on plain arrays: every peer slot in the range ends up as
+ * the sender's, whichever field differed (one that is already the same
+ * is not written, which only the caches can tell), NS_BUF_CHANGED is
+ * cleared on both sides, slots outside the range are not touched, and
+ * only whole packets count as complete.
+ */
+static void
+test_fwd(void)
+{
+	struct netmap_slot ts[8], rs[8];
+	uint32_t k = 6, i;
+
+	memset(ts, 0, sizeof(ts));
+	for (i = 0; i < 8; i++) {
+		ts[i].buf_idx = 10 + i;
+		ts[i].len = 60;
+	}
+	memcpy(rs, ts, sizeof(rs));
+	rs[6].flags = NS_REPORT;	/* differs in the flags */
+	rs[7].len = 61;			/* in the length */
+	rs[0].buf_idx = 99;		/* in the buffer */
+	rs[1].ptr = 5;			/* in ptr only */
+	ts[2].flags = NS_BUF_CHANGED;	/* a swap, a packet's end */
+	ts[3].flags = NS_MOREFRAG;	/* a packet still open at head */
+	rs[4].len = 77;			/* outside the range */
+	CHECK_EQ(nm_pipe_fwd(ts, rs, 8, &k, 4), 3);
+	CHECK_EQ(k, 4);
+	CHECK_EQ(ts[2].flags, 0);
+	for (i = 0; i < 4; i++)
+		CHECK(memcmp(&rs[i], &ts[i], sizeof(rs[i])) == 0);
+	for (i = 6; i < 8; i++)
+		CHECK(memcmp(&rs[i], &ts[i], sizeof(rs[i])) == 0);
+	CHECK_EQ(rs[4].len, 77);
+	CHECK_EQ(rs[5].len, 60);
+	/* nothing complete: n */
+	k = 3;
+	CHECK_EQ(nm_pipe_fwd(ts, rs, 8, &k, 4), 8);
+	CHECK_EQ(k, 4);
+}
+
 int
 main(void)
 {
@@ -358,6 +400,7 @@ main(void)
 	test_rings();
 	test_max_pipes();
 	test_null();
+	test_fwd();
 	CHECK_EQ(th_open_count(), 0);
 	UNIT_DONE("pipe");
 }
