@@ -106,6 +106,8 @@ struct timeval {
 
 #define nm_memcpy(d, s, n)	__builtin_memcpy((d), (s), (n))
 #define nm_memset(d, c, n)	__builtin_memset((d), (c), (n))
+/* A hint: the line at p will be written soon. Never faults. */
+#define nm_prefetchw(p)		__builtin_prefetch((p), 1)
 /* The kernel has its own (branch-profiling kernels: different ones). */
 #ifndef likely
 #define likely(x)		__builtin_expect(!!(x), 1)

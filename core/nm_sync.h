@@ -223,6 +223,43 @@ nm_vale_room(uint32_t tail, uint32_t hwcur, uint32_t n)
 }
 
 /*
+ * Before the copy into slot j of d, what the copy of slot j + dist will
+ * need, for writing: its slot's line (from j + 2 * dist on: the receiver
+ * read it last, its core has it) and its buffer (the index read once,
+ * clamped; the slot is the receiver's, any value is harmless here).
+ * Needs 2 * dist <= d->n.
+ */
+static inline void
+nm_vale_prefetch_dst(const struct nm_vdst *d, uint32_t j, uint32_t dist)
+{
+	uint32_t k = j + dist, idx;
+
+	k = k >= d->n ? k - d->n : k;
+	idx = nm_load_relaxed(&d->slot[k].buf_idx);
+	k += dist;
+	nm_prefetchw(&d->slot[k >= d->n ? k - d->n : k]);
+	nm_prefetchw(d->bufs + (uint64_t)(idx < d->nbufs ? idx : 0) *
+	    d->bufsz);
+}
+
+/*
+ * len bytes of a frame from src to dst. Most frames through a switch are
+ * short: from 32 to 64 bytes the copy is two fixed-size moves (they
+ * overlap below 64), inlined, with no call and no dispatch on the
+ * length, and never past len; other lengths go to memcpy.
+ */
+static inline void
+nm_vale_copy_bytes(char *dst, const char *src, uint32_t len)
+{
+	if (len >= 32 && len <= 64) {
+		nm_memcpy(dst, src, 32);
+		nm_memcpy(dst + len - 32, src + len - 32, 32);
+	} else {
+		nm_memcpy(dst, src, len);
+	}
+}
+
+/*
  * Fragment i of an nfrags-slot packet into destination slot ds: `len`
  * bytes from src, where the source buffer holds `room` bytes, clamped
  * to both buffers (past the destination slot's offset); the slot gets
@@ -246,7 +283,8 @@ nm_vale_copy_frag(const struct nm_vdst *d, struct netmap_slot *ds,
 		len = room;
 	if (len > d->bufsz - doff)
 		len = d->bufsz - doff;
-	nm_memcpy(d->bufs + (uint64_t)idx * d->bufsz + doff, src, len);
+	nm_vale_copy_bytes(d->bufs + (uint64_t)idx * d->bufsz + doff, src,
+	    len);
 	ds->len = (uint16_t)len;
 	ds->flags = i + 1 < nfrags ? fl | NS_MOREFRAG : fl;
 }

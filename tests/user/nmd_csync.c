@@ -43,6 +43,12 @@
  *             switch plain again: nothing lost, in order;
  *   vtrig     PORT_HDR_SET, a persistent port attached: the switch goes
  *             back to the core; emptied, it forwards in the client;
+ *   vmix      one TX sync of frames to three learned ports in runs,
+ *             broadcasts, unknown MACs, runts and frames back to the
+ *             sender among them, one to five slots each, into a port
+ *             with room for only some: every port reads what a model of
+ *             the switch says (order, contents, whole frames dropped),
+ *             forwarded in the client, then in the core (a monitor);
  *   vscribble a client writes random values over the switches' memfd
  *             and every port's kring state while a witness pair runs.
  *
@@ -1038,6 +1044,157 @@ t_vtrig(void)
 	    "to the doorbell; emptied, each forwards in the client again\n");
 }
 
+#define MIX_PORTS	4
+#define MIX_NOBODY	MIX_PORTS	/* a MAC the switch never saw */
+#define MIX_FLOOD	255		/* dst: broadcast */
+
+/* What the model of the switch says a port of vmix gets. */
+struct mix_want {
+	uint32_t n, room;
+	uint32_t len[1024], seed[1024];
+	uint8_t dst[1024];
+};
+
+/* The port takes the frame if it has room for all its slots. */
+static void
+vmix_model(struct mix_want *w, uint32_t len, uint8_t dst, uint32_t seed,
+    uint32_t bufsz)
+{
+	uint32_t nfrags = (len + bufsz - 1) / bufsz;
+
+	if (nfrags > w->room)
+		return;		/* dropped whole */
+	w->room -= nfrags;
+	CHECK(w->n < 1024);
+	w->len[w->n] = len;
+	w->dst[w->n] = dst;
+	w->seed[w->n++] = seed;
+}
+
+/*
+ * One TX sync of port 0 of a 4-port switch whose MACs are learned: frames
+ * to ports 1, 2 and 3 interleaved, broadcasts and frames to an unknown
+ * MAC (both flooded) among them, frames back to port 0 and runts (both
+ * dropped), of one to five slots: the forwarder's batches (512 slots)
+ * are crossed, and port 1, which holds frames already, has room for only
+ * some. Then each port reads exactly what a model of the switch says:
+ * its frames in order and intact, those that found no room dropped
+ * whole and later ones that fit still there. With `monitor` a monitor
+ * on port 3 sends the switch to the core: both forwarders must agree.
+ */
+static void
+vmix_run(const char *sw, bool monitor)
+{
+	static const uint32_t lens[] = {
+		60, 61, 64, 1514, 2048, 2049, 4097, 9000,
+	};
+	static uint8_t f[NT_MAXFRAME], g[NT_MAXFRAME];
+	static struct mix_want want[MIX_PORTS];
+	struct unit_port p[MIX_PORTS], mon;
+	struct netmap_ring *tx;
+	uint8_t mac[MIX_PORTS + 1][6];
+	uint64_t rnd = 4242;
+	uint32_t bufsz, seed = 0, len, i, q, k = 0, run;
+	char name[64];
+
+	vgone(sw);
+	for (q = 0; q <= MIX_NOBODY; q++)
+		nt_mac(mac[q], 0x200 + q);
+	for (q = 0; q < MIX_PORTS; q++) {
+		snprintf(name, sizeof(name), "%s:p%u", sw, q);
+		unit_port_open(&p[q], name, NULL);
+	}
+	if (monitor) {
+		struct nmreq_register reg;
+
+		unit_reg_init(&reg, NR_REG_ALL_NIC);
+		reg.nr_flags = NR_MONITOR_RX;
+		reg.nr_rx_slots = VSLOTS;
+		snprintf(name, sizeof(name), "%s:p3", sw);
+		unit_port_open(&mon, name, &reg);
+	}
+	CHECK_EQ(vmode_of(&p[0]), monitor ? NMD_CS_DAEMON : NMD_CS_CLIENT);
+	tx = NETMAP_TXRING(p[0].nifp, 0);
+	bufsz = tx->nr_buf_size;
+	/* each speaks once; all read and give their slots back */
+	for (q = 0; q < MIX_PORTS; q++) {
+		nt_frame(f, 60, NULL, mac[q], q);
+		CHECK_EQ(nt_send(NETMAP_TXRING(p[q].nifp, 0), f, 60), 0);
+		CHECK_EQ(ioctl(p[q].fd, NIOCTXSYNC, NULL), 0);
+	}
+	for (q = 0; q < MIX_PORTS; q++) {
+		struct netmap_ring *r = NETMAP_RXRING(p[q].nifp, 0);
+
+		CHECK_EQ(ioctl(p[q].fd, NIOCRXSYNC, NULL), 0);
+		for (i = 0; i < MIX_PORTS - 1; i++)
+			CHECK_EQ(nt_recv(r, g, sizeof(g)), 60);
+		CHECK_EQ(ioctl(p[q].fd, NIOCRXSYNC, NULL), 0);
+		CHECK(nm_ring_empty(r));
+		want[q].n = 0;
+		want[q].room = r->num_slots - 1;
+	}
+	/* port 1 fills up, all but 40 slots */
+	while (want[1].room > 40) {
+		nt_frame(f, 60, mac[1], mac[0], ++seed);
+		CHECK_EQ(nt_send(tx, f, 60), 0);
+		vmix_model(&want[1], 60, 1, seed, bufsz);
+	}
+	CHECK_EQ(ioctl(p[0].fd, NIOCTXSYNC, NULL), 0);
+	/* the mix, in one sync: runs of 1 to 8 frames to one place */
+	for (run = 0;; run--) {
+		uint8_t d;
+		bool runt;
+
+		if (run == 0) {
+			k = (uint32_t)(unit_rand(&rnd) % 20);
+			run = 1 + (uint32_t)(unit_rand(&rnd) % 8);
+		}
+		d = k < 8 ? 1 : k < 11 ? 2 : k < 14 ? 3 : k < 17 ?
+		    MIX_FLOOD : k < 18 ? 0 : k < 19 ? MIX_FLOOD : MIX_NOBODY;
+		runt = k == 18;
+		len = runt ? 13 : lens[unit_rand(&rnd) % 8];
+		nt_frame(f, len, d == MIX_FLOOD ? NULL : mac[d], mac[0],
+		    ++seed);
+		if (nt_send(tx, f, len) != 0)
+			break;
+		for (q = 1; q < MIX_PORTS && !runt; q++)
+			if (d == q || d == MIX_FLOOD || d == MIX_NOBODY)
+				vmix_model(&want[q], len, d, seed, bufsz);
+	}
+	CHECK(nm_ring_space(tx) < 5);
+	CHECK_EQ(ioctl(p[0].fd, NIOCTXSYNC, NULL), 0);
+	CHECK(!nm_tx_pending(tx));
+	for (q = 0; q < MIX_PORTS; q++) {
+		struct netmap_ring *r = NETMAP_RXRING(p[q].nifp, 0);
+		struct mix_want *w = &want[q];
+
+		CHECK_EQ(ioctl(p[q].fd, NIOCRXSYNC, NULL), 0);
+		for (i = 0; i < w->n; i++) {
+			nt_frame(f, w->len[i], w->dst[i] == MIX_FLOOD ? NULL :
+			    mac[w->dst[i]], mac[0], w->seed[i]);
+			CHECK_EQ(nt_recv(r, g, sizeof(g)), w->len[i]);
+			CHECK(memcmp(f, g, w->len[i]) == 0);
+		}
+		CHECK(nm_ring_empty(r));
+	}
+	CHECK(want[1].room < 5);	/* it did fill up */
+	CHECK(want[2].n > 50 && want[3].n > 50);
+	if (monitor)
+		unit_port_close(&mon);
+	for (q = 0; q < MIX_PORTS; q++)
+		unit_port_close(&p[q]);
+}
+
+static void
+t_vmix(void)
+{
+	vmix_run("valeX", false);
+	vmix_run("valeY", true);
+	printf("vmix: one sync of frames to three ports, broadcasts, runts, "
+	    "a full port: each port got what the model says, in the client "
+	    "and in the core\n");
+}
+
 /*
  * vquota PER: the kring state memfd of a VALE port's region is charged
  * to its connection (as a pipe's). PER 0: a port with VSLOTS RX slots
@@ -1227,6 +1384,8 @@ main(int argc, char **argv)
 		t_vmode();
 	if (all || strcmp(which, "vtrig") == 0)
 		t_vtrig();
+	if (all || strcmp(which, "vmix") == 0)
+		t_vmix();
 	if (all || strcmp(which, "vscribble") == 0)
 		t_vscribble();
 	if (all || strcmp(which, "vchurn") == 0)
