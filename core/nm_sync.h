@@ -285,8 +285,17 @@ nm_vale_copy_frag(const struct nm_vdst *d, struct netmap_slot *ds,
 		len = d->bufsz - doff;
 	nm_vale_copy_bytes(d->bufs + (uint64_t)idx * d->bufsz + doff, src,
 	    len);
-	ds->len = (uint16_t)len;
-	ds->flags = i + 1 < nfrags ? fl | NS_MOREFRAG : fl;
+	if (i + 1 < nfrags)
+		fl |= NS_MOREFRAG;
+	/*
+	 * The slot's line is the receiver's last: stored only if it
+	 * changes (frames of one length, the usual case, leave it alone),
+	 * it stays shared by both caches instead of changing sides twice.
+	 */
+	if (ds->len != len || ds->flags != fl) {
+		ds->len = (uint16_t)len;
+		ds->flags = fl;
+	}
 }
 
 #endif /* NM_SYNC_H */
