@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define C2C_LINE	64
 #define C2C_WAIT_NS	2000000000ull	/* one wait, at most */
 #define C2C_MAX_REPS	15
@@ -62,25 +64,6 @@ static struct c2c_line flag_w, flag_r;	/* handoffs: written, read */
 static struct c2c_line *buf;
 static int failed;			/* a wait timed out */
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static cpu_set_t
-cpu_only(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return set;
-}
-
 /*
  * Spin until *w differs from `old` (acquire) with plain loads, as the
  * pollers under test do (a PAUSE loop may have KVM deschedule the
@@ -100,8 +83,8 @@ wait_change(const uint64_t *w, uint64_t old)
 		if (__atomic_load_n(&failed, __ATOMIC_RELAXED))
 			return C2C_STOP;
 		if (deadline == 0) {
-			deadline = now_ns() + C2C_WAIT_NS;
-		} else if (now_ns() > deadline) {
+			deadline = bench_now_ns() + C2C_WAIT_NS;
+		} else if (bench_now_ns() > deadline) {
 			__atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
 			return C2C_STOP;
 		}
@@ -163,9 +146,10 @@ near_side(double *rtt, double *line)
 	uint64_t i, t0, end, round = 0;
 	unsigned rep, j, l;
 
-	end = now_ns() + (uint64_t)opt.ms * 1000000ull / 2;
-	for (rep = 0; rep < opt.r && (rep == 0 || now_ns() < end); rep++) {
-		t0 = now_ns();
+	end = bench_now_ns() + (uint64_t)opt.ms * 1000000ull / 2;
+	for (rep = 0; rep < opt.r && (rep == 0 || bench_now_ns() < end);
+	    rep++) {
+		t0 = bench_now_ns();
 		for (i = 0; i < opt.n; i++) {
 			round += 2;
 			__atomic_store_n(&ball.w[0], round - 1,
@@ -173,14 +157,15 @@ near_side(double *rtt, double *line)
 			if (wait_change(&ball.w[0], round - 1) != round)
 				return -1;
 		}
-		v[rep] = (double)(now_ns() - t0) / opt.n;
+		v[rep] = (double)(bench_now_ns() - t0) / opt.n;
 	}
 	*rtt = median(v, rep);
 	__atomic_store_n(&ball.w[0], C2C_STOP, __ATOMIC_RELEASE);
 	round = 0;
-	end = now_ns() + (uint64_t)opt.ms * 1000000ull / 2;
-	for (rep = 0; rep < opt.r && (rep == 0 || now_ns() < end); rep++) {
-		t0 = now_ns();
+	end = bench_now_ns() + (uint64_t)opt.ms * 1000000ull / 2;
+	for (rep = 0; rep < opt.r && (rep == 0 || bench_now_ns() < end);
+	    rep++) {
+		t0 = bench_now_ns();
 		for (i = 0; i < opt.m; i++) {
 			round++;
 			for (l = 0; l < opt.k; l++)
@@ -191,7 +176,8 @@ near_side(double *rtt, double *line)
 			if (wait_change(&flag_r.w[0], round - 1) != round)
 				return -1;
 		}
-		v[rep] = (double)(now_ns() - t0) / ((double)opt.m * opt.k);
+		v[rep] = (double)(bench_now_ns() - t0) /
+		    ((double)opt.m * opt.k);
 	}
 	*line = median(v, rep);
 	__atomic_store_n(&flag_w.w[0], C2C_STOP, __ATOMIC_RELEASE);
@@ -277,7 +263,7 @@ main(int argc, char **argv)
 	 * The far side starts on its cpu: made on ours and moved later, it
 	 * would never run if we spin at a real-time priority.
 	 */
-	set = cpu_only(opt.cpu[1]);
+	set = bench_cpu_only(opt.cpu[1]);
 	error = pthread_attr_init(&attr);
 	if (error == 0)
 		error = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
@@ -289,7 +275,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pthread_attr_destroy(&attr);
-	set = cpu_only(opt.cpu[0]);
+	set = bench_cpu_only(opt.cpu[0]);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
 		fprintf(stderr, "c2c: cpu %d: cannot pin\n", opt.cpu[0]);
 		__atomic_store_n(&failed, 1, __ATOMIC_RELAXED);

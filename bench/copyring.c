@@ -9,9 +9,9 @@
  * frame out into a buffer of its own and frees the slots the same way.
  * No system call, no lock, no sleep: both sides spin on the other's
  * index with plain loads, as DPDK's pollers do (a PAUSE loop may have
- * KVM deschedule the spinning vCPU: pause-loop exiting). Each frame carries a sequence number that the consumer checks,
- * so a figure is only printed for frames that arrived whole and in
- * order.
+ * KVM deschedule the spinning vCPU: pause-loop exiting). Each frame
+ * carries a sequence number that the consumer checks, so a figure is
+ * only printed for frames that arrived whole and in order.
  *
  *   copyring [-l bytes] [-b batch] [-t seconds] [-c txcpu] [-C rxcpu]
  *
@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define CR_SLOTS	1024		/* a power of two */
 #define CR_SLOT_SIZE	2048
 #define CR_LINE		64
@@ -51,15 +53,6 @@ static struct {
 	int cpu_tx, cpu_rx;
 } opt = { 60, 512, 5, -1, -1 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 pin(int cpu)
 {
@@ -67,8 +60,7 @@ pin(int cpu)
 
 	if (cpu < 0)
 		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
+	set = bench_cpu_only(cpu);
 	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
 		fprintf(stderr, "copyring: cpu %d: %s\n", cpu, strerror(errno));
 		exit(1);
@@ -106,7 +98,7 @@ producer(struct cr_ring *r, uint64_t end)
 		if (n > 0)
 			__atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
 		/* The clock every 64 rounds: it costs more than a batch. */
-		if ((++k & 63) == 0 && now_ns() >= end)
+		if ((++k & 63) == 0 && bench_now_ns() >= end)
 			return;
 	}
 }
@@ -133,7 +125,7 @@ consumer(struct cr_ring *r, uint64_t end)
 	uint64_t seq = 0, errors = 0, last = 0, t0, t, next;
 	unsigned k = 0;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	next = t0 + 1000000000ull;
 	for (;;) {
 		if (head == tail)
@@ -156,7 +148,7 @@ consumer(struct cr_ring *r, uint64_t end)
 			__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
 		if ((++k & 63) != 0)
 			continue;
-		t = now_ns();
+		t = bench_now_ns();
 		if (t >= next) {
 			report(seq - last, t - t0);
 			last = seq;
@@ -224,7 +216,7 @@ main(int argc, char **argv)
 	}
 	close(fd);
 	/* Both sides stop by the clock; the consumer a little later. */
-	end = now_ns() + (uint64_t)opt.secs * 1000000000ull;
+	end = bench_now_ns() + (uint64_t)opt.secs * 1000000000ull;
 	child = fork();
 	if (child < 0) {
 		perror("copyring: fork");
